@@ -1,0 +1,20 @@
+//! The catalog's one error type. No HTTP here: the gateway maps each variant
+//! to a status and a stable code.
+
+use vdx_core::ParseError;
+
+#[derive(Debug, displaydoc::Display, thiserror::Error)]
+pub enum CatalogError {
+    /// database error: {0}
+    Db(#[from] sea_orm::DbErr),
+    /// invalid VSS file: {0}
+    InvalidVss(String),
+    /// {0}
+    Parse(#[from] ParseError),
+    /// stored product version {0} is corrupt: {1}
+    CorruptVersion(i64, String),
+    /// unknown product {0:?}
+    UnknownProduct(String),
+    /// could not hash a secret: {0}
+    Hashing(String),
+}

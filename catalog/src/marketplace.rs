@@ -1,0 +1,138 @@
+//! Partners, their apps (OAuth clients) and subscriptions, and the rule that
+//! turns active subscriptions into the scopes an app's token may carry.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use serde::{Deserialize, Serialize};
+use vdx_core::{AppId, PartnerId, PlanId, ProductVersionId, Scope, ScopeSet, SubscriptionId, secret};
+
+use crate::entity::{app, partner, product, product_version, subscription};
+use crate::{CatalogError, now_ms};
+
+/// Where a subscription is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SubscriptionStatus {
+    Pending,
+    Active,
+    Rejected,
+    Suspended,
+    Ended,
+}
+
+impl SubscriptionStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Rejected => "rejected",
+            Self::Suspended => "suspended",
+            Self::Ended => "ended",
+        }
+    }
+}
+
+/// A newly created app and its client secret, shown exactly once.
+#[derive(Debug, Clone)]
+pub struct NewApp {
+    pub app: app::Model,
+    pub client_secret: String,
+}
+
+pub async fn create_partner(db: &impl ConnectionTrait, name: &str) -> Result<partner::Model, CatalogError> {
+    Ok(partner::ActiveModel { name: Set(name.to_owned()), created_at: Set(now_ms()), ..Default::default() }.insert(db).await?)
+}
+
+/// Creates an app with a fresh client id and secret; only the secret's hash is stored.
+pub async fn create_app(
+    db: &impl ConnectionTrait,
+    partner: PartnerId,
+    name: &str,
+    redirect_uris: &[String],
+    direct_scopes: &ScopeSet,
+) -> Result<NewApp, CatalogError> {
+    let client_secret = secret::generate("vdxs_");
+    let hash = secret::hash(&client_secret).map_err(|e| CatalogError::Hashing(e.to_string()))?;
+    let app = app::ActiveModel {
+        partner_id: Set(partner),
+        name: Set(name.to_owned()),
+        client_id: Set(format!("vdxc_{}", uuid::Uuid::new_v4().simple())),
+        client_secret_hash: Set(hash),
+        redirect_uris: Set(serde_json::to_string(redirect_uris).unwrap_or_else(|_| "[]".into())),
+        direct_scopes: Set(direct_scopes.to_string()),
+        created_at: Set(now_ms()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(NewApp { app, client_secret })
+}
+
+pub async fn find_app_by_client_id(db: &impl ConnectionTrait, client_id: &str) -> Result<Option<app::Model>, CatalogError> {
+    Ok(app::Entity::find().filter(app::Column::ClientId.eq(client_id)).one(db).await?)
+}
+
+/// Records a subscription in the given state (the admin approval flow builds on this).
+pub async fn subscribe(
+    db: &impl ConnectionTrait,
+    app: AppId,
+    version: ProductVersionId,
+    plan: PlanId,
+    status: SubscriptionStatus,
+) -> Result<SubscriptionId, CatalogError> {
+    let now = now_ms();
+    let row = subscription::ActiveModel {
+        app_id: Set(app),
+        product_version_id: Set(version),
+        plan_id: Set(plan),
+        status: Set(status.as_str().to_owned()),
+        created_at: Set(now),
+        decided_at: Set((status != SubscriptionStatus::Pending).then_some(now)),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?;
+    Ok(row.id)
+}
+
+/// The active subscription of `app` to any serving version of `product`, if any.
+pub async fn active_subscription(
+    db: &impl ConnectionTrait,
+    app: AppId,
+    product: vdx_core::ProductId,
+) -> Result<Option<subscription::Model>, CatalogError> {
+    let versions: Vec<ProductVersionId> = product_version::Entity::find()
+        .filter(product_version::Column::ProductId.eq(product))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    Ok(subscription::Entity::find()
+        .filter(subscription::Column::AppId.eq(app))
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+        .filter(subscription::Column::ProductVersionId.is_in(versions))
+        .one(db)
+        .await?)
+}
+
+/// Every scope the app may be issued: `read:`/`command:` of each product it has
+/// an active subscription to (command only where the version has commands),
+/// plus the OEM's direct grants.
+pub async fn allowed_scopes(db: &impl ConnectionTrait, app: &app::Model) -> Result<ScopeSet, CatalogError> {
+    let mut scopes: Vec<Scope> = ScopeSet::parse(&app.direct_scopes)?.iter().cloned().collect();
+    let subscriptions = subscription::Entity::find()
+        .filter(subscription::Column::AppId.eq(app.id))
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+        .all(db)
+        .await?;
+    for sub in subscriptions {
+        let Some(version) = product_version::Entity::find_by_id(sub.product_version_id).one(db).await? else { continue };
+        let Some(product) = product::Entity::find_by_id(version.product_id).one(db).await? else { continue };
+        let slug = vdx_core::ProductSlug::parse(&product.slug)?;
+        if version.commands != "[]" {
+            scopes.push(Scope::Command(slug.clone()));
+        }
+        scopes.push(Scope::Read(slug));
+    }
+    Ok(scopes.into_iter().collect())
+}

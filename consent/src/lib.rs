@@ -1,0 +1,20 @@
+//! Consent: drivers, their vehicles, their consent records, and the one
+//! decision point every partner access passes through.
+//!
+//! [`decide`] is the only way to obtain a [`Grant`]; a read grant is the only
+//! way to obtain [`AuthorizedFields`]; and the vehicle data store's partner
+//! reads take `&AuthorizedFields`. A handler that skips the decision therefore
+//! has nothing to hand the store and does not compile. Knows nothing of HTTP.
+
+mod decision;
+pub mod entity;
+mod error;
+mod fields;
+pub mod access_log;
+pub mod people;
+pub mod records;
+
+pub use decision::{Action, Command, Denial, Grant, Read, decide};
+pub use error::ConsentError;
+pub use fields::AuthorizedFields;
+pub use records::ConsentStatus;

@@ -1,0 +1,59 @@
+//! Purposes of processing (GDPR Art. 5(1)(b)), named as snake_case identifiers.
+//! Which purposes exist, and what they mean, is the catalog's controlled list;
+//! this type only guarantees the shape.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ParseError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Purpose(String);
+
+impl Purpose {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let ok = (2..=64).contains(&raw.len())
+            && raw.starts_with(|c: char| c.is_ascii_lowercase())
+            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        if !ok {
+            return Err(ParseError::new("purpose", format!("{raw:?}: use a snake_case name such as smart_charging")));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Purpose {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for Purpose {
+    type Error = ParseError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<Purpose> for String {
+    fn from(value: Purpose) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_snake_case_and_rejects_the_rest() {
+        assert!(Purpose::parse("smart_charging").is_ok());
+        for bad in ["", "Smart", "smart-charging", "_x", "1abc"] {
+            assert!(Purpose::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

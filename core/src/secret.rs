@@ -1,0 +1,47 @@
+//! Generating and hashing secrets: client secrets and driver passwords are
+//! stored only as Argon2id PHC strings, and compared in constant time.
+
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
+use argon2::Argon2;
+use base64::Engine;
+use rand::RngCore;
+
+/// A fresh random secret: 32 bytes from the OS, base64url without padding.
+pub fn generate(prefix: &str) -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// Hashes a secret with Argon2id and a random salt, as a PHC string.
+pub fn hash(secret: &str) -> Result<String, argon2::password_hash::Error> {
+    let salt = SaltString::generate(&mut OsRng);
+    Ok(Argon2::default().hash_password(secret.as_bytes(), &salt)?.to_string())
+}
+
+/// Checks a secret against a stored PHC string. A malformed hash never matches.
+pub fn verify(secret: &str, phc: &str) -> bool {
+    PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok())
+}
+
+/// A hash of a random secret, to verify against when the account does not
+/// exist, so that unknown and known usernames take the same time.
+pub fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| hash(&generate("")).unwrap_or_default())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_hash_verifies_only_its_secret() {
+        let secret = generate("vdx_");
+        let phc = hash(&secret).unwrap();
+        assert!(phc.starts_with("$argon2id$"));
+        assert!(verify(&secret, &phc));
+        assert!(!verify("wrong", &phc));
+        assert!(!verify(&secret, "not a hash"));
+    }
+}

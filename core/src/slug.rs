@@ -1,0 +1,65 @@
+//! Product slugs: the stable, URL- and scope-safe name of a data product.
+
+use serde::{Deserialize, Serialize};
+
+use crate::ParseError;
+
+/// Lower-case letters, digits and single hyphens, 2 to 64 characters, e.g. `ev-charging`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct ProductSlug(String);
+
+impl ProductSlug {
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let ok_chars = raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok_shape = !raw.starts_with('-') && !raw.ends_with('-') && !raw.contains("--");
+        if !(2..=64).contains(&raw.len()) || !ok_chars || !ok_shape {
+            return Err(ParseError::new(
+                "product slug",
+                format!("{raw:?}: use 2-64 lower-case letters, digits and single hyphens"),
+            ));
+        }
+        Ok(Self(raw.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ProductSlug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl TryFrom<String> for ProductSlug {
+    type Error = ParseError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<ProductSlug> for String {
+    fn from(value: ProductSlug) -> Self {
+        value.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_kebab_case() {
+        assert!(ProductSlug::parse("ev-charging").is_ok());
+        assert!(ProductSlug::parse("pay-as-you-drive2").is_ok());
+    }
+
+    #[test]
+    fn rejects_other_shapes() {
+        for bad in ["", "a", "EV", "ev_charging", "-ev", "ev-", "ev--charging", "ev charging"] {
+            assert!(ProductSlug::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The `vdx` command line. Every flag names its `VDX_*` environment variable;
+//! `vdx --help` and `vdx <command> --help` are the reference.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{LogFormat, Overrides};
+
+/// vdx: the vehicle data exchange. Partners reach connected-car data and send
+/// commands only where a driver has consented.
+#[derive(Debug, Parser)]
+#[command(name = "vdx", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// TOML configuration file; its keys are the snake_case names of the VDX_* variables.
+    #[arg(long, global = true, env = "VDX_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database URL: sqlite://PATH?mode=rwc (default sqlite://vdx-data/vdx.db?mode=rwc) or postgres://USER:PASS@HOST/DB.
+    #[arg(long, global = true, env = "VDX_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Log line format.
+    #[arg(long, global = true, env = "VDX_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. info or vdx_gateway=debug,info.
+    #[arg(long, global = true, env = "VDX_LOG_LEVEL", value_name = "FILTER")]
+    pub log_level: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ListenArgs {
+    /// Address to listen on.
+    #[arg(long, env = "VDX_HOST")]
+    pub host: Option<IpAddr>,
+    /// Port to listen on; 0 picks a free port and prints it.
+    #[arg(long, env = "VDX_PORT")]
+    pub port: Option<u16>,
+    /// The URL partners use to reach this gateway (token issuer); defaults to http://HOST:PORT.
+    #[arg(long, env = "VDX_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the gateway: migrate the database, then serve HTTP until SIGTERM or SIGINT.
+    Serve {
+        #[command(flatten)]
+        listen: ListenArgs,
+    },
+    /// Start a gateway on a freshly seeded demo world and print a quickstart.
+    Demo {
+        #[command(flatten)]
+        listen: ListenArgs,
+        /// Write the demo credentials (partners, drivers, admin) as JSON to this file.
+        #[arg(long, env = "VDX_DEMO_CREDENTIALS_OUT", value_name = "FILE")]
+        credentials_out: Option<PathBuf>,
+        /// How many simulated vehicles to create (at least 50).
+        #[arg(long, env = "VDX_DEMO_VEHICLES", default_value_t = 60, value_parser = clap::value_parser!(u32).range(50..=10_000))]
+        vehicles: u32,
+        /// Seconds between simulated telemetry updates.
+        #[arg(long, env = "VDX_DEMO_TICK_SECS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        tick_secs: u64,
+    },
+    /// Apply pending database migrations and exit. Running it again is harmless.
+    Migrate,
+}
+
+impl Cli {
+    /// The command-line layer of the configuration.
+    pub fn overrides(&self) -> Overrides {
+        let listen = match &self.command {
+            Command::Serve { listen } | Command::Demo { listen, .. } => Some(listen),
+            Command::Migrate => None,
+        };
+        Overrides {
+            database_url: self.global.database_url.clone(),
+            host: listen.and_then(|l| l.host),
+            port: listen.and_then(|l| l.port),
+            public_url: listen.and_then(|l| l.public_url.clone()),
+            log_format: self.global.log_format,
+            log_level: self.global.log_level.clone(),
+        }
+    }
+}

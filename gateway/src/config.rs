@@ -1,0 +1,213 @@
+//! Configuration, layered: built-in defaults, then an optional TOML file
+//! (`--config`), then `VDX_*` environment variables, then command-line flags.
+//! Unknown keys in the file are an error, as is any value of the wrong type.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+/// Log line format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The whole runtime configuration. Every key is documented in the README's table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `sqlite://…` (default) or `postgres://…`.
+    pub database_url: String,
+    /// Largest pool of database connections.
+    pub database_max_connections: u32,
+    /// Address to listen on.
+    pub host: IpAddr,
+    /// Port to listen on; 0 picks a free one.
+    pub port: u16,
+    /// The URL partners reach this gateway at; the token issuer. Defaults to `http://{host}:{port}`.
+    pub public_url: Option<String>,
+    /// `text` or `json`.
+    pub log_format: LogFormat,
+    /// A tracing filter, e.g. `info` or `vdx_gateway=debug,info`.
+    pub log_level: String,
+    /// Largest accepted request body in bytes (REST, OAuth forms).
+    pub max_body_bytes: usize,
+    /// Largest accepted GraphQL request body in bytes.
+    pub graphql_max_body_bytes: usize,
+    /// Lifetime of access tokens, in seconds.
+    pub access_token_ttl_secs: u64,
+    /// How long shutdown waits for in-flight requests, in seconds.
+    pub shutdown_timeout_secs: u64,
+}
+
+/// Keys settable through `VDX_*` environment variables.
+const ENV_KEYS: &[&str] = &[
+    "database_url",
+    "database_max_connections",
+    "host",
+    "port",
+    "public_url",
+    "log_format",
+    "log_level",
+    "max_body_bytes",
+    "graphql_max_body_bytes",
+    "access_token_ttl_secs",
+    "shutdown_timeout_secs",
+];
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://vdx-data/vdx.db?mode=rwc";
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            database_max_connections: 16,
+            host: IpAddr::from([127, 0, 0, 1]),
+            port: 8080,
+            public_url: None,
+            log_format: LogFormat::Text,
+            log_level: "info".to_owned(),
+            max_body_bytes: 256 * 1024,
+            graphql_max_body_bytes: 64 * 1024,
+            access_token_ttl_secs: 900,
+            shutdown_timeout_secs: 30,
+        }
+    }
+}
+
+/// Values given on the command line (or through the env vars clap reads);
+/// `None` leaves the lower layers in charge.
+#[derive(Debug, Default, Clone, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub host: Option<IpAddr>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_format: Option<LogFormat>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log_level: Option<String>,
+}
+
+impl Config {
+    /// Builds the configuration from all layers.
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, String> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(format!("config file {} does not exist", path.display()));
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        figment = figment.merge(Env::prefixed("VDX_").only(ENV_KEYS)).merge(Serialized::defaults(overrides));
+        let config: Config = figment.extract().map_err(|e| {
+            e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
+            return Err(format!(
+                "database_url must start with sqlite:, postgres:// or postgresql://, got {}",
+                crate::db::mask_password(&self.database_url)
+            ));
+        }
+        if let Some(url) = &self.public_url {
+            url::Url::parse(url).map_err(|e| format!("public_url {url:?} is not a URL: {e}"))?;
+        }
+        if self.max_body_bytes == 0 || self.graphql_max_body_bytes == 0 {
+            return Err("body limits must be greater than 0".into());
+        }
+        if self.access_token_ttl_secs == 0 {
+            return Err("access_token_ttl_secs must be greater than 0".into());
+        }
+        if self.database_max_connections == 0 {
+            return Err("database_max_connections must be greater than 0".into());
+        }
+        Ok(())
+    }
+
+    /// The issuer and base URL, once the real port is known.
+    pub fn public_url_for(&self, port: u16) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}:{port}", host_for_url(self.host)),
+        }
+    }
+}
+
+fn host_for_url(host: IpAddr) -> String {
+    match host {
+        IpAddr::V4(v4) if v4.is_unspecified() => "127.0.0.1".into(),
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) if v6.is_unspecified() => "[::1]".into(),
+        IpAddr::V6(v6) => format!("[{v6}]"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(contents: &str) -> tempfile_path::TempPath {
+        tempfile_path::TempPath::new(contents)
+    }
+
+    mod tempfile_path {
+        pub struct TempPath(pub std::path::PathBuf);
+        impl TempPath {
+            pub fn new(contents: &str) -> Self {
+                let path = std::env::temp_dir().join(format!("vdx-config-{}.toml", uuid::Uuid::new_v4()));
+                std::fs::write(&path, contents).unwrap();
+                Self(path)
+            }
+        }
+        impl Drop for TempPath {
+            fn drop(&mut self) {
+                let _ = std::fs::remove_file(&self.0);
+            }
+        }
+    }
+
+    #[test]
+    fn flags_override_the_file_which_overrides_defaults() {
+        let file = write("port = 9000\nlog_level = \"debug\"\n");
+        let overrides = Overrides { port: Some(9100), ..Default::default() };
+        let config = Config::load(Some(&file.0), &overrides).unwrap();
+        assert_eq!(config.port, 9100);
+        assert_eq!(config.log_level, "debug");
+        assert_eq!(config.max_body_bytes, Config::default().max_body_bytes);
+    }
+
+    #[test]
+    fn an_unknown_key_is_an_error_that_names_it() {
+        let file = write("prot = 9000\n");
+        let err = Config::load(Some(&file.0), &Overrides::default()).unwrap_err();
+        assert!(err.contains("prot"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_value_is_an_error_that_names_the_key() {
+        let file = write("port = \"eighty\"\n");
+        let err = Config::load(Some(&file.0), &Overrides::default()).unwrap_err();
+        assert!(err.contains("port"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_file_is_an_error() {
+        assert!(Config::load(Some(Path::new("/nonexistent/vdx.toml")), &Overrides::default()).is_err());
+    }
+}

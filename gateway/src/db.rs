@@ -1,0 +1,87 @@
+//! Database connection and migrations. SQLite is the embedded default (the
+//! file and its directory are created if missing); a postgres:// URL switches
+//! to PostgreSQL. Connection errors never show the password.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm_migration::MigratorTrait;
+use vdx_migrations::Migrator;
+
+/// Replaces the password in a URL with `***`.
+pub fn mask_password(raw: &str) -> String {
+    match url::Url::parse(raw) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("***"));
+            url.to_string()
+        }
+        _ => raw.to_owned(),
+    }
+}
+
+/// Opens the pool. For SQLite, creates the parent directory of the file and
+/// enables WAL so readers do not block the writer.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, String> {
+    let masked = mask_password(url);
+    if let Some(path) = sqlite_file(url) {
+        if let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {} for database {masked}: {e}", dir.display()))?;
+        }
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let db = Database::connect(options).await.map_err(|e| format!("cannot connect to database {masked}: {}", scrub(&e.to_string(), url)))?;
+    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
+        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"] {
+            db.execute_unprepared(pragma).await.map_err(|e| format!("cannot configure SQLite database {masked}: {e}"))?;
+        }
+    }
+    Ok(db)
+}
+
+/// Applies pending migrations; a no-op when the schema is current.
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), String> {
+    Migrator::up(db, None).await.map_err(|e| format!("migration failed: {e}"))
+}
+
+/// True when every known migration has been applied.
+pub async fn migrations_current(db: &DatabaseConnection) -> Result<bool, sea_orm::DbErr> {
+    Ok(Migrator::get_pending_migrations(db).await?.is_empty())
+}
+
+fn sqlite_file(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.to_owned())
+}
+
+/// Drivers sometimes echo the URL in their errors; never let the password through.
+fn scrub(message: &str, url: &str) -> String {
+    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
+        Some(password) if !password.is_empty() => message.replace(&password, "***"),
+        _ => message.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn masks_the_password_only() {
+        assert_eq!(mask_password("postgres://vdx:s3cret@db:5432/vdx"), "postgres://vdx:***@db:5432/vdx");
+        assert_eq!(mask_password("sqlite://vdx-data/vdx.db?mode=rwc"), "sqlite://vdx-data/vdx.db?mode=rwc");
+    }
+
+    #[test]
+    fn finds_the_sqlite_file() {
+        assert_eq!(sqlite_file("sqlite://vdx-data/vdx.db?mode=rwc").as_deref(), Some("vdx-data/vdx.db"));
+        assert_eq!(sqlite_file("sqlite::memory:"), None);
+        assert_eq!(sqlite_file("postgres://x@y/z"), None);
+    }
+}

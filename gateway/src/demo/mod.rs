@@ -1,0 +1,79 @@
+//! `vdx demo`: a gateway on a freshly seeded world, a simulated fleet whose
+//! values move, and a printed quickstart whose commands work as pasted.
+
+mod quickstart;
+mod world;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use sea_orm::DatabaseConnection;
+use vdx_telemetry::simulator::{self, SimVehicle};
+
+pub use quickstart::quickstart;
+pub use world::{Credentials, World, seed_world};
+
+use crate::config::{Config, DEFAULT_DATABASE_URL};
+use crate::db;
+use crate::startup::Application;
+
+/// Where the demo keeps its world unless told otherwise; wiped at each start.
+pub const DEMO_DATABASE_URL: &str = "sqlite://vdx-data/demo.db?mode=rwc";
+
+#[derive(Debug, Clone)]
+pub struct DemoOptions {
+    pub credentials_out: Option<PathBuf>,
+    pub vehicles: u32,
+    pub tick_secs: u64,
+}
+
+/// A started demo: the bound application, its credentials, and the fleet.
+#[derive(Debug)]
+pub struct Demo {
+    pub app: Application,
+    pub credentials: Credentials,
+    pub fleet: Vec<SimVehicle>,
+    pub db: DatabaseConnection,
+}
+
+/// Seeds the world and binds the gateway, without serving yet. The fleet has
+/// reported once, so every car has values from the start.
+pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
+    if config.database_url == DEFAULT_DATABASE_URL {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("vdx-data/demo.db{suffix}"));
+        }
+        DEMO_DATABASE_URL.clone_into(&mut config.database_url);
+    }
+    let db = db::connect(&config.database_url, config.database_max_connections).await?;
+    db::migrate(&db).await?;
+    let World { mut credentials, mut fleet } = seed_world(&db, vehicles).await?;
+    simulator::tick(&db, &mut fleet, 1.0, vdx_catalog::now_ms()).await.map_err(|e| format!("simulator failed: {e}"))?;
+    let app = Application::build_with_db(config, db.clone()).await?;
+    app.base_url().clone_into(&mut credentials.base_url);
+    Ok(Demo { app, credentials, fleet, db })
+}
+
+/// `vdx demo`: start, print the quickstart, simulate until stopped.
+pub async fn run(config: Config, options: DemoOptions) -> Result<(), String> {
+    let Demo { app, credentials, mut fleet, db } = start(config, options.vehicles).await?;
+    if let Some(path) = &options.credentials_out {
+        let json = serde_json::to_string_pretty(&credentials).map_err(|e| e.to_string())?;
+        std::fs::write(path, json + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    println!("{}", quickstart(&credentials, app.port(), options.credentials_out.as_deref()));
+    let tick = Duration::from_secs(options.tick_secs);
+    let simulation = tokio::spawn(async move {
+        let mut interval = tokio::time::interval(tick);
+        interval.tick().await;
+        loop {
+            interval.tick().await;
+            if let Err(e) = simulator::tick(&db, &mut fleet, tick.as_secs_f64(), vdx_catalog::now_ms()).await {
+                tracing::warn!(error = %e, "simulator tick failed");
+            }
+        }
+    });
+    let served = app.run_until_stopped().await;
+    simulation.abort();
+    served.map_err(|e| format!("server failed: {e}"))
+}

@@ -1,0 +1,28 @@
+//! `GET /graphql`: a small query console for browsers. Every asset is
+//! embedded in the binary and served from `/assets`; nothing loads from a CDN.
+
+use actix_web::{HttpResponse, web};
+
+const CONSOLE_HTML: &str = include_str!("../../assets/console.html");
+const CONSOLE_JS: &str = include_str!("../../assets/console.js");
+const STYLE_CSS: &str = include_str!("../../assets/vdx.css");
+
+/// Content-Security-Policy for our pages: only our own origin.
+pub const PAGE_CSP: &str = "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+pub async fn console() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", PAGE_CSP))
+        .body(CONSOLE_HTML)
+}
+
+/// `GET /assets/{name}`: the embedded static assets.
+pub async fn asset(name: web::Path<String>) -> HttpResponse {
+    let (body, content_type) = match name.as_str() {
+        "console.js" => (CONSOLE_JS, "text/javascript; charset=utf-8"),
+        "vdx.css" => (STYLE_CSS, "text/css; charset=utf-8"),
+        _ => return HttpResponse::NotFound().finish(),
+    };
+    HttpResponse::Ok().content_type(content_type).insert_header(("cache-control", "public, max-age=3600")).body(body)
+}

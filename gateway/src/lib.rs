@@ -1,0 +1,23 @@
+//! The vdx gateway: the only crate that knows HTTP and GraphQL.
+//!
+//! Request path: request id → metrics → problem mapping → authn (JWT to a
+//! typed `Principal`, in the extractors) → consent decision (a `Grant`) →
+//! field filter (`AuthorizedFields`) → store read (takes the fields, writes
+//! the access log) → response.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod graphql;
+pub mod logging;
+pub mod metrics;
+pub mod openapi;
+mod partner;
+pub mod problem;
+mod problem_mw;
+pub mod request_id;
+pub mod routes;
+pub mod startup;
+pub mod state;

@@ -1,0 +1,49 @@
+//! The OpenAPI 3.1 document (`/openapi.json`, checked in as `openapi.json`)
+//! and Swagger UI at `/docs`, served from the vendored bundle.
+
+use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::{metrics, problem, routes};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "vdx partner API", description = "Consented connected-car data and commands. Every vehicle read passes the driver's consent; an unknown VIN and an unconsented VIN get the same answer."),
+    paths(
+        routes::health::healthz,
+        routes::health::readyz,
+        metrics::handler,
+        routes::oauth::token,
+        routes::oauth::metadata,
+        routes::oauth::jwks,
+        routes::vehicles::latest,
+    ),
+    components(schemas(problem::Problem)),
+    modifiers(&Security),
+    tags(
+        (name = "operations", description = "Health and metrics"),
+        (name = "oauth", description = "OAuth 2.0 authorization server"),
+        (name = "vehicles", description = "Consented vehicle data"),
+    )
+)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(Http::builder().scheme(HttpAuthScheme::Bearer).bearer_format("JWT").build()),
+        );
+        components.add_security_scheme("client_secret_basic", SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)));
+    }
+}
+
+/// The document as pretty JSON with a trailing newline, exactly as checked in.
+pub fn document() -> String {
+    let mut json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    json.push('\n');
+    json
+}

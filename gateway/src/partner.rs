@@ -1,0 +1,52 @@
+//! The partner read path, shared by REST and GraphQL: consent decision,
+//! field authorisation, store read (which writes the access log), in that
+//! order. The store read cannot be reached without the decision's grant.
+
+use sea_orm::DatabaseConnection;
+use vdx_consent::{Grant, Read};
+use vdx_core::{Principal, ProductSlug, Purpose, SignalPath, Vin};
+use vdx_telemetry::SignalValue;
+
+use crate::problem::ApiError;
+
+/// The latest values a partner may see, and what it asked for but may not.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub values: Vec<SignalValue>,
+    pub withheld: Vec<SignalPath>,
+}
+
+/// Parses the raw identifiers of a partner request.
+pub fn parse_target(vin: &str, product: &str, purpose: &str) -> Result<(Vin, ProductSlug, Purpose), ApiError> {
+    let bad = |e: vdx_core::ParseError| ApiError::bad_request("INVALID_INPUT", e.to_string());
+    Ok((Vin::parse(vin).map_err(bad)?, ProductSlug::parse(product).map_err(bad)?, Purpose::parse(purpose).map_err(bad)?))
+}
+
+/// Parses requested signal paths; `None` means every signal of the product.
+pub fn parse_paths(raw: Option<Vec<String>>) -> Result<Option<Vec<SignalPath>>, ApiError> {
+    raw.map(|paths| {
+        paths
+            .iter()
+            .map(|p| SignalPath::parse(p.trim()).map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string())))
+            .collect()
+    })
+    .transpose()
+}
+
+/// Step 3 of the request path: the consent decision.
+pub async fn decide_read(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    vin: &Vin,
+    product: &ProductSlug,
+    purpose: &Purpose,
+) -> Result<Grant<Read>, ApiError> {
+    Ok(vdx_consent::decide::<Read>(db, principal, vin, product, purpose, vdx_catalog::now_ms()).await?)
+}
+
+/// Steps 4 to 6: field filter, store read, access log.
+pub async fn latest(db: &DatabaseConnection, grant: Grant<Read>, paths: Option<Vec<SignalPath>>, request_id: &str) -> Result<Snapshot, ApiError> {
+    let fields = grant.authorize(paths);
+    let values = vdx_telemetry::read::latest(db, &fields, request_id, vdx_catalog::now_ms()).await?;
+    Ok(Snapshot { values, withheld: fields.withheld().to_vec() })
+}

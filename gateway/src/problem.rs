@@ -1,0 +1,201 @@
+//! The edge's one error type, [`ApiError`], and its RFC 9457
+//! `application/problem+json` rendering. Every variant has a stable `code`;
+//! 5xx details are logged, never sent.
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+use vdx_consent::Denial;
+
+use crate::request_id;
+
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// The RFC 9457 body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type.
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    /// Short, human-readable summary of the problem type.
+    pub title: String,
+    /// The HTTP status code.
+    pub status: u16,
+    /// What went wrong with this request.
+    pub detail: String,
+    /// Stable, machine-readable code (UPPER_SNAKE).
+    pub code: String,
+    /// The request id, as in the `x-request-id` header and the logs.
+    pub request_id: String,
+    /// Paths or fields the problem concerns, where there are several.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+#[derive(Debug, displaydoc::Display, thiserror::Error)]
+pub enum ApiError {
+    /// {detail}
+    BadRequest { code: &'static str, detail: String },
+    /// {detail}
+    Unprocessable { code: &'static str, detail: String, errors: Vec<String> },
+    /// this endpoint needs a bearer access token
+    Unauthenticated,
+    /// the access token is invalid: {0}
+    InvalidToken(String),
+    /// {0}
+    Denied(Denial),
+    /// no route matches this path
+    NotFound,
+    /// this method is not allowed here
+    MethodNotAllowed,
+    /// {0}
+    PayloadTooLarge(String),
+    /// the request body must be {expected}
+    UnsupportedMediaType { expected: &'static str },
+    /// the service is not ready: {0}
+    Unavailable(String),
+    /// internal error
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::BadRequest { code, detail: detail.into() }
+    }
+
+    pub fn internal(err: impl std::fmt::Display) -> Self {
+        Self::Internal(err.to_string())
+    }
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadRequest { code, .. } | Self::Unprocessable { code, .. } => code,
+            Self::Unauthenticated => "UNAUTHENTICATED",
+            Self::InvalidToken(_) => "INVALID_TOKEN",
+            Self::Denied(denial) => denial_code(denial),
+            Self::NotFound => "NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::UnsupportedMediaType { .. } => "UNSUPPORTED_MEDIA_TYPE",
+            Self::Unavailable(_) => "NOT_READY",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// Renders the problem body with the given request id.
+    pub fn to_problem(&self, request_id: &str) -> Problem {
+        let status = self.status_code();
+        let detail = match self {
+            Self::Internal(_) => "the server failed to handle this request; quote the request_id when reporting it".to_owned(),
+            other => other.to_string(),
+        };
+        Problem {
+            type_uri: format!("urn:vdx:problem:{}", self.code().to_ascii_lowercase().replace('_', "-")),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail,
+            code: self.code().to_owned(),
+            request_id: request_id.to_owned(),
+            errors: match self {
+                Self::Unprocessable { errors, .. } => errors.clone(),
+                _ => Vec::new(),
+            },
+        }
+    }
+
+    /// The best `ApiError` for a bare status produced outside our handlers.
+    pub fn from_status(status: StatusCode, detail: Option<String>) -> Self {
+        match status {
+            StatusCode::NOT_FOUND => Self::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge("the request body is larger than this endpoint accepts".into()),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType { expected: "a supported content type" },
+            StatusCode::UNAUTHORIZED => Self::Unauthenticated,
+            s if s.is_client_error() => Self::bad_request("BAD_REQUEST", detail.unwrap_or_else(|| "the request is malformed".into())),
+            _ => Self::Internal(detail.unwrap_or_default()),
+        }
+    }
+}
+
+/// The stable code of each denial.
+pub fn denial_code(denial: &Denial) -> &'static str {
+    match denial {
+        Denial::InsufficientScope(_) => "INSUFFICIENT_SCOPE",
+        Denial::UnknownProduct(_) => "UNKNOWN_PRODUCT",
+        Denial::NotSubscribed => "NOT_SUBSCRIBED",
+        Denial::PurposeNotAllowed(_) => "PURPOSE_NOT_ALLOWED",
+        Denial::NoConsent => "NO_CONSENT",
+        Denial::ProductRetired => "PRODUCT_RETIRED",
+    }
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unauthenticated | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
+            Self::Denied(Denial::UnknownProduct(_)) => StatusCode::NOT_FOUND,
+            Self::Denied(Denial::ProductRetired) => StatusCode::GONE,
+            Self::Denied(_) => StatusCode::FORBIDDEN,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let request_id = request_id::current();
+        if let Self::Internal(detail) = self {
+            tracing::error!(request_id = %request_id, error = %detail, "internal error");
+        }
+        let mut response = HttpResponse::build(self.status_code());
+        response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
+        match self {
+            Self::Unauthenticated => {
+                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+            }
+            Self::InvalidToken(_) => {
+                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\"")));
+            }
+            Self::Denied(Denial::InsufficientScope(scope)) => {
+                if let Ok(value) = HeaderValue::from_str(&format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"")) {
+                    response.insert_header((header::WWW_AUTHENTICATE, value));
+                }
+            }
+            _ => {}
+        }
+        let body = serde_json::to_string(&self.to_problem(&request_id)).unwrap_or_default();
+        response.body(body)
+    }
+}
+
+impl From<vdx_consent::ConsentError> for ApiError {
+    fn from(err: vdx_consent::ConsentError) -> Self {
+        match err {
+            vdx_consent::ConsentError::Denied(denial) => Self::Denied(denial),
+            vdx_consent::ConsentError::Invalid(detail) => Self::bad_request("INVALID_INPUT", detail),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<vdx_telemetry::TelemetryError> for ApiError {
+    fn from(err: vdx_telemetry::TelemetryError) -> Self {
+        match err {
+            vdx_telemetry::TelemetryError::Consent(inner) => inner.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<sea_orm::DbErr> for ApiError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        Self::internal(err)
+    }
+}

@@ -1,0 +1,81 @@
+//! `GET /v1/vehicles/{vin}/latest`: the REST twin of the GraphQL `vehicle { latest }` query.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Authenticated;
+use crate::partner;
+use crate::problem::{ApiError, Problem};
+use crate::request_id::RequestId;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LatestQuery {
+    /// The data product the consent was given for, e.g. `ev-charging`.
+    pub product: String,
+    /// The purpose of processing, e.g. `smart_charging`.
+    pub purpose: String,
+    /// Comma-separated VSS paths or branches; all of the product's signals if absent.
+    pub paths: Option<String>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SignalValueDto {
+    /// VSS path.
+    pub path: String,
+    /// The value, typed as in the VSS catalog.
+    pub value: serde_json::Value,
+    /// When the car observed it.
+    pub observed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct LatestResponse {
+    pub vin: String,
+    pub product: String,
+    pub purpose: String,
+    pub signals: Vec<SignalValueDto>,
+    /// Requested paths the consented product does not cover; not returned.
+    pub withheld: Vec<String>,
+}
+
+/// The latest value of each consented signal of one vehicle.
+#[utoipa::path(get, path = "/v1/vehicles/{vin}/latest", tag = "vehicles", operation_id = "vehicle_latest",
+    params(("vin" = String, Path, description = "Vehicle Identification Number"), LatestQuery),
+    responses(
+        (status = 200, description = "Latest values", body = LatestResponse),
+        (status = 400, description = "Malformed VIN, product, purpose or path", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No consent, scope or subscription. An unknown VIN gets the same answer as an unconsented one.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
+pub async fn latest(
+    Authenticated(principal): Authenticated,
+    vin: web::Path<String>,
+    query: web::Query<LatestQuery>,
+    request_id: web::ReqData<RequestId>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (vin, product, purpose) = partner::parse_target(&vin, &query.product, &query.purpose)?;
+    let paths = partner::parse_paths(query.paths.as_ref().map(|p| p.split(',').map(str::to_owned).collect()))?;
+    let grant = partner::decide_read(&state.db, &principal, &vin, &product, &purpose).await?;
+    let snapshot = partner::latest(&state.db, grant, paths, &request_id.0).await?;
+    Ok(HttpResponse::Ok().json(LatestResponse {
+        vin: vin.to_string(),
+        product: product.to_string(),
+        purpose: purpose.to_string(),
+        signals: snapshot
+            .values
+            .into_iter()
+            .map(|v| SignalValueDto {
+                path: v.path.to_string(),
+                value: v.value,
+                observed_at: DateTime::from_timestamp_millis(v.observed_at_ms).unwrap_or_default(),
+            })
+            .collect(),
+        withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),
+    }))
+}

@@ -1,0 +1,143 @@
+//! Building and running the HTTP server. `Application::build` binds first
+//! (port 0 picks a free port), so callers know the real port before serving.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use sea_orm::DatabaseConnection;
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::auth::TokenService;
+use crate::config::Config;
+use crate::metrics::Metrics;
+use crate::openapi::ApiDoc;
+use crate::problem::ApiError;
+use crate::state::AppState;
+use crate::{db, graphql, metrics, problem_mw, request_id, routes};
+
+/// A bound, not yet running, gateway.
+pub struct Application {
+    port: u16,
+    state: AppState,
+    server: Server,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Application {
+    /// Connects, migrates, binds.
+    pub async fn build(config: Config) -> Result<Self, String> {
+        let db = db::connect(&config.database_url, config.database_max_connections).await?;
+        db::migrate(&db).await?;
+        Self::build_with_db(config, db).await
+    }
+
+    /// Binds on an already connected and migrated database.
+    pub async fn build_with_db(config: Config, db: DatabaseConnection) -> Result<Self, String> {
+        let listener = TcpListener::bind((config.host, config.port))
+            .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+        let port = listener.local_addr().map_err(|e| format!("cannot read the bound address: {e}"))?.port();
+        let base_url = config.public_url_for(port);
+        let tokens = TokenService::new(db.clone(), base_url.clone(), Duration::from_secs(config.access_token_ttl_secs)).await?;
+        let config = Arc::new(config);
+        let state = AppState { db, config: Arc::clone(&config), tokens: Arc::new(tokens), base_url };
+        let schema = graphql::schema();
+        let metrics = Arc::new(Metrics::new());
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            let max_body = app_state.config.max_body_bytes;
+            let graphql_max_body = app_state.config.graphql_max_body_bytes;
+            App::new()
+                .app_data(web::Data::new(app_state.clone()))
+                .app_data(web::Data::new(schema.clone()))
+                .app_data(web::Data::new(Arc::clone(&metrics)))
+                .app_data(web::PayloadConfig::new(max_body))
+                .app_data(web::JsonConfig::default().limit(max_body).error_handler(json_error))
+                .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::bad_request("INVALID_QUERY", e.to_string()).into()))
+                .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::bad_request("INVALID_PATH", e.to_string()).into()))
+                // actix runs the last .wrap() first. Order per request:
+                //   1. request_id (outermost: every line below it logs the id)
+                //   2. metrics (times everything inside, including error mapping)
+                //   3. problem_mw (turns every 4xx/5xx into problem+json)
+                .wrap(from_fn(problem_mw::middleware))
+                .wrap(from_fn(metrics::middleware))
+                .wrap(from_fn(request_id::middleware))
+                .service(endpoint("/healthz", "GET").route(web::get().to(routes::health::healthz)))
+                .service(endpoint("/readyz", "GET").route(web::get().to(routes::health::readyz)))
+                .service(endpoint("/metrics", "GET").route(web::get().to(metrics::handler)))
+                .service(endpoint("/.well-known/oauth-authorization-server", "GET").route(web::get().to(routes::oauth::metadata)))
+                .service(endpoint("/.well-known/jwks.json", "GET").route(web::get().to(routes::oauth::jwks)))
+                .service(endpoint("/oauth/token", "POST").route(web::post().to(routes::oauth::token)))
+                .service(endpoint("/v1/vehicles/{vin}/latest", "GET").route(web::get().to(routes::vehicles::latest)))
+                .service(
+                    endpoint("/graphql", "GET, POST")
+                        .app_data(web::PayloadConfig::new(graphql_max_body))
+                        .route(web::post().to(graphql::execute))
+                        .route(web::get().to(graphql::console)),
+                )
+                .service(endpoint("/assets/{name}", "GET").route(web::get().to(graphql::asset)))
+                .service(endpoint("/docs", "GET").route(web::get().to(|| async {
+                    HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish()
+                })))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
+                .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+        })
+        .shutdown_timeout(config.shutdown_timeout_secs)
+        .listen(listener)
+        .map_err(|e| format!("cannot serve: {e}"))?
+        .run();
+        Ok(Self { port, state, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.state.base_url
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// A handle to stop the server gracefully.
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until SIGTERM/SIGINT (or `handle().stop(true)`), then drains in-flight requests.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+/// A resource whose other methods get 405 with an `Allow` header (RFC 9110 §15.5.6).
+fn endpoint(path: &str, allow: &'static str) -> actix_web::Resource {
+    web::resource(path).default_service(web::to(move || async move {
+        HttpResponse::MethodNotAllowed().insert_header(("allow", allow)).finish()
+    }))
+}
+
+fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::JsonPayloadError as E;
+    match err {
+        E::ContentType => ApiError::UnsupportedMediaType { expected: "application/json" },
+        E::OverflowKnownLength { length, limit } => {
+            ApiError::PayloadTooLarge(format!("the request body has {length} bytes; the limit is {limit}"))
+        }
+        E::Overflow { limit } => ApiError::PayloadTooLarge(format!("the request body is larger than the limit of {limit} bytes")),
+        E::Deserialize(e) if e.is_data() => ApiError::Unprocessable { code: "INVALID_BODY", detail: e.to_string(), errors: Vec::new() },
+        other => ApiError::bad_request("MALFORMED_JSON", other.to_string()),
+    }
+    .into()
+}

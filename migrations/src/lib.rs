@@ -1,0 +1,18 @@
+//! Every schema change of vdx, in order. Files are named
+//! `mYYYYMMDD_HHMMSS_name.rs`; a published migration is never edited, only
+//! followed by a new one. Conventions: surrogate keys are BIGINT, times are
+//! BIGINT Unix epoch milliseconds (identical ordering on SQLite and PostgreSQL),
+//! structured values are JSON text owned by the domain crate that writes them.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261123_000001_foundation;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261123_000001_foundation::Migration)]
+    }
+}
