@@ -1,1 +1,261 @@
-//! test helpers
+//! Test harness: `spawn_app` starts the real gateway on a random port against
+//! a fresh database (a new SQLite file, or a new PostgreSQL database on the
+//! server named by `VDX_TEST_POSTGRES_URL`), seeded with the demo world.
+//! `TestApp` has one typed helper per endpoint.
+
+use std::path::PathBuf;
+
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use serde_json::{Value, json};
+use vdx_gateway::config::Config;
+use vdx_gateway::demo::{Credentials, seed_world};
+use vdx_gateway::startup::Application;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub port: u16,
+    pub client: reqwest::Client,
+    pub db: DatabaseConnection,
+    pub database_url: String,
+    pub creds: Credentials,
+    pub handle: actix_web::dev::ServerHandle,
+    _dir: tempfile::TempDir,
+}
+
+/// A fresh, empty database URL for the backend.
+pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
+    match backend {
+        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("vdx.db").display()),
+        Backend::Postgres => {
+            let admin = std::env::var("VDX_TEST_POSTGRES_URL").expect(
+                "VDX_TEST_POSTGRES_URL is not set: run the suite with ./scripts/test, which starts a throwaway PostgreSQL",
+            );
+            let name = format!("vdx_test_{}", uuid::Uuid::new_v4().simple());
+            let conn = Database::connect(&admin)
+                .await
+                .expect("cannot reach the test PostgreSQL server");
+            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
+                .await
+                .expect("CREATE DATABASE failed");
+            conn.close().await.ok();
+            let (base, _) = admin
+                .rsplit_once('/')
+                .expect("VDX_TEST_POSTGRES_URL must end in /DBNAME");
+            format!("{base}/{name}")
+        }
+    }
+}
+
+pub fn test_config(database_url: String) -> Config {
+    Config {
+        database_url,
+        database_max_connections: 5,
+        port: 0,
+        log_level: "warn".to_owned(),
+        shutdown_timeout_secs: 5,
+        ..Config::default()
+    }
+}
+
+/// Starts the gateway on a fresh, seeded database.
+pub async fn spawn_app(backend: Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with a chance to adjust the configuration.
+pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database_url = fresh_database(backend, dir.path()).await;
+    let mut config = test_config(database_url.clone());
+    adjust(&mut config);
+    let db = vdx_gateway::db::connect(&config.database_url, config.database_max_connections)
+        .await
+        .expect("connect");
+    vdx_gateway::db::migrate(&db).await.expect("migrate");
+    let mut world = seed_world(&db, 50).await.expect("seed");
+    vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, vdx_catalog::now_ms())
+        .await
+        .expect("first fleet report");
+    let app = Application::build_with_db(config, db.clone())
+        .await
+        .expect("build");
+    let port = app.port();
+    let base_url = app.base_url().to_owned();
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    let mut creds = world.credentials;
+    creds.base_url.clone_from(&base_url);
+    TestApp {
+        base_url,
+        port,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        db,
+        database_url,
+        creds,
+        handle,
+        _dir: dir,
+    }
+}
+
+/// The `vdx` binary, built by the test script before the suite runs.
+pub fn vdx_binary() -> PathBuf {
+    if let Ok(path) = std::env::var("VDX_BIN") {
+        return PathBuf::from(path);
+    }
+    let target = std::env::var("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
+    let path = target.join("debug/vdx");
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build --bin vdx` (./scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    pub fn partner(&self, name: &str) -> &vdx_gateway::demo::world::PartnerCredentials {
+        self.creds
+            .partners
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("no partner {name}"))
+    }
+
+    /// `POST /oauth/token` with client_secret_basic.
+    pub async fn token_response(
+        &self,
+        client_id: &str,
+        secret: &str,
+        scope: Option<&str>,
+    ) -> reqwest::Response {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        self.client
+            .post(self.url("/oauth/token"))
+            .basic_auth(client_id, Some(secret))
+            .form(&form)
+            .send()
+            .await
+            .expect("token request")
+    }
+
+    /// An access token for a demo partner, by name.
+    pub async fn token_for(&self, partner: &str) -> String {
+        let p = self.partner(partner);
+        let res = self
+            .token_response(&p.client_id, &p.client_secret, None)
+            .await;
+        assert_eq!(res.status(), 200, "token request failed");
+        let body: Value = res.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// `POST /graphql` with an optional bearer token.
+    pub async fn graphql(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("graphql request")
+    }
+
+    /// The standard latest-values query for one vehicle.
+    pub async fn vehicle_latest(
+        &self,
+        token: &str,
+        vin: &str,
+        product: &str,
+        purpose: &str,
+    ) -> Value {
+        let query = "query($vin: String!, $product: String!, $purpose: String!) { vehicle(vin: $vin, product: $product, purpose: $purpose) { vin latest { signals { path value observedAt } withheld } } }";
+        let res = self
+            .graphql(
+                Some(token),
+                query,
+                json!({"vin": vin, "product": product, "purpose": purpose}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("json")
+    }
+
+    /// `GET /v1/vehicles/{vin}/latest`.
+    pub async fn rest_latest(
+        &self,
+        token: &str,
+        vin: &str,
+        product: &str,
+        purpose: &str,
+    ) -> reqwest::Response {
+        self.client
+            .get(self.url(&format!("/v1/vehicles/{vin}/latest")))
+            .query(&[("product", product), ("purpose", purpose)])
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("rest request")
+    }
+
+    /// Number of rows in the access log.
+    pub async fn access_log_count(&self) -> i64 {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        vdx_consent::entity::access_log::Entity::find()
+            .count(&self.db)
+            .await
+            .expect("count") as i64
+    }
+}
+
+/// Generates one `#[tokio::test]` per backend for each listed test function,
+/// each taking a freshly spawned `TestApp`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::spawn_app($crate::Backend::Sqlite).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    super::$name($crate::spawn_app($crate::Backend::Postgres).await).await;
+                }
+            )*
+        }
+    };
+}

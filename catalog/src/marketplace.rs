@@ -1,9 +1,13 @@
 //! Partners, their apps (OAuth clients) and subscriptions, and the rule that
 //! turns active subscriptions into the scopes an app's token may carry.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use serde::{Deserialize, Serialize};
-use vdx_core::{AppId, PartnerId, PlanId, ProductVersionId, Scope, ScopeSet, SubscriptionId, secret};
+use vdx_core::{
+    AppId, PartnerId, PlanId, ProductVersionId, Scope, ScopeSet, SubscriptionId, secret,
+};
 
 use crate::entity::{app, partner, product, product_version, subscription};
 use crate::{CatalogError, now_ms};
@@ -38,8 +42,17 @@ pub struct NewApp {
     pub client_secret: String,
 }
 
-pub async fn create_partner(db: &impl ConnectionTrait, name: &str) -> Result<partner::Model, CatalogError> {
-    Ok(partner::ActiveModel { name: Set(name.to_owned()), created_at: Set(now_ms()), ..Default::default() }.insert(db).await?)
+pub async fn create_partner(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<partner::Model, CatalogError> {
+    Ok(partner::ActiveModel {
+        name: Set(name.to_owned()),
+        created_at: Set(now_ms()),
+        ..Default::default()
+    }
+    .insert(db)
+    .await?)
 }
 
 /// Creates an app with a fresh client id and secret; only the secret's hash is stored.
@@ -67,8 +80,14 @@ pub async fn create_app(
     Ok(NewApp { app, client_secret })
 }
 
-pub async fn find_app_by_client_id(db: &impl ConnectionTrait, client_id: &str) -> Result<Option<app::Model>, CatalogError> {
-    Ok(app::Entity::find().filter(app::Column::ClientId.eq(client_id)).one(db).await?)
+pub async fn find_app_by_client_id(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+) -> Result<Option<app::Model>, CatalogError> {
+    Ok(app::Entity::find()
+        .filter(app::Column::ClientId.eq(client_id))
+        .one(db)
+        .await?)
 }
 
 /// Records a subscription in the given state (the admin approval flow builds on this).
@@ -118,16 +137,32 @@ pub async fn active_subscription(
 /// Every scope the app may be issued: `read:`/`command:` of each product it has
 /// an active subscription to (command only where the version has commands),
 /// plus the OEM's direct grants.
-pub async fn allowed_scopes(db: &impl ConnectionTrait, app: &app::Model) -> Result<ScopeSet, CatalogError> {
-    let mut scopes: Vec<Scope> = ScopeSet::parse(&app.direct_scopes)?.iter().cloned().collect();
+pub async fn allowed_scopes(
+    db: &impl ConnectionTrait,
+    app: &app::Model,
+) -> Result<ScopeSet, CatalogError> {
+    let mut scopes: Vec<Scope> = ScopeSet::parse(&app.direct_scopes)?
+        .iter()
+        .cloned()
+        .collect();
     let subscriptions = subscription::Entity::find()
         .filter(subscription::Column::AppId.eq(app.id))
         .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
         .all(db)
         .await?;
     for sub in subscriptions {
-        let Some(version) = product_version::Entity::find_by_id(sub.product_version_id).one(db).await? else { continue };
-        let Some(product) = product::Entity::find_by_id(version.product_id).one(db).await? else { continue };
+        let Some(version) = product_version::Entity::find_by_id(sub.product_version_id)
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
+        let Some(product) = product::Entity::find_by_id(version.product_id)
+            .one(db)
+            .await?
+        else {
+            continue;
+        };
         let slug = vdx_core::ProductSlug::parse(&product.slug)?;
         if version.commands != "[]" {
             scopes.push(Scope::Command(slug.clone()));

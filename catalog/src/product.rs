@@ -31,7 +31,14 @@ impl Lifecycle {
     }
 
     pub fn parse(raw: &str) -> Option<Self> {
-        [Self::Draft, Self::Published, Self::Deprecated, Self::Retired].into_iter().find(|s| s.as_str() == raw)
+        [
+            Self::Draft,
+            Self::Published,
+            Self::Deprecated,
+            Self::Retired,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == raw)
     }
 
     /// Whether partner calls under this version may be served.
@@ -82,8 +89,13 @@ impl ProductVersion {
         self.purposes.contains(purpose)
     }
 
-    fn from_rows(product: &product::Model, row: product_version::Model) -> Result<Self, CatalogError> {
-        let corrupt = |what: &str, e: &dyn std::fmt::Display| CatalogError::CorruptVersion(row.id.0, format!("{what}: {e}"));
+    fn from_rows(
+        product: &product::Model,
+        row: product_version::Model,
+    ) -> Result<Self, CatalogError> {
+        let corrupt = |what: &str, e: &dyn std::fmt::Display| {
+            CatalogError::CorruptVersion(row.id.0, format!("{what}: {e}"))
+        };
         Ok(Self {
             id: row.id,
             product_id: row.product_id,
@@ -101,12 +113,21 @@ impl ProductVersion {
 }
 
 /// Finds a product by slug.
-pub async fn find_product(db: &impl ConnectionTrait, slug: &ProductSlug) -> Result<Option<product::Model>, CatalogError> {
-    Ok(product::Entity::find().filter(product::Column::Slug.eq(slug.as_str())).one(db).await?)
+pub async fn find_product(
+    db: &impl ConnectionTrait,
+    slug: &ProductSlug,
+) -> Result<Option<product::Model>, CatalogError> {
+    Ok(product::Entity::find()
+        .filter(product::Column::Slug.eq(slug.as_str()))
+        .one(db)
+        .await?)
 }
 
 /// Loads one version by id.
-pub async fn version_by_id(db: &impl ConnectionTrait, id: ProductVersionId) -> Result<Option<ProductVersion>, CatalogError> {
+pub async fn version_by_id(
+    db: &impl ConnectionTrait,
+    id: ProductVersionId,
+) -> Result<Option<ProductVersion>, CatalogError> {
     let Some(row) = product_version::Entity::find_by_id(id).one(db).await? else {
         return Ok(None);
     };
@@ -117,7 +138,10 @@ pub async fn version_by_id(db: &impl ConnectionTrait, id: ProductVersionId) -> R
 }
 
 /// Every version of a product, newest first.
-pub async fn versions(db: &impl ConnectionTrait, product: &product::Model) -> Result<Vec<ProductVersion>, CatalogError> {
+pub async fn versions(
+    db: &impl ConnectionTrait,
+    product: &product::Model,
+) -> Result<Vec<ProductVersion>, CatalogError> {
     product_version::Entity::find()
         .filter(product_version::Column::ProductId.eq(product.id))
         .order_by_desc(product_version::Column::Id)

@@ -52,7 +52,12 @@ fn specs() -> [Spec; 3] {
                 "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit",
             ],
             purposes: &["smart_charging"],
-            terms: Terms { history_days: 7, retention_days: 30, location_precision_km: None, default_consent_days: 365 },
+            terms: Terms {
+                history_days: 7,
+                retention_days: 30,
+                location_precision_km: None,
+                default_consent_days: 365,
+            },
         },
         Spec {
             slug: MILEAGE_DRIVING,
@@ -68,17 +73,31 @@ fn specs() -> [Spec; 3] {
             ],
             commands: &[],
             purposes: &["usage_based_insurance"],
-            terms: Terms { history_days: 90, retention_days: 365, location_precision_km: None, default_consent_days: 365 },
+            terms: Terms {
+                history_days: 90,
+                retention_days: 365,
+                location_precision_km: None,
+                default_consent_days: 365,
+            },
         },
         Spec {
             slug: COARSE_LOCATION,
             name: "Coarse Location",
             description: "Where the car roughly is (rounded to 5 km) and how much fuel or range it has left, for offers nearby.",
             category: "retail",
-            signals: &["Vehicle.CurrentLocation", "Vehicle.Powertrain.FuelSystem.RelativeLevel", "Vehicle.Powertrain.Range"],
+            signals: &[
+                "Vehicle.CurrentLocation",
+                "Vehicle.Powertrain.FuelSystem.RelativeLevel",
+                "Vehicle.Powertrain.Range",
+            ],
             commands: &[],
             purposes: &["location_based_offers"],
-            terms: Terms { history_days: 0, retention_days: 1, location_precision_km: Some(5.0), default_consent_days: 90 },
+            terms: Terms {
+                history_days: 0,
+                retention_days: 1,
+                location_precision_km: Some(5.0),
+                default_consent_days: 90,
+            },
         },
     ]
 }
@@ -133,7 +152,11 @@ pub async fn seed_catalog(db: &impl TransactionTrait) -> Result<Vec<SeededProduc
         }
         .insert(&txn)
         .await?;
-        seeded.push(SeededProduct { slug: ProductSlug::parse(spec.slug)?, version_id: version.id, plan_id: plan.id });
+        seeded.push(SeededProduct {
+            slug: ProductSlug::parse(spec.slug)?,
+            version_id: version.id,
+            plan_id: plan.id,
+        });
     }
     txn.commit().await?;
     Ok(seeded)

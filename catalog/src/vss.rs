@@ -16,7 +16,8 @@ use crate::{CatalogError, now_ms};
 
 /// The datatypes VSS defines, plus their array forms (`uint8[]`).
 const PRIMITIVE_DATATYPES: &[&str] = &[
-    "boolean", "string", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float", "double",
+    "boolean", "string", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
+    "float", "double",
 ];
 
 /// The four VSS node types.
@@ -39,7 +40,9 @@ impl NodeType {
     }
 
     fn parse(raw: &str) -> Option<Self> {
-        [Self::Branch, Self::Sensor, Self::Actuator, Self::Attribute].into_iter().find(|t| t.as_str() == raw)
+        [Self::Branch, Self::Sensor, Self::Actuator, Self::Attribute]
+            .into_iter()
+            .find(|t| t.as_str() == raw)
     }
 }
 
@@ -69,9 +72,12 @@ pub struct ImportSummary {
 
 /// Parses a vss-tools JSON export into its nodes, depth first.
 pub fn parse(json: &str) -> Result<Vec<VssNode>, CatalogError> {
-    let root: Value = serde_json::from_str(json).map_err(|e| CatalogError::InvalidVss(format!("not JSON: {e}")))?;
+    let root: Value = serde_json::from_str(json)
+        .map_err(|e| CatalogError::InvalidVss(format!("not JSON: {e}")))?;
     let Value::Object(top) = root else {
-        return Err(CatalogError::InvalidVss("the top level must be an object of root nodes".into()));
+        return Err(CatalogError::InvalidVss(
+            "the top level must be an object of root nodes".into(),
+        ));
     };
     let mut nodes = Vec::new();
     for (name, node) in &top {
@@ -93,11 +99,15 @@ fn walk(path: String, node: &Value, out: &mut Vec<VssNode>) -> Result<(), Catalo
     let number = |key: &str| -> Result<Option<f64>, CatalogError> {
         match fields.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => v.as_f64().map(Some).ok_or_else(|| bad(format!("{key} must be a number"))),
+            Some(v) => v
+                .as_f64()
+                .map(Some)
+                .ok_or_else(|| bad(format!("{key} must be a number"))),
         }
     };
     let type_name = text("type").ok_or_else(|| bad("has no type".into()))?;
-    let node_type = NodeType::parse(&type_name).ok_or_else(|| bad(format!("unknown type {type_name:?}")))?;
+    let node_type =
+        NodeType::parse(&type_name).ok_or_else(|| bad(format!("unknown type {type_name:?}")))?;
     let datatype = text("datatype");
     match (node_type, &datatype) {
         (NodeType::Branch, _) => {}
@@ -145,14 +155,21 @@ pub async fn import(
     let nodes = parse(json)?;
     let now = now_ms();
     let txn = db.begin().await?;
-    let existing: BTreeMap<String, signal::Model> =
-        signal::Entity::find().all(&txn).await?.into_iter().map(|m| (m.path.clone(), m)).collect();
+    let existing: BTreeMap<String, signal::Model> = signal::Entity::find()
+        .all(&txn)
+        .await?
+        .into_iter()
+        .map(|m| (m.path.clone(), m))
+        .collect();
     let mut summary = ImportSummary::default();
     let mut seen = HashSet::with_capacity(nodes.len());
     for (i, node) in nodes.iter().enumerate() {
         seen.insert(node.path.as_str().to_owned());
         let allowed = match &node.allowed {
-            Some(values) => Some(serde_json::to_string(values).map_err(|e| CatalogError::InvalidVss(e.to_string()))?),
+            Some(values) => Some(
+                serde_json::to_string(values)
+                    .map_err(|e| CatalogError::InvalidVss(e.to_string()))?,
+            ),
             None => None,
         };
         let row = signal::Model {
@@ -170,12 +187,16 @@ pub async fn import(
         };
         match existing.get(node.path.as_str()) {
             None => {
-                signal::Entity::insert(signal::ActiveModel::from(row)).exec(&txn).await?;
+                signal::Entity::insert(signal::ActiveModel::from(row))
+                    .exec(&txn)
+                    .await?;
                 summary.added += 1;
             }
             Some(old) if same_definition(old, &row) => summary.unchanged += 1,
             Some(_) => {
-                signal::Entity::update(signal::ActiveModel::from(row)).exec(&txn).await?;
+                signal::Entity::update(signal::ActiveModel::from(row))
+                    .exec(&txn)
+                    .await?;
                 summary.changed += 1;
             }
         }
@@ -186,8 +207,14 @@ pub async fn import(
     for (path, old) in &existing {
         if !seen.contains(path) && old.deprecated_at.is_none() {
             signal::Entity::update_many()
-                .col_expr(signal::Column::DeprecatedAt, sea_orm::sea_query::Expr::value(now))
-                .col_expr(signal::Column::Deprecation, sea_orm::sea_query::Expr::value("removed from the imported VSS release"))
+                .col_expr(
+                    signal::Column::DeprecatedAt,
+                    sea_orm::sea_query::Expr::value(now),
+                )
+                .col_expr(
+                    signal::Column::Deprecation,
+                    sea_orm::sea_query::Expr::value("removed from the imported VSS release"),
+                )
                 .filter(signal::Column::Path.eq(path.as_str()))
                 .exec(&txn)
                 .await?;
@@ -209,7 +236,6 @@ fn same_definition(old: &signal::Model, new: &signal::Model) -> bool {
         && old.deprecation == new.deprecation
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,7 +243,8 @@ mod tests {
     #[test]
     fn parses_the_seed_catalog() {
         let nodes = parse(include_str!("../seed/vss-seed.json")).unwrap_or_default();
-        assert!(nodes.iter().any(|n| n.path.as_str() == "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
+        assert!(nodes.iter().any(|n| n.path.as_str()
+            == "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
             && n.node_type == NodeType::Sensor
             && n.unit.as_deref() == Some("percent")
             && n.max == Some(100.0)));
@@ -227,7 +254,10 @@ mod tests {
     fn an_unknown_datatype_names_the_node() {
         let json = r#"{"Vehicle":{"type":"branch","description":"","children":{"Speed":{"type":"sensor","datatype":"float128"}}}}"#;
         let err = parse(json).map(|_| ()).unwrap_err().to_string();
-        assert!(err.contains("Vehicle.Speed") && err.contains("float128"), "{err}");
+        assert!(
+            err.contains("Vehicle.Speed") && err.contains("float128"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -2,7 +2,10 @@
 //! durably before the response leaves. Drivers read it to see who accessed
 //! their data, what and when.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 use vdx_core::{SignalPath, VehicleId};
 
 use crate::entity::access_log;
@@ -34,7 +37,11 @@ pub async fn record<A: Action>(
 }
 
 /// A vehicle's access records, newest first.
-pub async fn for_vehicle(db: &impl ConnectionTrait, vehicle: VehicleId, limit: u64) -> Result<Vec<access_log::Model>, ConsentError> {
+pub async fn for_vehicle(
+    db: &impl ConnectionTrait,
+    vehicle: VehicleId,
+    limit: u64,
+) -> Result<Vec<access_log::Model>, ConsentError> {
     use sea_orm::QuerySelect;
     Ok(access_log::Entity::find()
         .filter(access_log::Column::VehicleId.eq(vehicle))

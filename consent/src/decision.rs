@@ -13,7 +13,10 @@ use std::sync::Arc;
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use vdx_catalog::{ProductVersion, product};
-use vdx_core::{AppId, ConsentId, PartnerId, Principal, ProductSlug, Purpose, Scope, SubscriptionId, VehicleId, Vin};
+use vdx_core::{
+    AppId, ConsentId, PartnerId, Principal, ProductSlug, Purpose, Scope, SubscriptionId, VehicleId,
+    Vin,
+};
 
 use crate::entity::{consent, vehicle};
 use crate::{ConsentError, ConsentStatus};
@@ -131,7 +134,9 @@ pub async fn decide<A: Action>(
     let Some(product_row) = product::find_product(db, product).await? else {
         return Err(Denial::UnknownProduct(product.to_string()).into());
     };
-    let Some(subscription) = vdx_catalog::marketplace::active_subscription(db, app.app_id, product_row.id).await? else {
+    let Some(subscription) =
+        vdx_catalog::marketplace::active_subscription(db, app.app_id, product_row.id).await?
+    else {
         return Err(Denial::NotSubscribed.into());
     };
 
@@ -150,7 +155,10 @@ pub async fn decide<A: Action>(
         .order_by_desc(consent::Column::GrantedAt)
         .all(db)
         .await?;
-    let Some(consent) = candidates.into_iter().find(|c| c.scopes.split_ascii_whitespace().any(|s| s == A::NAME)) else {
+    let Some(consent) = candidates
+        .into_iter()
+        .find(|c| c.scopes.split_ascii_whitespace().any(|s| s == A::NAME))
+    else {
         return Err(Denial::NoConsent.into());
     };
 

@@ -31,7 +31,12 @@ impl Grant<Read> {
                         continue;
                     }
                     // A branch wider than the product: narrow it to the product's own selectors inside it.
-                    let inside: Vec<SignalPath> = product.signals.iter().filter(|s| s.is_under(&path)).cloned().collect();
+                    let inside: Vec<SignalPath> = product
+                        .signals
+                        .iter()
+                        .filter(|s| s.is_under(&path))
+                        .cloned()
+                        .collect();
                     if inside.is_empty() {
                         withheld.push(path);
                     } else {
@@ -43,7 +48,11 @@ impl Grant<Read> {
                 (selectors, withheld)
             }
         };
-        AuthorizedFields { grant: self, selectors, withheld }
+        AuthorizedFields {
+            grant: self,
+            selectors,
+            withheld,
+        }
     }
 }
 

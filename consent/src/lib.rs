@@ -6,11 +6,11 @@
 //! reads take `&AuthorizedFields`. A handler that skips the decision therefore
 //! has nothing to hand the store and does not compile. Knows nothing of HTTP.
 
+pub mod access_log;
 mod decision;
 pub mod entity;
 mod error;
 mod fields;
-pub mod access_log;
 pub mod people;
 pub mod records;
 

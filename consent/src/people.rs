@@ -1,6 +1,8 @@
 //! Drivers and vehicles, and who may act for which vehicle.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+};
 use vdx_core::{DriverId, VehicleId, Vin, secret};
 
 use crate::ConsentError;
@@ -61,20 +63,43 @@ pub async fn create_vehicle(
     .await?)
 }
 
-pub async fn link(db: &impl ConnectionTrait, vehicle: VehicleId, driver: DriverId, role: Role) -> Result<(), ConsentError> {
-    vehicle_driver::ActiveModel { vehicle_id: Set(vehicle), driver_id: Set(driver), role: Set(role.as_str().to_owned()) }
-        .insert(db)
-        .await?;
+pub async fn link(
+    db: &impl ConnectionTrait,
+    vehicle: VehicleId,
+    driver: DriverId,
+    role: Role,
+) -> Result<(), ConsentError> {
+    vehicle_driver::ActiveModel {
+        vehicle_id: Set(vehicle),
+        driver_id: Set(driver),
+        role: Set(role.as_str().to_owned()),
+    }
+    .insert(db)
+    .await?;
     Ok(())
 }
 
 /// The vehicles a driver is linked to, with the driver's role.
-pub async fn vehicles_of(db: &impl ConnectionTrait, driver: DriverId) -> Result<Vec<(vehicle::Model, String)>, ConsentError> {
-    let links = vehicle_driver::Entity::find().filter(vehicle_driver::Column::DriverId.eq(driver)).all(db).await?;
+pub async fn vehicles_of(
+    db: &impl ConnectionTrait,
+    driver: DriverId,
+) -> Result<Vec<(vehicle::Model, String)>, ConsentError> {
+    let links = vehicle_driver::Entity::find()
+        .filter(vehicle_driver::Column::DriverId.eq(driver))
+        .all(db)
+        .await?;
     let ids: Vec<VehicleId> = links.iter().map(|l| l.vehicle_id).collect();
-    let vehicles = vehicle::Entity::find().filter(vehicle::Column::Id.is_in(ids)).all(db).await?;
+    let vehicles = vehicle::Entity::find()
+        .filter(vehicle::Column::Id.is_in(ids))
+        .all(db)
+        .await?;
     Ok(vehicles
         .into_iter()
-        .filter_map(|v| links.iter().find(|l| l.vehicle_id == v.id).map(|l| (v, l.role.clone())))
+        .filter_map(|v| {
+            links
+                .iter()
+                .find(|l| l.vehicle_id == v.id)
+                .map(|l| (v, l.role.clone()))
+        })
         .collect())
 }

@@ -2,8 +2,8 @@
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use serde::{Deserialize, Serialize};
-use vdx_core::{AppId, ConsentId, DriverId, Purpose, VehicleId};
 use vdx_catalog::ProductVersion;
+use vdx_core::{AppId, ConsentId, DriverId, Purpose, VehicleId};
 
 use crate::ConsentError;
 use crate::entity::consent;
@@ -53,9 +53,15 @@ pub struct NewConsent<'a> {
 }
 
 /// Records a consent. A purpose the product does not allow is refused.
-pub async fn create(db: &impl ConnectionTrait, new: NewConsent<'_>) -> Result<ConsentId, ConsentError> {
+pub async fn create(
+    db: &impl ConnectionTrait,
+    new: NewConsent<'_>,
+) -> Result<ConsentId, ConsentError> {
     if !new.product.allows_purpose(&new.purpose) {
-        return Err(ConsentError::Invalid(format!("product {} does not allow purpose {}", new.product.slug, new.purpose)));
+        return Err(ConsentError::Invalid(format!(
+            "product {} does not allow purpose {}",
+            new.product.slug, new.purpose
+        )));
     }
     let row = consent::ActiveModel {
         driver_id: Set(new.driver),

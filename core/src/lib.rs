@@ -13,7 +13,10 @@ mod signal_path;
 mod slug;
 mod vin;
 
-pub use ids::{AppId, ConsentId, DriverId, PartnerId, PlanId, ProductId, ProductVersionId, SubscriptionId, VehicleId};
+pub use ids::{
+    AppId, ConsentId, DriverId, PartnerId, PlanId, ProductId, ProductVersionId, SubscriptionId,
+    VehicleId,
+};
 pub use principal::{AppPrincipal, Principal};
 pub use purpose::Purpose;
 pub use scope::{Scope, ScopeSet};
@@ -33,6 +36,9 @@ pub struct ParseError {
 
 impl ParseError {
     pub(crate) fn new(kind: &'static str, reason: impl Into<String>) -> Self {
-        Self { kind, reason: reason.into() }
+        Self {
+            kind,
+            reason: reason.into(),
+        }
     }
 }

@@ -14,9 +14,14 @@ impl Purpose {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let ok = (2..=64).contains(&raw.len())
             && raw.starts_with(|c: char| c.is_ascii_lowercase())
-            && raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            && raw
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
         if !ok {
-            return Err(ParseError::new("purpose", format!("{raw:?}: use a snake_case name such as smart_charging")));
+            return Err(ParseError::new(
+                "purpose",
+                format!("{raw:?}: use a snake_case name such as smart_charging"),
+            ));
         }
         Ok(Self(raw.to_owned()))
     }

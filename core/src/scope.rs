@@ -27,7 +27,10 @@ impl Scope {
             Some(("command", slug)) => Ok(Self::Command(ProductSlug::parse(slug)?)),
             None if raw == "admin" => Ok(Self::Admin),
             None if raw == "ingest" => Ok(Self::Ingest),
-            _ => Err(ParseError::new("scope", format!("{raw:?} is not a known scope"))),
+            _ => Err(ParseError::new(
+                "scope",
+                format!("{raw:?} is not a known scope"),
+            )),
         }
     }
 }
@@ -63,7 +66,10 @@ pub struct ScopeSet(BTreeSet<Scope>);
 impl ScopeSet {
     /// Parses a space-separated scope string; an empty string is the empty set.
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        raw.split_ascii_whitespace().map(Scope::parse).collect::<Result<_, _>>().map(Self)
+        raw.split_ascii_whitespace()
+            .map(Scope::parse)
+            .collect::<Result<_, _>>()
+            .map(Self)
     }
 
     pub fn contains(&self, scope: &Scope) -> bool {
@@ -110,8 +116,12 @@ mod tests {
 
     #[test]
     fn round_trips_a_scope_string_in_canonical_order() {
-        let set = ScopeSet::parse("read:ev-charging admin  command:ev-charging").unwrap_or_default();
-        assert_eq!(set.to_string(), "read:ev-charging command:ev-charging admin");
+        let set =
+            ScopeSet::parse("read:ev-charging admin  command:ev-charging").unwrap_or_default();
+        assert_eq!(
+            set.to_string(),
+            "read:ev-charging command:ev-charging admin"
+        );
     }
 
     #[test]

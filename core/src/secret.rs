@@ -1,8 +1,10 @@
 //! Generating and hashing secrets: client secrets and driver passwords are
 //! stored only as Argon2id PHC strings, and compared in constant time.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+};
 use base64::Engine;
 use rand::RngCore;
 
@@ -10,18 +12,27 @@ use rand::RngCore;
 pub fn generate(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    format!("{prefix}{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes))
+    format!(
+        "{prefix}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    )
 }
 
 /// Hashes a secret with Argon2id and a random salt, as a PHC string.
 pub fn hash(secret: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(Argon2::default().hash_password(secret.as_bytes(), &salt)?.to_string())
+    Ok(Argon2::default()
+        .hash_password(secret.as_bytes(), &salt)?
+        .to_string())
 }
 
 /// Checks a secret against a stored PHC string. A malformed hash never matches.
 pub fn verify(secret: &str, phc: &str) -> bool {
-    PasswordHash::new(phc).is_ok_and(|parsed| Argon2::default().verify_password(secret.as_bytes(), &parsed).is_ok())
+    PasswordHash::new(phc).is_ok_and(|parsed| {
+        Argon2::default()
+            .verify_password(secret.as_bytes(), &parsed)
+            .is_ok()
+    })
 }
 
 /// A hash of a random secret, to verify against when the account does not

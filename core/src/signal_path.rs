@@ -18,7 +18,10 @@ impl SignalPath {
             return Err(ParseError::new("signal path", "must not be empty"));
         }
         if raw.len() > MAX_LEN {
-            return Err(ParseError::new("signal path", format!("longer than {MAX_LEN} characters")));
+            return Err(ParseError::new(
+                "signal path",
+                format!("longer than {MAX_LEN} characters"),
+            ));
         }
         for segment in raw.split('.') {
             let mut chars = segment.chars();
@@ -26,7 +29,9 @@ impl SignalPath {
             if !starts_with_letter || !chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
                 return Err(ParseError::new(
                     "signal path",
-                    format!("{raw:?}: segment {segment:?} must start with a letter and hold only letters, digits and '_'"),
+                    format!(
+                        "{raw:?}: segment {segment:?} must start with a letter and hold only letters, digits and '_'"
+                    ),
                 ));
             }
         }
@@ -40,7 +45,9 @@ impl SignalPath {
     /// True if `self` is `prefix` or lies in the branch `prefix`.
     /// `Vehicle.Speed` is under `Vehicle` but not under `Vehicle.Spe`.
     pub fn is_under(&self, prefix: &SignalPath) -> bool {
-        self.0 == prefix.0 || (self.0.starts_with(&prefix.0) && self.0.as_bytes().get(prefix.0.len()) == Some(&b'.'))
+        self.0 == prefix.0
+            || (self.0.starts_with(&prefix.0)
+                && self.0.as_bytes().get(prefix.0.len()) == Some(&b'.'))
     }
 }
 
@@ -73,14 +80,27 @@ mod tests {
 
     #[test]
     fn parses_vss_paths() {
-        assert!(SignalPath::parse("Vehicle.Powertrain.TractionBattery.StateOfCharge.Current").is_ok());
+        assert!(
+            SignalPath::parse("Vehicle.Powertrain.TractionBattery.StateOfCharge.Current").is_ok()
+        );
         assert!(SignalPath::parse("Vehicle.Cabin.Door.Row1.DriverSide.IsOpen").is_ok());
     }
 
     #[test]
     fn rejects_empty_segments_and_odd_characters() {
-        for bad in ["", "Vehicle.", ".Vehicle", "Vehicle..Speed", "Vehicle.1Speed", "Vehicle.Spe-ed", "Vehicle Speed"] {
-            assert!(SignalPath::parse(bad).is_err(), "{bad:?} should be rejected");
+        for bad in [
+            "",
+            "Vehicle.",
+            ".Vehicle",
+            "Vehicle..Speed",
+            "Vehicle.1Speed",
+            "Vehicle.Spe-ed",
+            "Vehicle Speed",
+        ] {
+            assert!(
+                SignalPath::parse(bad).is_err(),
+                "{bad:?} should be rejected"
+            );
         }
     }
 

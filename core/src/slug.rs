@@ -11,7 +11,9 @@ pub struct ProductSlug(String);
 
 impl ProductSlug {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
-        let ok_chars = raw.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        let ok_chars = raw
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         let ok_shape = !raw.starts_with('-') && !raw.ends_with('-') && !raw.contains("--");
         if !(2..=64).contains(&raw.len()) || !ok_chars || !ok_shape {
             return Err(ParseError::new(
@@ -58,7 +60,16 @@ mod tests {
 
     #[test]
     fn rejects_other_shapes() {
-        for bad in ["", "a", "EV", "ev_charging", "-ev", "ev-", "ev--charging", "ev charging"] {
+        for bad in [
+            "",
+            "a",
+            "EV",
+            "ev_charging",
+            "-ev",
+            "ev-",
+            "ev--charging",
+            "ev charging",
+        ] {
             assert!(ProductSlug::parse(bad).is_err(), "{bad:?}");
         }
     }

@@ -15,10 +15,19 @@ impl Vin {
     pub fn parse(raw: &str) -> Result<Self, ParseError> {
         let vin = raw.trim().to_ascii_uppercase();
         if vin.len() != 17 {
-            return Err(ParseError::new("VIN", format!("must be 17 characters, got {}", vin.chars().count())));
+            return Err(ParseError::new(
+                "VIN",
+                format!("must be 17 characters, got {}", vin.chars().count()),
+            ));
         }
-        if let Some(bad) = vin.chars().find(|c| !c.is_ascii_alphanumeric() || matches!(c, 'I' | 'O' | 'Q')) {
-            return Err(ParseError::new("VIN", format!("character {bad:?} is not allowed (A-Z and 0-9, never I, O or Q)")));
+        if let Some(bad) = vin
+            .chars()
+            .find(|c| !c.is_ascii_alphanumeric() || matches!(c, 'I' | 'O' | 'Q'))
+        {
+            return Err(ParseError::new(
+                "VIN",
+                format!("character {bad:?} is not allowed (A-Z and 0-9, never I, O or Q)"),
+            ));
         }
         Ok(Self(vin))
     }
@@ -53,7 +62,10 @@ mod tests {
 
     #[test]
     fn accepts_a_real_vin_in_any_case() {
-        assert_eq!(Vin::parse("wvwzzz1kzaw000001").map(|v| v.to_string()), Ok("WVWZZZ1KZAW000001".into()));
+        assert_eq!(
+            Vin::parse("wvwzzz1kzaw000001").map(|v| v.to_string()),
+            Ok("WVWZZZ1KZAW000001".into())
+        );
     }
 
     #[test]

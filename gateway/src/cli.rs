@@ -25,7 +25,13 @@ pub struct GlobalArgs {
     #[arg(long, global = true, env = "VDX_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Database URL: sqlite://PATH?mode=rwc (default sqlite://vdx-data/vdx.db?mode=rwc) or postgres://USER:PASS@HOST/DB.
-    #[arg(long, global = true, env = "VDX_DATABASE_URL", value_name = "URL", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "VDX_DATABASE_URL",
+        value_name = "URL",
+        hide_env_values = true
+    )]
     pub database_url: Option<String>,
     /// Log line format.
     #[arg(long, global = true, env = "VDX_LOG_FORMAT", value_enum)]

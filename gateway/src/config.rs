@@ -110,16 +110,24 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        figment = figment.merge(Env::prefixed("VDX_").only(ENV_KEYS)).merge(Serialized::defaults(overrides));
+        figment = figment
+            .merge(Env::prefixed("VDX_").only(ENV_KEYS))
+            .merge(Serialized::defaults(overrides));
         let config: Config = figment.extract().map_err(|e| {
-            e.into_iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; ")
+            e.into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
         })?;
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<(), String> {
-        if !(self.database_url.starts_with("sqlite:") || self.database_url.starts_with("postgres://") || self.database_url.starts_with("postgresql://")) {
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
             return Err(format!(
                 "database_url must start with sqlite:, postgres:// or postgresql://, got {}",
                 crate::db::mask_password(&self.database_url)
@@ -170,7 +178,8 @@ mod tests {
         pub struct TempPath(pub std::path::PathBuf);
         impl TempPath {
             pub fn new(contents: &str) -> Self {
-                let path = std::env::temp_dir().join(format!("vdx-config-{}.toml", uuid::Uuid::new_v4()));
+                let path =
+                    std::env::temp_dir().join(format!("vdx-config-{}.toml", uuid::Uuid::new_v4()));
                 std::fs::write(&path, contents).unwrap();
                 Self(path)
             }
@@ -185,7 +194,10 @@ mod tests {
     #[test]
     fn flags_override_the_file_which_overrides_defaults() {
         let file = write("port = 9000\nlog_level = \"debug\"\n");
-        let overrides = Overrides { port: Some(9100), ..Default::default() };
+        let overrides = Overrides {
+            port: Some(9100),
+            ..Default::default()
+        };
         let config = Config::load(Some(&file.0), &overrides).unwrap();
         assert_eq!(config.port, 9100);
         assert_eq!(config.log_level, "debug");
@@ -208,6 +220,12 @@ mod tests {
 
     #[test]
     fn a_missing_file_is_an_error() {
-        assert!(Config::load(Some(Path::new("/nonexistent/vdx.toml")), &Overrides::default()).is_err());
+        assert!(
+            Config::load(
+                Some(Path::new("/nonexistent/vdx.toml")),
+                &Overrides::default()
+            )
+            .is_err()
+        );
     }
 }

@@ -24,8 +24,13 @@ pub fn mask_password(raw: &str) -> String {
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, String> {
     let masked = mask_password(url);
     if let Some(path) = sqlite_file(url) {
-        if let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {} for database {masked}: {e}", dir.display()))?;
+        if let Some(dir) = std::path::Path::new(&path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                format!("cannot create {} for database {masked}: {e}", dir.display())
+            })?;
         }
     }
     let mut options = ConnectOptions::new(url.to_owned());
@@ -35,10 +40,21 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    let db = Database::connect(options).await.map_err(|e| format!("cannot connect to database {masked}: {}", scrub(&e.to_string(), url)))?;
+    let db = Database::connect(options).await.map_err(|e| {
+        format!(
+            "cannot connect to database {masked}: {}",
+            scrub(&e.to_string(), url)
+        )
+    })?;
     if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        for pragma in ["PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"] {
-            db.execute_unprepared(pragma).await.map_err(|e| format!("cannot configure SQLite database {masked}: {e}"))?;
+        for pragma in [
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA busy_timeout=5000",
+        ] {
+            db.execute_unprepared(pragma)
+                .await
+                .map_err(|e| format!("cannot configure SQLite database {masked}: {e}"))?;
         }
     }
     Ok(db)
@@ -46,7 +62,9 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
 
 /// Applies pending migrations; a no-op when the schema is current.
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), String> {
-    Migrator::up(db, None).await.map_err(|e| format!("migration failed: {e}"))
+    Migrator::up(db, None)
+        .await
+        .map_err(|e| format!("migration failed: {e}"))
 }
 
 /// True when every known migration has been applied.
@@ -55,14 +73,19 @@ pub async fn migrations_current(db: &DatabaseConnection) -> Result<bool, sea_orm
 }
 
 fn sqlite_file(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next().unwrap_or_default();
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.to_owned())
 }
 
 /// Drivers sometimes echo the URL in their errors; never let the password through.
 fn scrub(message: &str, url: &str) -> String {
-    match url::Url::parse(url).ok().and_then(|u| u.password().map(str::to_owned)) {
+    match url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.password().map(str::to_owned))
+    {
         Some(password) if !password.is_empty() => message.replace(&password, "***"),
         _ => message.to_owned(),
     }
@@ -74,13 +97,22 @@ mod tests {
 
     #[test]
     fn masks_the_password_only() {
-        assert_eq!(mask_password("postgres://vdx:s3cret@db:5432/vdx"), "postgres://vdx:***@db:5432/vdx");
-        assert_eq!(mask_password("sqlite://vdx-data/vdx.db?mode=rwc"), "sqlite://vdx-data/vdx.db?mode=rwc");
+        assert_eq!(
+            mask_password("postgres://vdx:s3cret@db:5432/vdx"),
+            "postgres://vdx:***@db:5432/vdx"
+        );
+        assert_eq!(
+            mask_password("sqlite://vdx-data/vdx.db?mode=rwc"),
+            "sqlite://vdx-data/vdx.db?mode=rwc"
+        );
     }
 
     #[test]
     fn finds_the_sqlite_file() {
-        assert_eq!(sqlite_file("sqlite://vdx-data/vdx.db?mode=rwc").as_deref(), Some("vdx-data/vdx.db"));
+        assert_eq!(
+            sqlite_file("sqlite://vdx-data/vdx.db?mode=rwc").as_deref(),
+            Some("vdx-data/vdx.db")
+        );
         assert_eq!(sqlite_file("sqlite::memory:"), None);
         assert_eq!(sqlite_file("postgres://x@y/z"), None);
     }

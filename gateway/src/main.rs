@@ -18,7 +18,10 @@ fn main() -> ExitCode {
         }
     };
     logging::init(config.log_format, &config.log_level);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -28,8 +31,21 @@ fn main() -> ExitCode {
     let outcome = runtime.block_on(async move {
         match cli.command {
             Command::Serve { .. } => serve(config).await,
-            Command::Demo { credentials_out, vehicles, tick_secs, .. } => {
-                demo::run(config, demo::DemoOptions { credentials_out, vehicles, tick_secs }).await
+            Command::Demo {
+                credentials_out,
+                vehicles,
+                tick_secs,
+                ..
+            } => {
+                demo::run(
+                    config,
+                    demo::DemoOptions {
+                        credentials_out,
+                        vehicles,
+                        tick_secs,
+                    },
+                )
+                .await
             }
             Command::Migrate => migrate(config).await,
         }
@@ -47,12 +63,17 @@ async fn serve(config: Config) -> Result<(), String> {
     let app = Application::build(config).await?;
     tracing::info!(port = app.port(), url = %app.base_url(), "vdx gateway listening");
     println!("vdx listening on {} (port {})", app.base_url(), app.port());
-    app.run_until_stopped().await.map_err(|e| format!("server failed: {e}"))
+    app.run_until_stopped()
+        .await
+        .map_err(|e| format!("server failed: {e}"))
 }
 
 async fn migrate(config: Config) -> Result<(), String> {
     let db = db::connect(&config.database_url, 1).await?;
     db::migrate(&db).await?;
-    println!("migrations applied; database {} is current", db::mask_password(&config.database_url));
+    println!(
+        "migrations applied; database {} is current",
+        db::mask_password(&config.database_url)
+    );
     Ok(())
 }

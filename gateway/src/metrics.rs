@@ -40,11 +40,21 @@ impl Metrics {
         let mut registry = Registry::with_prefix("vdx");
         let requests = Family::<RequestLabels, Counter>::default();
         let latency = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
-            Histogram::new([0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5])
+            Histogram::new([
+                0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+            ])
         });
         registry.register("http_requests", "HTTP requests served", requests.clone());
-        registry.register("http_request_duration_seconds", "HTTP request latency", latency.clone());
-        Self { registry, requests, latency }
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency",
+            latency.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+        }
     }
 
     fn observe(&self, labels: RequestLabels, seconds: f64) {
@@ -69,14 +79,27 @@ impl Default for Metrics {
 }
 
 /// Middleware: times and counts every request.
-pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let started = Instant::now();
     let metrics = req.app_data::<web::Data<Arc<Metrics>>>().cloned();
     let method = req.method().to_string();
     let res = next.call(req).await?;
     if let Some(metrics) = metrics {
-        let route = res.request().match_pattern().unwrap_or_else(|| "unmatched".to_owned());
-        metrics.observe(RequestLabels { method, route, status: res.status().as_u16() }, started.elapsed().as_secs_f64());
+        let route = res
+            .request()
+            .match_pattern()
+            .unwrap_or_else(|| "unmatched".to_owned());
+        metrics.observe(
+            RequestLabels {
+                method,
+                route,
+                status: res.status().as_u16(),
+            },
+            started.elapsed().as_secs_f64(),
+        );
     }
     Ok(res)
 }
@@ -85,5 +108,7 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
 #[utoipa::path(get, path = "/metrics", tag = "operations", operation_id = "metrics",
     responses((status = 200, description = "Prometheus text exposition", content_type = "text/plain")))]
 pub async fn handler(metrics: web::Data<Arc<Metrics>>) -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4; charset=utf-8").body(metrics.render())
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics.render())
 }

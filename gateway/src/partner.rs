@@ -17,9 +17,17 @@ pub struct Snapshot {
 }
 
 /// Parses the raw identifiers of a partner request.
-pub fn parse_target(vin: &str, product: &str, purpose: &str) -> Result<(Vin, ProductSlug, Purpose), ApiError> {
+pub fn parse_target(
+    vin: &str,
+    product: &str,
+    purpose: &str,
+) -> Result<(Vin, ProductSlug, Purpose), ApiError> {
     let bad = |e: vdx_core::ParseError| ApiError::bad_request("INVALID_INPUT", e.to_string());
-    Ok((Vin::parse(vin).map_err(bad)?, ProductSlug::parse(product).map_err(bad)?, Purpose::parse(purpose).map_err(bad)?))
+    Ok((
+        Vin::parse(vin).map_err(bad)?,
+        ProductSlug::parse(product).map_err(bad)?,
+        Purpose::parse(purpose).map_err(bad)?,
+    ))
 }
 
 /// Parses requested signal paths; `None` means every signal of the product.
@@ -27,7 +35,10 @@ pub fn parse_paths(raw: Option<Vec<String>>) -> Result<Option<Vec<SignalPath>>, 
     raw.map(|paths| {
         paths
             .iter()
-            .map(|p| SignalPath::parse(p.trim()).map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string())))
+            .map(|p| {
+                SignalPath::parse(p.trim())
+                    .map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string()))
+            })
             .collect()
     })
     .transpose()
@@ -41,12 +52,24 @@ pub async fn decide_read(
     product: &ProductSlug,
     purpose: &Purpose,
 ) -> Result<Grant<Read>, ApiError> {
-    Ok(vdx_consent::decide::<Read>(db, principal, vin, product, purpose, vdx_catalog::now_ms()).await?)
+    Ok(
+        vdx_consent::decide::<Read>(db, principal, vin, product, purpose, vdx_catalog::now_ms())
+            .await?,
+    )
 }
 
 /// Steps 4 to 6: field filter, store read, access log.
-pub async fn latest(db: &DatabaseConnection, grant: Grant<Read>, paths: Option<Vec<SignalPath>>, request_id: &str) -> Result<Snapshot, ApiError> {
+pub async fn latest(
+    db: &DatabaseConnection,
+    grant: Grant<Read>,
+    paths: Option<Vec<SignalPath>>,
+    request_id: &str,
+) -> Result<Snapshot, ApiError> {
     let fields = grant.authorize(paths);
-    let values = vdx_telemetry::read::latest(db, &fields, request_id, vdx_catalog::now_ms()).await?;
-    Ok(Snapshot { values, withheld: fields.withheld().to_vec() })
+    let values =
+        vdx_telemetry::read::latest(db, &fields, request_id, vdx_catalog::now_ms()).await?;
+    Ok(Snapshot {
+        values,
+        withheld: fields.withheld().to_vec(),
+    })
 }

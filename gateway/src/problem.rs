@@ -38,7 +38,11 @@ pub enum ApiError {
     /// {detail}
     BadRequest { code: &'static str, detail: String },
     /// {detail}
-    Unprocessable { code: &'static str, detail: String, errors: Vec<String> },
+    Unprocessable {
+        code: &'static str,
+        detail: String,
+        errors: Vec<String>,
+    },
     /// this endpoint needs a bearer access token
     Unauthenticated,
     /// the access token is invalid: {0}
@@ -61,7 +65,10 @@ pub enum ApiError {
 
 impl ApiError {
     pub fn bad_request(code: &'static str, detail: impl Into<String>) -> Self {
-        Self::BadRequest { code, detail: detail.into() }
+        Self::BadRequest {
+            code,
+            detail: detail.into(),
+        }
     }
 
     pub fn internal(err: impl std::fmt::Display) -> Self {
@@ -88,11 +95,17 @@ impl ApiError {
     pub fn to_problem(&self, request_id: &str) -> Problem {
         let status = self.status_code();
         let detail = match self {
-            Self::Internal(_) => "the server failed to handle this request; quote the request_id when reporting it".to_owned(),
+            Self::Internal(_) => {
+                "the server failed to handle this request; quote the request_id when reporting it"
+                    .to_owned()
+            }
             other => other.to_string(),
         };
         Problem {
-            type_uri: format!("urn:vdx:problem:{}", self.code().to_ascii_lowercase().replace('_', "-")),
+            type_uri: format!(
+                "urn:vdx:problem:{}",
+                self.code().to_ascii_lowercase().replace('_', "-")
+            ),
             title: status.canonical_reason().unwrap_or("Error").to_owned(),
             status: status.as_u16(),
             detail,
@@ -110,10 +123,17 @@ impl ApiError {
         match status {
             StatusCode::NOT_FOUND => Self::NotFound,
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
-            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge("the request body is larger than this endpoint accepts".into()),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType { expected: "a supported content type" },
+            StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(
+                "the request body is larger than this endpoint accepts".into(),
+            ),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => Self::UnsupportedMediaType {
+                expected: "a supported content type",
+            },
             StatusCode::UNAUTHORIZED => Self::Unauthenticated,
-            s if s.is_client_error() => Self::bad_request("BAD_REQUEST", detail.unwrap_or_else(|| "the request is malformed".into())),
+            s if s.is_client_error() => Self::bad_request(
+                "BAD_REQUEST",
+                detail.unwrap_or_else(|| "the request is malformed".into()),
+            ),
             _ => Self::Internal(detail.unwrap_or_default()),
         }
     }
@@ -158,13 +178,19 @@ impl ResponseError for ApiError {
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
         match self {
             Self::Unauthenticated => {
-                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
+                response
+                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
             }
             Self::InvalidToken(_) => {
-                response.insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\"")));
+                response.insert_header((
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
+                ));
             }
             Self::Denied(Denial::InsufficientScope(scope)) => {
-                if let Ok(value) = HeaderValue::from_str(&format!("Bearer error=\"insufficient_scope\", scope=\"{scope}\"")) {
+                if let Ok(value) = HeaderValue::from_str(&format!(
+                    "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
+                )) {
                     response.insert_header((header::WWW_AUTHENTICATE, value));
                 }
             }
@@ -179,7 +205,9 @@ impl From<vdx_consent::ConsentError> for ApiError {
     fn from(err: vdx_consent::ConsentError) -> Self {
         match err {
             vdx_consent::ConsentError::Denied(denial) => Self::Denied(denial),
-            vdx_consent::ConsentError::Invalid(detail) => Self::bad_request("INVALID_INPUT", detail),
+            vdx_consent::ConsentError::Invalid(detail) => {
+                Self::bad_request("INVALID_INPUT", detail)
+            }
             other => Self::internal(other),
         }
     }

@@ -4,11 +4,11 @@
 //! Bodies that already follow a standard of their own are left alone: problem
 //! bodies, OAuth error bodies and GraphQL responses (both `application/json`).
 
+use actix_web::ResponseError;
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header;
 use actix_web::middleware::Next;
-use actix_web::ResponseError;
 
 use crate::problem::ApiError;
 
@@ -16,7 +16,9 @@ fn has_own_format(res: &ServiceResponse<impl MessageBody>) -> bool {
     res.headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| ct.starts_with(crate::problem::PROBLEM_JSON) || ct.starts_with("application/json"))
+        .is_some_and(|ct| {
+            ct.starts_with(crate::problem::PROBLEM_JSON) || ct.starts_with("application/json")
+        })
 }
 
 pub async fn middleware(

@@ -21,15 +21,23 @@ pub struct RequestId(pub String);
 
 /// The current request's id, or `-` outside a request.
 pub fn current() -> String {
-    CURRENT.try_with(Clone::clone).unwrap_or_else(|_| "-".to_owned())
+    CURRENT
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "-".to_owned())
 }
 
 fn acceptable(raw: &str) -> bool {
-    (1..=128).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
+    (1..=128).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.:".contains(&b))
 }
 
 /// Middleware: assigns the id, opens the request span, echoes the header.
-pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'static>) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = req
         .headers()
         .get(HEADER)
@@ -39,10 +47,13 @@ pub async fn middleware(req: ServiceRequest, next: Next<impl MessageBody + 'stat
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
-    let fut = CURRENT.scope(id.clone(), next.call(req)).instrument(span.clone());
+    let fut = CURRENT
+        .scope(id.clone(), next.call(req))
+        .instrument(span.clone());
     let mut res = fut.await?;
     if let Ok(value) = HeaderValue::from_str(&id) {
-        res.headers_mut().insert(HeaderName::from_static(HEADER), value);
+        res.headers_mut()
+            .insert(HeaderName::from_static(HEADER), value);
     }
     span.in_scope(|| tracing::info!(status = res.status().as_u16(), "served"));
     Ok(res)

@@ -29,7 +29,9 @@ pub struct Application {
 
 impl std::fmt::Debug for Application {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application").field("port", &self.port).finish_non_exhaustive()
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish_non_exhaustive()
     }
 }
 
@@ -45,11 +47,24 @@ impl Application {
     pub async fn build_with_db(config: Config, db: DatabaseConnection) -> Result<Self, String> {
         let listener = TcpListener::bind((config.host, config.port))
             .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
-        let port = listener.local_addr().map_err(|e| format!("cannot read the bound address: {e}"))?.port();
+        let port = listener
+            .local_addr()
+            .map_err(|e| format!("cannot read the bound address: {e}"))?
+            .port();
         let base_url = config.public_url_for(port);
-        let tokens = TokenService::new(db.clone(), base_url.clone(), Duration::from_secs(config.access_token_ttl_secs)).await?;
+        let tokens = TokenService::new(
+            db.clone(),
+            base_url.clone(),
+            Duration::from_secs(config.access_token_ttl_secs),
+        )
+        .await?;
         let config = Arc::new(config);
-        let state = AppState { db, config: Arc::clone(&config), tokens: Arc::new(tokens), base_url };
+        let state = AppState {
+            db,
+            config: Arc::clone(&config),
+            tokens: Arc::new(tokens),
+            base_url,
+        };
         let schema = graphql::schema();
         let metrics = Arc::new(Metrics::new());
         let app_state = state.clone();
@@ -61,9 +76,17 @@ impl Application {
                 .app_data(web::Data::new(schema.clone()))
                 .app_data(web::Data::new(Arc::clone(&metrics)))
                 .app_data(web::PayloadConfig::new(max_body))
-                .app_data(web::JsonConfig::default().limit(max_body).error_handler(json_error))
-                .app_data(web::QueryConfig::default().error_handler(|e, _| ApiError::bad_request("INVALID_QUERY", e.to_string()).into()))
-                .app_data(web::PathConfig::default().error_handler(|e, _| ApiError::bad_request("INVALID_PATH", e.to_string()).into()))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(max_body)
+                        .error_handler(json_error),
+                )
+                .app_data(web::QueryConfig::default().error_handler(|e, _| {
+                    ApiError::bad_request("INVALID_QUERY", e.to_string()).into()
+                }))
+                .app_data(web::PathConfig::default().error_handler(|e, _| {
+                    ApiError::bad_request("INVALID_PATH", e.to_string()).into()
+                }))
                 // actix runs the last .wrap() first. Order per request:
                 //   1. request_id (outermost: every line below it logs the id)
                 //   2. metrics (times everything inside, including error mapping)
@@ -74,10 +97,21 @@ impl Application {
                 .service(endpoint("/healthz", "GET").route(web::get().to(routes::health::healthz)))
                 .service(endpoint("/readyz", "GET").route(web::get().to(routes::health::readyz)))
                 .service(endpoint("/metrics", "GET").route(web::get().to(metrics::handler)))
-                .service(endpoint("/.well-known/oauth-authorization-server", "GET").route(web::get().to(routes::oauth::metadata)))
-                .service(endpoint("/.well-known/jwks.json", "GET").route(web::get().to(routes::oauth::jwks)))
-                .service(endpoint("/oauth/token", "POST").route(web::post().to(routes::oauth::token)))
-                .service(endpoint("/v1/vehicles/{vin}/latest", "GET").route(web::get().to(routes::vehicles::latest)))
+                .service(
+                    endpoint("/.well-known/oauth-authorization-server", "GET")
+                        .route(web::get().to(routes::oauth::metadata)),
+                )
+                .service(
+                    endpoint("/.well-known/jwks.json", "GET")
+                        .route(web::get().to(routes::oauth::jwks)),
+                )
+                .service(
+                    endpoint("/oauth/token", "POST").route(web::post().to(routes::oauth::token)),
+                )
+                .service(
+                    endpoint("/v1/vehicles/{vin}/latest", "GET")
+                        .route(web::get().to(routes::vehicles::latest)),
+                )
                 .service(
                     endpoint("/graphql", "GET, POST")
                         .app_data(web::PayloadConfig::new(graphql_max_body))
@@ -86,7 +120,9 @@ impl Application {
                 )
                 .service(endpoint("/assets/{name}", "GET").route(web::get().to(graphql::asset)))
                 .service(endpoint("/docs", "GET").route(web::get().to(|| async {
-                    HttpResponse::PermanentRedirect().insert_header(("location", "/docs/")).finish()
+                    HttpResponse::PermanentRedirect()
+                        .insert_header(("location", "/docs/"))
+                        .finish()
                 })))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
                 .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
@@ -95,7 +131,11 @@ impl Application {
         .listen(listener)
         .map_err(|e| format!("cannot serve: {e}"))?
         .run();
-        Ok(Self { port, state, server })
+        Ok(Self {
+            port,
+            state,
+            server,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -124,19 +164,29 @@ impl Application {
 /// A resource whose other methods get 405 with an `Allow` header (RFC 9110 §15.5.6).
 fn endpoint(path: &str, allow: &'static str) -> actix_web::Resource {
     web::resource(path).default_service(web::to(move || async move {
-        HttpResponse::MethodNotAllowed().insert_header(("allow", allow)).finish()
+        HttpResponse::MethodNotAllowed()
+            .insert_header(("allow", allow))
+            .finish()
     }))
 }
 
 fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     use actix_web::error::JsonPayloadError as E;
     match err {
-        E::ContentType => ApiError::UnsupportedMediaType { expected: "application/json" },
-        E::OverflowKnownLength { length, limit } => {
-            ApiError::PayloadTooLarge(format!("the request body has {length} bytes; the limit is {limit}"))
-        }
-        E::Overflow { limit } => ApiError::PayloadTooLarge(format!("the request body is larger than the limit of {limit} bytes")),
-        E::Deserialize(e) if e.is_data() => ApiError::Unprocessable { code: "INVALID_BODY", detail: e.to_string(), errors: Vec::new() },
+        E::ContentType => ApiError::UnsupportedMediaType {
+            expected: "application/json",
+        },
+        E::OverflowKnownLength { length, limit } => ApiError::PayloadTooLarge(format!(
+            "the request body has {length} bytes; the limit is {limit}"
+        )),
+        E::Overflow { limit } => ApiError::PayloadTooLarge(format!(
+            "the request body is larger than the limit of {limit} bytes"
+        )),
+        E::Deserialize(e) if e.is_data() => ApiError::Unprocessable {
+            code: "INVALID_BODY",
+            detail: e.to_string(),
+            errors: Vec::new(),
+        },
         other => ApiError::bad_request("MALFORMED_JSON", other.to_string()),
     }
     .into()

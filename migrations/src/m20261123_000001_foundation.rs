@@ -178,8 +178,17 @@ enum SigningKeys {
     RetiredAt,
 }
 
-fn fk(name: &str, from: (impl IntoIden, impl IntoIden), to: (impl IntoIden, impl IntoIden)) -> ForeignKeyCreateStatement {
-    ForeignKey::create().name(name).from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).to_owned()
+fn fk(
+    name: &str,
+    from: (impl IntoIden, impl IntoIden),
+    to: (impl IntoIden, impl IntoIden),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create()
+        .name(name)
+        .from(from.0, from.1)
+        .to(to.0, to.1)
+        .on_delete(ForeignKeyAction::Restrict)
+        .to_owned()
 }
 
 #[async_trait::async_trait]
@@ -238,7 +247,13 @@ impl MigrationTrait for Migration {
                     (ProductVersions::Table, ProductVersions::ProductId),
                     (Products::Table, Products::Id),
                 ))
-                .index(Index::create().name("ux_product_versions_version").col(ProductVersions::ProductId).col(ProductVersions::Version).unique())
+                .index(
+                    Index::create()
+                        .name("ux_product_versions_version")
+                        .col(ProductVersions::ProductId)
+                        .col(ProductVersions::Version)
+                        .unique(),
+                )
                 .to_owned(),
         )
         .await?;
@@ -257,8 +272,18 @@ impl MigrationTrait for Migration {
                 .col(string_len(Plans::PriceModel, 24))
                 .col(big_integer(Plans::PriceMinor))
                 .col(string_len(Plans::Currency, 3))
-                .foreign_key(&mut fk("fk_plans_product", (Plans::Table, Plans::ProductId), (Products::Table, Products::Id)))
-                .index(Index::create().name("ux_plans_name").col(Plans::ProductId).col(Plans::Name).unique())
+                .foreign_key(&mut fk(
+                    "fk_plans_product",
+                    (Plans::Table, Plans::ProductId),
+                    (Products::Table, Products::Id),
+                ))
+                .index(
+                    Index::create()
+                        .name("ux_plans_name")
+                        .col(Plans::ProductId)
+                        .col(Plans::Name)
+                        .unique(),
+                )
                 .to_owned(),
         )
         .await?;
@@ -286,7 +311,11 @@ impl MigrationTrait for Migration {
                 .col(text(Apps::RedirectUris))
                 .col(string(Apps::DirectScopes))
                 .col(big_integer(Apps::CreatedAt))
-                .foreign_key(&mut fk("fk_apps_partner", (Apps::Table, Apps::PartnerId), (Partners::Table, Partners::Id)))
+                .foreign_key(&mut fk(
+                    "fk_apps_partner",
+                    (Apps::Table, Apps::PartnerId),
+                    (Partners::Table, Partners::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -303,13 +332,21 @@ impl MigrationTrait for Migration {
                 .col(text_null(Subscriptions::Reason))
                 .col(big_integer(Subscriptions::CreatedAt))
                 .col(big_integer_null(Subscriptions::DecidedAt))
-                .foreign_key(&mut fk("fk_subscriptions_app", (Subscriptions::Table, Subscriptions::AppId), (Apps::Table, Apps::Id)))
+                .foreign_key(&mut fk(
+                    "fk_subscriptions_app",
+                    (Subscriptions::Table, Subscriptions::AppId),
+                    (Apps::Table, Apps::Id),
+                ))
                 .foreign_key(&mut fk(
                     "fk_subscriptions_version",
                     (Subscriptions::Table, Subscriptions::ProductVersionId),
                     (ProductVersions::Table, ProductVersions::Id),
                 ))
-                .foreign_key(&mut fk("fk_subscriptions_plan", (Subscriptions::Table, Subscriptions::PlanId), (Plans::Table, Plans::Id)))
+                .foreign_key(&mut fk(
+                    "fk_subscriptions_plan",
+                    (Subscriptions::Table, Subscriptions::PlanId),
+                    (Plans::Table, Plans::Id),
+                ))
                 .to_owned(),
         )
         .await?;
@@ -347,7 +384,11 @@ impl MigrationTrait for Migration {
                 .col(big_integer(VehicleDrivers::VehicleId))
                 .col(big_integer(VehicleDrivers::DriverId))
                 .col(string_len(VehicleDrivers::Role, 16))
-                .primary_key(Index::create().col(VehicleDrivers::VehicleId).col(VehicleDrivers::DriverId))
+                .primary_key(
+                    Index::create()
+                        .col(VehicleDrivers::VehicleId)
+                        .col(VehicleDrivers::DriverId),
+                )
                 .foreign_key(&mut fk(
                     "fk_vehicle_drivers_vehicle",
                     (VehicleDrivers::Table, VehicleDrivers::VehicleId),
@@ -379,10 +420,26 @@ impl MigrationTrait for Migration {
                 .col(big_integer(Consents::GrantedAt))
                 .col(big_integer(Consents::ExpiresAt))
                 .col(big_integer(Consents::UpdatedAt))
-                .foreign_key(&mut fk("fk_consents_driver", (Consents::Table, Consents::DriverId), (Drivers::Table, Drivers::Id)))
-                .foreign_key(&mut fk("fk_consents_vehicle", (Consents::Table, Consents::VehicleId), (Vehicles::Table, Vehicles::Id)))
-                .foreign_key(&mut fk("fk_consents_app", (Consents::Table, Consents::AppId), (Apps::Table, Apps::Id)))
-                .foreign_key(&mut fk("fk_consents_product", (Consents::Table, Consents::ProductId), (Products::Table, Products::Id)))
+                .foreign_key(&mut fk(
+                    "fk_consents_driver",
+                    (Consents::Table, Consents::DriverId),
+                    (Drivers::Table, Drivers::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_consents_vehicle",
+                    (Consents::Table, Consents::VehicleId),
+                    (Vehicles::Table, Vehicles::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_consents_app",
+                    (Consents::Table, Consents::AppId),
+                    (Apps::Table, Apps::Id),
+                ))
+                .foreign_key(&mut fk(
+                    "fk_consents_product",
+                    (Consents::Table, Consents::ProductId),
+                    (Products::Table, Products::Id),
+                ))
                 .foreign_key(&mut fk(
                     "fk_consents_version",
                     (Consents::Table, Consents::ProductVersionId),
@@ -412,7 +469,11 @@ impl MigrationTrait for Migration {
                 .col(string_len(SignalLatest::Path, 255))
                 .col(text(SignalLatest::Value))
                 .col(big_integer(SignalLatest::ObservedAt))
-                .primary_key(Index::create().col(SignalLatest::VehicleId).col(SignalLatest::Path))
+                .primary_key(
+                    Index::create()
+                        .col(SignalLatest::VehicleId)
+                        .col(SignalLatest::Path),
+                )
                 .foreign_key(&mut fk(
                     "fk_signal_latest_vehicle",
                     (SignalLatest::Table, SignalLatest::VehicleId),
@@ -481,7 +542,8 @@ impl MigrationTrait for Migration {
             Products::Table.into_iden(),
             Signals::Table.into_iden(),
         ] {
-            m.drop_table(Table::drop().table(table).if_exists().to_owned()).await?;
+            m.drop_table(Table::drop().table(table).if_exists().to_owned())
+                .await?;
         }
         Ok(())
     }

@@ -19,9 +19,14 @@ pub fn coarsen(values: &mut [(String, Value)], precision_km: f64) {
         return;
     }
     let lat_step = precision_km / KM_PER_DEGREE;
-    let latitude = values.iter().find(|(p, _)| p == LATITUDE).and_then(|(_, v)| v.as_f64());
+    let latitude = values
+        .iter()
+        .find(|(p, _)| p == LATITUDE)
+        .and_then(|(_, v)| v.as_f64());
     let lon_step = match latitude {
-        Some(lat) => precision_km / (KM_PER_DEGREE * snap(lat, lat_step).to_radians().cos().abs().max(0.01)),
+        Some(lat) => {
+            precision_km / (KM_PER_DEGREE * snap(lat, lat_step).to_radians().cos().abs().max(0.01))
+        }
         None => lat_step,
     };
     for (path, value) in values.iter_mut() {
@@ -42,15 +47,24 @@ mod tests {
 
     #[test]
     fn rounds_to_a_five_km_grid() {
-        let mut values = vec![(LATITUDE.to_owned(), serde_json::json!(48.137154)), (LONGITUDE.to_owned(), serde_json::json!(11.576124))];
+        let mut values = vec![
+            (LATITUDE.to_owned(), serde_json::json!(48.137154)),
+            (LONGITUDE.to_owned(), serde_json::json!(11.576124)),
+        ];
         coarsen(&mut values, 5.0);
         let lat = values[0].1.as_f64().unwrap();
         let lon = values[1].1.as_f64().unwrap();
         assert!((lat - 48.137154).abs() <= 2.5 / 111.32 + 1e-6, "{lat}");
-        assert!((lon - 11.576124).abs() <= 2.5 / (111.32 * 48.1f64.to_radians().cos()) + 1e-6, "{lon}");
+        assert!(
+            (lon - 11.576124).abs() <= 2.5 / (111.32 * 48.1f64.to_radians().cos()) + 1e-6,
+            "{lon}"
+        );
         assert_ne!(lat, 48.137154);
         // Two points 100 m apart land on the same grid point.
-        let mut near = vec![(LATITUDE.to_owned(), serde_json::json!(48.1380)), (LONGITUDE.to_owned(), serde_json::json!(11.5770))];
+        let mut near = vec![
+            (LATITUDE.to_owned(), serde_json::json!(48.1380)),
+            (LONGITUDE.to_owned(), serde_json::json!(11.5770)),
+        ];
         coarsen(&mut near, 5.0);
         assert_eq!(near[0].1.as_f64().unwrap(), lat);
     }

@@ -32,15 +32,21 @@ pub async fn latest(
         .await?;
     let mut allowed = Vec::with_capacity(rows.len());
     for row in rows {
-        let Ok(path) = SignalPath::parse(&row.path) else { continue };
+        let Ok(path) = SignalPath::parse(&row.path) else {
+            continue;
+        };
         if !fields.allows(&path) {
             continue;
         }
-        let value: Value = serde_json::from_str(&row.value).map_err(|e| TelemetryError::Corrupt(row.path.clone(), e.to_string()))?;
+        let value: Value = serde_json::from_str(&row.value)
+            .map_err(|e| TelemetryError::Corrupt(row.path.clone(), e.to_string()))?;
         allowed.push((path, value, row.observed_at));
     }
     if let Some(km) = fields.grant().product().terms.location_precision_km {
-        let mut pairs: Vec<(String, Value)> = allowed.iter().map(|(p, v, _)| (p.to_string(), v.clone())).collect();
+        let mut pairs: Vec<(String, Value)> = allowed
+            .iter()
+            .map(|(p, v, _)| (p.to_string(), v.clone()))
+            .collect();
         location::coarsen(&mut pairs, km);
         for (slot, (_, coarse)) in allowed.iter_mut().zip(pairs) {
             slot.1 = coarse;
@@ -48,5 +54,12 @@ pub async fn latest(
     }
     let returned: Vec<SignalPath> = allowed.iter().map(|(p, _, _)| p.clone()).collect();
     vdx_consent::access_log::record(db, fields.grant(), request_id, &returned, now_ms).await?;
-    Ok(allowed.into_iter().map(|(path, value, observed_at_ms)| SignalValue { path, value, observed_at_ms }).collect())
+    Ok(allowed
+        .into_iter()
+        .map(|(path, value, observed_at_ms)| SignalValue {
+            path,
+            value,
+            observed_at_ms,
+        })
+        .collect())
 }

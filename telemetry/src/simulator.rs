@@ -84,7 +84,8 @@ impl SimVehicle {
             Phase::Driving => {
                 let target = rng.random_range(20.0..110.0);
                 let before = self.speed_kmh;
-                self.speed_kmh = (self.speed_kmh + (target - self.speed_kmh) * 0.3).clamp(0.0, 130.0);
+                self.speed_kmh =
+                    (self.speed_kmh + (target - self.speed_kmh) * 0.3).clamp(0.0, 130.0);
                 self.accel = ((self.speed_kmh - before) / 3.6) / dt_s.max(0.1);
                 let dist_m = self.speed_kmh / 3.6 * dt_s;
                 self.odometer_m += dist_m;
@@ -94,7 +95,11 @@ impl SimVehicle {
                 let rad = self.heading.to_radians();
                 self.lat += rad.cos() * dist_m / 111_320.0;
                 self.lon += rad.sin() * dist_m / (111_320.0 * self.lat.to_radians().cos());
-                let per_km = if self.powertrain == Powertrain::Electric { 0.25 } else { 0.15 };
+                let per_km = if self.powertrain == Powertrain::Electric {
+                    0.25
+                } else {
+                    0.15
+                };
                 self.energy_pct = (self.energy_pct - per_km * dist_m / 1000.0).max(0.0);
                 if self.energy_pct < 15.0 {
                     self.phase_left_s = 0.0;
@@ -103,7 +108,11 @@ impl SimVehicle {
             Phase::Charging => {
                 self.speed_kmh = 0.0;
                 self.accel = 0.0;
-                let limit = if self.powertrain == Powertrain::Electric { f64::from(self.charge_limit_pct) } else { 100.0 };
+                let limit = if self.powertrain == Powertrain::Electric {
+                    f64::from(self.charge_limit_pct)
+                } else {
+                    100.0
+                };
                 self.energy_pct = (self.energy_pct + 0.5 * dt_s).min(limit);
                 if self.energy_pct >= limit {
                     self.phase = Phase::Parked;
@@ -140,17 +149,33 @@ impl SimVehicle {
     /// The car's current signal values, as VSS paths.
     pub fn values(&self) -> Vec<(&'static str, Value)> {
         let moving = self.phase == Phase::Driving;
-        let avg_speed = if self.trip_s > 0.0 { self.trip_m / self.trip_s * 3.6 } else { 0.0 };
+        let avg_speed = if self.trip_s > 0.0 {
+            self.trip_m / self.trip_s * 3.6
+        } else {
+            0.0
+        };
         let mut v = vec![
             ("Vehicle.Speed", json!(round1(self.speed_kmh))),
             ("Vehicle.IsMoving", json!(moving)),
-            ("Vehicle.TraveledDistance", json!(self.odometer_m.round() as u64)),
+            (
+                "Vehicle.TraveledDistance",
+                json!(self.odometer_m.round() as u64),
+            ),
             ("Vehicle.AverageSpeed", json!(round1(avg_speed))),
-            ("Vehicle.Acceleration.Longitudinal", json!(round1(self.accel))),
+            (
+                "Vehicle.Acceleration.Longitudinal",
+                json!(round1(self.accel)),
+            ),
             ("Vehicle.CurrentLocation.Latitude", json!(round6(self.lat))),
             ("Vehicle.CurrentLocation.Longitude", json!(round6(self.lon))),
-            ("Vehicle.CurrentLocation.Heading", json!(round1(self.heading))),
-            ("Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", json!(self.locked)),
+            (
+                "Vehicle.CurrentLocation.Heading",
+                json!(round1(self.heading)),
+            ),
+            (
+                "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked",
+                json!(self.locked),
+            ),
         ];
         let range_m = match self.powertrain {
             Powertrain::Electric => (self.energy_pct * 4_000.0).round() as u64,
@@ -163,19 +188,40 @@ impl SimVehicle {
                 let to_go = (f64::from(self.charge_limit_pct) - self.energy_pct).max(0.0);
                 v.extend([
                     ("Vehicle.Powertrain.Type", json!("ELECTRIC")),
-                    ("Vehicle.Powertrain.TractionBattery.StateOfCharge.Current", json!(round1(self.energy_pct))),
+                    (
+                        "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current",
+                        json!(round1(self.energy_pct)),
+                    ),
                     ("Vehicle.Powertrain.TractionBattery.Range", json!(range_m)),
-                    ("Vehicle.Powertrain.TractionBattery.Charging.IsCharging", json!(charging)),
-                    ("Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", json!(self.charge_limit_pct)),
-                    ("Vehicle.Powertrain.TractionBattery.Charging.ChargeRate", json!(if charging { 60.0 } else { 0.0 })),
-                    ("Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete", json!(if charging { (to_go * 2.0) as u32 } else { 0 })),
+                    (
+                        "Vehicle.Powertrain.TractionBattery.Charging.IsCharging",
+                        json!(charging),
+                    ),
+                    (
+                        "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit",
+                        json!(self.charge_limit_pct),
+                    ),
+                    (
+                        "Vehicle.Powertrain.TractionBattery.Charging.ChargeRate",
+                        json!(if charging { 60.0 } else { 0.0 }),
+                    ),
+                    (
+                        "Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete",
+                        json!(if charging { (to_go * 2.0) as u32 } else { 0 }),
+                    ),
                 ]);
             }
             Powertrain::Combustion => v.extend([
                 ("Vehicle.Powertrain.Type", json!("COMBUSTION")),
-                ("Vehicle.Powertrain.FuelSystem.RelativeLevel", json!(self.energy_pct.round() as u8)),
+                (
+                    "Vehicle.Powertrain.FuelSystem.RelativeLevel",
+                    json!(self.energy_pct.round() as u8),
+                ),
                 ("Vehicle.Powertrain.FuelSystem.Range", json!(range_m)),
-                ("Vehicle.Powertrain.CombustionEngine.IsRunning", json!(moving)),
+                (
+                    "Vehicle.Powertrain.CombustionEngine.IsRunning",
+                    json!(moving),
+                ),
             ]),
         }
         v
@@ -191,7 +237,12 @@ fn round6(x: f64) -> f64 {
 }
 
 /// Advances every car by `dt_s` and stores the values of those online, in one transaction.
-pub async fn tick(db: &DatabaseConnection, fleet: &mut [SimVehicle], dt_s: f64, now_ms: i64) -> Result<usize, TelemetryError> {
+pub async fn tick(
+    db: &DatabaseConnection,
+    fleet: &mut [SimVehicle],
+    dt_s: f64,
+    now_ms: i64,
+) -> Result<usize, TelemetryError> {
     {
         let mut rng = rand::rng();
         for car in fleet.iter_mut() {

@@ -19,21 +19,35 @@ pub async fn upsert_latest(
     if values.is_empty() {
         return Ok(());
     }
-    let rows = values.iter().map(|(path, value)| signal_latest::ActiveModel {
-        vehicle_id: Set(vehicle),
-        path: Set((*path).to_owned()),
-        value: Set(value.to_string()),
-        observed_at: Set(observed_at_ms),
-    });
+    let rows = values
+        .iter()
+        .map(|(path, value)| signal_latest::ActiveModel {
+            vehicle_id: Set(vehicle),
+            path: Set((*path).to_owned()),
+            value: Set(value.to_string()),
+            observed_at: Set(observed_at_ms),
+        });
     signal_latest::Entity::insert_many(rows)
         .on_conflict(
-            OnConflict::columns([signal_latest::Column::VehicleId, signal_latest::Column::Path])
-                .update_columns([signal_latest::Column::Value, signal_latest::Column::ObservedAt])
-                .action_and_where(
-                    sea_orm::sea_query::Expr::col((signal_latest::Entity, signal_latest::Column::ObservedAt))
-                        .lte(sea_orm::sea_query::Expr::col((sea_orm::sea_query::Alias::new("excluded"), signal_latest::Column::ObservedAt))),
-                )
-                .to_owned(),
+            OnConflict::columns([
+                signal_latest::Column::VehicleId,
+                signal_latest::Column::Path,
+            ])
+            .update_columns([
+                signal_latest::Column::Value,
+                signal_latest::Column::ObservedAt,
+            ])
+            .action_and_where(
+                sea_orm::sea_query::Expr::col((
+                    signal_latest::Entity,
+                    signal_latest::Column::ObservedAt,
+                ))
+                .lte(sea_orm::sea_query::Expr::col((
+                    sea_orm::sea_query::Alias::new("excluded"),
+                    signal_latest::Column::ObservedAt,
+                ))),
+            )
+            .to_owned(),
         )
         .exec_without_returning(db)
         .await?;

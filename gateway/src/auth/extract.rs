@@ -24,10 +24,18 @@ pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value.to_str().map_err(|_| ApiError::InvalidToken("the Authorization header is not ASCII".into()))?;
+    let value = value
+        .to_str()
+        .map_err(|_| ApiError::InvalidToken("the Authorization header is not ASCII".into()))?;
     match value.split_once(' ') {
-        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() => Ok(Some(token.trim().to_owned())),
-        _ => Err(ApiError::InvalidToken("use the Bearer scheme: Authorization: Bearer <token>".into())),
+        Some((scheme, token))
+            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
+        {
+            Ok(Some(token.trim().to_owned()))
+        }
+        _ => Err(ApiError::InvalidToken(
+            "use the Bearer scheme: Authorization: Bearer <token>".into(),
+        )),
     }
 }
 
@@ -36,7 +44,9 @@ pub async fn principal_of(req: &HttpRequest) -> Result<Option<Principal>, ApiErr
     let Some(token) = bearer(req)? else {
         return Ok(None);
     };
-    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::internal("app state missing"))?;
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("app state missing"))?;
     match state.tokens.verify(&token).await {
         Ok(principal) => Ok(Some(principal)),
         Err(super::token::TokenError::Internal(e)) => Err(ApiError::internal(e)),
@@ -60,6 +70,11 @@ impl FromRequest for Authenticated {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
-        Box::pin(async move { principal_of(&req).await?.map(Authenticated).ok_or(ApiError::Unauthenticated) })
+        Box::pin(async move {
+            principal_of(&req)
+                .await?
+                .map(Authenticated)
+                .ok_or(ApiError::Unauthenticated)
+        })
     }
 }

@@ -10,7 +10,10 @@ use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{DecodingKey, EncodingKey};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 use serde_json::{Value, json};
 
 use super::entity::signing_key;
@@ -27,7 +30,9 @@ pub struct KeyRing {
 
 impl std::fmt::Debug for KeyRing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyRing").field("signing_kid", &self.signing_kid).finish_non_exhaustive()
+        f.debug_struct("KeyRing")
+            .field("signing_kid", &self.signing_kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -47,14 +52,22 @@ impl KeyRing {
 
 fn thumbprint(public_key: &[u8]) -> String {
     // RFC 7638: members in lexicographic order, no whitespace.
-    let canonical = format!(r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#, URL_SAFE_NO_PAD.encode(public_key));
-    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, canonical.as_bytes()))
+    let canonical = format!(
+        r#"{{"crv":"Ed25519","kty":"OKP","x":"{}"}}"#,
+        URL_SAFE_NO_PAD.encode(public_key)
+    );
+    URL_SAFE_NO_PAD.encode(aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA256,
+        canonical.as_bytes(),
+    ))
 }
 
 /// Generates and stores a new signing key; returns its kid.
 pub async fn generate(db: &impl ConnectionTrait, now_ms: i64) -> Result<String, String> {
-    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new()).map_err(|e| format!("key generation failed: {e}"))?;
-    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref()).map_err(|e| format!("key generation failed: {e}"))?;
+    let pkcs8 = Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+        .map_err(|e| format!("key generation failed: {e}"))?;
+    let pair = Ed25519KeyPair::from_pkcs8(pkcs8.as_ref())
+        .map_err(|e| format!("key generation failed: {e}"))?;
     let public = pair.public_key().as_ref().to_vec();
     let kid = thumbprint(&public);
     signing_key::ActiveModel {
@@ -81,12 +94,20 @@ pub async fn load(db: &impl ConnectionTrait, now_ms: i64) -> Result<KeyRing, Str
     let newest = rows.first().ok_or("no signing key could be created")?;
     let signing_kid = newest.kid.clone();
     let signing = EncodingKey::from_ed_der(&newest.private_key);
-    let verifying = rows.iter().map(|r| (r.kid.clone(), DecodingKey::from_ed_der(&r.public_key))).collect();
+    let verifying = rows
+        .iter()
+        .map(|r| (r.kid.clone(), DecodingKey::from_ed_der(&r.public_key)))
+        .collect();
     let keys: Vec<Value> = rows
         .iter()
         .map(|r| json!({"kty": "OKP", "crv": "Ed25519", "x": URL_SAFE_NO_PAD.encode(&r.public_key), "kid": r.kid, "alg": ALGORITHM, "use": "sig"}))
         .collect();
-    Ok(KeyRing { signing_kid, signing, verifying, jwks: json!({ "keys": keys }) })
+    Ok(KeyRing {
+        signing_kid,
+        signing,
+        verifying,
+        jwks: json!({ "keys": keys }),
+    })
 }
 
 async fn active_rows(db: &impl ConnectionTrait) -> Result<Vec<signing_key::Model>, String> {

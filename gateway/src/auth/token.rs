@@ -71,12 +71,18 @@ pub struct TokenService {
 
 impl std::fmt::Debug for TokenService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenService").field("issuer", &self.issuer).finish_non_exhaustive()
+        f.debug_struct("TokenService")
+            .field("issuer", &self.issuer)
+            .finish_non_exhaustive()
     }
 }
 
 impl TokenService {
-    pub async fn new(db: DatabaseConnection, issuer: String, ttl: Duration) -> Result<Self, String> {
+    pub async fn new(
+        db: DatabaseConnection,
+        issuer: String,
+        ttl: Duration,
+    ) -> Result<Self, String> {
         let ring = keys::load(&db, vdx_catalog::now_ms()).await?;
         Ok(Self {
             db,
@@ -128,14 +134,21 @@ impl TokenService {
         let mut header = Header::new(Algorithm::EdDSA);
         header.typ = Some("at+jwt".to_owned());
         header.kid = Some(kid.to_owned());
-        let access_token = jsonwebtoken::encode(&header, &claims, key).map_err(|e| format!("signing failed: {e}"))?;
-        Ok(Issued { access_token, expires_in: self.ttl.as_secs(), scope })
+        let access_token = jsonwebtoken::encode(&header, &claims, key)
+            .map_err(|e| format!("signing failed: {e}"))?;
+        Ok(Issued {
+            access_token,
+            expires_in: self.ttl.as_secs(),
+            scope,
+        })
     }
 
     /// Verifies a token's form, signature and claims.
     pub async fn verify_claims(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
-        if !header.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")) {
+        if !header.typ.as_deref().is_some_and(|t| {
+            t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
+        }) {
             return Err(TokenError::WrongType);
         }
         if header.alg != Algorithm::EdDSA {
@@ -153,14 +166,16 @@ impl TokenService {
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
-        let data = jsonwebtoken::decode::<Claims>(token, key, &validation).map_err(|e| TokenError::Rejected(describe(&e)))?;
+        let data = jsonwebtoken::decode::<Claims>(token, key, &validation)
+            .map_err(|e| TokenError::Rejected(describe(&e)))?;
         Ok(data.claims)
     }
 
     /// Verifies a token and resolves its client to a [`Principal`].
     pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
         let claims = self.verify_claims(token).await?;
-        let scopes = ScopeSet::parse(&claims.scope).map_err(|e| TokenError::Rejected(e.to_string()))?;
+        let scopes =
+            ScopeSet::parse(&claims.scope).map_err(|e| TokenError::Rejected(e.to_string()))?;
         let app = vdx_catalog::marketplace::find_app_by_client_id(&self.db, &claims.client_id)
             .await
             .map_err(|e| TokenError::Internal(e.to_string()))?
@@ -178,13 +193,20 @@ impl TokenService {
     /// at most once a second, before calling a kid unknown.
     async fn reload_for(&self, kid: &str) -> Result<Arc<KeyRing>, TokenError> {
         {
-            let mut last = self.last_reload.lock().map_err(|_| TokenError::Internal("key lock poisoned".into()))?;
+            let mut last = self
+                .last_reload
+                .lock()
+                .map_err(|_| TokenError::Internal("key lock poisoned".into()))?;
             if last.elapsed() < RELOAD_INTERVAL {
                 return Err(TokenError::UnknownKey);
             }
             *last = Instant::now();
         }
-        let ring = Arc::new(keys::load(&self.db, vdx_catalog::now_ms()).await.map_err(TokenError::Internal)?);
+        let ring = Arc::new(
+            keys::load(&self.db, vdx_catalog::now_ms())
+                .await
+                .map_err(TokenError::Internal)?,
+        );
         if ring.verifying(kid).is_none() {
             return Err(TokenError::UnknownKey);
         }

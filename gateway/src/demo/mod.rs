@@ -2,7 +2,7 @@
 //! values move, and a printed quickstart whose commands work as pasted.
 
 mod quickstart;
-mod world;
+pub mod world;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -47,28 +47,49 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
     }
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;
-    let World { mut credentials, mut fleet } = seed_world(&db, vehicles).await?;
-    simulator::tick(&db, &mut fleet, 1.0, vdx_catalog::now_ms()).await.map_err(|e| format!("simulator failed: {e}"))?;
+    let World {
+        mut credentials,
+        mut fleet,
+    } = seed_world(&db, vehicles).await?;
+    simulator::tick(&db, &mut fleet, 1.0, vdx_catalog::now_ms())
+        .await
+        .map_err(|e| format!("simulator failed: {e}"))?;
     let app = Application::build_with_db(config, db.clone()).await?;
     app.base_url().clone_into(&mut credentials.base_url);
-    Ok(Demo { app, credentials, fleet, db })
+    Ok(Demo {
+        app,
+        credentials,
+        fleet,
+        db,
+    })
 }
 
 /// `vdx demo`: start, print the quickstart, simulate until stopped.
 pub async fn run(config: Config, options: DemoOptions) -> Result<(), String> {
-    let Demo { app, credentials, mut fleet, db } = start(config, options.vehicles).await?;
+    let Demo {
+        app,
+        credentials,
+        mut fleet,
+        db,
+    } = start(config, options.vehicles).await?;
     if let Some(path) = &options.credentials_out {
         let json = serde_json::to_string_pretty(&credentials).map_err(|e| e.to_string())?;
-        std::fs::write(path, json + "\n").map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        std::fs::write(path, json + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    println!("{}", quickstart(&credentials, app.port(), options.credentials_out.as_deref()));
+    println!(
+        "{}",
+        quickstart(&credentials, app.port(), options.credentials_out.as_deref())
+    );
     let tick = Duration::from_secs(options.tick_secs);
     let simulation = tokio::spawn(async move {
         let mut interval = tokio::time::interval(tick);
         interval.tick().await;
         loop {
             interval.tick().await;
-            if let Err(e) = simulator::tick(&db, &mut fleet, tick.as_secs_f64(), vdx_catalog::now_ms()).await {
+            if let Err(e) =
+                simulator::tick(&db, &mut fleet, tick.as_secs_f64(), vdx_catalog::now_ms()).await
+            {
                 tracing::warn!(error = %e, "simulator tick failed");
             }
         }

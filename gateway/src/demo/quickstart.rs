@@ -19,46 +19,102 @@ fn graphql_call(base: &str, example: &Example) -> String {
 pub fn quickstart(creds: &Credentials, port: u16, credentials_file: Option<&Path>) -> String {
     let base = &creds.base_url;
     let mut out = String::new();
-    let partner = creds.partners.iter().find(|p| p.name == creds.examples.consented.partner).unwrap_or(&creds.partners[0]);
-    let _ = writeln!(out, "vdx demo is running at {base} (port {port}). Stop it with Ctrl-C.\n");
+    let partner = creds
+        .partners
+        .iter()
+        .find(|p| p.name == creds.examples.consented.partner)
+        .unwrap_or(&creds.partners[0]);
+    let _ = writeln!(
+        out,
+        "vdx demo is running at {base} (port {port}). Stop it with Ctrl-C.\n"
+    );
     let _ = writeln!(out, "URLs");
-    let _ = writeln!(out, "  GraphQL        {base}/graphql   (POST queries; open it in a browser for the query console)");
-    let _ = writeln!(out, "  REST docs      {base}/docs/     (Swagger UI; the document is {base}/openapi.json)");
-    let _ = writeln!(out, "  OAuth metadata {base}/.well-known/oauth-authorization-server");
-    let _ = writeln!(out, "  Health         {base}/healthz  {base}/readyz  {base}/metrics");
-    let _ = writeln!(out, "  Driver portal  {base}/portal    (not built yet: arrives with the consent issue)");
-    let _ = writeln!(out, "  Admin console  {base}/admin     (not built yet: arrives with the catalog issue)");
+    let _ = writeln!(
+        out,
+        "  GraphQL        {base}/graphql   (POST queries; open it in a browser for the query console)"
+    );
+    let _ = writeln!(
+        out,
+        "  REST docs      {base}/docs/     (Swagger UI; the document is {base}/openapi.json)"
+    );
+    let _ = writeln!(
+        out,
+        "  OAuth metadata {base}/.well-known/oauth-authorization-server"
+    );
+    let _ = writeln!(
+        out,
+        "  Health         {base}/healthz  {base}/readyz  {base}/metrics"
+    );
+    let _ = writeln!(
+        out,
+        "  Driver portal  {base}/portal    (not built yet: arrives with the consent issue)"
+    );
+    let _ = writeln!(
+        out,
+        "  Admin console  {base}/admin     (not built yet: arrives with the catalog issue)"
+    );
     let _ = writeln!(out);
     let _ = writeln!(out, "Partners (client_credentials)");
     for p in &creds.partners {
-        let _ = writeln!(out, "  {:<20} client_id={} scopes={}", p.name, p.client_id, p.scopes.join(" "));
+        let _ = writeln!(
+            out,
+            "  {:<20} client_id={} scopes={}",
+            p.name,
+            p.client_id,
+            p.scopes.join(" ")
+        );
     }
     let _ = writeln!(out, "Drivers");
     for d in &creds.drivers {
-        let _ = writeln!(out, "  {:<8} password={} vehicles={}", d.username, d.password, d.vehicles.len());
+        let _ = writeln!(
+            out,
+            "  {:<8} password={} vehicles={}",
+            d.username,
+            d.password,
+            d.vehicles.len()
+        );
     }
     match credentials_file {
         Some(path) => {
             let _ = writeln!(out, "All secrets are in {}.", path.display());
         }
         None => {
-            let _ = writeln!(out, "Run with --credentials-out FILE to get every secret as JSON.");
+            let _ = writeln!(
+                out,
+                "Run with --credentials-out FILE to get every secret as JSON."
+            );
         }
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "Try it (bash; paste one line at a time)");
-    let _ = writeln!(out, "# 1. {} gets an access token (client_credentials); this prints its scope:", partner.name);
     let _ = writeln!(
         out,
-        r#"TOKEN=$(curl -s -u '{id}:{secret}' -d grant_type=client_credentials {base}/oauth/token | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p'); curl -s -u '{id}:{secret}' -d grant_type=client_credentials {base}/oauth/token | sed -n 's/.*"scope":"\([^"]*\)".*/scope: \1\n/p'"#,
+        "# 1. {} gets an access token (client_credentials) and keeps it in $TOKEN:",
+        partner.name
+    );
+    let _ = writeln!(
+        out,
+        r#"RESPONSE=$(curl -s -u '{id}:{secret}' -d grant_type=client_credentials {base}/oauth/token); echo "$RESPONSE"; TOKEN=$(echo "$RESPONSE" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')"#,
         id = partner.client_id,
         secret = partner.client_secret,
     );
-    let _ = writeln!(out, "# 2. Consented: the latest charging data of {} (alice's car, consent active):", creds.examples.consented.vin);
+    let _ = writeln!(
+        out,
+        "# 2. Consented: the latest charging data of {} (alice's car, consent active):",
+        creds.examples.consented.vin
+    );
     let _ = writeln!(out, "{}", graphql_call(base, &creds.examples.consented));
-    let _ = writeln!(out, "# 3. Denied: carol revoked her consent for {}; the answer is a NO_CONSENT error:", creds.examples.revoked.vin);
+    let _ = writeln!(
+        out,
+        "# 3. Denied: carol revoked her consent for {}; the answer is a NO_CONSENT error:",
+        creds.examples.revoked.vin
+    );
     let _ = writeln!(out, "{}", graphql_call(base, &creds.examples.revoked));
-    let _ = writeln!(out, "# 4. Denied the same way: {} does not exist, and the answer does not tell:", creds.examples.unknown_vin.vin);
+    let _ = writeln!(
+        out,
+        "# 4. Denied the same way: {} does not exist, and the answer does not tell:",
+        creds.examples.unknown_vin.vin
+    );
     let _ = writeln!(out, "{}", graphql_call(base, &creds.examples.unknown_vin));
     let c = &creds.examples.consented;
     let _ = writeln!(out, "# 5. The same consented read over REST:");

@@ -73,29 +73,56 @@ fn err(e: impl std::fmt::Display) -> String {
 
 fn password(username: &str) -> String {
     let mut rng = rand::rng();
-    let suffix: String = (0..8).map(|_| char::from(b"abcdefghjkmnpqrstuvwxyz23456789"[rng.random_range(0..31)])).collect();
+    let suffix: String = (0..8)
+        .map(|_| char::from(b"abcdefghjkmnpqrstuvwxyz23456789"[rng.random_range(0..31)]))
+        .collect();
     format!("{username}-{suffix}")
 }
 
 /// Seeds an empty database. Refuses a database that already holds partners.
 pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<World, String> {
-    if vdx_catalog::entity::partner::Entity::find().count(db).await.map_err(err)? > 0 {
+    if vdx_catalog::entity::partner::Entity::find()
+        .count(db)
+        .await
+        .map_err(err)?
+        > 0
+    {
         return Err("the demo needs an empty database, and this one already holds data".into());
     }
     let now = now_ms();
     let products = seed::seed_catalog(db).await.map_err(err)?;
-    let product = |slug: &str| products.iter().find(|p| p.slug.as_str() == slug).cloned().ok_or_else(|| err(format!("{slug} not seeded")));
-    let (ev, mileage, location) = (product(EV_CHARGING)?, product(MILEAGE_DRIVING)?, product(COARSE_LOCATION)?);
-    let version = |id| async move {
-        vdx_catalog::product::version_by_id(db, id).await.map_err(err)?.ok_or_else(|| err("seeded version vanished"))
+    let product = |slug: &str| {
+        products
+            .iter()
+            .find(|p| p.slug.as_str() == slug)
+            .cloned()
+            .ok_or_else(|| err(format!("{slug} not seeded")))
     };
-    let (ev_v, mileage_v, location_v): (ProductVersion, ProductVersion, ProductVersion) =
-        (version(ev.version_id).await?, version(mileage.version_id).await?, version(location.version_id).await?);
+    let (ev, mileage, location) = (
+        product(EV_CHARGING)?,
+        product(MILEAGE_DRIVING)?,
+        product(COARSE_LOCATION)?,
+    );
+    let version = |id| async move {
+        vdx_catalog::product::version_by_id(db, id)
+            .await
+            .map_err(err)?
+            .ok_or_else(|| err("seeded version vanished"))
+    };
+    let (ev_v, mileage_v, location_v): (ProductVersion, ProductVersion, ProductVersion) = (
+        version(ev.version_id).await?,
+        version(mileage.version_id).await?,
+        version(location.version_id).await?,
+    );
 
     // The OEM's own admin client.
-    let oem = marketplace::create_partner(db, "vdx OEM").await.map_err(err)?;
+    let oem = marketplace::create_partner(db, "vdx OEM")
+        .await
+        .map_err(err)?;
     let admin_scopes = ScopeSet::parse("admin ingest").map_err(err)?;
-    let admin = marketplace::create_app(db, oem.id, "OEM console", &[], &admin_scopes).await.map_err(err)?;
+    let admin = marketplace::create_app(db, oem.id, "OEM console", &[], &admin_scopes)
+        .await
+        .map_err(err)?;
 
     // Partners, each with an active subscription to one product.
     let mut partners = Vec::new();
@@ -105,34 +132,75 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
         ("Fuelstop Retail", "Fuelstop nearby offers", &location),
     ] {
         let partner = marketplace::create_partner(db, name).await.map_err(err)?;
-        let new_app = marketplace::create_app(db, partner.id, app_name, &[], &ScopeSet::default()).await.map_err(err)?;
-        marketplace::subscribe(db, new_app.app.id, seeded.version_id, seeded.plan_id, SubscriptionStatus::Active).await.map_err(err)?;
-        let scopes = marketplace::allowed_scopes(db, &new_app.app).await.map_err(err)?;
+        let new_app = marketplace::create_app(db, partner.id, app_name, &[], &ScopeSet::default())
+            .await
+            .map_err(err)?;
+        marketplace::subscribe(
+            db,
+            new_app.app.id,
+            seeded.version_id,
+            seeded.plan_id,
+            SubscriptionStatus::Active,
+        )
+        .await
+        .map_err(err)?;
+        let scopes = marketplace::allowed_scopes(db, &new_app.app)
+            .await
+            .map_err(err)?;
         partners.push((name.to_owned(), new_app, scopes));
     }
 
     // Drivers and the fleet: vehicle i belongs to driver i % 6; 3 of every 5 are EVs.
-    let names = [("alice", "Alice Meyer"), ("bob", "Bob Schmidt"), ("carol", "Carol Weber"), ("dave", "Dave Fischer"), ("erin", "Erin Wagner"), ("frank", "Frank Becker")];
+    let names = [
+        ("alice", "Alice Meyer"),
+        ("bob", "Bob Schmidt"),
+        ("carol", "Carol Weber"),
+        ("dave", "Dave Fischer"),
+        ("erin", "Erin Wagner"),
+        ("frank", "Frank Becker"),
+    ];
     let mut drivers = Vec::new();
     for (username, display) in names {
         let pw = password(username);
-        let driver = people::create_driver(db, username, &pw, display, now).await.map_err(err)?;
-        drivers.push((driver, DriverCredentials { username: username.to_owned(), password: pw, vehicles: Vec::new() }));
+        let driver = people::create_driver(db, username, &pw, display, now)
+            .await
+            .map_err(err)?;
+        drivers.push((
+            driver,
+            DriverCredentials {
+                username: username.to_owned(),
+                password: pw,
+                vehicles: Vec::new(),
+            },
+        ));
     }
     let mut rng = rand::rng();
     let mut fleet = Vec::new();
-    let mut vins_by_driver: Vec<Vec<(Vin, Powertrain, vdx_core::VehicleId)>> = vec![Vec::new(); drivers.len()];
+    let mut vins_by_driver: Vec<Vec<(Vin, Powertrain, vdx_core::VehicleId)>> =
+        vec![Vec::new(); drivers.len()];
     for i in 0..vehicle_count {
-        let powertrain = if i % 5 < 3 { Powertrain::Electric } else { Powertrain::Combustion };
+        let powertrain = if i % 5 < 3 {
+            Powertrain::Electric
+        } else {
+            Powertrain::Combustion
+        };
         let (prefix, model) = match powertrain {
             Powertrain::Electric => ("VDXE", "Volta e-Hatch"),
             Powertrain::Combustion => ("VDXC", "Volta Tourer 1.5"),
         };
         let vin = Vin::parse(&format!("{prefix}{:013}", i + 1)).map_err(err)?;
-        let kind = if powertrain == Powertrain::Electric { "ev" } else { "ice" };
-        let vehicle = people::create_vehicle(db, &vin, model, kind, now).await.map_err(err)?;
+        let kind = if powertrain == Powertrain::Electric {
+            "ev"
+        } else {
+            "ice"
+        };
+        let vehicle = people::create_vehicle(db, &vin, model, kind, now)
+            .await
+            .map_err(err)?;
         let owner = usize::try_from(i).unwrap_or_default() % drivers.len();
-        people::link(db, vehicle.id, drivers[owner].0.id, Role::Owner).await.map_err(err)?;
+        people::link(db, vehicle.id, drivers[owner].0.id, Role::Owner)
+            .await
+            .map_err(err)?;
         drivers[owner].1.vehicles.push(vin.to_string());
         vins_by_driver[owner].push((vin, powertrain, vehicle.id));
         fleet.push(SimVehicle::new(vehicle.id, powertrain, &mut rng));
@@ -144,39 +212,87 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
     let (voltwise, milesure, fuelstop) = (&partners[0].1, &partners[1].1, &partners[2].1);
     for (idx, cars) in vins_by_driver.iter().enumerate() {
         let (driver, username) = (drivers[idx].0.id, drivers[idx].1.username.as_str());
-        for (n, (_, powertrain, vehicle)) in cars.iter().enumerate() {
-            let mut wanted: Vec<(&marketplace::NewApp, &ProductVersion, &str, &str, ConsentStatus, i64)> = Vec::new();
+        let mut evs_seen = 0;
+        for (_, powertrain, vehicle) in cars {
+            let mut wanted: Vec<(
+                &marketplace::NewApp,
+                &ProductVersion,
+                &str,
+                &str,
+                ConsentStatus,
+                i64,
+            )> = Vec::new();
             if *powertrain == Powertrain::Electric {
-                let (status, expires) = match (username, n) {
+                evs_seen += 1;
+                let (status, expires) = match (username, evs_seen) {
                     ("carol", _) => (ConsentStatus::RevokedByDriver, in_a_year),
-                    ("dave", 0) => (ConsentStatus::Active, now - DAY_MS),
+                    // Dave's first EV: still marked active, but past its expiry date.
+                    ("dave", 1) => (ConsentStatus::Active, now - DAY_MS),
                     _ => (ConsentStatus::Active, in_a_year),
                 };
-                wanted.push((voltwise, &ev_v, "smart_charging", "read command", status, expires));
+                wanted.push((
+                    voltwise,
+                    &ev_v,
+                    "smart_charging",
+                    "read command",
+                    status,
+                    expires,
+                ));
             }
             match username {
-                "bob" | "erin" => wanted.push((milesure, &mileage_v, "usage_based_insurance", "read", ConsentStatus::Active, in_a_year)),
-                "alice" => wanted.push((milesure, &mileage_v, "usage_based_insurance", "read", ConsentStatus::RevokedByDriver, in_a_year)),
+                "bob" | "erin" => wanted.push((
+                    milesure,
+                    &mileage_v,
+                    "usage_based_insurance",
+                    "read",
+                    ConsentStatus::Active,
+                    in_a_year,
+                )),
+                "alice" => wanted.push((
+                    milesure,
+                    &mileage_v,
+                    "usage_based_insurance",
+                    "read",
+                    ConsentStatus::RevokedByDriver,
+                    in_a_year,
+                )),
                 _ => {}
             }
             match username {
-                "carol" => wanted.push((fuelstop, &location_v, "location_based_offers", "read", ConsentStatus::Active, in_a_year)),
-                "bob" => wanted.push((fuelstop, &location_v, "location_based_offers", "read", ConsentStatus::Expired, now - DAY_MS)),
+                "carol" => wanted.push((
+                    fuelstop,
+                    &location_v,
+                    "location_based_offers",
+                    "read",
+                    ConsentStatus::Active,
+                    in_a_year,
+                )),
+                "bob" => wanted.push((
+                    fuelstop,
+                    &location_v,
+                    "location_based_offers",
+                    "read",
+                    ConsentStatus::Expired,
+                    now - DAY_MS,
+                )),
                 _ => {}
             }
             for (app, version, purpose, scopes, status, expires_at) in wanted {
-                records::create(db, NewConsent {
-                    driver,
-                    vehicle: *vehicle,
-                    app: app.app.id,
-                    product: version,
-                    purpose: Purpose::parse(purpose).map_err(err)?,
-                    scopes,
-                    status,
-                    source: "portal",
-                    granted_at: now - 30 * DAY_MS,
-                    expires_at,
-                })
+                records::create(
+                    db,
+                    NewConsent {
+                        driver,
+                        vehicle: *vehicle,
+                        app: app.app.id,
+                        product: version,
+                        purpose: Purpose::parse(purpose).map_err(err)?,
+                        scopes,
+                        status,
+                        source: "portal",
+                        granted_at: now - 30 * DAY_MS,
+                        expires_at,
+                    },
+                )
                 .await
                 .map_err(err)?;
             }
@@ -184,8 +300,15 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
     }
 
     let first_ev = |driver: &str| {
-        let idx = names.iter().position(|(u, _)| *u == driver).unwrap_or_default();
-        vins_by_driver[idx].iter().find(|(_, p, _)| *p == Powertrain::Electric).map(|(v, _, _)| v.to_string()).unwrap_or_default()
+        let idx = names
+            .iter()
+            .position(|(u, _)| *u == driver)
+            .unwrap_or_default();
+        vins_by_driver[idx]
+            .iter()
+            .find(|(_, p, _)| *p == Powertrain::Electric)
+            .map(|(v, _, _)| v.to_string())
+            .unwrap_or_default()
     };
     let voltwise_name = partners[0].0.clone();
     let example = |vin: String| Example {
@@ -199,15 +322,19 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
         revoked: example(first_ev("carol")),
         unknown_vin: example("VDXE9999999999999".to_owned()),
     };
-    let to_creds = |name: String, app: &marketplace::NewApp, scopes: &ScopeSet| PartnerCredentials {
-        name,
-        client_id: app.app.client_id.clone(),
-        client_secret: app.client_secret.clone(),
-        scopes: scopes.iter().map(ToString::to_string).collect(),
-    };
+    let to_creds =
+        |name: String, app: &marketplace::NewApp, scopes: &ScopeSet| PartnerCredentials {
+            name,
+            client_id: app.app.client_id.clone(),
+            client_secret: app.client_secret.clone(),
+            scopes: scopes.iter().map(ToString::to_string).collect(),
+        };
     let credentials = Credentials {
         base_url: String::new(),
-        partners: partners.iter().map(|(name, app, scopes)| to_creds(name.clone(), app, scopes)).collect(),
+        partners: partners
+            .iter()
+            .map(|(name, app, scopes)| to_creds(name.clone(), app, scopes))
+            .collect(),
         drivers: drivers.into_iter().map(|(_, c)| c).collect(),
         admin: to_creds("OEM console".to_owned(), &admin, &admin_scopes),
         examples,

@@ -24,5 +24,8 @@ pub async fn asset(name: web::Path<String>) -> HttpResponse {
         "vdx.css" => (STYLE_CSS, "text/css; charset=utf-8"),
         _ => return HttpResponse::NotFound().finish(),
     };
-    HttpResponse::Ok().content_type(content_type).insert_header(("cache-control", "public, max-age=3600")).body(body)
+    HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("cache-control", "public, max-age=3600"))
+        .body(body)
 }

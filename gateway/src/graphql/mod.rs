@@ -64,16 +64,30 @@ pub async fn execute(
     state: web::Data<AppState>,
     schema: web::Data<VdxSchema>,
 ) -> Result<HttpResponse, ApiError> {
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if !content_type.starts_with("application/json") {
-        return Err(ApiError::UnsupportedMediaType { expected: "application/json" });
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "application/json",
+        });
     }
-    let request: async_graphql::Request = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("MALFORMED_JSON", format!("the body is not a GraphQL request: {e}")))?;
-    let mut request = request.data(request_id.into_inner()).data(state.into_inner());
+    let request: async_graphql::Request = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request(
+            "MALFORMED_JSON",
+            format!("the body is not a GraphQL request: {e}"),
+        )
+    })?;
+    let mut request = request
+        .data(request_id.into_inner())
+        .data(state.into_inner());
     if let Some(principal) = principal {
         request = request.data(principal);
     }
     let response = schema.execute(request).await;
-    Ok(HttpResponse::Ok().content_type("application/json").json(response))
+    Ok(HttpResponse::Ok()
+        .content_type("application/json")
+        .json(response))
 }

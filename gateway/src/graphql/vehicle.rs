@@ -28,10 +28,15 @@ impl VehicleQuery {
         #[graphql(desc = "Data product slug, e.g. ev-charging")] product: String,
         #[graphql(desc = "Purpose of processing, e.g. smart_charging")] purpose: String,
     ) -> async_graphql::Result<VehicleData> {
-        let principal = ctx.data_opt::<Principal>().ok_or_else(|| gql_error(ApiError::Unauthenticated))?;
+        let principal = ctx
+            .data_opt::<Principal>()
+            .ok_or_else(|| gql_error(ApiError::Unauthenticated))?;
         let state = ctx.data::<Arc<AppState>>()?;
-        let (vin, product, purpose) = partner::parse_target(&vin, &product, &purpose).map_err(gql_error)?;
-        let grant = partner::decide_read(&state.db, principal, &vin, &product, &purpose).await.map_err(gql_error)?;
+        let (vin, product, purpose) =
+            partner::parse_target(&vin, &product, &purpose).map_err(gql_error)?;
+        let grant = partner::decide_read(&state.db, principal, &vin, &product, &purpose)
+            .await
+            .map_err(gql_error)?;
         Ok(VehicleData { grant })
     }
 }
@@ -75,11 +80,17 @@ impl VehicleData {
 
     /// The latest value of each consented signal; `paths` (VSS paths or
     /// branches) narrows the selection.
-    async fn latest(&self, ctx: &Context<'_>, paths: Option<Vec<String>>) -> async_graphql::Result<Snapshot> {
+    async fn latest(
+        &self,
+        ctx: &Context<'_>,
+        paths: Option<Vec<String>>,
+    ) -> async_graphql::Result<Snapshot> {
         let state = ctx.data::<Arc<AppState>>()?;
         let request_id = ctx.data::<RequestId>()?;
         let paths = partner::parse_paths(paths).map_err(gql_error)?;
-        let snapshot = partner::latest(&state.db, self.grant.clone(), paths, &request_id.0).await.map_err(gql_error)?;
+        let snapshot = partner::latest(&state.db, self.grant.clone(), paths, &request_id.0)
+            .await
+            .map_err(gql_error)?;
         Ok(Snapshot {
             signals: snapshot
                 .values
@@ -87,7 +98,8 @@ impl VehicleData {
                 .map(|v| SignalValue {
                     path: v.path.to_string(),
                     value: Json(v.value),
-                    observed_at: DateTime::from_timestamp_millis(v.observed_at_ms).unwrap_or_default(),
+                    observed_at: DateTime::from_timestamp_millis(v.observed_at_ms)
+                        .unwrap_or_default(),
                 })
                 .collect(),
             withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),

@@ -26,12 +26,18 @@ pub async fn healthz() -> HttpResponse {
         (status = 503, description = "Database unreachable or migrations pending", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    state.db.ping().await.map_err(|_| ApiError::Unavailable("the database does not answer".into()))?;
+    state
+        .db
+        .ping()
+        .await
+        .map_err(|_| ApiError::Unavailable("the database does not answer".into()))?;
     let current = crate::db::migrations_current(&state.db)
         .await
         .map_err(|_| ApiError::Unavailable("cannot read the migration state".into()))?;
     if !current {
-        return Err(ApiError::Unavailable("database migrations are pending; run `vdx migrate`".into()));
+        return Err(ApiError::Unavailable(
+            "database migrations are pending; run `vdx migrate`".into(),
+        ));
     }
     Ok(HttpResponse::Ok().json(Health { status: "ok" }))
 }

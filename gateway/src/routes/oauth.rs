@@ -33,13 +33,20 @@ pub struct OAuthError {
     pub error_description: String,
 }
 
-fn oauth_error(status: StatusCode, error: &'static str, description: impl Into<String>) -> HttpResponse {
+fn oauth_error(
+    status: StatusCode,
+    error: &'static str,
+    description: impl Into<String>,
+) -> HttpResponse {
     let mut res = HttpResponse::build(status);
     res.insert_header((header::CACHE_CONTROL, "no-store"));
     if error == "invalid_client" {
         res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"vdx\""));
     }
-    res.json(OAuthError { error, error_description: description.into() })
+    res.json(OAuthError {
+        error,
+        error_description: description.into(),
+    })
 }
 
 /// Parses a form body; a repeated parameter is an error (RFC 6749 §3.2).
@@ -54,29 +61,58 @@ fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, String> {
 }
 
 /// Client credentials from HTTP Basic (client_secret_basic) or the body (client_secret_post), never both.
-fn client_credentials(req: &HttpRequest, params: &HashMap<String, String>) -> Result<(String, String), HttpResponse> {
-    let basic = req.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| {
-        let (scheme, encoded) = v.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("basic").then(|| encoded.trim().to_owned())
-    });
+fn client_credentials(
+    req: &HttpRequest,
+    params: &HashMap<String, String>,
+) -> Result<(String, String), HttpResponse> {
+    let basic = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, encoded) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("basic")
+                .then(|| encoded.trim().to_owned())
+        });
     let in_body = (params.get("client_id"), params.get("client_secret"));
     match (basic, in_body) {
-        (Some(_), (_, Some(_))) => Err(oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "use one client authentication method, not two")),
+        (Some(_), (_, Some(_))) => Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "use one client authentication method, not two",
+        )),
         (Some(encoded), _) => {
             let decoded = base64::engine::general_purpose::STANDARD
                 .decode(encoded)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
-                .and_then(|s| s.split_once(':').map(|(id, secret)| (percent_decode(id), percent_decode(secret))));
-            decoded.ok_or_else(|| oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "the Basic credentials are malformed"))
+                .and_then(|s| {
+                    s.split_once(':')
+                        .map(|(id, secret)| (percent_decode(id), percent_decode(secret)))
+                });
+            decoded.ok_or_else(|| {
+                oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "the Basic credentials are malformed",
+                )
+            })
         }
         (None, (Some(id), Some(secret))) => Ok((id.clone(), secret.clone())),
-        (None, _) => Err(oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication is required")),
+        (None, _) => Err(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication is required",
+        )),
     }
 }
 
 fn percent_decode(raw: &str) -> String {
-    url::form_urlencoded::parse(format!("v={raw}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+    url::form_urlencoded::parse(format!("v={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
 }
 
 /// Issues an access token. Supported grant: `client_credentials`.
@@ -89,9 +125,17 @@ fn percent_decode(raw: &str) -> String {
     ),
     security(("client_secret_basic" = [])))]
 pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    let form_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let form_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
     if !form_type.starts_with("application/x-www-form-urlencoded") {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "the body must be application/x-www-form-urlencoded");
+        return oauth_error(
+            StatusCode::BAD_REQUEST,
+            "invalid_request",
+            "the body must be application/x-www-form-urlencoded",
+        );
     }
     let params = match parse_form(&body) {
         Ok(params) => params,
@@ -105,25 +149,51 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
         Ok(app) => app,
         Err(e) => {
             tracing::error!(error = %e, "client lookup failed");
-            return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the server failed to handle this request");
+            return oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "the server failed to handle this request",
+            );
         }
     };
     // Verify against a decoy hash for unknown clients so both take the same time.
-    let hash = app.as_ref().map_or(secret::decoy_hash(), |a| a.client_secret_hash.as_str());
+    let hash = app
+        .as_ref()
+        .map_or(secret::decoy_hash(), |a| a.client_secret_hash.as_str());
     let secret_ok = secret::verify(&client_secret, hash);
     let Some(app) = app.filter(|_| secret_ok) else {
-        return oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", "unknown client or wrong secret");
+        return oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client or wrong secret",
+        );
     };
     match params.get("grant_type").map(String::as_str) {
         Some("client_credentials") => {}
-        Some(other) => return oauth_error(StatusCode::BAD_REQUEST, "unsupported_grant_type", format!("grant type {other:?} is not supported")),
-        None => return oauth_error(StatusCode::BAD_REQUEST, "invalid_request", "grant_type is required"),
+        Some(other) => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "unsupported_grant_type",
+                format!("grant type {other:?} is not supported"),
+            );
+        }
+        None => {
+            return oauth_error(
+                StatusCode::BAD_REQUEST,
+                "invalid_request",
+                "grant_type is required",
+            );
+        }
     }
     let allowed = match vdx_catalog::marketplace::allowed_scopes(&state.db, &app).await {
         Ok(scopes) => scopes,
         Err(e) => {
             tracing::error!(error = %e, "scope lookup failed");
-            return oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the server failed to handle this request");
+            return oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "the server failed to handle this request",
+            );
         }
     };
     let granted = match params.get("scope").filter(|s| !s.trim().is_empty()) {
@@ -133,7 +203,11 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
             Ok(requested) => {
                 let granted = requested.intersection(&allowed);
                 if granted.is_empty() {
-                    return oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", "none of the requested scopes is allowed for this client");
+                    return oauth_error(
+                        StatusCode::BAD_REQUEST,
+                        "invalid_scope",
+                        "none of the requested scopes is allowed for this client",
+                    );
                 }
                 granted
             }
@@ -142,16 +216,22 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
     match state.tokens.issue(&app.client_id, granted) {
         Ok(issued) => {
             tracing::info!(client_id = %app.client_id, scope = %issued.scope, "token issued");
-            HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "no-store")).json(TokenResponse {
-                access_token: issued.access_token,
-                token_type: "Bearer",
-                expires_in: issued.expires_in,
-                scope: issued.scope.to_string(),
-            })
+            HttpResponse::Ok()
+                .insert_header((header::CACHE_CONTROL, "no-store"))
+                .json(TokenResponse {
+                    access_token: issued.access_token,
+                    token_type: "Bearer",
+                    expires_in: issued.expires_in,
+                    scope: issued.scope.to_string(),
+                })
         }
         Err(e) => {
             tracing::error!(error = %e, "token signing failed");
-            oauth_error(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the server failed to handle this request")
+            oauth_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "server_error",
+                "the server failed to handle this request",
+            )
         }
     }
 }
@@ -177,5 +257,7 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "oauth", operation_id = "jwks",
     responses((status = 200, description = "JSON Web Key Set", body = serde_json::Value)))]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().insert_header((header::CACHE_CONTROL, "public, max-age=300")).json(state.tokens.jwks())
+    HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+        .json(state.tokens.jwks())
 }

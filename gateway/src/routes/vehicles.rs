@@ -60,7 +60,12 @@ pub async fn latest(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (vin, product, purpose) = partner::parse_target(&vin, &query.product, &query.purpose)?;
-    let paths = partner::parse_paths(query.paths.as_ref().map(|p| p.split(',').map(str::to_owned).collect()))?;
+    let paths = partner::parse_paths(
+        query
+            .paths
+            .as_ref()
+            .map(|p| p.split(',').map(str::to_owned).collect()),
+    )?;
     let grant = partner::decide_read(&state.db, &principal, &vin, &product, &purpose).await?;
     let snapshot = partner::latest(&state.db, grant, paths, &request_id.0).await?;
     Ok(HttpResponse::Ok().json(LatestResponse {

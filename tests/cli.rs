@@ -1,0 +1,272 @@
+//! The `vdx` binary as an operator meets it: help, configuration errors,
+//! migrations, serving with --port 0, JSON logs, shutdown, and the demo
+//! whose printed quickstart commands are run here exactly as printed.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+use vdx_tests::vdx_binary;
+
+fn vdx(args: &[&str]) -> Command {
+    let mut cmd = Command::new(vdx_binary());
+    cmd.args(args)
+        .env_remove("VDX_DATABASE_URL")
+        .env_remove("VDX_PORT")
+        .env_remove("VDX_CONFIG");
+    cmd
+}
+
+fn run(cmd: &mut Command) -> (i32, String, String) {
+    let out = cmd.output().expect("run vdx");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn sqlite_url(dir: &tempfile::TempDir) -> String {
+    format!("sqlite://{}?mode=rwc", dir.path().join("vdx.db").display())
+}
+
+/// Reads a child's stdout until a line satisfies `done`, returning all lines read.
+fn read_until(child: &mut Child, done: impl Fn(&str) -> bool) -> Vec<String> {
+    let stdout = child.stdout.take().expect("piped stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while let Ok(line) = rx.recv_timeout(deadline.saturating_duration_since(Instant::now())) {
+        let finished = done(&line);
+        lines.push(line);
+        if finished {
+            return lines;
+        }
+    }
+    panic!("the expected output never came; got:\n{}", lines.join("\n"));
+}
+
+fn terminate(child: &mut Child) -> i32 {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return status.code().unwrap_or(-1);
+        }
+        assert!(Instant::now() < deadline, "vdx did not stop after SIGTERM");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn help_documents_every_command_and_its_environment_variables() {
+    let (code, out, _) = run(&mut vdx(&["--help"]));
+    assert_eq!(code, 0);
+    for cmd in ["serve", "demo", "migrate"] {
+        assert!(out.contains(cmd), "{out}");
+    }
+    let (_, serve, _) = run(&mut vdx(&["serve", "--help"]));
+    for var in [
+        "VDX_CONFIG",
+        "VDX_DATABASE_URL",
+        "VDX_LOG_FORMAT",
+        "VDX_LOG_LEVEL",
+        "VDX_HOST",
+        "VDX_PORT",
+        "VDX_PUBLIC_URL",
+    ] {
+        assert!(serve.contains(var), "serve --help lacks {var}:\n{serve}");
+    }
+    let (_, demo, _) = run(&mut vdx(&["demo", "--help"]));
+    assert!(
+        demo.contains("--credentials-out") && demo.contains("VDX_DEMO_CREDENTIALS_OUT"),
+        "{demo}"
+    );
+}
+
+#[test]
+fn an_unknown_config_key_is_a_clear_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("vdx.toml");
+    std::fs::write(&file, "prot = 8080\n").unwrap();
+    let (code, _, err) = run(&mut vdx(&["--config", file.to_str().unwrap(), "migrate"]));
+    assert_ne!(code, 0);
+    assert!(err.contains("prot"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn a_bad_value_in_the_environment_is_a_clear_error() {
+    let (code, _, err) = run(vdx(&["serve"]).env("VDX_PORT", "eighty"));
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("eighty") && err.to_lowercase().contains("port"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+}
+
+#[test]
+fn an_unreachable_database_is_one_line_with_the_password_masked() {
+    let (code, _, err) = run(&mut vdx(&[
+        "migrate",
+        "--database-url",
+        "postgres://vdx:topsecret@127.0.0.1:9/vdx",
+    ]));
+    assert_eq!(code, 1, "{err}");
+    assert!(!err.contains("topsecret"), "{err}");
+    assert!(err.contains("postgres://vdx:***@127.0.0.1:9/vdx"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn migrating_twice_is_harmless() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    for _ in 0..2 {
+        let (code, out, err) = run(&mut vdx(&["migrate", "--database-url", &url]));
+        assert_eq!(code, 0, "{out}{err}");
+    }
+}
+
+#[test]
+fn serve_on_port_zero_prints_the_port_logs_json_and_stops_cleanly_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = vdx(&[
+        "serve",
+        "--port",
+        "0",
+        "--database-url",
+        &sqlite_url(&dir),
+        "--log-format",
+        "json",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .unwrap();
+    let lines = read_until(&mut child, |l| l.contains("listening on"));
+    let line = lines.last().unwrap();
+    let port: u16 = line
+        .rsplit("(port ")
+        .next()
+        .unwrap()
+        .trim_end_matches(')')
+        .parse()
+        .unwrap();
+    assert_ne!(port, 0);
+    let health = reqwest::blocking::get(format!("http://127.0.0.1:{port}/healthz")).unwrap();
+    assert_eq!(health.status(), 200);
+    let request_id = health.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(terminate(&mut child), 0);
+
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let logs: Vec<Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    assert!(
+        logs.iter()
+            .any(|l| l["span"]["request_id"] == request_id.as_str()
+                || l["request_id"] == request_id.as_str()),
+        "no log line carries request id {request_id}:\n{stderr}"
+    );
+}
+
+#[test]
+fn the_demo_quickstart_commands_return_what_it_says() {
+    let dir = tempfile::tempdir().unwrap();
+    let creds_file = dir.path().join("creds.json");
+    let mut child = vdx(&[
+        "demo",
+        "--port",
+        "0",
+        "--database-url",
+        &sqlite_url(&dir),
+        "--credentials-out",
+        creds_file.to_str().unwrap(),
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .unwrap();
+    let lines = read_until(&mut child, |l| l.starts_with("curl -s -H"));
+
+    let creds: Value =
+        serde_json::from_str(&std::fs::read_to_string(&creds_file).unwrap()).unwrap();
+    assert!(
+        creds["base_url"]
+            .as_str()
+            .unwrap()
+            .starts_with("http://127.0.0.1:")
+    );
+    assert_eq!(creds["partners"].as_array().unwrap().len(), 3);
+    for p in creds["partners"].as_array().unwrap() {
+        for key in ["name", "client_id", "client_secret", "scopes"] {
+            assert!(!p[key].is_null(), "{key} missing in {p}");
+        }
+    }
+    assert!(creds["drivers"].as_array().unwrap().len() >= 3);
+    assert!(creds["drivers"][0]["vehicles"].as_array().unwrap().len() >= 5);
+    assert!(creds["admin"]["client_secret"].is_string());
+    let vehicles: usize = creds["drivers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["vehicles"].as_array().unwrap().len())
+        .sum();
+    assert!(vehicles >= 50, "{vehicles} vehicles");
+
+    // Run the printed commands, one per line, in one bash session, as a user pasting them would.
+    let commands: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("RESPONSE=") || l.starts_with("curl "))
+        .collect();
+    assert_eq!(commands.len(), 5, "{lines:?}");
+    let script: String = commands
+        .iter()
+        .map(|c| format!("{c}\necho\necho '=====';\n"))
+        .collect();
+    let out = Command::new("bash").arg("-c").arg(script).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let outputs: Vec<&str> = stdout.split("=====").map(str::trim).collect();
+    let token: Value = serde_json::from_str(outputs[0])
+        .unwrap_or_else(|_| panic!("not a token response: {}", outputs[0]));
+    assert_eq!(token["token_type"], "Bearer");
+    assert_eq!(token["scope"], "read:ev-charging command:ev-charging");
+    let consented: Value = serde_json::from_str(outputs[1]).unwrap();
+    assert!(
+        consented["data"]["vehicle"]["latest"]["signals"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s["path"] == "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"),
+        "{consented}"
+    );
+    let revoked: Value = serde_json::from_str(outputs[2]).unwrap();
+    let unknown: Value = serde_json::from_str(outputs[3]).unwrap();
+    assert_eq!(
+        revoked["errors"][0]["extensions"]["code"], "NO_CONSENT",
+        "{revoked}"
+    );
+    assert_eq!(revoked, unknown);
+    let rest: Value = serde_json::from_str(outputs[4]).unwrap();
+    assert!(rest["signals"].as_array().unwrap().len() >= 4, "{rest}");
+
+    assert_eq!(terminate(&mut child), 0);
+}

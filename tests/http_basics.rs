@@ -1,0 +1,233 @@
+//! Health, metrics, request ids, and the problem+json contract for every
+//! error the HTTP layer can produce.
+
+use serde_json::Value;
+use vdx_tests::{TestApp, on_both_backends};
+
+async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status().as_u16(), status);
+    assert_eq!(res.headers()["content-type"], "application/problem+json");
+    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status);
+    assert_eq!(body["request_id"], request_id.as_str());
+    for key in ["type", "title", "detail"] {
+        assert!(body[key].is_string(), "{key} missing in {body}");
+    }
+    body
+}
+
+async fn health_and_readiness_answer_ok(app: TestApp) {
+    for path in ["/healthz", "/readyz"] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["status"], "ok");
+    }
+}
+
+async fn metrics_count_requests_by_route_and_status(app: TestApp) {
+    app.client.get(app.url("/healthz")).send().await.unwrap();
+    app.client
+        .get(app.url("/no/such/route"))
+        .send()
+        .await
+        .unwrap();
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains(r#"vdx_http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
+        "{text}"
+    );
+    assert!(text.contains(r#"route="unmatched",status="404""#), "{text}");
+    assert!(
+        text.contains("vdx_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+}
+
+async fn a_request_id_is_echoed_or_generated(app: TestApp) {
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "trace-abc-123")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["x-request-id"], "trace-abc-123");
+    let res = app
+        .client
+        .get(app.url("/healthz"))
+        .header("x-request-id", "bad id with spaces")
+        .send()
+        .await
+        .unwrap();
+    let generated = res.headers()["x-request-id"].to_str().unwrap();
+    assert_ne!(generated, "bad id with spaces");
+    assert_eq!(generated.len(), 36, "a UUID: {generated}");
+}
+
+async fn an_unknown_route_is_a_404_problem(app: TestApp) {
+    problem(
+        app.client.get(app.url("/nope")).send().await.unwrap(),
+        404,
+        "NOT_FOUND",
+    )
+    .await;
+}
+
+async fn a_wrong_method_is_a_405_problem_with_allow(app: TestApp) {
+    let res = app.client.delete(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(res.headers()["allow"], "GET");
+    problem(res, 405, "METHOD_NOT_ALLOWED").await;
+}
+
+async fn malformed_graphql_json_is_a_400_problem(app: TestApp) {
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    problem(res, 400, "MALFORMED_JSON").await;
+}
+
+async fn a_wrong_content_type_is_a_415_problem(app: TestApp) {
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "text/plain")
+        .body("{}")
+        .send()
+        .await
+        .unwrap();
+    problem(res, 415, "UNSUPPORTED_MEDIA_TYPE").await;
+}
+
+async fn an_oversized_graphql_body_is_a_413_problem(app: TestApp) {
+    let query = format!(r#"{{"query":"{{ {} }}"}}"#, "a ".repeat(2 * 1024 * 1024));
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .header("content-type", "application/json")
+        .body(query)
+        .send()
+        .await
+        .unwrap();
+    problem(res, 413, "PAYLOAD_TOO_LARGE").await;
+}
+
+async fn a_bad_token_is_401_never_anonymous(app: TestApp) {
+    let res = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth("garbage")
+        .json(&serde_json::json!({"query": "{ __typename }"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.headers()["www-authenticate"],
+        "Bearer error=\"invalid_token\""
+    );
+    problem(res, 401, "INVALID_TOKEN").await;
+    let res = app
+        .client
+        .get(app.url(
+            "/v1/vehicles/VDXE0000000000001/latest?product=ev-charging&purpose=smart_charging",
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["www-authenticate"], "Bearer");
+    problem(res, 401, "UNAUTHENTICATED").await;
+}
+
+async fn a_missing_query_parameter_is_a_400_problem(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let res = app
+        .client
+        .get(app.url("/v1/vehicles/VDXE0000000000001/latest"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    problem(res, 400, "INVALID_QUERY").await;
+}
+
+async fn graphql_depth_beyond_the_limit_is_refused(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }";
+    let body: Value = app
+        .graphql(Some(&token), deep, Value::Null)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+    assert!(message.contains("nested too deep"), "{body}");
+}
+
+async fn pages_load_no_script_from_another_origin(app: TestApp) {
+    for path in ["/graphql", "/docs/"] {
+        let res = app
+            .client
+            .get(app.url(path))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        let html = res.text().await.unwrap();
+        assert!(html.contains("<script"), "{path} has scripts");
+        for bad in ["src=\"http", "href=\"http", "src=\"//", "href=\"//", "cdn"] {
+            assert!(
+                !html.to_ascii_lowercase().contains(bad),
+                "{path} references {bad}: {html}"
+            );
+        }
+    }
+    let res = app
+        .client
+        .get(app.url("/assets/console.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let res = app
+        .client
+        .get(app.url("/docs/swagger-ui-bundle.js"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "Swagger UI is served from the vendored bundle"
+    );
+}
+
+on_both_backends!(
+    health_and_readiness_answer_ok,
+    metrics_count_requests_by_route_and_status,
+    a_request_id_is_echoed_or_generated,
+    an_unknown_route_is_a_404_problem,
+    a_wrong_method_is_a_405_problem_with_allow,
+    malformed_graphql_json_is_a_400_problem,
+    a_wrong_content_type_is_a_415_problem,
+    an_oversized_graphql_body_is_a_413_problem,
+    a_bad_token_is_401_never_anonymous,
+    a_missing_query_parameter_is_a_400_problem,
+    graphql_depth_beyond_the_limit_is_refused,
+    pages_load_no_script_from_another_origin,
+);

@@ -1,0 +1,218 @@
+//! The authorization server as a standard client sees it: discovery, the
+//! token endpoint through the `oauth2` crate, and refusal of bad tokens.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use oauth2::basic::BasicClient;
+use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
+use serde_json::Value;
+use vdx_tests::{TestApp, on_both_backends};
+
+async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
+    let meta: Value = app
+        .client
+        .get(app.url("/.well-known/oauth-authorization-server"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(meta["issuer"], app.base_url.as_str());
+    assert!(
+        meta["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&"client_credentials".into())
+    );
+    let token_url = meta["token_endpoint"].as_str().unwrap().to_owned();
+
+    let partner = app.partner("Voltwise Energy");
+    let client = BasicClient::new(ClientId::new(partner.client_id.clone()))
+        .set_client_secret(ClientSecret::new(partner.client_secret.clone()))
+        .set_token_uri(TokenUrl::new(token_url).unwrap());
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let token = client
+        .exchange_client_credentials()
+        .add_scope(Scope::new("read:ev-charging".into()))
+        .request_async(&http)
+        .await
+        .unwrap();
+    let scopes: Vec<String> = token
+        .scopes()
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(scopes, vec!["read:ev-charging"]);
+    assert!(token.expires_in().unwrap().as_secs() <= 900);
+
+    // The token works on the data plane.
+    let body = app
+        .vehicle_latest(
+            token.access_token().secret(),
+            &app.creds.examples.consented.vin,
+            "ev-charging",
+            "smart_charging",
+        )
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+}
+
+async fn access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 3);
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    let claims: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    assert_eq!(header["typ"], "at+jwt");
+    assert_eq!(header["alg"], "EdDSA");
+    for claim in [
+        "iss",
+        "aud",
+        "sub",
+        "client_id",
+        "scope",
+        "exp",
+        "iat",
+        "jti",
+    ] {
+        assert!(!claims[claim].is_null(), "claim {claim} missing: {claims}");
+    }
+    let jwks: Value = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        jwks["keys"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|k| k["kid"] == header["kid"] && k["kty"] == "OKP"),
+        "{jwks}"
+    );
+}
+
+async fn client_secrets_are_stored_only_as_argon2_hashes(app: TestApp) {
+    use sea_orm::EntityTrait;
+    let apps = vdx_catalog::entity::app::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let secrets: Vec<&str> = app
+        .creds
+        .partners
+        .iter()
+        .map(|p| p.client_secret.as_str())
+        .collect();
+    for row in apps {
+        assert!(row.client_secret_hash.starts_with("$argon2id$"));
+        assert!(!secrets.iter().any(|s| row.client_secret_hash.contains(s)));
+    }
+}
+
+async fn token_endpoint_errors_follow_rfc6749(app: TestApp) {
+    let partner = app.partner("Voltwise Energy");
+    let res = app
+        .token_response(&partner.client_id, "wrong-secret", None)
+        .await;
+    assert_eq!(res.status(), 401);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_client");
+
+    let res = app.token_response("no-such-client", "x", None).await;
+    assert_eq!(res.status(), 401);
+
+    let res = app
+        .token_response(
+            &partner.client_id,
+            &partner.client_secret,
+            Some("read:mileage-driving"),
+        )
+        .await;
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_scope");
+
+    let res = app
+        .client
+        .post(app.url("/oauth/token"))
+        .basic_auth(&partner.client_id, Some(&partner.client_secret))
+        .form(&[("grant_type", "password")])
+        .send()
+        .await
+        .unwrap();
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "unsupported_grant_type");
+}
+
+fn forge(header: Value, claims: Value, signature: &str) -> String {
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        signature
+    )
+}
+
+async fn unsigned_tampered_and_mistyped_tokens_are_refused(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let parts: Vec<&str> = token.split('.').collect();
+    let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
+    let mut claims: Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
+    claims["scope"] = "read:ev-charging command:ev-charging admin".into();
+
+    let mut none = header.clone();
+    none["alg"] = "none".into();
+    let mut untyped = header.clone();
+    untyped["typ"] = "JWT".into();
+    let attempts = [
+        ("alg none", forge(none, claims.clone(), "")),
+        (
+            "tampered payload",
+            forge(header.clone(), claims.clone(), parts[2]),
+        ),
+        (
+            "typ JWT",
+            format!(
+                "{}.{}.{}",
+                URL_SAFE_NO_PAD.encode(untyped.to_string()),
+                parts[1],
+                parts[2]
+            ),
+        ),
+    ];
+    for (what, forged) in attempts {
+        let res = app
+            .rest_latest(
+                &forged,
+                &app.creds.examples.consented.vin,
+                "ev-charging",
+                "smart_charging",
+            )
+            .await;
+        assert_eq!(res.status(), 401, "{what} was accepted");
+        assert_eq!(
+            res.headers()["www-authenticate"],
+            "Bearer error=\"invalid_token\"",
+            "{what}"
+        );
+    }
+}
+
+on_both_backends!(
+    a_standard_client_gets_a_token_from_the_metadata_alone,
+    access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks,
+    client_secrets_are_stored_only_as_argon2_hashes,
+    token_endpoint_errors_follow_rfc6749,
+    unsigned_tampered_and_mistyped_tokens_are_refused,
+);
