@@ -15,7 +15,7 @@ fn snap(value: f64, step: f64) -> f64 {
 
 /// Rounds latitude and longitude values in place.
 pub fn coarsen(values: &mut [(String, Value)], precision_km: f64) {
-    if !(precision_km > 0.0) {
+    if precision_km.is_nan() || precision_km <= 0.0 {
         return;
     }
     let lat_step = precision_km / KM_PER_DEGREE;

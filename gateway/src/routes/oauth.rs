@@ -61,6 +61,8 @@ fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, String> {
 }
 
 /// Client credentials from HTTP Basic (client_secret_basic) or the body (client_secret_post), never both.
+// The error is the finished OAuth response; it is built once per failed request.
+#[allow(clippy::result_large_err)]
 fn client_credentials(
     req: &HttpRequest,
     params: &HashMap<String, String>,
