@@ -23,15 +23,13 @@ pub fn mask_password(raw: &str) -> String {
 /// enables WAL so readers do not block the writer.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, String> {
     let masked = mask_password(url);
-    if let Some(path) = sqlite_file(url) {
-        if let Some(dir) = std::path::Path::new(&path)
+    if let Some(path) = sqlite_file(url)
+        && let Some(dir) = std::path::Path::new(&path)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir).map_err(|e| {
-                format!("cannot create {} for database {masked}: {e}", dir.display())
-            })?;
-        }
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {} for database {masked}: {e}", dir.display()))?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
