@@ -78,3 +78,26 @@ impl FromRequest for Authenticated {
         })
     }
 }
+
+/// A request whose token carries the `admin` scope. Any other token is a 403
+/// with `insufficient_scope`; no token is a 401.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Principal);
+
+impl FromRequest for Admin {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let principal = principal_of(&req).await?.ok_or(ApiError::Unauthenticated)?;
+            if !principal.has_scope(&vdx_core::Scope::Admin) {
+                return Err(ApiError::Denied(vdx_consent::Denial::InsufficientScope(
+                    vdx_core::Scope::Admin,
+                )));
+            }
+            Ok(Admin(principal))
+        })
+    }
+}
