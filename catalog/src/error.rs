@@ -17,4 +17,15 @@ pub enum CatalogError {
     UnknownProduct(String),
     /// could not hash a secret: {0}
     Hashing(String),
+    /// {message}
+    Rejected {
+        message: String,
+        errors: Vec<String>,
+    },
+    /// {0}
+    Conflict(String),
+    /// {0}
+    NotFound(String),
+    /// {0}
+    Invalid(String),
 }

@@ -3,12 +3,16 @@
 //! and subscriptions. Knows nothing of HTTP, and nothing of consent: it says
 //! what a product *could* share, never what a given partner *may* read.
 
+pub mod admin;
+pub mod audit;
 pub mod entity;
 mod error;
 pub mod marketplace;
+pub mod plans;
 pub mod product;
 pub mod purposes;
 pub mod seed;
+pub mod subscriptions;
 pub mod vss;
 
 pub use error::CatalogError;

@@ -48,7 +48,7 @@ impl Lifecycle {
 }
 
 /// The data terms a partner accepts with a product.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Terms {
     /// How far back history may be read, in days; 0 means latest values only.
@@ -62,9 +62,11 @@ pub struct Terms {
 }
 
 /// One version of a data product, parsed from its row.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ProductVersion {
+    #[serde(skip)]
     pub id: ProductVersionId,
+    #[serde(skip)]
     pub product_id: ProductId,
     pub slug: ProductSlug,
     pub name: String,
@@ -77,6 +79,8 @@ pub struct ProductVersion {
     pub purposes: Vec<Purpose>,
     pub terms: Terms,
     pub sunset_at: Option<i64>,
+    pub published_at: Option<i64>,
+    pub deprecated_at: Option<i64>,
 }
 
 impl ProductVersion {
@@ -89,7 +93,7 @@ impl ProductVersion {
         self.purposes.contains(purpose)
     }
 
-    fn from_rows(
+    pub(crate) fn from_rows(
         product: &product::Model,
         row: product_version::Model,
     ) -> Result<Self, CatalogError> {
@@ -108,6 +112,8 @@ impl ProductVersion {
             status: Lifecycle::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?,
             version: row.version,
             sunset_at: row.sunset_at,
+            published_at: row.published_at,
+            deprecated_at: row.deprecated_at,
         })
     }
 }

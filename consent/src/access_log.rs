@@ -29,6 +29,8 @@ pub async fn record<A: Action>(
         purpose: Set(grant.purpose().to_string()),
         fields: Set(fields),
         at: Set(at_ms),
+        subscription_id: Set(Some(grant.subscription_id())),
+        kind: Set(A::NAME.to_owned()),
         ..Default::default()
     }
     .insert(db)
@@ -49,4 +51,60 @@ pub async fn for_vehicle(
         .limit(limit)
         .all(db)
         .await?)
+}
+
+/// Metered usage of one subscription over a period.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Usage {
+    /// Served calls (reads and commands), one per vehicle served.
+    pub calls: u64,
+    /// Of which commands.
+    pub commands: u64,
+    /// Distinct vehicles served.
+    pub vehicles: u64,
+}
+
+/// Aggregates the access log of `subscription` over `[from_ms, to_ms)`.
+pub async fn usage(
+    db: &impl ConnectionTrait,
+    subscription: vdx_core::SubscriptionId,
+    from_ms: i64,
+    to_ms: i64,
+) -> Result<Usage, ConsentError> {
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ExprTrait, QuerySelect};
+    let scope = || {
+        access_log::Entity::find()
+            .filter(access_log::Column::SubscriptionId.eq(subscription))
+            .filter(access_log::Column::At.gte(from_ms))
+            .filter(access_log::Column::At.lt(to_ms))
+            .select_only()
+    };
+    let by_kind: Vec<(String, i64)> = scope()
+        .column(access_log::Column::Kind)
+        .column_as(Expr::col(access_log::Column::Id).count(), "n")
+        .group_by(access_log::Column::Kind)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let vehicles: Option<i64> = scope()
+        .column_as(
+            Expr::col(access_log::Column::VehicleId).count_distinct(),
+            "n",
+        )
+        .into_tuple()
+        .one(db)
+        .await?;
+    let count = |kind: &str| {
+        by_kind
+            .iter()
+            .filter(|(k, _)| k == kind)
+            .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
+            .sum::<u64>()
+    };
+    Ok(Usage {
+        calls: count("read") + count("command"),
+        commands: count("command"),
+        vehicles: vehicles.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+    })
 }

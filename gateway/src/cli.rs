@@ -77,6 +77,22 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit. Running it again is harmless.
     Migrate,
+    /// Manage the signal catalog.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CatalogCommand {
+    /// Import a vss-tools JSON export (COVESA VSS). All or nothing: an invalid
+    /// node aborts the import and names the node. Signals missing from the file
+    /// are kept and marked deprecated.
+    Import {
+        /// The JSON file, e.g. made by `vspec export json`.
+        file: PathBuf,
+    },
 }
 
 impl Cli {
@@ -84,7 +100,7 @@ impl Cli {
     pub fn overrides(&self) -> Overrides {
         let listen = match &self.command {
             Command::Serve { listen } | Command::Demo { listen, .. } => Some(listen),
-            Command::Migrate => None,
+            Command::Migrate | Command::Catalog { .. } => None,
         };
         Overrides {
             database_url: self.global.database_url.clone(),

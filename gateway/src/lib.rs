@@ -21,3 +21,4 @@ pub mod request_id;
 pub mod routes;
 pub mod startup;
 pub mod state;
+pub mod statements;

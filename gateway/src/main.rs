@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use vdx_gateway::cli::{Cli, Command};
+use vdx_gateway::cli::{CatalogCommand, Cli, Command};
 use vdx_gateway::config::Config;
 use vdx_gateway::{db, demo, logging, startup::Application};
 
@@ -48,6 +48,9 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Migrate => migrate(config).await,
+            Command::Catalog {
+                command: CatalogCommand::Import { file },
+            } => import_catalog(config, &file).await,
         }
     });
     match outcome {
@@ -74,6 +77,28 @@ async fn migrate(config: Config) -> Result<(), String> {
     println!(
         "migrations applied; database {} is current",
         db::mask_password(&config.database_url)
+    );
+    Ok(())
+}
+
+async fn import_catalog(config: Config, file: &std::path::Path) -> Result<(), String> {
+    let json = std::fs::read_to_string(file)
+        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let db = db::connect(&config.database_url, 1).await?;
+    db::migrate(&db).await?;
+    let summary = vdx_catalog::vss::import(&db, &json, |done, total| {
+        eprintln!("imported {done}/{total} nodes")
+    })
+    .await
+    .map_err(|e| format!("nothing was imported: {e}"))?;
+    vdx_catalog::audit::record(&db, "cli", "catalog.import", "catalog", None, Some(serde_json::json!({
+        "file": file.display().to_string(), "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated
+    })))
+    .await
+    .map_err(|e| e.to_string())?;
+    println!(
+        "catalog import done: {} added, {} changed, {} unchanged, {} deprecated",
+        summary.added, summary.changed, summary.unchanged, summary.deprecated
     );
     Ok(())
 }

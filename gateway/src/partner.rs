@@ -16,6 +16,28 @@ pub struct Snapshot {
     pub withheld: Vec<SignalPath>,
 }
 
+/// `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers for calls served
+/// under a deprecated product version; none otherwise.
+pub fn lifecycle_headers(version: &vdx_catalog::ProductVersion) -> Vec<(&'static str, String)> {
+    if version.status != vdx_catalog::Lifecycle::Deprecated {
+        return Vec::new();
+    }
+    let mut headers = Vec::new();
+    if let Some(at) = version.deprecated_at {
+        headers.push(("deprecation", format!("@{}", at / 1000)));
+    }
+    if let Some(sunset) = version
+        .sunset_at
+        .and_then(chrono::DateTime::from_timestamp_millis)
+    {
+        headers.push((
+            "sunset",
+            sunset.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
+        ));
+    }
+    headers
+}
+
 /// Parses the raw identifiers of a partner request.
 pub fn parse_target(
     vin: &str,

@@ -49,8 +49,10 @@ pub enum ApiError {
     InvalidToken(String),
     /// {0}
     Denied(Denial),
-    /// no route matches this path
-    NotFound,
+    /// {0}
+    NotFound(String),
+    /// {0}
+    Conflict(String),
     /// this method is not allowed here
     MethodNotAllowed,
     /// {0}
@@ -82,7 +84,8 @@ impl ApiError {
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::InvalidToken(_) => "INVALID_TOKEN",
             Self::Denied(denial) => denial_code(denial),
-            Self::NotFound => "NOT_FOUND",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::Conflict(_) => "CONFLICT",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType { .. } => "UNSUPPORTED_MEDIA_TYPE",
@@ -121,7 +124,7 @@ impl ApiError {
     /// The best `ApiError` for a bare status produced outside our handlers.
     pub fn from_status(status: StatusCode, detail: Option<String>) -> Self {
         match status {
-            StatusCode::NOT_FOUND => Self::NotFound,
+            StatusCode::NOT_FOUND => Self::NotFound("no route matches this path".into()),
             StatusCode::METHOD_NOT_ALLOWED => Self::MethodNotAllowed,
             StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge(
                 "the request body is larger than this endpoint accepts".into(),
@@ -160,7 +163,8 @@ impl ResponseError for ApiError {
             Self::Denied(Denial::UnknownProduct(_)) => StatusCode::NOT_FOUND,
             Self::Denied(Denial::ProductRetired) => StatusCode::GONE,
             Self::Denied(_) => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -217,6 +221,29 @@ impl From<vdx_telemetry::TelemetryError> for ApiError {
     fn from(err: vdx_telemetry::TelemetryError) -> Self {
         match err {
             vdx_telemetry::TelemetryError::Consent(inner) => inner.into(),
+            other => Self::internal(other),
+        }
+    }
+}
+
+impl From<vdx_catalog::CatalogError> for ApiError {
+    fn from(err: vdx_catalog::CatalogError) -> Self {
+        use vdx_catalog::CatalogError as E;
+        match err {
+            E::Rejected { message, errors } => Self::Unprocessable {
+                code: "VALIDATION_FAILED",
+                detail: message,
+                errors,
+            },
+            E::InvalidVss(detail) => Self::Unprocessable {
+                code: "INVALID_VSS",
+                detail,
+                errors: Vec::new(),
+            },
+            E::Conflict(detail) => Self::Conflict(detail),
+            E::NotFound(detail) | E::UnknownProduct(detail) => Self::NotFound(detail),
+            E::Invalid(detail) => Self::bad_request("INVALID_INPUT", detail),
+            E::Parse(e) => Self::bad_request("INVALID_INPUT", e.to_string()),
             other => Self::internal(other),
         }
     }

@@ -113,6 +113,20 @@ impl Application {
                         .route(web::get().to(routes::vehicles::latest)),
                 )
                 .service(
+                    endpoint("/v1/marketplace/products", "GET")
+                        .route(web::get().to(routes::marketplace::products)),
+                )
+                .service(
+                    endpoint("/v1/subscriptions", "GET, POST")
+                        .route(web::get().to(routes::subscriptions::list))
+                        .route(web::post().to(routes::subscriptions::request)),
+                )
+                .service(
+                    endpoint("/v1/statements", "GET")
+                        .route(web::get().to(routes::subscriptions::statement)),
+                )
+                .configure(admin_routes)
+                .service(
                     endpoint("/graphql", "GET, POST")
                         .app_data(web::PayloadConfig::new(graphql_max_body))
                         .route(web::post().to(graphql::execute))
@@ -159,6 +173,64 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
     }
+}
+
+/// The admin API under `/admin/v1`; every handler takes the `Admin` extractor.
+fn admin_routes(cfg: &mut web::ServiceConfig) {
+    use routes::admin::{audit, catalog, partners, products, statements, subscriptions};
+    cfg.service(
+        endpoint("/admin/v1/catalog/import", "POST")
+            .app_data(web::PayloadConfig::new(catalog::MAX_IMPORT_BYTES))
+            .route(web::post().to(catalog::import)),
+    )
+    .service(endpoint("/admin/v1/catalog/signals", "GET").route(web::get().to(catalog::signals)))
+    .service(
+        endpoint("/admin/v1/products", "GET, POST")
+            .route(web::get().to(products::list))
+            .route(web::post().to(products::create)),
+    )
+    .service(endpoint("/admin/v1/products/{slug}", "GET").route(web::get().to(products::get)))
+    .service(
+        endpoint("/admin/v1/products/{slug}/versions", "POST")
+            .route(web::post().to(products::create_version)),
+    )
+    .service(
+        endpoint("/admin/v1/products/{slug}/versions/{version}", "PUT")
+            .route(web::put().to(products::update_version)),
+    )
+    .service(
+        endpoint(
+            "/admin/v1/products/{slug}/versions/{version}/publish",
+            "POST",
+        )
+        .route(web::post().to(products::publish)),
+    )
+    .service(
+        endpoint(
+            "/admin/v1/products/{slug}/versions/{version}/deprecate",
+            "POST",
+        )
+        .route(web::post().to(products::deprecate)),
+    )
+    .service(
+        endpoint(
+            "/admin/v1/products/{slug}/versions/{version}/retire",
+            "POST",
+        )
+        .route(web::post().to(products::retire)),
+    )
+    .service(
+        endpoint("/admin/v1/products/{slug}/plans", "POST")
+            .route(web::post().to(products::create_plan)),
+    )
+    .service(endpoint("/admin/v1/subscriptions", "GET").route(web::get().to(subscriptions::list)))
+    .service(
+        endpoint("/admin/v1/subscriptions/{id}/decision", "POST")
+            .route(web::post().to(subscriptions::decide)),
+    )
+    .service(endpoint("/admin/v1/partners", "POST").route(web::post().to(partners::create)))
+    .service(endpoint("/admin/v1/statements", "GET").route(web::get().to(statements::get)))
+    .service(endpoint("/admin/v1/audit", "GET").route(web::get().to(audit::list)));
 }
 
 /// A resource whose other methods get 405 with an `Allow` header (RFC 9110 §15.5.6).

@@ -25,6 +25,7 @@ pub struct Model {
     pub sunset_at: Option<i64>,
     pub published_at: Option<i64>,
     pub created_at: i64,
+    pub deprecated_at: Option<i64>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

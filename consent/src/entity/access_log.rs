@@ -1,5 +1,5 @@
 use sea_orm::entity::prelude::*;
-use vdx_core::{AppId, PartnerId, ProductId, VehicleId};
+use vdx_core::{AppId, PartnerId, ProductId, SubscriptionId, VehicleId};
 
 #[sea_orm::model]
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
@@ -17,6 +17,10 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub fields: String,
     pub at: i64,
+    /// The subscription the call is metered against.
+    pub subscription_id: Option<SubscriptionId>,
+    /// `read` or `command`.
+    pub kind: String,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

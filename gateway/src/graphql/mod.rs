@@ -3,6 +3,7 @@
 //! `graphql_max_body_bytes`, instead of using async-graphql-actix-web's
 //! extractor, which ignores actix's payload limits.
 
+mod catalog;
 mod console;
 mod vehicle;
 
@@ -17,9 +18,9 @@ use crate::state::AppState;
 
 pub use console::{PAGE_CSP, asset, console};
 
-/// The query root: one object per area.
+/// Partner queries: the public catalog and consented vehicle data.
 #[derive(MergedObject, Default)]
-pub struct Query(vehicle::VehicleQuery);
+pub struct Query(catalog::CatalogQuery, vehicle::VehicleQuery);
 
 pub type VdxSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 

@@ -1,6 +1,10 @@
 //! REST handlers, one module per resource. Each handler extracts, calls one
 //! service function and maps the error; nothing else.
 
+pub mod admin;
+pub mod catalog_dto;
 pub mod health;
+pub mod marketplace;
 pub mod oauth;
+pub mod subscriptions;
 pub mod vehicles;

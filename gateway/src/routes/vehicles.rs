@@ -67,8 +67,13 @@ pub async fn latest(
             .map(|p| p.split(',').map(str::to_owned).collect()),
     )?;
     let grant = partner::decide_read(&state.db, &principal, &vin, &product, &purpose).await?;
+    let lifecycle = partner::lifecycle_headers(grant.product());
     let snapshot = partner::latest(&state.db, grant, paths, &request_id.0).await?;
-    Ok(HttpResponse::Ok().json(LatestResponse {
+    let mut response = HttpResponse::Ok();
+    for header in lifecycle {
+        response.insert_header(header);
+    }
+    Ok(response.json(LatestResponse {
         vin: vin.to_string(),
         product: product.to_string(),
         purpose: purpose.to_string(),

@@ -1,0 +1,237 @@
+//! The subscription workflow: an app requests a product version and plan; an
+//! admin approves or rejects it (with a reason); an active subscription can be
+//! suspended, resumed and ended. Only active subscriptions put a product's
+//! scopes into the app's tokens (see `marketplace::allowed_scopes`).
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use vdx_core::{AppId, SubscriptionId};
+
+use crate::entity::{app, partner, plan, product, product_version, subscription};
+use crate::marketplace::SubscriptionStatus;
+use crate::product::Lifecycle;
+use crate::{CatalogError, audit, now_ms};
+
+/// What an admin does to a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    Approve,
+    Reject,
+    Suspend,
+    Resume,
+    End,
+}
+
+/// A subscription with the names a person needs to judge it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct SubscriptionView {
+    pub id: i64,
+    pub partner: String,
+    pub app: String,
+    pub client_id: String,
+    pub product: String,
+    pub version: String,
+    pub plan: String,
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at: i64,
+    pub decided_at: Option<i64>,
+}
+
+/// An app asks for a product version under a plan; the request waits for an admin.
+pub async fn request(
+    db: &DatabaseConnection,
+    app: AppId,
+    slug: &str,
+    version: &str,
+    plan_name: &str,
+) -> Result<SubscriptionView, CatalogError> {
+    let product = product::Entity::find()
+        .filter(product::Column::Slug.eq(slug))
+        .one(db)
+        .await?
+        .ok_or_else(|| CatalogError::NotFound(format!("no product {slug:?}")))?;
+    let row = product_version::Entity::find()
+        .filter(product_version::Column::ProductId.eq(product.id))
+        .filter(product_version::Column::Version.eq(version))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            CatalogError::NotFound(format!("product {slug} has no version {version}"))
+        })?;
+    if row.status != Lifecycle::Published.as_str() {
+        return Err(CatalogError::Conflict(format!(
+            "{slug}@{version} is {}; only published versions take new subscriptions",
+            row.status
+        )));
+    }
+    let plan = plan::Entity::find()
+        .filter(plan::Column::ProductId.eq(product.id))
+        .filter(plan::Column::Name.eq(plan_name))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            CatalogError::NotFound(format!("product {slug} has no plan {plan_name:?}"))
+        })?;
+    let versions: Vec<_> = product_version::Entity::find()
+        .filter(product_version::Column::ProductId.eq(product.id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| v.id)
+        .collect();
+    let open = subscription::Entity::find()
+        .filter(subscription::Column::AppId.eq(app))
+        .filter(subscription::Column::ProductVersionId.is_in(versions))
+        .filter(subscription::Column::Status.is_in(["pending", "active", "suspended"]))
+        .one(db)
+        .await?;
+    if let Some(open) = open {
+        return Err(CatalogError::Conflict(format!(
+            "the app already has a {} subscription to {slug} (id {})",
+            open.status, open.id
+        )));
+    }
+    let id = crate::marketplace::subscribe(db, app, row.id, plan.id, SubscriptionStatus::Pending)
+        .await?;
+    view(db, id).await
+}
+
+/// Applies an admin decision, enforcing the allowed transitions.
+pub async fn decide(
+    db: &DatabaseConnection,
+    actor: &str,
+    id: SubscriptionId,
+    decision: Decision,
+    reason: Option<String>,
+) -> Result<SubscriptionView, CatalogError> {
+    let row = subscription::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| CatalogError::NotFound(format!("no subscription {id}")))?;
+    let next = match (row.status.as_str(), decision) {
+        ("pending", Decision::Approve) | ("suspended", Decision::Resume) => {
+            SubscriptionStatus::Active
+        }
+        ("pending", Decision::Reject) => SubscriptionStatus::Rejected,
+        ("active", Decision::Suspend) => SubscriptionStatus::Suspended,
+        ("active" | "suspended", Decision::End) => SubscriptionStatus::Ended,
+        (status, _) => {
+            return Err(CatalogError::Conflict(format!(
+                "subscription {id} is {status}; that decision does not apply"
+            )));
+        }
+    };
+    let reason = reason
+        .map(|r| r.trim().to_owned())
+        .filter(|r| !r.is_empty());
+    if matches!(
+        decision,
+        Decision::Reject | Decision::Suspend | Decision::End
+    ) && reason.is_none()
+    {
+        return Err(CatalogError::Invalid(
+            "rejecting, suspending or ending a subscription needs a reason".into(),
+        ));
+    }
+    let before = json!({"status": row.status, "reason": row.reason});
+    let txn = db.begin().await?;
+    let mut active = row.into_active_model();
+    active.status = Set(next.as_str().to_owned());
+    active.reason = Set(reason.clone());
+    active.decided_at = Set(Some(now_ms()));
+    active.update(&txn).await?;
+    audit::record(
+        &txn,
+        actor,
+        &format!("subscription.{}", next.as_str()),
+        &format!("subscription:{id}"),
+        Some(before),
+        Some(json!({"status": next.as_str(), "reason": reason})),
+    )
+    .await?;
+    txn.commit().await?;
+    view(db, id).await
+}
+
+/// One subscription, with names.
+pub async fn view(
+    db: &DatabaseConnection,
+    id: SubscriptionId,
+) -> Result<SubscriptionView, CatalogError> {
+    let row = subscription::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| CatalogError::NotFound(format!("no subscription {id}")))?;
+    describe(db, row).await
+}
+
+/// Subscriptions, newest first, optionally of one app or in one status.
+pub async fn list(
+    db: &DatabaseConnection,
+    app: Option<AppId>,
+    status: Option<&str>,
+) -> Result<Vec<SubscriptionView>, CatalogError> {
+    let mut query = subscription::Entity::find().order_by_desc(subscription::Column::Id);
+    if let Some(app) = app {
+        query = query.filter(subscription::Column::AppId.eq(app));
+    }
+    if let Some(status) = status {
+        query = query.filter(subscription::Column::Status.eq(status));
+    }
+    let mut out = Vec::new();
+    for row in query.all(db).await? {
+        out.push(describe(db, row).await?);
+    }
+    Ok(out)
+}
+
+async fn describe(
+    db: &DatabaseConnection,
+    row: subscription::Model,
+) -> Result<SubscriptionView, CatalogError> {
+    let missing = |what: &str| {
+        CatalogError::NotFound(format!(
+            "subscription {} refers to a missing {what}",
+            row.id
+        ))
+    };
+    let app = app::Entity::find_by_id(row.app_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| missing("app"))?;
+    let partner = partner::Entity::find_by_id(app.partner_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| missing("partner"))?;
+    let version = product_version::Entity::find_by_id(row.product_version_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| missing("version"))?;
+    let product = product::Entity::find_by_id(version.product_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| missing("product"))?;
+    let plan = plan::Entity::find_by_id(row.plan_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| missing("plan"))?;
+    Ok(SubscriptionView {
+        id: row.id.0,
+        partner: partner.name,
+        app: app.name,
+        client_id: app.client_id,
+        product: product.slug,
+        version: version.version,
+        plan: plan.name,
+        status: row.status,
+        reason: row.reason,
+        created_at: row.created_at,
+        decided_at: row.decided_at,
+    })
+}

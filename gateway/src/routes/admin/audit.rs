@@ -1,0 +1,29 @@
+//! Reading the audit trail.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+
+use crate::auth::Admin;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AuditQuery {
+    /// At most this many records (default 100, max 1000).
+    pub limit: Option<u64>,
+}
+
+/// The newest admin changes: who, when, what, before and after.
+#[utoipa::path(get, path = "/admin/v1/audit", tag = "admin", operation_id = "admin_audit",
+    params(AuditQuery),
+    responses((status = 200, description = "Audit records, newest first", body = serde_json::Value)),
+    security(("bearer" = ["admin"])))]
+pub async fn list(
+    _: Admin,
+    query: web::Query<AuditQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let rows = vdx_catalog::audit::recent(&state.db, query.limit.unwrap_or(100).min(1000)).await?;
+    Ok(HttpResponse::Ok().json(rows))
+}

@@ -1,0 +1,63 @@
+//! Partner organisations (their apps are OAuth clients, managed with the apps endpoints).
+
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Admin;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewPartner {
+    pub name: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PartnerDto {
+    pub id: i64,
+    pub name: String,
+}
+
+/// Registers a partner organisation.
+#[utoipa::path(post, path = "/admin/v1/partners", tag = "admin", operation_id = "admin_create_partner",
+    request_body = NewPartner,
+    responses((status = 201, description = "Created", body = PartnerDto), (status = 409, description = "Name taken", body = crate::problem::Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["admin"])))]
+pub async fn create(
+    Admin(principal): Admin,
+    body: web::Json<NewPartner>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let name = body.name.trim();
+    if name.is_empty() || name.len() > 128 {
+        return Err(ApiError::bad_request(
+            "INVALID_INPUT",
+            "name must have 1 to 128 characters",
+        ));
+    }
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let taken = vdx_catalog::entity::partner::Entity::find()
+        .filter(vdx_catalog::entity::partner::Column::Name.eq(name))
+        .one(&state.db)
+        .await?;
+    if taken.is_some() {
+        return Err(ApiError::Conflict(format!(
+            "a partner named {name:?} exists"
+        )));
+    }
+    let partner = vdx_catalog::marketplace::create_partner(&state.db, name).await?;
+    vdx_catalog::audit::record(
+        &state.db,
+        super::actor(&principal),
+        "partner.create",
+        &format!("partner:{}", partner.id),
+        None,
+        Some(serde_json::json!({"name": name})),
+    )
+    .await?;
+    Ok(HttpResponse::Created().json(PartnerDto {
+        id: partner.id.0,
+        name: partner.name,
+    }))
+}

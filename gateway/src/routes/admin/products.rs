@@ -1,0 +1,180 @@
+//! Data products, their versions and lifecycle, and their plans.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use vdx_catalog::Lifecycle;
+use vdx_catalog::admin::{self, NewProduct, VersionSpec};
+use vdx_catalog::plans::{self, PlanSpec};
+
+use super::actor;
+use crate::auth::Admin;
+use crate::problem::{ApiError, Problem};
+use crate::routes::catalog_dto::{ProductDto, VersionDto};
+use crate::state::AppState;
+
+async fn product_dto(state: &AppState, slug: &str) -> Result<ProductDto, ApiError> {
+    let (product, versions) = admin::product_with_versions(&state.db, slug).await?;
+    let plans = plans::plans_of(&state.db, &product).await?;
+    Ok(ProductDto::new(&product, &versions, &plans))
+}
+
+/// Every product with all versions and plans.
+#[utoipa::path(get, path = "/admin/v1/products", tag = "admin", operation_id = "admin_list_products",
+    responses((status = 200, description = "Products", body = Vec<ProductDto>)), security(("bearer" = ["admin"])))]
+pub async fn list(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let mut out = Vec::new();
+    for (product, versions) in admin::all_products(&state.db).await? {
+        let plans = plans::plans_of(&state.db, &product).await?;
+        out.push(ProductDto::new(&product, &versions, &plans));
+    }
+    Ok(HttpResponse::Ok().json(out))
+}
+
+/// Creates a product; versions are drafted separately.
+#[utoipa::path(post, path = "/admin/v1/products", tag = "admin", operation_id = "admin_create_product",
+    request_body = NewProduct,
+    responses((status = 201, description = "Created", body = ProductDto), (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["admin"])))]
+pub async fn create(
+    Admin(p): Admin,
+    body: web::Json<NewProduct>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let product = admin::create_product(&state.db, actor(&p), body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(product_dto(&state, &product.slug).await?))
+}
+
+/// One product with all versions and plans.
+#[utoipa::path(get, path = "/admin/v1/products/{slug}", tag = "admin", operation_id = "admin_get_product",
+    params(("slug" = String, Path)), responses((status = 200, description = "The product", body = ProductDto)), security(("bearer" = ["admin"])))]
+pub async fn get(
+    _: Admin,
+    slug: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(product_dto(&state, &slug).await?))
+}
+
+/// Drafts a new version, newer than every existing one.
+#[utoipa::path(post, path = "/admin/v1/products/{slug}/versions", tag = "admin", operation_id = "admin_create_version",
+    params(("slug" = String, Path)), request_body = VersionSpec,
+    responses((status = 201, description = "Draft created", body = VersionDto), (status = 422, description = "Invalid content; every problem listed in errors", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["admin"])))]
+pub async fn create_version(
+    Admin(p): Admin,
+    slug: web::Path<String>,
+    body: web::Json<VersionSpec>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let version = admin::create_version(&state.db, actor(&p), &slug, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(VersionDto::from(&version)))
+}
+
+/// Replaces a draft's content. Published versions are immutable (409).
+#[utoipa::path(put, path = "/admin/v1/products/{slug}/versions/{version}", tag = "admin", operation_id = "admin_update_version",
+    params(("slug" = String, Path), ("version" = String, Path)), request_body = VersionSpec,
+    responses((status = 200, description = "Updated", body = VersionDto), (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["admin"])))]
+pub async fn update_version(
+    Admin(p): Admin,
+    path: web::Path<(String, String)>,
+    body: web::Json<VersionSpec>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, version) = path.into_inner();
+    let updated =
+        admin::update_draft(&state.db, actor(&p), &slug, &version, body.into_inner()).await?;
+    Ok(HttpResponse::Ok().json(VersionDto::from(&updated)))
+}
+
+/// Publishes a draft after checking every signal and command against the catalog.
+#[utoipa::path(post, path = "/admin/v1/products/{slug}/versions/{version}/publish", tag = "admin", operation_id = "admin_publish_version",
+    params(("slug" = String, Path), ("version" = String, Path)),
+    responses((status = 200, description = "Published", body = VersionDto), (status = 422, description = "Unknown or deprecated signals, or sensors listed as commands; every offending path in errors", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["admin"])))]
+pub async fn publish(
+    Admin(p): Admin,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, version) = path.into_inner();
+    let v = admin::transition(
+        &state.db,
+        actor(&p),
+        &slug,
+        &version,
+        Lifecycle::Published,
+        None,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Deprecation {
+    /// When the version stops serving (RFC 3339), announced in the `Sunset` header.
+    pub sunset_at: DateTime<Utc>,
+}
+
+/// Deprecates a published version; partner calls then carry `Deprecation` and `Sunset` headers.
+#[utoipa::path(post, path = "/admin/v1/products/{slug}/versions/{version}/deprecate", tag = "admin", operation_id = "admin_deprecate_version",
+    params(("slug" = String, Path), ("version" = String, Path)), request_body = Deprecation,
+    responses((status = 200, description = "Deprecated", body = VersionDto)), security(("bearer" = ["admin"])))]
+pub async fn deprecate(
+    Admin(p): Admin,
+    path: web::Path<(String, String)>,
+    body: web::Json<Deprecation>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, version) = path.into_inner();
+    let v = admin::transition(
+        &state.db,
+        actor(&p),
+        &slug,
+        &version,
+        Lifecycle::Deprecated,
+        Some(body.sunset_at.timestamp_millis()),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
+}
+
+/// Retires a deprecated version: it serves nothing from now on.
+#[utoipa::path(post, path = "/admin/v1/products/{slug}/versions/{version}/retire", tag = "admin", operation_id = "admin_retire_version",
+    params(("slug" = String, Path), ("version" = String, Path)),
+    responses((status = 200, description = "Retired", body = VersionDto)), security(("bearer" = ["admin"])))]
+pub async fn retire(
+    Admin(p): Admin,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, version) = path.into_inner();
+    let v = admin::transition(
+        &state.db,
+        actor(&p),
+        &slug,
+        &version,
+        Lifecycle::Retired,
+        None,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
+}
+
+/// Adds a plan to a product.
+#[utoipa::path(post, path = "/admin/v1/products/{slug}/plans", tag = "admin", operation_id = "admin_create_plan",
+    params(("slug" = String, Path)), request_body = PlanSpec,
+    responses((status = 201, description = "Created", body = PlanSpec), (status = 422, description = "Invalid plan", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["admin"])))]
+pub async fn create_plan(
+    Admin(p): Admin,
+    slug: web::Path<String>,
+    body: web::Json<PlanSpec>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (product, _) = admin::product_with_versions(&state.db, &slug).await?;
+    let plan = plans::create_plan(&state.db, actor(&p), &product, body.into_inner()).await?;
+    Ok(HttpResponse::Created().json(PlanSpec::from_row(&plan)))
+}

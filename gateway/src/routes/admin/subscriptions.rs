@@ -1,0 +1,61 @@
+//! Approving, rejecting, suspending, resuming and ending subscriptions.
+
+use actix_web::{HttpResponse, web};
+use serde::Deserialize;
+use vdx_catalog::subscriptions::{self, Decision, SubscriptionView};
+use vdx_core::SubscriptionId;
+
+use super::actor;
+use crate::auth::Admin;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ListQuery {
+    /// pending, active, rejected, suspended or ended.
+    pub status: Option<String>,
+}
+
+/// Subscriptions, newest first.
+#[utoipa::path(get, path = "/admin/v1/subscriptions", tag = "admin", operation_id = "admin_list_subscriptions",
+    params(ListQuery), responses((status = 200, description = "Subscriptions", body = Vec<SubscriptionView>)), security(("bearer" = ["admin"])))]
+pub async fn list(
+    _: Admin,
+    query: web::Query<ListQuery>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok()
+        .json(subscriptions::list(&state.db, None, query.status.as_deref()).await?))
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionBody {
+    pub decision: Decision,
+    /// Required to reject, suspend or end.
+    pub reason: Option<String>,
+}
+
+/// Decides on a subscription: approve or reject a pending one; suspend, resume or end an approved one.
+#[utoipa::path(post, path = "/admin/v1/subscriptions/{id}/decision", tag = "admin", operation_id = "admin_decide_subscription",
+    params(("id" = i64, Path)), request_body = DecisionBody,
+    responses((status = 200, description = "Decided", body = SubscriptionView), (status = 409, description = "Not allowed from the current status", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["admin"])))]
+pub async fn decide(
+    Admin(p): Admin,
+    id: web::Path<i64>,
+    body: web::Json<DecisionBody>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let body = body.into_inner();
+    let view = subscriptions::decide(
+        &state.db,
+        actor(&p),
+        SubscriptionId(*id),
+        body.decision,
+        body.reason,
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(view))
+}

@@ -1,0 +1,96 @@
+//! Wire shapes of products, versions and plans, shared by the admin API and
+//! the public marketplace.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use vdx_catalog::entity::{plan, product};
+use vdx_catalog::plans::PlanSpec;
+use vdx_catalog::{ProductVersion, Terms};
+
+fn time(ms: Option<i64>) -> Option<DateTime<Utc>> {
+    ms.and_then(DateTime::from_timestamp_millis)
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PurposeDto {
+    pub name: String,
+    /// What the purpose means, in plain words.
+    pub description: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct VersionDto {
+    pub version: String,
+    /// draft, published, deprecated or retired.
+    pub status: String,
+    /// VSS paths or branch prefixes.
+    pub signals: Vec<String>,
+    /// VSS actuators partners may command.
+    pub commands: Vec<String>,
+    pub purposes: Vec<PurposeDto>,
+    pub terms: Terms,
+    pub published_at: Option<DateTime<Utc>>,
+    pub deprecated_at: Option<DateTime<Utc>>,
+    pub sunset_at: Option<DateTime<Utc>>,
+}
+
+impl From<&ProductVersion> for VersionDto {
+    fn from(v: &ProductVersion) -> Self {
+        Self {
+            version: v.version.clone(),
+            status: v.status.as_str().to_owned(),
+            signals: v.signals.iter().map(ToString::to_string).collect(),
+            commands: v.commands.iter().map(ToString::to_string).collect(),
+            purposes: v
+                .purposes
+                .iter()
+                .map(|p| PurposeDto {
+                    name: p.to_string(),
+                    description: vdx_catalog::purposes::lookup(p)
+                        .map(|i| i.description.to_owned())
+                        .unwrap_or_default(),
+                })
+                .collect(),
+            terms: v.terms.clone(),
+            published_at: time(v.published_at),
+            deprecated_at: time(v.deprecated_at),
+            sunset_at: time(v.sunset_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ProductDto {
+    pub slug: String,
+    pub name: String,
+    pub description: String,
+    /// energy, insurance, retail, fleet or other.
+    pub category: String,
+    /// Newest first.
+    pub versions: Vec<VersionDto>,
+    pub plans: Vec<PlanSpec>,
+    /// The OAuth scopes this product grants.
+    pub scopes: Vec<String>,
+}
+
+impl ProductDto {
+    pub fn new(
+        product: &product::Model,
+        versions: &[ProductVersion],
+        plans: &[plan::Model],
+    ) -> Self {
+        let mut scopes = vec![format!("read:{}", product.slug)];
+        if versions.iter().any(|v| !v.commands.is_empty()) {
+            scopes.push(format!("command:{}", product.slug));
+        }
+        Self {
+            slug: product.slug.clone(),
+            name: product.name.clone(),
+            description: product.description.clone(),
+            category: product.category.clone(),
+            versions: versions.iter().map(VersionDto::from).collect(),
+            plans: plans.iter().map(PlanSpec::from_row).collect(),
+            scopes,
+        }
+    }
+}
