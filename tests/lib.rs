@@ -172,6 +172,48 @@ impl TestApp {
             .to_owned()
     }
 
+    /// An admin access token (scope `admin`), from the demo's OEM console client.
+    pub async fn admin_token(&self) -> String {
+        let admin = &self.creds.admin;
+        let res = self
+            .token_response(&admin.client_id, &admin.client_secret, Some("admin"))
+            .await;
+        assert_eq!(res.status(), 200, "admin token request failed");
+        let body: Value = res.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// A request with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// The scopes a fresh client_credentials token of this partner carries.
+    pub async fn scopes_of(&self, partner: &str) -> String {
+        let p = self.partner(partner);
+        let res = self
+            .token_response(&p.client_id, &p.client_secret, None)
+            .await;
+        let body: Value = res.json().await.expect("json");
+        body["scope"].as_str().unwrap_or_default().to_owned()
+    }
+
     /// `POST /graphql` with an optional bearer token.
     pub async fn graphql(
         &self,

@@ -14,6 +14,7 @@ pub mod graphql;
 pub mod logging;
 pub mod metrics;
 pub mod openapi;
+pub mod pages;
 mod partner;
 pub mod problem;
 mod problem_mw;

@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 use crate::state::AppState;
-use crate::{db, graphql, metrics, problem_mw, request_id, routes};
+use crate::{auth, db, graphql, metrics, pages, problem_mw, request_id, routes};
 
 /// A bound, not yet running, gateway.
 pub struct Application {
@@ -91,6 +91,8 @@ impl Application {
                 //   1. request_id (outermost: every line below it logs the id)
                 //   2. metrics (times everything inside, including error mapping)
                 //   3. problem_mw (turns every 4xx/5xx into problem+json)
+                //   4. authn (verifies a bearer token once, before any handler or body extractor)
+                .wrap(from_fn(auth::middleware))
                 .wrap(from_fn(problem_mw::middleware))
                 .wrap(from_fn(metrics::middleware))
                 .wrap(from_fn(request_id::middleware))
@@ -130,9 +132,11 @@ impl Application {
                     endpoint("/graphql", "GET, POST")
                         .app_data(web::PayloadConfig::new(graphql_max_body))
                         .route(web::post().to(graphql::execute))
-                        .route(web::get().to(graphql::console)),
+                        .route(web::get().to(pages::console)),
                 )
-                .service(endpoint("/assets/{name}", "GET").route(web::get().to(graphql::asset)))
+                .service(endpoint("/assets/{name}", "GET").route(web::get().to(pages::asset)))
+                .service(endpoint("/admin", "GET").route(web::get().to(pages::admin)))
+                .service(endpoint("/marketplace", "GET").route(web::get().to(pages::marketplace)))
                 .service(endpoint("/docs", "GET").route(web::get().to(|| async {
                     HttpResponse::PermanentRedirect()
                         .insert_header(("location", "/docs/"))

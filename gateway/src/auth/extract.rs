@@ -1,11 +1,16 @@
-//! Extractors: `Authenticated` requires a valid bearer token; `MaybeAuthenticated`
-//! allows none, but a *bad* token is still a 401, never silently anonymous.
+//! Step 1 of the request path. The [`middleware`] verifies a bearer token
+//! once, before any handler or body extractor runs, and leaves the result in
+//! the request; a *bad* token is a 401 right there, never silently anonymous.
+//! The extractors then only read that result: `Authenticated` requires a
+//! principal, `Admin` one with the `admin` scope, `MaybeAuthenticated` allows none.
 
-use std::future::Future;
-use std::pin::Pin;
+use std::future::{Ready, ready};
 
+use actix_web::body::{EitherBody, MessageBody};
+use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header;
-use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
+use actix_web::middleware::Next;
+use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use vdx_core::Principal;
 
 use crate::problem::ApiError;
@@ -19,7 +24,17 @@ pub struct Authenticated(pub Principal);
 #[derive(Debug, Clone)]
 pub struct MaybeAuthenticated(pub Option<Principal>);
 
-/// The bearer token of a request: `Ok(None)` if there is no Authorization header.
+/// A request whose token carries the `admin` scope. Any other token is a 403
+/// with `insufficient_scope`; no token is a 401.
+#[derive(Debug, Clone)]
+pub struct Admin(pub Principal);
+
+/// What the middleware found: the verified principal, if there was a token.
+#[derive(Debug, Clone)]
+struct Verified(Option<Principal>);
+
+/// The bearer token of a request: `Ok(None)` without an Authorization header
+/// or with another scheme (Basic belongs to the token endpoint).
 pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     let Some(value) = req.headers().get(header::AUTHORIZATION) else {
         return Ok(None);
@@ -28,19 +43,20 @@ pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         .to_str()
         .map_err(|_| ApiError::InvalidToken("the Authorization header is not ASCII".into()))?;
     match value.split_once(' ') {
-        Some((scheme, token))
-            if scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty() =>
-        {
-            Ok(Some(token.trim().to_owned()))
+        Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
+            let token = token.trim();
+            if token.is_empty() {
+                Err(ApiError::InvalidToken("the bearer token is empty".into()))
+            } else {
+                Ok(Some(token.to_owned()))
+            }
         }
-        _ => Err(ApiError::InvalidToken(
-            "use the Bearer scheme: Authorization: Bearer <token>".into(),
-        )),
+        _ => Ok(None),
     }
 }
 
 /// Verifies the request's bearer token, if it has one.
-pub async fn principal_of(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
+async fn principal_of(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
     let Some(token) = bearer(req)? else {
         return Ok(None);
     };
@@ -54,50 +70,60 @@ pub async fn principal_of(req: &HttpRequest) -> Result<Option<Principal>, ApiErr
     }
 }
 
+/// Middleware: verifies the bearer token once per request and stores the result.
+pub async fn middleware(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
+    match principal_of(req.request()).await {
+        Ok(principal) => {
+            req.extensions_mut().insert(Verified(principal));
+            Ok(next.call(req).await?.map_into_left_body())
+        }
+        Err(err) => Ok(req
+            .into_response(err.error_response())
+            .map_into_right_body()),
+    }
+}
+
+fn verified(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
+    req.extensions()
+        .get::<Verified>()
+        .map(|v| v.0.clone())
+        .ok_or_else(|| ApiError::internal("the authentication middleware is not installed"))
+}
+
 impl FromRequest for MaybeAuthenticated {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move { principal_of(&req).await.map(MaybeAuthenticated) })
+        ready(verified(req).map(MaybeAuthenticated))
     }
 }
 
 impl FromRequest for Authenticated {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            principal_of(&req)
-                .await?
-                .map(Authenticated)
-                .ok_or(ApiError::Unauthenticated)
-        })
+        ready(verified(req).and_then(|p| p.map(Authenticated).ok_or(ApiError::Unauthenticated)))
     }
 }
 
-/// A request whose token carries the `admin` scope. Any other token is a 403
-/// with `insufficient_scope`; no token is a 401.
-#[derive(Debug, Clone)]
-pub struct Admin(pub Principal);
-
 impl FromRequest for Admin {
     type Error = ApiError;
-    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+    type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let req = req.clone();
-        Box::pin(async move {
-            let principal = principal_of(&req).await?.ok_or(ApiError::Unauthenticated)?;
+        ready(verified(req).and_then(|p| {
+            let principal = p.ok_or(ApiError::Unauthenticated)?;
             if !principal.has_scope(&vdx_core::Scope::Admin) {
                 return Err(ApiError::Denied(vdx_consent::Denial::InsufficientScope(
                     vdx_core::Scope::Admin,
                 )));
             }
             Ok(Admin(principal))
-        })
+        }))
     }
 }

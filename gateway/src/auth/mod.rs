@@ -9,5 +9,5 @@ pub mod extract;
 pub mod keys;
 pub mod token;
 
-pub use extract::{Admin, Authenticated, MaybeAuthenticated};
+pub use extract::{Admin, Authenticated, MaybeAuthenticated, middleware};
 pub use token::TokenService;

@@ -1,10 +1,9 @@
-//! The partner GraphQL API at `/graphql`. POST executes; GET serves a query
-//! console with local assets. We read the body ourselves, under
+//! The partner GraphQL API at `/graphql`. POST executes; GET serves the query
+//! console (see `pages`). We read the body ourselves, under
 //! `graphql_max_body_bytes`, instead of using async-graphql-actix-web's
 //! extractor, which ignores actix's payload limits.
 
 mod catalog;
-mod console;
 mod vehicle;
 
 use actix_web::http::header;
@@ -15,8 +14,6 @@ use crate::auth::MaybeAuthenticated;
 use crate::problem::ApiError;
 use crate::request_id::RequestId;
 use crate::state::AppState;
-
-pub use console::{PAGE_CSP, asset, console};
 
 /// Partner queries: the public catalog and consented vehicle data.
 #[derive(MergedObject, Default)]
@@ -88,7 +85,11 @@ pub async fn execute(
         request = request.data(principal);
     }
     let response = schema.execute(request).await;
-    Ok(HttpResponse::Ok()
-        .content_type("application/json")
-        .json(response))
+    let mut http = HttpResponse::Ok();
+    for (name, value) in &response.http_headers {
+        if let Ok(value) = value.to_str() {
+            http.append_header((name.as_str(), value));
+        }
+    }
+    Ok(http.content_type("application/json").json(response))
 }

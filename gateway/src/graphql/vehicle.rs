@@ -37,6 +37,9 @@ impl VehicleQuery {
         let grant = partner::decide_read(&state.db, principal, &vin, &product, &purpose)
             .await
             .map_err(gql_error)?;
+        for (name, value) in partner::lifecycle_headers(grant.product()) {
+            ctx.insert_http_header(name, value);
+        }
         Ok(VehicleData { grant })
     }
 }

@@ -1,0 +1,242 @@
+// vdx admin console. Talks only to this gateway: /oauth/token for an admin
+// token (kept in sessionStorage), then the /admin/v1 API.
+(function () {
+  "use strict";
+  const $ = (id) => document.getElementById(id);
+  const el = (tag, attrs, ...children) => {
+    const node = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+      else node.setAttribute(k, v);
+    }
+    for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+    return node;
+  };
+  const PURPOSES = ["smart_charging", "usage_based_insurance", "location_based_offers", "fleet_management", "predictive_maintenance"];
+
+  function status(message, isError) {
+    $("status").textContent = message;
+    $("status").className = isError ? "error" : "";
+  }
+
+  async function api(method, path, body) {
+    const headers = { authorization: "Bearer " + sessionStorage.getItem("vdx-admin-token") };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    if (res.status === 401) {
+      signOut();
+      throw new Error("your session expired; sign in again");
+    }
+    const text = await res.text();
+    const data = text ? JSON.parse(text) : null;
+    if (!res.ok) {
+      const lines = (data && data.errors) || [];
+      throw new Error(((data && data.detail) || res.statusText) + (lines.length ? ": " + lines.join("; ") : ""));
+    }
+    return data;
+  }
+
+  async function run(what, fn) {
+    try {
+      await fn();
+      if (what) status(what);
+    } catch (e) {
+      status(e.message, true);
+    }
+  }
+
+  async function signIn(event) {
+    event.preventDefault();
+    const form = new URLSearchParams({
+      grant_type: "client_credentials",
+      client_id: $("client-id").value.trim(),
+      client_secret: $("client-secret").value,
+      scope: "admin",
+    });
+    const res = await fetch("/oauth/token", { method: "POST", body: form });
+    const data = await res.json();
+    if (!res.ok) return status("Sign-in failed: " + (data.error_description || data.error), true);
+    sessionStorage.setItem("vdx-admin-token", data.access_token);
+    $("client-secret").value = "";
+    show();
+  }
+
+  function signOut() {
+    sessionStorage.removeItem("vdx-admin-token");
+    $("app").hidden = true;
+    $("logout").hidden = true;
+    $("login").hidden = false;
+  }
+
+  function show() {
+    $("login").hidden = true;
+    $("app").hidden = false;
+    $("logout").hidden = false;
+    status("Signed in.");
+    run(null, loadProducts);
+  }
+
+  function selectTab(name) {
+    for (const b of document.querySelectorAll("[data-tab]")) b.setAttribute("aria-pressed", String(b.dataset.tab === name));
+    for (const s of document.querySelectorAll(".tab")) s.hidden = s.id !== "tab-" + name;
+    const loaders = { products: loadProducts, subscriptions: loadSubscriptions, usage: loadUsage, audit: loadAudit };
+    run(null, loaders[name]);
+  }
+
+  async function lifecycle(slug, version, action) {
+    let body;
+    if (action === "deprecate") {
+      const days = prompt("Sunset in how many days?", "90");
+      if (days === null) return;
+      body = { sunset_at: new Date(Date.now() + Number(days) * 86400000).toISOString() };
+    }
+    await run(`${slug}@${version}: ${action} done.`, async () => {
+      await api("POST", `/admin/v1/products/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}/${action}`, body);
+      await loadProducts();
+    });
+  }
+
+  async function loadProducts() {
+    const products = await api("GET", "/admin/v1/products");
+    const box = $("products");
+    box.replaceChildren();
+    for (const id of ["v-product", "pl-product"]) {
+      $(id).replaceChildren(...products.map((p) => el("option", { value: p.slug }, p.slug)));
+    }
+    for (const p of products) {
+      const rows = p.versions.map((v) => {
+        const actions = el("td");
+        const next = { draft: "publish", published: "deprecate", deprecated: "retire" }[v.status];
+        if (next) actions.append(el("button", { type: "button", "data-action": next, "data-product": p.slug, "data-version": v.version, onclick: () => lifecycle(p.slug, v.version, next) }, next));
+        return el("tr", {}, el("td", {}, v.version), el("td", {}, el("span", { class: "badge" }, v.status)),
+          el("td", {}, v.signals.join(", ")), el("td", {}, v.commands.join(", ") || "—"),
+          el("td", {}, v.purposes.map((x) => x.name).join(", ")), actions);
+      });
+      const plans = p.plans.map((pl) => `${pl.name} (${pl.rate_per_second}/s, burst ${pl.burst}, ${pl.daily_quota}/day, ${pl.price_model} ${pl.price_minor} ${pl.currency})`).join("; ");
+      box.append(el("div", { class: "card", id: "product-" + p.slug },
+        el("h3", {}, `${p.name} `, el("code", {}, p.slug), " ", el("span", { class: "badge" }, p.category)),
+        el("p", {}, p.description),
+        el("table", {}, el("thead", {}, el("tr", {}, ...["Version", "Status", "Signals", "Commands", "Purposes", ""].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows)),
+        el("p", {}, "Plans: " + (plans || "none yet"))));
+    }
+  }
+
+  async function loadSubscriptions() {
+    const subs = await api("GET", "/admin/v1/subscriptions");
+    const rows = subs.map((s) => {
+      const actions = el("td");
+      const decide = (decision) => run(`Subscription ${s.id}: ${decision} done.`, async () => {
+        let reason = null;
+        if (decision !== "approve" && decision !== "resume") {
+          reason = prompt(`Reason to ${decision} subscription ${s.id}?`);
+          if (!reason) return;
+        }
+        await api("POST", `/admin/v1/subscriptions/${s.id}/decision`, { decision, reason });
+        await loadSubscriptions();
+      });
+      const options = { pending: ["approve", "reject"], active: ["suspend", "end"], suspended: ["resume", "end"] }[s.status] || [];
+      for (const d of options) actions.append(el("button", { type: "button", "data-decision": d, "data-subscription": s.id, onclick: () => decide(d) }, d));
+      return el("tr", { id: "subscription-" + s.id }, el("td", {}, s.id), el("td", {}, s.partner), el("td", {}, s.app),
+        el("td", {}, `${s.product}@${s.version}`), el("td", {}, s.plan), el("td", {}, el("span", { class: "badge" }, s.status)), el("td", {}, s.reason || ""), actions);
+    });
+    $("subscriptions").replaceChildren(el("table", {},
+      el("thead", {}, el("tr", {}, ...["Id", "Partner", "App", "Product", "Plan", "Status", "Reason", ""].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...rows)));
+  }
+
+  function barChart(container, entries) {
+    const ns = "http://www.w3.org/2000/svg";
+    const max = Math.max(1, ...entries.map((e) => e[1]));
+    const svg = document.createElementNS(ns, "svg");
+    const rowH = 28;
+    svg.setAttribute("viewBox", `0 0 600 ${Math.max(1, entries.length) * rowH}`);
+    svg.setAttribute("role", "img");
+    svg.setAttribute("aria-label", entries.map((e) => `${e[0]}: ${e[1]} calls`).join(", ") || "no calls");
+    entries.forEach(([label, value], i) => {
+      const text = document.createElementNS(ns, "text");
+      text.setAttribute("x", "0");
+      text.setAttribute("y", String(i * rowH + 18));
+      text.textContent = label;
+      const rect = document.createElementNS(ns, "rect");
+      rect.setAttribute("x", "220");
+      rect.setAttribute("y", String(i * rowH + 4));
+      rect.setAttribute("height", "18");
+      rect.setAttribute("width", String((value / max) * 320));
+      const count = document.createElementNS(ns, "text");
+      count.setAttribute("x", String(228 + (value / max) * 320));
+      count.setAttribute("y", String(i * rowH + 18));
+      count.textContent = String(value);
+      svg.append(text, rect, count);
+    });
+    container.replaceChildren(entries.length ? svg : el("p", {}, "No calls this month."));
+  }
+
+  async function loadUsage() {
+    if (!$("u-month").value) $("u-month").value = new Date().toISOString().slice(0, 7);
+    const month = $("u-month").value;
+    const statement = await api("GET", `/admin/v1/statements?month=${month}`);
+    const sum = (key) => {
+      const totals = new Map();
+      for (const l of statement.lines) totals.set(l[key], (totals.get(l[key]) || 0) + l.calls);
+      return [...totals.entries()].sort((a, b) => b[1] - a[1]);
+    };
+    barChart($("chart-products"), sum("product"));
+    barChart($("chart-partners"), sum("partner"));
+    $("u-csv").onclick = async (e) => {
+      e.preventDefault();
+      const res = await fetch(`/admin/v1/statements?month=${month}&format=csv`, { headers: { authorization: "Bearer " + sessionStorage.getItem("vdx-admin-token") } });
+      const url = URL.createObjectURL(await res.blob());
+      el("a", { href: url, download: `vdx-statement-${month}.csv` }).click();
+    };
+  }
+
+  async function loadAudit() {
+    const records = await api("GET", "/admin/v1/audit?limit=100");
+    $("audit").replaceChildren(el("table", {},
+      el("thead", {}, el("tr", {}, ...["When", "Who", "What", "Target"].map((h) => el("th", {}, h)))),
+      el("tbody", {}, ...records.map((r) => el("tr", {}, el("td", {}, new Date(r.at).toLocaleString()), el("td", {}, r.actor), el("td", {}, r.action), el("td", {}, r.target))))));
+  }
+
+  const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
+  const num = (id) => ($(id).value === "" ? null : Number($(id).value));
+
+  $("product-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    run("Product created.", async () => {
+      await api("POST", "/admin/v1/products", { slug: $("p-slug").value.trim(), name: $("p-name").value, category: $("p-category").value, description: $("p-description").value });
+      e.target.reset();
+      await loadProducts();
+    });
+  });
+  $("version-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const product = $("v-product").value;
+    run(`Draft ${$("v-version").value} of ${product} saved.`, async () => {
+      await api("POST", `/admin/v1/products/${encodeURIComponent(product)}/versions`, {
+        version: $("v-version").value.trim(),
+        signals: lines($("v-signals").value),
+        commands: lines($("v-commands").value),
+        purposes: [...document.querySelectorAll("#v-purposes input:checked")].map((c) => c.value),
+        terms: { history_days: num("v-history"), retention_days: num("v-retention"), location_precision_km: num("v-precision"), default_consent_days: num("v-consent") },
+      });
+      await loadProducts();
+    });
+  });
+  $("plan-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const product = $("pl-product").value;
+    run(`Plan added to ${product}.`, async () => {
+      await api("POST", `/admin/v1/products/${encodeURIComponent(product)}/plans`, {
+        name: $("pl-name").value.trim(), rate_per_second: num("pl-rate"), burst: num("pl-burst"), daily_quota: num("pl-quota"),
+        vehicle_daily_budget: num("pl-budget"), price_model: $("pl-model").value, price_minor: num("pl-price"), currency: $("pl-currency").value.trim(),
+      });
+      await loadProducts();
+    });
+  });
+  $("u-month").addEventListener("change", () => run(null, loadUsage));
+  $("v-purposes").replaceChildren(...PURPOSES.map((p) => el("label", {}, el("input", { type: "checkbox", name: "purposes", value: p }), " " + p)));
+  for (const b of document.querySelectorAll("[data-tab]")) b.addEventListener("click", () => selectTab(b.dataset.tab));
+  $("login-form").addEventListener("submit", signIn);
+  $("logout").addEventListener("click", signOut);
+  if (sessionStorage.getItem("vdx-admin-token")) show();
+})();
