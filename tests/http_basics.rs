@@ -179,7 +179,7 @@ async fn graphql_depth_beyond_the_limit_is_refused(app: TestApp) {
 }
 
 async fn pages_load_no_script_from_another_origin(app: TestApp) {
-    for path in ["/graphql", "/docs/"] {
+    for path in ["/graphql", "/docs/", "/admin", "/marketplace"] {
         let res = app
             .client
             .get(app.url(path))
@@ -197,13 +197,25 @@ async fn pages_load_no_script_from_another_origin(app: TestApp) {
             );
         }
     }
-    let res = app
-        .client
-        .get(app.url("/assets/console.js"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
+    for asset in ["console.js", "admin.js", "marketplace.js", "vdx.css"] {
+        let res = app
+            .client
+            .get(app.url(&format!("/assets/{asset}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{asset}");
+        // The SVG namespace is a name, not a fetch.
+        let text = res
+            .text()
+            .await
+            .unwrap()
+            .replace("http://www.w3.org/2000/svg", "");
+        assert!(
+            !text.contains("https://") && !text.contains("http://"),
+            "{asset} reaches out to another origin"
+        );
+    }
     let res = app
         .client
         .get(app.url("/docs/swagger-ui-bundle.js"))

@@ -108,6 +108,83 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     }
 }
 
+/// Starts the gateway on a database holding nothing but an OEM admin client
+/// and one partner app without subscriptions: an empty marketplace.
+pub async fn spawn_bare_app(backend: Backend) -> TestApp {
+    use vdx_core::ScopeSet;
+    use vdx_gateway::demo::world::{Example, Examples, PartnerCredentials};
+    vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let database_url = fresh_database(backend, dir.path()).await;
+    let config = test_config(database_url.clone());
+    let db = vdx_gateway::db::connect(&config.database_url, config.database_max_connections)
+        .await
+        .expect("connect");
+    vdx_gateway::db::migrate(&db).await.expect("migrate");
+    let creds =
+        |name: &str, app: &vdx_catalog::marketplace::NewApp, scopes: &str| PartnerCredentials {
+            name: name.to_owned(),
+            client_id: app.app.client_id.clone(),
+            client_secret: app.client_secret.clone(),
+            scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+        };
+    let oem = vdx_catalog::marketplace::create_partner(&db, "OEM")
+        .await
+        .expect("partner");
+    let admin_scopes = ScopeSet::parse("admin").expect("scope");
+    let admin = vdx_catalog::marketplace::create_app(&db, oem.id, "console", &[], &admin_scopes)
+        .await
+        .expect("admin app");
+    let partner = vdx_catalog::marketplace::create_partner(&db, "Voltwise Energy")
+        .await
+        .expect("partner");
+    let app = vdx_catalog::marketplace::create_app(
+        &db,
+        partner.id,
+        "charging",
+        &[],
+        &ScopeSet::default(),
+    )
+    .await
+    .expect("app");
+    let none = Example {
+        partner: String::new(),
+        vin: String::new(),
+        product: String::new(),
+        purpose: String::new(),
+    };
+    let app_built = Application::build_with_db(config, db.clone())
+        .await
+        .expect("build");
+    let port = app_built.port();
+    let base_url = app_built.base_url().to_owned();
+    let handle = app_built.handle();
+    tokio::spawn(app_built.run_until_stopped());
+    TestApp {
+        creds: Credentials {
+            base_url: base_url.clone(),
+            partners: vec![creds("Voltwise Energy", &app, "")],
+            drivers: Vec::new(),
+            admin: creds("OEM console", &admin, "admin"),
+            examples: Examples {
+                consented: none.clone(),
+                revoked: none.clone(),
+                unknown_vin: none,
+            },
+        },
+        base_url,
+        port,
+        client: reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client"),
+        db,
+        database_url,
+        handle,
+        _dir: dir,
+    }
+}
+
 /// The `vdx` binary, built by the test script before the suite runs.
 pub fn vdx_binary() -> PathBuf {
     if let Ok(path) = std::env::var("VDX_BIN") {

@@ -2,6 +2,7 @@
 //! spawned on a random port over a fresh database; most run on SQLite and on
 //! PostgreSQL. Add modules here, never new test binaries.
 
+mod browser;
 mod catalog;
 mod cli;
 mod contracts;

@@ -127,10 +127,11 @@ async fn version_row(
         })
 }
 
+/// Signals, commands and purposes of a spec, parsed.
+type CheckedSpec = (Vec<SignalPath>, Vec<SignalPath>, Vec<Purpose>);
+
 /// Checks the shape of a spec (syntax, purposes, terms); the catalog check comes at publish.
-fn check_spec(
-    spec: &VersionSpec,
-) -> Result<(Vec<SignalPath>, Vec<SignalPath>, Vec<Purpose>), CatalogError> {
+fn check_spec(spec: &VersionSpec) -> Result<CheckedSpec, CatalogError> {
     let mut errors = Vec::new();
     semver::Version::parse(&spec.version).map_err(|e| {
         CatalogError::Invalid(format!("version {:?} is not semantic: {e}", spec.version))
@@ -339,7 +340,7 @@ pub async fn transition(
         }
     }
     let now = now_ms();
-    if to == Lifecycle::Deprecated && !sunset_at.is_some_and(|t| t > now) {
+    if to == Lifecycle::Deprecated && sunset_at.is_none_or(|t| t <= now) {
         return Err(CatalogError::Invalid(
             "deprecating needs a sunset date in the future".into(),
         ));

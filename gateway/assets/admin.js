@@ -200,6 +200,16 @@
   const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
   const num = (id) => ($(id).value === "" ? null : Number($(id).value));
 
+  $("import-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const file = $("vss-file").files[0];
+    if (!file) return;
+    status("Importing " + file.name + "…");
+    run(null, async () => {
+      const s = await api("POST", "/admin/v1/catalog/import", JSON.parse(await file.text()));
+      status(`Catalog imported: ${s.added} added, ${s.changed} changed, ${s.unchanged} unchanged, ${s.deprecated} deprecated.`);
+    });
+  });
   $("product-form").addEventListener("submit", (e) => {
     e.preventDefault();
     run("Product created.", async () => {

@@ -51,8 +51,9 @@ pub fn quickstart(creds: &Credentials, port: u16, credentials_file: Option<&Path
     );
     let _ = writeln!(
         out,
-        "  Admin console  {base}/admin     (not built yet: arrives with the catalog issue)"
+        "  Admin console  {base}/admin     (sign in with the OEM admin client below)"
     );
+    let _ = writeln!(out, "  Marketplace    {base}/marketplace");
     let _ = writeln!(out);
     let _ = writeln!(out, "Partners (client_credentials)");
     for p in &creds.partners {
@@ -64,6 +65,20 @@ pub fn quickstart(creds: &Credentials, port: u16, credentials_file: Option<&Path
             p.scopes.join(" ")
         );
     }
+    let _ = writeln!(
+        out,
+        "  {:<20} client_id={} scopes={}",
+        "OEM admin",
+        creds.admin.client_id,
+        creds.admin.scopes.join(" ")
+    );
+    let _ = writeln!(
+        out,
+        "  {:<20} client_id={} scopes={}",
+        "OEM admin",
+        creds.admin.client_id,
+        creds.admin.scopes.join(" ")
+    );
     let _ = writeln!(out, "Drivers");
     for d in &creds.drivers {
         let _ = writeln!(

@@ -1,0 +1,217 @@
+//! Browser tests: Debian's headless Chromium driven through chromedriver by
+//! fantoccini, against the real gateway. Screenshots go to `tests/artifacts/`.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+use vdx_tests::{Backend, spawn_bare_app};
+
+/// A chromedriver process and a WebDriver session on a fresh profile.
+struct Browser {
+    client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    async fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver is missing: ./scripts/test installs chromium-driver");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        // fantoccini's HTTP client is built on rustls; we only speak plain HTTP to chromedriver.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let profile = tempfile::tempdir().unwrap();
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({
+                "binary": "/usr/bin/chromium",
+                "args": [
+                    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                    "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1280,1000",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ]
+            }),
+        );
+        let client = ClientBuilder::rustls()
+            .unwrap()
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("WebDriver session");
+        Self {
+            client,
+            driver,
+            _profile: profile,
+        }
+    }
+
+    async fn fill(&self, css: &str, text: &str) {
+        let field = self
+            .client
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap();
+        field.clear().await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, css: &str) {
+        self.client
+            .wait()
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the element's text contains `needle`.
+    async fn wait_text(&self, css: &str, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let text = match self.client.find(Locator::Css(css)).await {
+                Ok(el) => el.text().await.unwrap_or_default(),
+                Err(_) => String::new(),
+            };
+            if text.contains(needle) {
+                return text;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{css} never showed {needle:?}; it shows {text:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    async fn screenshot(&self, name: &str) {
+        self.client.execute("document.querySelectorAll('details').forEach(d => d.open = false); window.scrollTo(0, 0);", vec![]).await.unwrap();
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(
+            dir.join(format!("{name}.png")),
+            self.client.screenshot().await.unwrap(),
+        )
+        .unwrap();
+    }
+
+    async fn close(mut self) {
+        let _ = self.client.close().await;
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console() {
+    let app = spawn_bare_app(Backend::Sqlite).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&app.url("/admin")).await.unwrap();
+    browser.fill("#client-id", &app.creds.admin.client_id).await;
+    browser
+        .fill("#client-secret", &app.creds.admin.client_secret)
+        .await;
+    browser.click("#login-form button[type=submit]").await;
+    browser.wait_text("#status", "Signed in").await;
+
+    // Import the real VSS catalog through the file picker.
+    let vss = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/vss/vss.json")
+        .canonicalize()
+        .unwrap();
+    browser.click("#import-details summary").await;
+    browser
+        .client
+        .find(Locator::Css("#vss-file"))
+        .await
+        .unwrap()
+        .send_keys(vss.to_str().unwrap())
+        .await
+        .unwrap();
+    browser.click("#import-form button[type=submit]").await;
+    browser.wait_text("#status", "Catalog imported").await;
+
+    // Create a product, draft its first version, publish it, add a plan.
+    browser
+        .click("#tab-products details:nth-of-type(2) summary")
+        .await;
+    browser.fill("#p-slug", "battery-health").await;
+    browser.fill("#p-name", "Battery health").await;
+    browser
+        .fill(
+            "#p-description",
+            "State of charge and range, for smart charging.",
+        )
+        .await;
+    browser.click("#product-form button[type=submit]").await;
+    browser.wait_text("#status", "Product created").await;
+
+    browser.click("#version-details summary").await;
+    browser.fill("#v-version", "1.0.0").await;
+    browser.fill("#v-signals", "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current\nVehicle.Powertrain.TractionBattery.Range").await;
+    browser
+        .click("#v-purposes input[value=smart_charging]")
+        .await;
+    browser.click("#version-form button[type=submit]").await;
+    browser
+        .wait_text("#status", "Draft 1.0.0 of battery-health saved")
+        .await;
+    browser
+        .click("button[data-action=publish][data-product=battery-health]")
+        .await;
+    browser.wait_text("#status", "publish done").await;
+    browser
+        .wait_text("#product-battery-health", "published")
+        .await;
+
+    browser
+        .click("#tab-products details:nth-of-type(4) summary")
+        .await;
+    browser.click("#plan-form button[type=submit]").await;
+    browser
+        .wait_text("#status", "Plan added to battery-health")
+        .await;
+    browser.screenshot("admin-console-published").await;
+
+    // The partner asks for it; the admin approves it in the console.
+    let partner = app.token_for("Voltwise Energy").await;
+    let res = app
+        .call(
+            reqwest::Method::POST,
+            "/v1/subscriptions",
+            Some(&partner),
+            Some(json!({"product": "battery-health", "version": "1.0.0", "plan": "standard"})),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    assert_eq!(app.scopes_of("Voltwise Energy").await, "");
+    browser.click("button[data-tab=subscriptions]").await;
+    browser.click("button[data-decision=approve]").await;
+    browser.wait_text("#subscriptions", "active").await;
+    browser.screenshot("admin-console-approved").await;
+
+    // A fresh token now carries the product's scope.
+    assert_eq!(
+        app.scopes_of("Voltwise Energy").await,
+        "read:battery-health"
+    );
+    browser.close().await;
+}
