@@ -185,6 +185,91 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
     }
 }
 
+/// A second gateway on the same database, as another replica behind a load
+/// balancer would be: same issuer (`public_url`), its own port and memory.
+pub async fn spawn_replica(first: &TestApp) -> (String, actix_web::dev::ServerHandle) {
+    let mut config = test_config(first.database_url.clone());
+    config.public_url = Some(first.base_url.clone());
+    let db = vdx_gateway::db::connect(&config.database_url, config.database_max_connections)
+        .await
+        .expect("connect");
+    let app = Application::build_with_db(config, db)
+        .await
+        .expect("build replica");
+    let url = format!("http://127.0.0.1:{}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run_until_stopped());
+    (url, handle)
+}
+
+/// A browser-like client for the driver portal: keeps cookies, no redirects.
+pub fn portal_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+impl TestApp {
+    /// Signs a demo driver into the portal; returns the client and the page's CSRF token.
+    pub async fn portal_login(&self, username: &str) -> (reqwest::Client, String) {
+        let client = portal_client();
+        let password = self
+            .creds
+            .drivers
+            .iter()
+            .find(|d| d.username == username)
+            .expect("driver")
+            .password
+            .clone();
+        let form = client
+            .get(self.url("/portal/login"))
+            .send()
+            .await
+            .expect("login page")
+            .text()
+            .await
+            .expect("html");
+        let token = hidden(&form, "login_token");
+        let res = client
+            .post(self.url("/portal/login"))
+            .form(&[
+                ("username", username),
+                ("password", password.as_str()),
+                ("login_token", token.as_str()),
+            ])
+            .send()
+            .await
+            .expect("login");
+        assert_eq!(res.status(), 303, "login failed");
+        let home = client
+            .get(self.url("/portal"))
+            .send()
+            .await
+            .expect("portal")
+            .text()
+            .await
+            .expect("html");
+        let csrf = hidden(&home, "csrf");
+        (client, csrf)
+    }
+}
+
+/// The value of the first hidden input named `name` in a page.
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!(r#"name="{name}" value=""#);
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in:\n{html}"))
+        + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}
+
 /// The `vdx` binary, built by the test script before the suite runs.
 pub fn vdx_binary() -> PathBuf {
     if let Ok(path) = std::env::var("VDX_BIN") {

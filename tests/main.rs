@@ -5,6 +5,7 @@
 mod browser;
 mod catalog;
 mod cli;
+mod consent;
 mod contracts;
 mod http_basics;
 mod oauth;

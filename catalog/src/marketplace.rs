@@ -171,3 +171,43 @@ pub async fn allowed_scopes(
     }
     Ok(scopes.into_iter().collect())
 }
+
+/// What a driver can share with whom: an app with an active subscription to a serving product version.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub app: app::Model,
+    pub partner: String,
+    pub version: crate::ProductVersion,
+}
+
+/// Every current offer, by partner name.
+pub async fn offers(db: &impl ConnectionTrait) -> Result<Vec<Offer>, CatalogError> {
+    let subs = subscription::Entity::find()
+        .filter(subscription::Column::Status.eq(SubscriptionStatus::Active.as_str()))
+        .all(db)
+        .await?;
+    let mut out = Vec::new();
+    for sub in subs {
+        let Some(app) = app::Entity::find_by_id(sub.app_id).one(db).await? else {
+            continue;
+        };
+        let Some(partner) = partner::Entity::find_by_id(app.partner_id).one(db).await? else {
+            continue;
+        };
+        let Some(version) = crate::product::version_by_id(db, sub.product_version_id).await? else {
+            continue;
+        };
+        if version.status.serves() {
+            out.push(Offer {
+                app,
+                partner: partner.name,
+                version,
+            });
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.partner.as_str(), a.version.slug.as_str())
+            .cmp(&(b.partner.as_str(), b.version.slug.as_str()))
+    });
+    Ok(out)
+}

@@ -12,4 +12,8 @@ pub enum ConsentError {
     Hashing(String),
     /// invalid input: {0}
     Invalid(String),
+    /// {0}
+    NotFound(String),
+    /// {0}
+    Conflict(String),
 }

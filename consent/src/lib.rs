@@ -11,8 +11,11 @@ mod decision;
 pub mod entity;
 mod error;
 mod fields;
+pub mod ledger;
 pub mod people;
+pub mod receipt;
 pub mod records;
+pub mod views;
 
 pub use decision::{Action, Command, Denial, Grant, Read, decide};
 pub use error::ConsentError;

@@ -82,6 +82,18 @@ pub enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Inspect the consent ledger.
+    Consent {
+        #[command(subcommand)]
+        command: ConsentCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConsentCommand {
+    /// Check the hash chain of the consent ledger and that every consent's
+    /// status matches its last entry. Names the first broken entry; exits 1 if any.
+    Verify,
 }
 
 #[derive(Debug, Subcommand)]
@@ -100,7 +112,7 @@ impl Cli {
     pub fn overrides(&self) -> Overrides {
         let listen = match &self.command {
             Command::Serve { listen } | Command::Demo { listen, .. } => Some(listen),
-            Command::Migrate | Command::Catalog { .. } => None,
+            Command::Migrate | Command::Catalog { .. } | Command::Consent { .. } => None,
         };
         Overrides {
             database_url: self.global.database_url.clone(),

@@ -16,6 +16,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 mod partner;
+pub mod portal;
 pub mod problem;
 mod problem_mw;
 pub mod request_id;

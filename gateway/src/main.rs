@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use vdx_gateway::cli::{CatalogCommand, Cli, Command};
+use vdx_gateway::cli::{CatalogCommand, Cli, Command, ConsentCommand};
 use vdx_gateway::config::Config;
 use vdx_gateway::{db, demo, logging, startup::Application};
 
@@ -48,6 +48,9 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Migrate => migrate(config).await,
+            Command::Consent {
+                command: ConsentCommand::Verify,
+            } => verify_ledger(config).await,
             Command::Catalog {
                 command: CatalogCommand::Import { file },
             } => import_catalog(config, &file).await,
@@ -101,4 +104,21 @@ async fn import_catalog(config: Config, file: &std::path::Path) -> Result<(), St
         summary.added, summary.changed, summary.unchanged, summary.deprecated
     );
     Ok(())
+}
+
+async fn verify_ledger(config: Config) -> Result<(), String> {
+    let db = db::connect(&config.database_url, 1).await?;
+    let report = vdx_consent::ledger::verify(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    match report.first_broken {
+        None => {
+            println!(
+                "consent ledger intact: {} entries, every consent matches its last entry",
+                report.entries
+            );
+            Ok(())
+        }
+        Some((entry, why)) => Err(format!("consent ledger broken at entry {entry}: {why}")),
+    }
 }

@@ -37,6 +37,11 @@ use crate::{metrics, problem, routes};
         routes::admin::partners::create,
         routes::admin::statements::get,
         routes::admin::audit::list,
+        routes::admin::vehicles::transfer,
+        routes::admin::vehicles::revoke_consent,
+        routes::consents::list,
+        routes::consents::revoke,
+        routes::consents::receipt,
     ),
     components(schemas(problem::Problem)),
     modifiers(&Security),
@@ -47,6 +52,7 @@ use crate::{metrics, problem, routes};
         (name = "marketplace", description = "The public offer: products, versions, terms, plans"),
         (name = "subscriptions", description = "A partner app's subscriptions and statements"),
         (name = "admin", description = "OEM administration (scope admin)"),
+        (name = "consents", description = "Consents given to the calling app"),
     )
 )]
 pub struct ApiDoc;

@@ -212,6 +212,8 @@ impl From<vdx_consent::ConsentError> for ApiError {
             vdx_consent::ConsentError::Invalid(detail) => {
                 Self::bad_request("INVALID_INPUT", detail)
             }
+            vdx_consent::ConsentError::NotFound(detail) => Self::NotFound(detail),
+            vdx_consent::ConsentError::Conflict(detail) => Self::Conflict(detail),
             other => Self::internal(other),
         }
     }

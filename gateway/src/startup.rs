@@ -127,7 +127,19 @@ impl Application {
                     endpoint("/v1/statements", "GET")
                         .route(web::get().to(routes::subscriptions::statement)),
                 )
+                .service(
+                    endpoint("/v1/consents", "GET").route(web::get().to(routes::consents::list)),
+                )
+                .service(
+                    endpoint("/v1/consents/{id}/revoke", "POST")
+                        .route(web::post().to(routes::consents::revoke)),
+                )
+                .service(
+                    endpoint("/v1/consents/{id}/receipt", "GET")
+                        .route(web::get().to(routes::consents::receipt)),
+                )
                 .configure(admin_routes)
+                .configure(crate::portal::routes)
                 .service(
                     endpoint("/graphql", "GET, POST")
                         .app_data(web::PayloadConfig::new(graphql_max_body))
@@ -181,7 +193,7 @@ impl Application {
 
 /// The admin API under `/admin/v1`; every handler takes the `Admin` extractor.
 fn admin_routes(cfg: &mut web::ServiceConfig) {
-    use routes::admin::{audit, catalog, partners, products, statements, subscriptions};
+    use routes::admin::{audit, catalog, partners, products, statements, subscriptions, vehicles};
     cfg.service(
         endpoint("/admin/v1/catalog/import", "POST")
             .app_data(web::PayloadConfig::new(catalog::MAX_IMPORT_BYTES))
@@ -234,7 +246,15 @@ fn admin_routes(cfg: &mut web::ServiceConfig) {
     )
     .service(endpoint("/admin/v1/partners", "POST").route(web::post().to(partners::create)))
     .service(endpoint("/admin/v1/statements", "GET").route(web::get().to(statements::get)))
-    .service(endpoint("/admin/v1/audit", "GET").route(web::get().to(audit::list)));
+    .service(endpoint("/admin/v1/audit", "GET").route(web::get().to(audit::list)))
+    .service(
+        endpoint("/admin/v1/vehicles/{vin}/owner", "POST")
+            .route(web::post().to(vehicles::transfer)),
+    )
+    .service(
+        endpoint("/admin/v1/consents/{id}/revoke", "POST")
+            .route(web::post().to(vehicles::revoke_consent)),
+    );
 }
 
 /// A resource whose other methods get 405 with an `Allow` header (RFC 9110 §15.5.6).

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod catalog_dto;
+pub mod consents;
 pub mod health;
 pub mod marketplace;
 pub mod oauth;

@@ -10,6 +10,7 @@ pub mod partners;
 pub mod products;
 pub mod statements;
 pub mod subscriptions;
+pub mod vehicles;
 
 use vdx_core::Principal;
 

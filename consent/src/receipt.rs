@@ -1,0 +1,66 @@
+//! Consent receipts, in the shape of ISO/IEC TS 27560 consent records:
+//! controller, subject, purpose, data categories, timestamps, status, and the
+//! ledger entries that prove the history. Drivers and partners download them.
+
+use chrono::{DateTime, Utc};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde_json::{Value, json};
+use vdx_catalog::entity::{app, partner};
+
+use crate::entity::{consent, vehicle};
+use crate::{ConsentError, ledger};
+
+fn iso(ms: i64) -> String {
+    DateTime::<Utc>::from_timestamp_millis(ms)
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default()
+}
+
+/// Builds the receipt of one consent.
+pub async fn receipt(
+    db: &impl ConnectionTrait,
+    row: &consent::Model,
+) -> Result<Value, ConsentError> {
+    let missing = |what: &str| {
+        ConsentError::NotFound(format!("consent {} refers to a missing {what}", row.id))
+    };
+    let app = app::Entity::find_by_id(row.app_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| missing("app"))?;
+    let partner = partner::Entity::find_by_id(app.partner_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| missing("partner"))?;
+    let vehicle = vehicle::Entity::find_by_id(row.vehicle_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| missing("vehicle"))?;
+    let version = vdx_catalog::product::version_by_id(db, row.product_version_id)
+        .await?
+        .ok_or_else(|| missing("product version"))?;
+    let purpose_description = vdx_core::Purpose::parse(&row.purpose)
+        .ok()
+        .and_then(|p| vdx_catalog::purposes::lookup(&p))
+        .map(|p| p.description)
+        .unwrap_or_default();
+    let entries = ledger::history(db, row.id).await?;
+    Ok(json!({
+        "schema": "ISO/IEC TS 27560 consent record (vdx profile 1)",
+        "record_id": format!("vdx-consent-{}", row.id),
+        "issued_at": Utc::now().to_rfc3339(),
+        "controller": { "name": partner.name, "application": app.name, "client_id": app.client_id },
+        "processor": { "name": "vdx vehicle data exchange, operated by the vehicle manufacturer" },
+        "subject": { "id": format!("driver:{}", row.driver_id), "vehicle_vin": vehicle.vin },
+        "legal_basis": "consent (GDPR Art. 6(1)(a)); data sharing at the user's request (EU Data Act Art. 5)",
+        "purposes": [{ "name": row.purpose, "description": purpose_description }],
+        "data_categories": version.signals.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        "commands": if row.scopes.contains("command") { version.commands.iter().map(ToString::to_string).collect::<Vec<_>>() } else { Vec::new() },
+        "product": { "slug": version.slug.to_string(), "name": version.name, "version": version.version },
+        "terms": version.terms,
+        "collection_method": row.source,
+        "timestamps": { "granted_at": iso(row.granted_at), "expires_at": iso(row.expires_at), "updated_at": iso(row.updated_at) },
+        "status": row.status,
+        "ledger": entries.iter().map(|e| json!({ "event": e.event, "status": e.status, "actor": e.actor, "at": iso(e.at), "hash": e.hash })).collect::<Vec<_>>(),
+    }))
+}

@@ -1,0 +1,194 @@
+//! Consents and access records with the names people read: partner, app,
+//! product, vehicle. Shared by the driver portal and the partner API.
+
+use std::collections::HashMap;
+
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use vdx_catalog::entity::{app, partner, product};
+use vdx_core::{AppId, PartnerId, ProductId, VehicleId};
+
+use crate::ConsentError;
+use crate::entity::{access_log, consent, vehicle};
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct ConsentView {
+    pub id: i64,
+    pub vin: String,
+    pub partner: String,
+    pub app: String,
+    pub product: String,
+    pub product_name: String,
+    pub purpose: String,
+    /// `read`, `command` or both.
+    pub scopes: String,
+    pub status: String,
+    /// portal or oauth.
+    pub source: String,
+    pub granted_at: i64,
+    pub expires_at: i64,
+    /// True when active but past its expiry: it grants nothing.
+    pub lapsed: bool,
+}
+
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct AccessView {
+    pub at: i64,
+    pub request_id: String,
+    pub partner: String,
+    pub app: String,
+    pub vin: String,
+    pub product: String,
+    pub purpose: String,
+    /// read or command.
+    pub kind: String,
+    /// The signal paths returned (or the command sent).
+    pub fields: Vec<String>,
+}
+
+/// Name lookups, loaded once per listing.
+struct Names {
+    apps: HashMap<AppId, app::Model>,
+    partners: HashMap<PartnerId, String>,
+    products: HashMap<ProductId, product::Model>,
+    vins: HashMap<VehicleId, String>,
+}
+
+impl Names {
+    async fn load(
+        db: &impl ConnectionTrait,
+        apps: Vec<AppId>,
+        products: Vec<ProductId>,
+        vehicles: Vec<VehicleId>,
+    ) -> Result<Self, ConsentError> {
+        let apps: HashMap<_, _> = app::Entity::find()
+            .filter(app::Column::Id.is_in(apps))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let partner_ids: Vec<PartnerId> = apps.values().map(|a| a.partner_id).collect();
+        let partners = partner::Entity::find()
+            .filter(partner::Column::Id.is_in(partner_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.name))
+            .collect();
+        let products = product::Entity::find()
+            .filter(product::Column::Id.is_in(products))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p))
+            .collect();
+        let vins = vehicle::Entity::find()
+            .filter(vehicle::Column::Id.is_in(vehicles))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|v| (v.id, v.vin))
+            .collect();
+        Ok(Self {
+            apps,
+            partners,
+            products,
+            vins,
+        })
+    }
+
+    fn app(&self, id: AppId) -> (String, String) {
+        self.apps.get(&id).map_or_else(Default::default, |a| {
+            (
+                self.partners
+                    .get(&a.partner_id)
+                    .cloned()
+                    .unwrap_or_default(),
+                a.name.clone(),
+            )
+        })
+    }
+}
+
+/// Consents with names, in the given order.
+pub async fn consents(
+    db: &impl ConnectionTrait,
+    rows: Vec<consent::Model>,
+    now_ms: i64,
+) -> Result<Vec<ConsentView>, ConsentError> {
+    let names = Names::load(
+        db,
+        rows.iter().map(|c| c.app_id).collect(),
+        rows.iter().map(|c| c.product_id).collect(),
+        rows.iter().map(|c| c.vehicle_id).collect(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|c| {
+            let (partner, app) = names.app(c.app_id);
+            let product = names.products.get(&c.product_id);
+            ConsentView {
+                id: c.id.0,
+                vin: names.vins.get(&c.vehicle_id).cloned().unwrap_or_default(),
+                partner,
+                app,
+                product: product.map(|p| p.slug.clone()).unwrap_or_default(),
+                product_name: product.map(|p| p.name.clone()).unwrap_or_default(),
+                lapsed: c.status == "active" && c.expires_at <= now_ms,
+                purpose: c.purpose,
+                scopes: c.scopes,
+                status: c.status,
+                source: c.source,
+                granted_at: c.granted_at,
+                expires_at: c.expires_at,
+            }
+        })
+        .collect())
+}
+
+/// Access records to these vehicles, newest first, optionally of one app.
+pub async fn access(
+    db: &impl ConnectionTrait,
+    vehicles: &[VehicleId],
+    app: Option<AppId>,
+    limit: u64,
+) -> Result<Vec<AccessView>, ConsentError> {
+    let mut query = access_log::Entity::find()
+        .filter(access_log::Column::VehicleId.is_in(vehicles.to_vec()))
+        .order_by_desc(access_log::Column::Id)
+        .limit(limit);
+    if let Some(app) = app {
+        query = query.filter(access_log::Column::AppId.eq(app));
+    }
+    let rows = query.all(db).await?;
+    let names = Names::load(
+        db,
+        rows.iter().map(|r| r.app_id).collect(),
+        rows.iter().map(|r| r.product_id).collect(),
+        vehicles.to_vec(),
+    )
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let (partner, app) = names.app(r.app_id);
+            AccessView {
+                at: r.at,
+                request_id: r.request_id,
+                partner,
+                app,
+                vin: names.vins.get(&r.vehicle_id).cloned().unwrap_or_default(),
+                product: names
+                    .products
+                    .get(&r.product_id)
+                    .map(|p| p.slug.clone())
+                    .unwrap_or_default(),
+                purpose: r.purpose,
+                kind: r.kind,
+                fields: serde_json::from_str(&r.fields).unwrap_or_default(),
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,61 @@
+//! Server-rendered HTML for the driver portal: escaping and the page frame.
+//! Every dynamic value goes through [`esc`]; pages load only `/assets/vdx.css`.
+
+/// HTML-escapes text for element content and attribute values.
+pub fn esc(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A full page. `csrf` is the signed-in driver's token; without it the
+/// navigation is hidden (the login page).
+pub fn page(title: &str, csrf: Option<&str>, body: &str) -> String {
+    let nav = match csrf {
+        Some(csrf) => format!(
+            r#"<nav aria-label="Portal"><a href="/portal">My vehicles and consents</a> · <a href="/portal/grant">Share data</a> · <a href="/portal/access">Access history</a> · <a href="/portal/export">Download my data</a>
+<form method="post" action="/portal/logout" class="inline"><input type="hidden" name="csrf" value="{}"><button type="submit">Sign out</button></form></nav>"#,
+            esc(csrf)
+        ),
+        None => String::new(),
+    };
+    format!(
+        r#"<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · vdx driver portal</title><link rel="stylesheet" href="/assets/vdx.css"></head>
+<body><header><h1>vdx driver portal</h1>{nav}</header>
+<main class="page"><h2>{title}</h2>
+{body}
+</main></body></html>"#,
+        title = esc(title),
+    )
+}
+
+/// A date-time for people: `2026-11-23 17:05 UTC`.
+pub fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            esc(r#"<script>alert("x")</script> & 'y'"#),
+            "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+    }
+}

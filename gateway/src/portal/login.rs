@@ -1,0 +1,139 @@
+//! Signing in and out. The login form carries a double-submit token (cookie
+//! plus hidden field) against login CSRF; passwords are checked against
+//! Argon2id hashes, with a decoy hash for unknown usernames.
+
+use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
+use actix_web::{HttpRequest, HttpResponse, web};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde::Deserialize;
+use vdx_consent::entity::driver;
+
+use super::html::{esc, page};
+use super::session::{self, DriverSession, same};
+use crate::pages::PAGE_CSP;
+use crate::problem::ApiError;
+use crate::state::AppState;
+
+const LOGIN_COOKIE: &str = "vdx_login";
+
+pub fn html(body: String) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header(("content-security-policy", PAGE_CSP))
+        .insert_header(("cache-control", "no-store"))
+        .body(body)
+}
+
+fn form(token: &str, error: Option<&str>, username: &str) -> String {
+    let error = error
+        .map(|e| format!(r#"<p class="error-box" role="alert">{}</p>"#, esc(e)))
+        .unwrap_or_default();
+    page(
+        "Sign in",
+        None,
+        &format!(
+            r#"{error}<form method="post" action="/portal/login">
+<input type="hidden" name="login_token" value="{token}">
+<label for="username">Username</label><input id="username" name="username" autocomplete="username" required value="{username}">
+<label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+<button type="submit">Sign in</button></form>"#,
+            token = esc(token),
+            username = esc(username),
+        ),
+    )
+}
+
+fn with_login_cookie(body: String) -> (HttpResponse, String) {
+    let token = vdx_core::secret::generate("");
+    let mut res = html(body.replace("__LOGIN_TOKEN__", &esc(&token)));
+    let cookie = Cookie::build(LOGIN_COOKIE, token.clone())
+        .path("/portal")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .max_age(CookieDuration::hours(1))
+        .finish();
+    let _ = res.add_cookie(&cookie);
+    (res, token)
+}
+
+/// `GET /portal/login`.
+pub async fn show() -> HttpResponse {
+    with_login_cookie(form("__LOGIN_TOKEN__", None, "")).0
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+    login_token: String,
+}
+
+/// `POST /portal/login`.
+pub async fn submit(
+    req: HttpRequest,
+    body: web::Form<LoginForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let cookie_token = req
+        .cookie(LOGIN_COOKIE)
+        .map(|c| c.value().to_owned())
+        .unwrap_or_default();
+    if cookie_token.is_empty() || !same(&cookie_token, &body.login_token) {
+        return Ok(with_login_cookie(form(
+            "__LOGIN_TOKEN__",
+            Some("The sign-in form expired. Please try again."),
+            &body.username,
+        ))
+        .0);
+    }
+    let found = driver::Entity::find()
+        .filter(driver::Column::Username.eq(body.username.trim()))
+        .one(&state.db)
+        .await?;
+    let hash = found
+        .as_ref()
+        .map_or(vdx_core::secret::decoy_hash(), |d| d.password_hash.as_str());
+    let ok = vdx_core::secret::verify(&body.password, hash);
+    let Some(driver) = found.filter(|_| ok) else {
+        tracing::info!("portal sign-in refused");
+        return Ok(with_login_cookie(form(
+            "__LOGIN_TOKEN__",
+            Some("Unknown username or wrong password."),
+            &body.username,
+        ))
+        .0);
+    };
+    let cookie = session::start(&state, driver.id).await?;
+    tracing::info!(driver = %driver.id, "portal sign-in");
+    let mut res = HttpResponse::SeeOther()
+        .insert_header(("location", "/portal"))
+        .finish();
+    let _ = res.add_cookie(&cookie);
+    let _ = res.add_removal_cookie(&Cookie::build(LOGIN_COOKIE, "").path("/portal").finish());
+    Ok(res)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CsrfForm {
+    pub csrf: String,
+}
+
+/// `POST /portal/logout`.
+pub async fn logout(
+    req: HttpRequest,
+    me: DriverSession,
+    body: web::Form<CsrfForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    me.check_csrf(&body.csrf)?;
+    session::end(&state, &req).await?;
+    let mut res = HttpResponse::SeeOther()
+        .insert_header(("location", "/portal/login"))
+        .finish();
+    let _ = res.add_cookie(&session::cookie(
+        &state,
+        String::new(),
+        CookieDuration::ZERO,
+    ));
+    Ok(res)
+}

@@ -1,0 +1,36 @@
+//! The driver portal at `/portal`: server-rendered pages where drivers see
+//! their vehicles, grant and revoke consent, read who accessed their data,
+//! and download receipts and everything held about them. Sessions are
+//! cookie-based with per-session CSRF tokens; assets are local.
+
+mod consents;
+mod history;
+pub mod html;
+mod login;
+pub mod session;
+
+use actix_web::web;
+
+/// Registers the portal's routes.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.service(web::resource("/portal").route(web::get().to(consents::dashboard)))
+        .service(
+            web::resource("/portal/login")
+                .route(web::get().to(login::show))
+                .route(web::post().to(login::submit)),
+        )
+        .service(web::resource("/portal/logout").route(web::post().to(login::logout)))
+        .service(
+            web::resource("/portal/grant")
+                .route(web::get().to(consents::grant_form))
+                .route(web::post().to(consents::grant)),
+        )
+        .service(
+            web::resource("/portal/consents/{id}/revoke").route(web::post().to(consents::revoke)),
+        )
+        .service(
+            web::resource("/portal/consents/{id}/receipt").route(web::get().to(consents::receipt)),
+        )
+        .service(web::resource("/portal/access").route(web::get().to(history::access)))
+        .service(web::resource("/portal/export").route(web::get().to(history::export)));
+}

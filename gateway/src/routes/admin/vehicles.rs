@@ -1,0 +1,125 @@
+//! OEM actions on vehicles and consents: transferring ownership (which ends
+//! every consent of the previous owner for that vehicle) and revoking a
+//! consent as the OEM.
+
+use actix_web::{HttpResponse, web};
+use sea_orm::{ColumnTrait, EntityTrait, ModelTrait, QueryFilter, TransactionTrait};
+use serde::{Deserialize, Serialize};
+use vdx_consent::entity::{driver, vehicle, vehicle_driver};
+use vdx_consent::people::{self, Role};
+use vdx_consent::records::{self, ConsentStatus};
+use vdx_core::{ConsentId, Vin};
+
+use super::actor;
+use crate::auth::Admin;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Transfer {
+    /// The new owner's username.
+    pub new_owner: String,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TransferResult {
+    pub vin: String,
+    pub new_owner: String,
+    /// Consents of the previous owner that were ended.
+    pub consents_ended: usize,
+}
+
+/// Transfers a vehicle to a new owner; every consent the previous owner gave for it ends.
+#[utoipa::path(post, path = "/admin/v1/vehicles/{vin}/owner", tag = "admin", operation_id = "admin_transfer_vehicle",
+    params(("vin" = String, Path)), request_body = Transfer,
+    responses((status = 200, description = "Transferred", body = TransferResult), (status = 404, description = "Unknown vehicle or driver", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["admin"])))]
+pub async fn transfer(
+    Admin(p): Admin,
+    vin: web::Path<String>,
+    body: web::Json<Transfer>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let vin =
+        Vin::parse(&vin).map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string()))?;
+    let car = vehicle::Entity::find()
+        .filter(vehicle::Column::Vin.eq(vin.as_str()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no vehicle {vin}")))?;
+    let new_owner = driver::Entity::find()
+        .filter(driver::Column::Username.eq(body.new_owner.trim()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no driver {:?}", body.new_owner)))?;
+    let now = vdx_catalog::now_ms();
+    let txn = state.db.begin().await?;
+    let links = vehicle_driver::Entity::find()
+        .filter(vehicle_driver::Column::VehicleId.eq(car.id))
+        .all(&txn)
+        .await?;
+    let mut ended = 0;
+    for link in links {
+        if link.role == Role::Owner.as_str() && link.driver_id != new_owner.id {
+            ended += records::end_for_previous_owner(
+                &txn,
+                car.id,
+                link.driver_id,
+                &format!("oem:{}", actor(&p)),
+                now,
+            )
+            .await?;
+        }
+        // The old owner and the drivers they added lose the car.
+        link.delete(&txn).await?;
+    }
+    people::link(&txn, car.id, new_owner.id, Role::Owner).await?;
+    vdx_catalog::audit::record(
+        &txn,
+        actor(&p),
+        "vehicle.transfer",
+        &format!("vehicle:{vin}"),
+        None,
+        Some(serde_json::json!({"new_owner": new_owner.username, "consents_ended": ended})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(HttpResponse::Ok().json(TransferResult {
+        vin: vin.to_string(),
+        new_owner: new_owner.username,
+        consents_ended: ended,
+    }))
+}
+
+/// Revokes a consent as the OEM (status `revoked_by_oem`).
+#[utoipa::path(post, path = "/admin/v1/consents/{id}/revoke", tag = "admin", operation_id = "admin_revoke_consent",
+    params(("id" = i64, Path)), responses((status = 200, description = "Revoked"), (status = 409, description = "Not active", body = Problem, content_type = "application/problem+json")),
+    security(("bearer" = ["admin"])))]
+pub async fn revoke_consent(
+    Admin(p): Admin,
+    id: web::Path<i64>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let consent = records::find(&state.db, ConsentId(*id))
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no consent {id}")))?;
+    let updated = records::change_status(
+        &state.db,
+        consent.id,
+        ConsentStatus::RevokedByOem,
+        &format!("oem:{}", actor(&p)),
+        vdx_catalog::now_ms(),
+    )
+    .await?;
+    vdx_catalog::audit::record(
+        &state.db,
+        actor(&p),
+        "consent.revoke",
+        &format!("consent:{id}"),
+        None,
+        Some(serde_json::json!({"status": updated.status})),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({"id": updated.id, "status": updated.status})))
+}

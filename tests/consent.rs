@@ -1,0 +1,720 @@
+//! Consent: the decision table, BOLA, revocation across replicas, the
+//! ledger and its tamper detection, the portal, the partner side.
+
+use reqwest::Method;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
+use serde_json::{Value, json};
+use vdx_consent::entity::{consent, vehicle};
+use vdx_consent::records::ConsentStatus;
+use vdx_tests::{Backend, TestApp, hidden, on_both_backends, spawn_app, spawn_replica, vdx_binary};
+
+const EV: &str = "ev-charging";
+const CHARGING: &str = "smart_charging";
+
+async fn consent_of(app: &TestApp, vin: &str, client_id: &str) -> consent::Model {
+    let car = vehicle::Entity::find()
+        .filter(vehicle::Column::Vin.eq(vin))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let partner_app = vdx_catalog::marketplace::find_app_by_client_id(&app.db, client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    consent::Entity::find()
+        .filter(consent::Column::VehicleId.eq(car.id))
+        .filter(consent::Column::AppId.eq(partner_app.id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn code_of(app: &TestApp, token: &str, vin: &str) -> String {
+    let body = app.vehicle_latest(token, vin, EV, CHARGING).await;
+    body["errors"][0]["extensions"]["code"]
+        .as_str()
+        .unwrap_or("OK")
+        .to_owned()
+}
+
+async fn the_decision_allows_only_an_active_scoped_subscribed_consent(app: TestApp) {
+    let voltwise = app.partner("Voltwise Energy").clone();
+    let vin = app.creds.examples.consented.vin.clone();
+    let row = consent_of(&app, &vin, &voltwise.client_id).await;
+    let admin = app.admin_token().await;
+    let subscriptions: Value = app
+        .call(Method::GET, "/admin/v1/subscriptions", Some(&admin), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let sub_id = subscriptions
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["partner"] == "Voltwise Energy")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let with_read = app.token_for("Voltwise Energy").await;
+    let without_read: Value = app
+        .token_response(
+            &voltwise.client_id,
+            &voltwise.client_secret,
+            Some("command:ev-charging"),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    let without_read = without_read["access_token"].as_str().unwrap().to_owned();
+
+    for subscribed in [true, false] {
+        let decision = if subscribed { "resume" } else { "suspend" };
+        if !subscribed {
+            let res = app
+                .call(
+                    Method::POST,
+                    &format!("/admin/v1/subscriptions/{sub_id}/decision"),
+                    Some(&admin),
+                    Some(json!({"decision": decision, "reason": "test"})),
+                )
+                .await;
+            assert_eq!(res.status(), 200);
+        }
+        for status in ConsentStatus::ALL {
+            let mut active = row.clone().into_active_model();
+            active.status = Set(status.as_str().to_owned());
+            active.update(&app.db).await.unwrap();
+            for (has_scope, token) in [(true, &with_read), (false, &without_read)] {
+                let code = code_of(&app, token, &vin).await;
+                let expected = match (has_scope, subscribed, status) {
+                    (false, _, _) => "INSUFFICIENT_SCOPE",
+                    (true, false, _) => "NOT_SUBSCRIBED",
+                    (true, true, ConsentStatus::Active) => "OK",
+                    (true, true, _) => "NO_CONSENT",
+                };
+                assert_eq!(
+                    code, expected,
+                    "status {status:?}, scope {has_scope}, subscribed {subscribed}"
+                );
+            }
+        }
+    }
+}
+
+async fn a_partner_reading_another_vehicle_learns_nothing_more_than_for_a_vin_that_does_not_exist(
+    app: TestApp,
+) {
+    // Voltwise has consent for alice's EV, none at all for her combustion car.
+    let token = app.token_for("Voltwise Energy").await;
+    let alice = app
+        .creds
+        .drivers
+        .iter()
+        .find(|d| d.username == "alice")
+        .unwrap();
+    let other = alice
+        .vehicles
+        .iter()
+        .find(|v| v.starts_with("VDXC"))
+        .unwrap();
+    let gql_other = app.vehicle_latest(&token, other, EV, CHARGING).await;
+    let gql_none = app
+        .vehicle_latest(&token, "VDXC9999999999999", EV, CHARGING)
+        .await;
+    assert_eq!(gql_other, gql_none);
+    assert_eq!(gql_other["errors"][0]["extensions"]["code"], "NO_CONSENT");
+    let strip = |mut v: Value| {
+        v["request_id"] = Value::Null;
+        v
+    };
+    let rest_other = app.rest_latest(&token, other, EV, CHARGING).await;
+    let rest_none = app
+        .rest_latest(&token, "VDXC9999999999999", EV, CHARGING)
+        .await;
+    assert_eq!(
+        (rest_other.status(), rest_none.status()),
+        (
+            reqwest::StatusCode::FORBIDDEN,
+            reqwest::StatusCode::FORBIDDEN
+        )
+    );
+    assert_eq!(
+        strip(rest_other.json().await.unwrap()),
+        strip(rest_none.json().await.unwrap())
+    );
+}
+
+async fn a_driver_revokes_in_the_portal_and_the_partner_is_refused_on_its_next_call(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let vin = app.creds.examples.consented.vin.clone();
+    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    let (portal, csrf) = app.portal_login("alice").await;
+    let row = consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
+    // Without the CSRF token nothing happens.
+    let res = portal
+        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    let res = portal
+        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+    // The page shows it as past, and the ledger recorded who did it.
+    let page = portal
+        .get(app.url("/portal"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let past = &page[page.find("past-consents").unwrap()..];
+    assert!(
+        past.contains(&vin) && past.contains("revoked by driver"),
+        "{past}"
+    );
+    let entries = vdx_consent::ledger::history(&app.db, row.id).await.unwrap();
+    assert_eq!(entries.last().unwrap().event, "revoked");
+    assert!(entries.last().unwrap().actor.starts_with("driver:"));
+}
+
+async fn granting_in_the_portal_needs_ownership_and_an_allowed_offer(app: TestApp) {
+    let (portal, csrf) = app.portal_login("carol").await;
+    let form = portal
+        .get(app.url("/portal/grant"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let offer = form
+        .split(r#"<option value=""#)
+        .find(|o| o.contains("Voltwise"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let carol = app
+        .creds
+        .drivers
+        .iter()
+        .find(|d| d.username == "carol")
+        .unwrap();
+    let vin = carol
+        .vehicles
+        .iter()
+        .find(|v| v.starts_with("VDXE"))
+        .unwrap()
+        .clone();
+    let token = app.token_for("Voltwise Energy").await;
+    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+    // Someone else's car: refused.
+    let alices = app.creds.examples.consented.vin.clone();
+    let res = portal
+        .post(app.url("/portal/grant"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("vin", alices.as_str()),
+            ("offer", offer.as_str()),
+            ("days", "30"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    // Longer than the product allows: refused.
+    let res = portal
+        .post(app.url("/portal/grant"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("vin", vin.as_str()),
+            ("offer", offer.as_str()),
+            ("days", "9999"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let res = portal
+        .post(app.url("/portal/grant"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("vin", vin.as_str()),
+            ("offer", offer.as_str()),
+            ("days", "30"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+}
+
+async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let vin = app.creds.examples.consented.vin.clone();
+    let res = app
+        .client
+        .get(app.url(&format!(
+            "/v1/vehicles/{vin}/latest?product=ev-charging&purpose=smart_charging"
+        )))
+        .bearer_auth(&token)
+        .header("x-request-id", "history-probe-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let (portal, _) = app.portal_login("alice").await;
+    let page = portal
+        .get(app.url(&format!("/portal/access?vin={vin}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("Voltwise Energy") && page.contains("StateOfCharge"),
+        "{page}"
+    );
+    let json: Value = portal
+        .get(app.url("/portal/access?format=json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let record = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["request_id"] == "history-probe-1")
+        .expect("the read is in the history");
+    assert_eq!(record["vin"], vin.as_str());
+    assert_eq!(record["purpose"], CHARGING);
+    let csv = portal
+        .get(app.url("/portal/access?format=csv"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        csv.starts_with("at,partner,app,vin,product,purpose,kind,fields,request_id")
+            && csv.contains("history-probe-1"),
+        "{csv}"
+    );
+    // Bob sees none of alice's history.
+    let (bob, _) = app.portal_login("bob").await;
+    let theirs = bob
+        .get(app.url("/portal/access?format=json"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!theirs.contains("history-probe-1"));
+    // The full export holds receipts and the access history.
+    let export: Value = portal
+        .get(app.url("/portal/export"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(!export["consents"].as_array().unwrap().is_empty());
+    assert!(
+        export["access_history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["request_id"] == "history-probe-1")
+    );
+}
+
+async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partner(app: TestApp) {
+    let voltwise = app.partner("Voltwise Energy").clone();
+    let row = consent_of(&app, &app.creds.examples.consented.vin, &voltwise.client_id).await;
+    let (portal, _) = app.portal_login("alice").await;
+    let receipt: Value = portal
+        .get(app.url(&format!("/portal/consents/{}/receipt", row.id)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(receipt["controller"]["name"], "Voltwise Energy");
+    assert_eq!(receipt["purposes"][0]["name"], CHARGING);
+    assert!(
+        receipt["data_categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current")
+    );
+    assert_eq!(receipt["status"], "active");
+    assert_eq!(receipt["ledger"][0]["event"], "created");
+    let token = app.token_for("Voltwise Energy").await;
+    let partner: Value = app
+        .call(
+            Method::GET,
+            &format!("/v1/consents/{}/receipt", row.id),
+            Some(&token),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(partner["record_id"], receipt["record_id"]);
+    // Another partner cannot fetch it, and is told nothing more than "no such consent".
+    let other = app.token_for("Milesure Insurance").await;
+    let res = app
+        .call(
+            Method::GET,
+            &format!("/v1/consents/{}/receipt", row.id),
+            Some(&other),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    let bob = app.portal_login("bob").await.0;
+    assert_eq!(
+        bob.get(app.url(&format!("/portal/consents/{}/receipt", row.id)))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+}
+
+async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let first: Value = app
+        .call(Method::GET, "/v1/consents?limit=5", Some(&token), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first["consents"].as_array().unwrap().len(), 5);
+    let cursor = first["next"].as_i64().expect("more pages");
+    let second: Value = app
+        .call(
+            Method::GET,
+            &format!("/v1/consents?limit=5&cursor={cursor}"),
+            Some(&token),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(second["consents"][0]["id"].as_i64().unwrap() < cursor);
+    let active = first["consents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["status"] == "active" && c["lapsed"] == false)
+        .unwrap();
+    let (id, vin) = (
+        active["id"].as_i64().unwrap(),
+        active["vin"].as_str().unwrap().to_owned(),
+    );
+    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/v1/consents/{id}/revoke"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["status"], "revoked_by_partner");
+    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+    assert_eq!(
+        app.call(
+            Method::POST,
+            &format!("/v1/consents/{id}/revoke"),
+            Some(&token),
+            None
+        )
+        .await
+        .status(),
+        409
+    );
+}
+
+async fn transferring_ownership_ends_the_previous_owners_consents(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let vin = app.creds.examples.consented.vin.clone();
+    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    let admin = app.admin_token().await;
+    let res = app
+        .call(
+            Method::POST,
+            &format!("/admin/v1/vehicles/{vin}/owner"),
+            Some(&admin),
+            Some(json!({"new_owner": "bob"})),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["consents_ended"], 1);
+    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+    let row = consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
+    assert_eq!(row.status, "ended_by_ownership_change");
+    // Alice no longer sees the car; bob does.
+    let vehicles_section = |page: String| {
+        page[page.find("My vehicles</h3>").unwrap()..page.find("Active consents").unwrap()]
+            .to_owned()
+    };
+    let (alice, _) = app.portal_login("alice").await;
+    assert!(
+        !vehicles_section(
+            alice
+                .get(app.url("/portal"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        )
+        .contains(&vin)
+    );
+    let (bob, _) = app.portal_login("bob").await;
+    assert!(
+        vehicles_section(
+            bob.get(app.url("/portal"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap()
+        )
+        .contains(&vin)
+    );
+}
+
+on_both_backends!(
+    the_decision_allows_only_an_active_scoped_subscribed_consent,
+    a_partner_reading_another_vehicle_learns_nothing_more_than_for_a_vin_that_does_not_exist,
+    a_driver_revokes_in_the_portal_and_the_partner_is_refused_on_its_next_call,
+    granting_in_the_portal_needs_ownership_and_an_allowed_offer,
+    the_access_history_shows_partner_reads_and_exports_them,
+    receipts_name_controller_subject_purpose_and_data_for_driver_and_partner,
+    partners_page_through_their_consents_and_can_end_one,
+    transferring_ownership_ends_the_previous_owners_consents,
+);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request() {
+    let first = spawn_app(Backend::Postgres).await;
+    let (second, _handle) = spawn_replica(&first).await;
+    let token = first.token_for("Voltwise Energy").await;
+    let vin = first.creds.examples.consented.vin.clone();
+    let read = |base: String| {
+        let token = token.clone();
+        let vin = vin.clone();
+        let client = first.client.clone();
+        async move {
+            client
+                .get(format!(
+                    "{base}/v1/vehicles/{vin}/latest?product=ev-charging&purpose=smart_charging"
+                ))
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        read(second.clone()).await,
+        200,
+        "the second replica accepts the first one's token"
+    );
+    let (portal, csrf) = first.portal_login("alice").await;
+    let row = consent_of(&first, &vin, &first.partner("Voltwise Energy").client_id).await;
+    let res = portal
+        .post(first.url(&format!("/portal/consents/{}/revoke", row.id)))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        read(second).await,
+        403,
+        "the very next request on the other replica is refused"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consent_verify_names_the_first_tampered_ledger_entry() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let verify = || {
+        std::process::Command::new(vdx_binary())
+            .args(["consent", "verify", "--database-url", &app.database_url])
+            .output()
+            .unwrap()
+    };
+    let ok = verify();
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
+
+    // Rewrite history: make a revoked consent's entry say active.
+    let entries = vdx_consent::ledger::entity::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap();
+    let victim = entries
+        .iter()
+        .find(|e| e.status == "revoked_by_driver")
+        .unwrap();
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE consent_ledger SET status = 'active' WHERE id = {}",
+            victim.id
+        ))
+        .await
+        .unwrap();
+    let broken = verify();
+    assert_eq!(broken.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&broken.stderr);
+    assert!(err.contains(&format!("entry {}", victim.id)), "{err}");
+
+    // Restore it, then tamper with the projection instead: verify notices too.
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE consent_ledger SET status = 'revoked_by_driver' WHERE id = {}",
+            victim.id
+        ))
+        .await
+        .unwrap();
+    assert!(verify().status.success());
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE consents SET status = 'active' WHERE id = {}",
+            victim.consent_id
+        ))
+        .await
+        .unwrap();
+    let broken = verify();
+    assert_eq!(broken.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&broken.stderr).contains(&format!("consent {}", victim.consent_id))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_password_or_a_stale_login_form_signs_nobody_in() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let client = vdx_tests::portal_client();
+    let form = client
+        .get(app.url("/portal/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = hidden(&form, "login_token");
+    let res = client
+        .post(app.url("/portal/login"))
+        .form(&[
+            ("username", "alice"),
+            ("password", "wrong"),
+            ("login_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Unknown username or wrong password")
+    );
+    let stranger = vdx_tests::portal_client();
+    let password = app.creds.drivers[0].password.clone();
+    let res = stranger
+        .post(app.url("/portal/login"))
+        .form(&[
+            ("username", "alice"),
+            ("password", password.as_str()),
+            ("login_token", "guessed"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        200,
+        "no session without the login form's token"
+    );
+    let res = stranger.get(app.url("/portal")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    // The session cookie is HttpOnly and SameSite=Strict.
+    let form = stranger
+        .get(app.url("/portal/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = hidden(&form, "login_token");
+    let res = stranger
+        .post(app.url("/portal/login"))
+        .form(&[
+            ("username", "alice"),
+            ("password", password.as_str()),
+            ("login_token", token.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let cookie = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("vdx_session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+}
