@@ -47,7 +47,7 @@ pub fn quickstart(creds: &Credentials, port: u16, credentials_file: Option<&Path
     );
     let _ = writeln!(
         out,
-        "  Driver portal  {base}/portal    (not built yet: arrives with the consent issue)"
+        "  Driver portal  {base}/portal    (sign in as a driver below)"
     );
     let _ = writeln!(
         out,
