@@ -219,11 +219,26 @@ async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
     let app = vdx_tests::spawn_app(Backend::Sqlite).await;
-    let carol = app.creds.drivers.iter().find(|d| d.username == "carol").unwrap().clone();
-    let vin = carol.vehicles.iter().find(|v| v.starts_with("VDXE")).unwrap().clone();
+    let carol = app
+        .creds
+        .drivers
+        .iter()
+        .find(|d| d.username == "carol")
+        .unwrap()
+        .clone();
+    let vin = carol
+        .vehicles
+        .iter()
+        .find(|v| v.starts_with("VDXE"))
+        .unwrap()
+        .clone();
     let token = app.token_for("Voltwise Energy").await;
     let read = || app.rest_latest(&token, &vin, "ev-charging", "smart_charging");
-    assert_eq!(read().await.status(), 403, "carol revoked Voltwise in the demo world");
+    assert_eq!(
+        read().await.status(),
+        403,
+        "carol revoked Voltwise in the demo world"
+    );
 
     let browser = Browser::start().await;
     browser.client.goto(&app.url("/portal")).await.unwrap();
@@ -236,7 +251,14 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
     // Grant Voltwise smart charging on her EV.
     browser.click("a[href='/portal/grant']").await;
     browser.wait_text("main", "Share data").await;
-    browser.client.execute(&format!("document.getElementById('vin').value = '{vin}';"), vec![]).await.unwrap();
+    browser
+        .client
+        .execute(
+            &format!("document.getElementById('vin').value = '{vin}';"),
+            vec![],
+        )
+        .await
+        .unwrap();
     let offer: String = browser
         .client
         .execute("return [...document.querySelectorAll('#offer option')].find(o => o.textContent.startsWith('Voltwise')).value;", vec![])
@@ -245,7 +267,14 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
         .as_str()
         .unwrap()
         .to_owned();
-    browser.client.execute(&format!("document.getElementById('offer').value = '{offer}';"), vec![]).await.unwrap();
+    browser
+        .client
+        .execute(
+            &format!("document.getElementById('offer').value = '{offer}';"),
+            vec![],
+        )
+        .await
+        .unwrap();
     browser.fill("#days", "30").await;
     browser.screenshot("portal-grant").await;
     browser.click("#grant-form button[type=submit]").await;
@@ -254,14 +283,30 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
 
     // The partner's call shows up in the access history.
     browser.click("a[href='/portal/access']").await;
-    browser.wait_text("#access-history", "Voltwise Energy").await;
+    browser
+        .wait_text("#access-history", "Voltwise Energy")
+        .await;
     browser.screenshot("portal-access-history").await;
 
     // Revoke: the partner's next call fails, without any restart.
     browser.click("a[href='/portal']").await;
-    let consent_row = browser.client.find(Locator::XPath(&format!("//table[@id='active-consents']//tr[td/code='{vin}']"))).await.unwrap();
-    consent_row.find(Locator::Css("button[type=submit]")).await.unwrap().click().await.unwrap();
-    browser.wait_text("#past-consents", "revoked by driver").await;
+    let consent_row = browser
+        .client
+        .find(Locator::XPath(&format!(
+            "//table[@id='active-consents']//tr[td/code='{vin}']"
+        )))
+        .await
+        .unwrap();
+    consent_row
+        .find(Locator::Css("button[type=submit]"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser
+        .wait_text("#past-consents", "revoked by driver")
+        .await;
     browser.screenshot("portal-revoked").await;
     assert_eq!(read().await.status(), 403);
     browser.close().await;

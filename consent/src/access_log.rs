@@ -11,16 +11,14 @@ use vdx_core::{SignalPath, VehicleId};
 use crate::entity::access_log;
 use crate::{Action, ConsentError, Grant};
 
-/// Appends one access record for a served request.
-pub async fn record<A: Action>(
-    db: &impl ConnectionTrait,
+fn row<A: Action>(
     grant: &Grant<A>,
     request_id: &str,
     fields: &[SignalPath],
     at_ms: i64,
-) -> Result<(), ConsentError> {
+) -> Result<access_log::ActiveModel, ConsentError> {
     let fields = serde_json::to_string(fields).map_err(|e| ConsentError::Invalid(e.to_string()))?;
-    access_log::ActiveModel {
+    Ok(access_log::ActiveModel {
         request_id: Set(request_id.to_owned()),
         partner_id: Set(grant.partner_id()),
         app_id: Set(grant.app_id()),
@@ -32,9 +30,19 @@ pub async fn record<A: Action>(
         subscription_id: Set(Some(grant.subscription_id())),
         kind: Set(A::NAME.to_owned()),
         ..Default::default()
-    }
-    .insert(db)
-    .await?;
+    })
+}
+
+/// Appends one access record for a served request, in its own commit.
+/// The gateway's read path uses [`AccessLogWriter`] instead (group commit).
+pub async fn record<A: Action>(
+    db: &impl ConnectionTrait,
+    grant: &Grant<A>,
+    request_id: &str,
+    fields: &[SignalPath],
+    at_ms: i64,
+) -> Result<(), ConsentError> {
+    row(grant, request_id, fields, at_ms)?.insert(db).await?;
     Ok(())
 }
 
@@ -107,4 +115,89 @@ pub async fn usage(
         commands: count("command"),
         vehicles: vehicles.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
     })
+}
+
+/// Group commit for the access log. Requests hand their record to one writer
+/// task and wait; the writer inserts every record waiting at that moment in
+/// one transaction, commits once, and only then answers each request. A
+/// record is therefore durable before its response leaves, while a busy
+/// gateway pays one commit per batch instead of one per request.
+#[derive(Debug, Clone)]
+pub struct AccessLogWriter {
+    tx: tokio::sync::mpsc::Sender<Pending>,
+}
+
+struct Pending {
+    row: access_log::ActiveModel,
+    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+}
+
+impl std::fmt::Debug for Pending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Pending")
+    }
+}
+
+/// Most records in one commit.
+const MAX_BATCH: usize = 512;
+
+impl AccessLogWriter {
+    /// Starts the writer task on the current runtime.
+    pub fn start(db: sea_orm::DatabaseConnection) -> Self {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Pending>(4 * MAX_BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < MAX_BATCH {
+                    match rx.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (rows, waiters): (Vec<_>, Vec<_>) =
+                    batch.into_iter().map(|p| (p.row, p.done)).unzip();
+                let outcome = commit(&db, rows).await.map_err(|e| e.to_string());
+                if let Err(e) = &outcome {
+                    tracing::error!(error = %e, "access log batch failed");
+                }
+                for waiter in waiters {
+                    let _ = waiter.send(outcome.clone());
+                }
+            }
+        });
+        Self { tx }
+    }
+
+    /// Records one served access; returns once it is committed.
+    pub async fn record<A: Action>(
+        &self,
+        grant: &Grant<A>,
+        request_id: &str,
+        fields: &[SignalPath],
+        at_ms: i64,
+    ) -> Result<(), ConsentError> {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        let row = row(grant, request_id, fields, at_ms)?;
+        self.tx
+            .send(Pending { row, done })
+            .await
+            .map_err(|_| ConsentError::Invalid("the access log writer has stopped".into()))?;
+        wait.await
+            .map_err(|_| ConsentError::Invalid("the access log writer has stopped".into()))?
+            .map_err(|e| ConsentError::Db(sea_orm::DbErr::Custom(e)))
+    }
+}
+
+async fn commit(
+    db: &sea_orm::DatabaseConnection,
+    rows: Vec<access_log::ActiveModel>,
+) -> Result<(), sea_orm::DbErr> {
+    use sea_orm::TransactionTrait;
+    let txn = db.begin().await?;
+    for chunk in rows.chunks(100) {
+        access_log::Entity::insert_many(chunk.to_vec())
+            .exec_without_returning(&txn)
+            .await?;
+    }
+    txn.commit().await
 }

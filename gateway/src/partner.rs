@@ -8,6 +8,7 @@ use vdx_core::{Principal, ProductSlug, Purpose, SignalPath, Vin};
 use vdx_telemetry::SignalValue;
 
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// The latest values a partner may see, and what it asked for but may not.
 #[derive(Debug, Clone)]
@@ -82,14 +83,20 @@ pub async fn decide_read(
 
 /// Steps 4 to 6: field filter, store read, access log.
 pub async fn latest(
-    db: &DatabaseConnection,
+    state: &AppState,
     grant: Grant<Read>,
     paths: Option<Vec<SignalPath>>,
     request_id: &str,
 ) -> Result<Snapshot, ApiError> {
     let fields = grant.authorize(paths);
-    let values =
-        vdx_telemetry::read::latest(db, &fields, request_id, vdx_catalog::now_ms()).await?;
+    let values = vdx_telemetry::read::latest(
+        &state.db,
+        &state.access_log,
+        &fields,
+        request_id,
+        vdx_catalog::now_ms(),
+    )
+    .await?;
     Ok(Snapshot {
         values,
         withheld: fields.withheld().to_vec(),

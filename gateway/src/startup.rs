@@ -60,6 +60,7 @@ impl Application {
         .await?;
         let config = Arc::new(config);
         let state = AppState {
+            access_log: vdx_consent::access_log::AccessLogWriter::start(db.clone()),
             db,
             config: Arc::clone(&config),
             tokens: Arc::new(tokens),

@@ -12,6 +12,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenService>,
+    /// Group-commit writer of the access log.
+    pub access_log: vdx_consent::access_log::AccessLogWriter,
     /// The base URL partners use, e.g. `http://127.0.0.1:8080`.
     pub base_url: String,
 }

@@ -6,6 +6,8 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::Value;
 use vdx_core::SignalPath;
 
+use vdx_consent::access_log::AccessLogWriter;
+
 use crate::entity::signal_latest;
 use crate::{AuthorizedFields, TelemetryError, location};
 
@@ -21,6 +23,7 @@ pub struct SignalValue {
 #[tracing::instrument(skip_all, fields(vehicle = %fields.grant().vehicle_id()))]
 pub async fn latest(
     db: &impl ConnectionTrait,
+    log: &AccessLogWriter,
     fields: &AuthorizedFields,
     request_id: &str,
     now_ms: i64,
@@ -53,7 +56,8 @@ pub async fn latest(
         }
     }
     let returned: Vec<SignalPath> = allowed.iter().map(|(p, _, _)| p.clone()).collect();
-    vdx_consent::access_log::record(db, fields.grant(), request_id, &returned, now_ms).await?;
+    log.record(fields.grant(), request_id, &returned, now_ms)
+        .await?;
     Ok(allowed
         .into_iter()
         .map(|(path, value, observed_at_ms)| SignalValue {

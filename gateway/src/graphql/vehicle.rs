@@ -91,7 +91,7 @@ impl VehicleData {
         let state = ctx.data::<Arc<AppState>>()?;
         let request_id = ctx.data::<RequestId>()?;
         let paths = partner::parse_paths(paths).map_err(gql_error)?;
-        let snapshot = partner::latest(&state.db, self.grant.clone(), paths, &request_id.0)
+        let snapshot = partner::latest(state, self.grant.clone(), paths, &request_id.0)
             .await
             .map_err(gql_error)?;
         Ok(Snapshot {

@@ -68,7 +68,7 @@ pub async fn latest(
     )?;
     let grant = partner::decide_read(&state.db, &principal, &vin, &product, &purpose).await?;
     let lifecycle = partner::lifecycle_headers(grant.product());
-    let snapshot = partner::latest(&state.db, grant, paths, &request_id.0).await?;
+    let snapshot = partner::latest(&state, grant, paths, &request_id.0).await?;
     let mut response = HttpResponse::Ok();
     for header in lifecycle {
         response.insert_header(header);
