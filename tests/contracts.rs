@@ -83,6 +83,11 @@ async fn every_routed_rest_endpoint_is_in_the_openapi_document() {
         "/admin/v1/partners",
         "/admin/v1/statements",
         "/admin/v1/audit",
+        "/admin/v1/vehicles/{vin}/owner",
+        "/admin/v1/consents/{id}/revoke",
+        "/v1/consents",
+        "/v1/consents/{id}/revoke",
+        "/v1/consents/{id}/receipt",
     ] {
         assert!(
             documented.contains(&route),
