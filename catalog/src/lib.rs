@@ -3,6 +3,7 @@
 //! and subscriptions. Knows nothing of HTTP, and nothing of consent: it says
 //! what a product *could* share, never what a given partner *may* read.
 
+pub mod apps;
 pub mod entity;
 mod error;
 pub mod marketplace;
