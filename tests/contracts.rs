@@ -64,6 +64,10 @@ async fn every_routed_rest_endpoint_is_in_the_openapi_document() {
         "/.well-known/oauth-authorization-server",
         "/.well-known/jwks.json",
         "/oauth/token",
+        "/oauth/introspect",
+        "/oauth/revoke",
+        "/admin/v1/apps",
+        "/admin/v1/apps/{client_id}/secret",
         "/v1/vehicles/{vin}/latest",
     ] {
         assert!(

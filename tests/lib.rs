@@ -108,6 +108,30 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     }
 }
 
+/// A second gateway on the same database, as another replica behind a load
+/// balancer would be: same issuer, its own port and memory (key ring, token cache).
+pub struct Replica {
+    pub base_url: String,
+    pub handle: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    pub async fn spawn_replica(&self) -> Replica {
+        let mut config = test_config(self.database_url.clone());
+        config.public_url = Some(self.base_url.clone());
+        let db = vdx_gateway::db::connect(&config.database_url, config.database_max_connections)
+            .await
+            .expect("connect");
+        let replica = Application::build_with_db(config, db)
+            .await
+            .expect("build replica");
+        let base_url = format!("http://127.0.0.1:{}", replica.port());
+        let handle = replica.handle();
+        tokio::spawn(replica.run_until_stopped());
+        Replica { base_url, handle }
+    }
+}
+
 /// The `vdx` binary, built by the test script before the suite runs.
 pub fn vdx_binary() -> PathBuf {
     if let Ok(path) = std::env::var("VDX_BIN") {

@@ -77,6 +77,41 @@ pub enum Command {
     },
     /// Apply pending database migrations and exit. Running it again is harmless.
     Migrate,
+    /// Manage apps (OAuth clients).
+    Apps {
+        #[command(subcommand)]
+        command: AppsCommand,
+    },
+    /// Manage the token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// Create an app (and its partner, when missing) and print its client id
+    /// and secret. The secret is shown only this once.
+    Create {
+        /// The partner's name.
+        #[arg(long, value_name = "NAME")]
+        partner: String,
+        /// The app's name, shown to drivers when they authorise it.
+        #[arg(long, value_name = "APP")]
+        name: String,
+        /// An exact redirect URI for the authorization code flow (https, or http on localhost); repeatable.
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key. Older keys stay published and keep verifying
+    /// until the access tokens they signed have expired (access token
+    /// lifetime plus 60 s), then are refused.
+    Rotate,
 }
 
 impl Cli {
@@ -84,7 +119,7 @@ impl Cli {
     pub fn overrides(&self) -> Overrides {
         let listen = match &self.command {
             Command::Serve { listen } | Command::Demo { listen, .. } => Some(listen),
-            Command::Migrate => None,
+            Command::Migrate | Command::Apps { .. } | Command::Keys { .. } => None,
         };
         Overrides {
             database_url: self.global.database_url.clone(),

@@ -4,9 +4,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use vdx_gateway::cli::{Cli, Command};
+use vdx_gateway::cli::{AppsCommand, Cli, Command, KeysCommand};
 use vdx_gateway::config::Config;
-use vdx_gateway::{db, demo, logging, startup::Application};
+use vdx_gateway::{commands, db, demo, logging, startup::Application};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -48,6 +48,17 @@ fn main() -> ExitCode {
                 .await
             }
             Command::Migrate => migrate(config).await,
+            Command::Apps {
+                command:
+                    AppsCommand::Create {
+                        partner,
+                        name,
+                        redirect_uris,
+                    },
+            } => commands::create_app(&config, &partner, &name, &redirect_uris).await,
+            Command::Keys {
+                command: KeysCommand::Rotate,
+            } => commands::rotate_keys(&config).await,
         }
     });
     match outcome {

@@ -13,9 +13,13 @@ use crate::{metrics, problem, routes};
         routes::health::healthz,
         routes::health::readyz,
         metrics::handler,
-        routes::oauth::token,
-        routes::oauth::metadata,
-        routes::oauth::jwks,
+        routes::oauth::token::token,
+        routes::oauth::introspect::introspect,
+        routes::oauth::introspect::revoke,
+        routes::oauth::metadata::metadata,
+        routes::oauth::metadata::jwks,
+        routes::admin_apps::create,
+        routes::admin_apps::rotate_secret,
         routes::vehicles::latest,
     ),
     components(schemas(problem::Problem)),
@@ -24,6 +28,7 @@ use crate::{metrics, problem, routes};
         (name = "operations", description = "Health and metrics"),
         (name = "oauth", description = "OAuth 2.0 authorization server"),
         (name = "vehicles", description = "Consented vehicle data"),
+        (name = "admin", description = "OEM administration (needs the admin scope)"),
     )
 )]
 pub struct ApiDoc;

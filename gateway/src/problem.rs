@@ -31,6 +31,13 @@ pub struct Problem {
     /// Paths or fields the problem concerns, where there are several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// On bearer token failures, the RFC 6750 error code (`invalid_token`,
+    /// `insufficient_scope`), as in the `WWW-Authenticate` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'static str>,
+    /// With `error`: what was wrong with the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
 }
 
 #[derive(Debug, displaydoc::Display, thiserror::Error)]
@@ -51,6 +58,8 @@ pub enum ApiError {
     Denied(Denial),
     /// no route matches this path
     NotFound,
+    /// {0}
+    Missing(String),
     /// this method is not allowed here
     MethodNotAllowed,
     /// {0}
@@ -82,7 +91,7 @@ impl ApiError {
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::InvalidToken(_) => "INVALID_TOKEN",
             Self::Denied(denial) => denial_code(denial),
-            Self::NotFound => "NOT_FOUND",
+            Self::NotFound | Self::Missing(_) => "NOT_FOUND",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
             Self::UnsupportedMediaType { .. } => "UNSUPPORTED_MEDIA_TYPE",
@@ -115,6 +124,17 @@ impl ApiError {
                 Self::Unprocessable { errors, .. } => errors.clone(),
                 _ => Vec::new(),
             },
+            error: self.bearer_error(),
+            error_description: self.bearer_error().map(|_| self.to_string()),
+        }
+    }
+
+    /// The RFC 6750 error code of a bearer token failure.
+    pub fn bearer_error(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidToken(_) => Some("invalid_token"),
+            Self::Denied(Denial::InsufficientScope(_)) => Some("insufficient_scope"),
+            _ => None,
         }
     }
 
@@ -160,7 +180,7 @@ impl ResponseError for ApiError {
             Self::Denied(Denial::UnknownProduct(_)) => StatusCode::NOT_FOUND,
             Self::Denied(Denial::ProductRetired) => StatusCode::GONE,
             Self::Denied(_) => StatusCode::FORBIDDEN,
-            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::NotFound | Self::Missing(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,

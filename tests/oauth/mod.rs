@@ -1,5 +1,14 @@
 //! The authorization server as a standard client sees it: discovery, the
 //! token endpoint through the `oauth2` crate, and refusal of bad tokens.
+//! Submodules: the code flow, refresh rotation, revocation and
+//! introspection, forged-token attacks, and app administration.
+
+mod admin;
+mod attacks;
+mod code_flow;
+mod refresh;
+mod revocation;
+mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
