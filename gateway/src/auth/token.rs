@@ -171,11 +171,6 @@ impl TokenService {
         &self.audience
     }
 
-    /// Lifetime of the access tokens this service issues.
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
     fn ring(&self) -> Arc<KeyRing> {
         match self.keys.read() {
             Ok(guard) => Arc::clone(&guard),
