@@ -73,7 +73,7 @@ fn terminate(child: &mut Child) -> i32 {
 fn help_documents_every_command_and_its_environment_variables() {
     let (code, out, _) = run(&mut vdx(&["--help"]));
     assert_eq!(code, 0);
-    for cmd in ["serve", "demo", "migrate"] {
+    for cmd in ["serve", "demo", "migrate", "apps", "keys"] {
         assert!(out.contains(cmd), "{out}");
     }
     let (_, serve, _) = run(&mut vdx(&["serve", "--help"]));
@@ -128,6 +128,84 @@ fn an_unreachable_database_is_one_line_with_the_password_masked() {
     assert!(!err.contains("topsecret"), "{err}");
     assert!(err.contains("postgres://vdx:***@127.0.0.1:9/vdx"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
+
+#[test]
+fn apps_create_prints_the_credentials_once_and_stores_only_a_hash() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let create = |name: &str| {
+        run(&mut vdx(&[
+            "apps",
+            "create",
+            "--partner",
+            "Chargefox",
+            "--name",
+            name,
+            "--redirect-uri",
+            "https://chargefox.example/cb",
+            "--database-url",
+            &url,
+        ]))
+    };
+    let (code, out, err) = create("Chargefox roaming");
+    assert_eq!(code, 0, "{out}{err}");
+    let field = |name: &str| {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("no {name} in {out}"))
+            .trim()
+            .to_owned()
+    };
+    let (client_id, secret) = (field("client_id"), field("client_secret"));
+    assert!(
+        client_id.starts_with("vdxc_") && secret.starts_with("vdxs_"),
+        "{out}"
+    );
+    // A second app for the same partner reuses the partner.
+    assert_eq!(create("Chargefox fleet").0, 0);
+
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let db = sea_orm::Database::connect(&url).await.unwrap();
+        let one = |sql: &str| Statement::from_string(db.get_database_backend(), sql.to_owned());
+        let row = db
+            .query_one_raw(one(&format!(
+                "SELECT client_secret_hash, redirect_uris FROM apps WHERE client_id = '{client_id}'"
+            )))
+            .await
+            .unwrap()
+            .unwrap();
+        let hash: String = row.try_get("", "client_secret_hash").unwrap();
+        assert!(hash.starts_with("$argon2id$") && !hash.contains(&secret));
+        assert!(vdx_core::secret::verify(&secret, &hash));
+        let uris: String = row.try_get("", "redirect_uris").unwrap();
+        assert_eq!(uris, r#"["https://chargefox.example/cb"]"#);
+        let partners = db
+            .query_all_raw(one("SELECT id FROM partners WHERE name = 'Chargefox'"))
+            .await
+            .unwrap();
+        assert_eq!(partners.len(), 1);
+    });
+
+    let (code, _, err) = run(&mut vdx(&[
+        "apps",
+        "create",
+        "--partner",
+        "X",
+        "--name",
+        "Y",
+        "--redirect-uri",
+        "http://evil.example/cb",
+        "--database-url",
+        &url,
+    ]));
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("--redirect-uri") && !err.contains("panicked"),
+        "{err}"
+    );
 }
 
 #[test]

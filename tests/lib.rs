@@ -127,6 +127,7 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
             client_id: app.app.client_id.clone(),
             client_secret: app.client_secret.clone(),
             scopes: scopes.split_whitespace().map(str::to_owned).collect(),
+            redirect_uris: Vec::new(),
         };
     let oem = vdx_catalog::marketplace::create_partner(&db, "OEM")
         .await
@@ -268,6 +269,30 @@ pub fn hidden(html: &str, name: &str) -> String {
         .next()
         .unwrap_or_default()
         .to_owned()
+}
+
+/// A second gateway on the same database, as another replica behind a load
+/// balancer would be: same issuer, its own port and memory (key ring, token cache).
+pub struct Replica {
+    pub base_url: String,
+    pub handle: actix_web::dev::ServerHandle,
+}
+
+impl TestApp {
+    pub async fn spawn_replica(&self) -> Replica {
+        let mut config = test_config(self.database_url.clone());
+        config.public_url = Some(self.base_url.clone());
+        let db = vdx_gateway::db::connect(&config.database_url, config.database_max_connections)
+            .await
+            .expect("connect");
+        let replica = Application::build_with_db(config, db)
+            .await
+            .expect("build replica");
+        let base_url = format!("http://127.0.0.1:{}", replica.port());
+        let handle = replica.handle();
+        tokio::spawn(replica.run_until_stopped());
+        Replica { base_url, handle }
+    }
 }
 
 /// The `vdx` binary, built by the test script before the suite runs.

@@ -4,6 +4,7 @@
 //! what a product *could* share, never what a given partner *may* read.
 
 pub mod admin;
+pub mod apps;
 pub mod audit;
 pub mod entity;
 mod error;

@@ -3,7 +3,8 @@
 //!
 //! Checks, in order: the token's scope; the product exists; the app's
 //! subscription is active; an active, unexpired consent covers the vehicle,
-//! product and purpose; the consented product version still serves. The vehicle
+//! product and purpose (and, for a token a driver authorised, was given by
+//! that driver); the consented product version still serves. The vehicle
 //! is looked up in the same query as the consent, so an unknown VIN and an
 //! unconsented one take the same path and get the same [`Denial::NoConsent`].
 
@@ -145,8 +146,12 @@ pub async fn decide<A: Action>(
         .from(vehicle::Entity)
         .and_where(vehicle::Column::Vin.eq(vin.as_str()))
         .to_owned();
-    let candidates = consent::Entity::find()
-        .filter(consent::Column::VehicleId.in_subquery(vehicle_by_vin))
+    let mut candidates =
+        consent::Entity::find().filter(consent::Column::VehicleId.in_subquery(vehicle_by_vin));
+    if let Some(driver) = app.driver_id {
+        candidates = candidates.filter(consent::Column::DriverId.eq(driver));
+    }
+    let candidates = candidates
         .filter(consent::Column::AppId.eq(app.app_id))
         .filter(consent::Column::ProductId.eq(product_row.id))
         .filter(consent::Column::Purpose.eq(purpose.as_str()))

@@ -1,12 +1,13 @@
 //! Who is calling, as established by a verified access token. Only the gateway's
 //! token verifier constructs one; everything downstream takes it by reference.
 
-use crate::{AppId, PartnerId, Scope, ScopeSet};
+use crate::{AppId, DriverId, PartnerId, Scope, ScopeSet};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
 pub enum Principal {
-    /// An OAuth client acting for itself (client_credentials): a partner's or the OEM's app.
+    /// An OAuth client: a partner's or the OEM's app, acting for itself
+    /// (client_credentials) or for a driver who authorised it (authorization code).
     App(AppPrincipal),
 }
 
@@ -18,6 +19,9 @@ pub struct AppPrincipal {
     pub scopes: ScopeSet,
     /// The token's `jti`, for the access log and revocation.
     pub token_id: String,
+    /// The driver who authorised the app, for tokens from the authorization
+    /// code flow; the token then reaches only that driver's consents.
+    pub driver_id: Option<DriverId>,
 }
 
 impl Principal {

@@ -87,6 +87,16 @@ pub enum Command {
         #[command(subcommand)]
         command: ConsentCommand,
     },
+    /// Manage apps (OAuth clients).
+    Apps {
+        #[command(subcommand)]
+        command: AppsCommand,
+    },
+    /// Manage the token signing keys.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,12 +117,45 @@ pub enum CatalogCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub enum AppsCommand {
+    /// Create an app (and its partner, when missing) and print its client id
+    /// and secret. The secret is shown only this once.
+    Create {
+        /// The partner's name.
+        #[arg(long, value_name = "NAME")]
+        partner: String,
+        /// The app's name, shown to drivers when they authorise it.
+        #[arg(long, value_name = "APP")]
+        name: String,
+        /// An exact redirect URI for the authorization code flow (https, or http on localhost); repeatable.
+        #[arg(long = "redirect-uri", value_name = "URI")]
+        redirect_uris: Vec<String>,
+        /// An OEM scope granted directly, `admin` (admin API and console) or `ingest`; repeatable.
+        /// Partner apps get product scopes only through approved subscriptions.
+        #[arg(long = "scope", value_name = "SCOPE")]
+        scopes: Vec<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Make a new signing key. Older keys stay published and keep verifying
+    /// until the access tokens they signed have expired (access token
+    /// lifetime plus 60 s), then are refused.
+    Rotate,
+}
+
 impl Cli {
     /// The command-line layer of the configuration.
     pub fn overrides(&self) -> Overrides {
         let listen = match &self.command {
             Command::Serve { listen } | Command::Demo { listen, .. } => Some(listen),
-            Command::Migrate | Command::Catalog { .. } | Command::Consent { .. } => None,
+            Command::Migrate
+            | Command::Catalog { .. }
+            | Command::Consent { .. }
+            | Command::Apps { .. }
+            | Command::Keys { .. } => None,
         };
         Overrides {
             database_url: self.global.database_url.clone(),

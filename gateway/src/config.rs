@@ -43,6 +43,8 @@ pub struct Config {
     pub graphql_max_body_bytes: usize,
     /// Lifetime of access tokens, in seconds.
     pub access_token_ttl_secs: u64,
+    /// Lifetime of each refresh token, in seconds (every use issues a new one).
+    pub refresh_token_ttl_secs: u64,
     /// How long shutdown waits for in-flight requests, in seconds.
     pub shutdown_timeout_secs: u64,
 }
@@ -59,6 +61,7 @@ const ENV_KEYS: &[&str] = &[
     "max_body_bytes",
     "graphql_max_body_bytes",
     "access_token_ttl_secs",
+    "refresh_token_ttl_secs",
     "shutdown_timeout_secs",
 ];
 
@@ -77,6 +80,7 @@ impl Default for Config {
             max_body_bytes: 256 * 1024,
             graphql_max_body_bytes: 64 * 1024,
             access_token_ttl_secs: 900,
+            refresh_token_ttl_secs: 30 * 24 * 3600,
             shutdown_timeout_secs: 30,
         }
     }
@@ -139,8 +143,10 @@ impl Config {
         if self.max_body_bytes == 0 || self.graphql_max_body_bytes == 0 {
             return Err("body limits must be greater than 0".into());
         }
-        if self.access_token_ttl_secs == 0 {
-            return Err("access_token_ttl_secs must be greater than 0".into());
+        if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs == 0 {
+            return Err(
+                "access_token_ttl_secs and refresh_token_ttl_secs must be greater than 0".into(),
+            );
         }
         if self.database_max_connections == 0 {
             return Err("database_max_connections must be greater than 0".into());

@@ -4,9 +4,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use vdx_gateway::cli::{CatalogCommand, Cli, Command, ConsentCommand};
+use vdx_gateway::cli::{AppsCommand, CatalogCommand, Cli, Command, ConsentCommand, KeysCommand};
 use vdx_gateway::config::Config;
-use vdx_gateway::{db, demo, logging, startup::Application};
+use vdx_gateway::{commands, db, demo, logging, startup::Application};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -54,6 +54,18 @@ fn main() -> ExitCode {
             Command::Catalog {
                 command: CatalogCommand::Import { file },
             } => import_catalog(config, &file).await,
+            Command::Apps {
+                command:
+                    AppsCommand::Create {
+                        partner,
+                        name,
+                        redirect_uris,
+                        scopes,
+                    },
+            } => commands::create_app(&config, &partner, &name, &redirect_uris, &scopes).await,
+            Command::Keys {
+                command: KeysCommand::Rotate,
+            } => commands::rotate_keys(&config).await,
         }
     });
     match outcome {

@@ -31,6 +31,13 @@ pub struct Problem {
     /// Paths or fields the problem concerns, where there are several.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub errors: Vec<String>,
+    /// On bearer token failures, the RFC 6750 error code (`invalid_token`,
+    /// `insufficient_scope`), as in the `WWW-Authenticate` header.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'static str>,
+    /// With `error`: what was wrong with the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error_description: Option<String>,
 }
 
 #[derive(Debug, displaydoc::Display, thiserror::Error)]
@@ -118,6 +125,17 @@ impl ApiError {
                 Self::Unprocessable { errors, .. } => errors.clone(),
                 _ => Vec::new(),
             },
+            error: self.bearer_error(),
+            error_description: self.bearer_error().map(|_| self.to_string()),
+        }
+    }
+
+    /// The RFC 6750 error code of a bearer token failure.
+    pub fn bearer_error(&self) -> Option<&'static str> {
+        match self {
+            Self::InvalidToken(_) => Some("invalid_token"),
+            Self::Denied(Denial::InsufficientScope(_)) => Some("insufficient_scope"),
+            _ => None,
         }
     }
 

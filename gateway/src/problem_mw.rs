@@ -2,7 +2,8 @@
 //! with a stable code and the request id, including the ones actix produces
 //! itself (unknown route, wrong method, extractor failures, oversized bodies).
 //! Bodies that already follow a standard of their own are left alone: problem
-//! bodies, OAuth error bodies and GraphQL responses (both `application/json`).
+//! bodies, OAuth error bodies and GraphQL responses (both `application/json`),
+//! and the HTML error pages of the authorization flow (`text/html`).
 
 use actix_web::ResponseError;
 use actix_web::body::{EitherBody, MessageBody};
@@ -17,7 +18,9 @@ fn has_own_format(res: &ServiceResponse<impl MessageBody>) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|ct| {
-            ct.starts_with(crate::problem::PROBLEM_JSON) || ct.starts_with("application/json")
+            ct.starts_with(crate::problem::PROBLEM_JSON)
+                || ct.starts_with("application/json")
+                || ct.starts_with("text/html")
         })
 }
 

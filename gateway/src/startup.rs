@@ -102,14 +102,40 @@ impl Application {
                 .service(endpoint("/metrics", "GET").route(web::get().to(metrics::handler)))
                 .service(
                     endpoint("/.well-known/oauth-authorization-server", "GET")
-                        .route(web::get().to(routes::oauth::metadata)),
+                        .route(web::get().to(routes::oauth::metadata::metadata)),
                 )
                 .service(
                     endpoint("/.well-known/jwks.json", "GET")
-                        .route(web::get().to(routes::oauth::jwks)),
+                        .route(web::get().to(routes::oauth::metadata::jwks)),
                 )
                 .service(
-                    endpoint("/oauth/token", "POST").route(web::post().to(routes::oauth::token)),
+                    endpoint("/oauth/token", "POST")
+                        .route(web::post().to(routes::oauth::token::token)),
+                )
+                .service(
+                    endpoint("/oauth/authorize", "GET, POST")
+                        .route(web::get().to(routes::authorize::authorize))
+                        .route(web::post().to(routes::authorize::login)),
+                )
+                .service(
+                    endpoint("/oauth/authorize/decision", "POST")
+                        .route(web::post().to(routes::authorize::decision)),
+                )
+                .service(
+                    endpoint("/oauth/introspect", "POST")
+                        .route(web::post().to(routes::oauth::introspect::introspect)),
+                )
+                .service(
+                    endpoint("/oauth/revoke", "POST")
+                        .route(web::post().to(routes::oauth::introspect::revoke)),
+                )
+                .service(
+                    endpoint("/admin/v1/apps", "POST")
+                        .route(web::post().to(routes::admin_apps::create)),
+                )
+                .service(
+                    endpoint("/admin/v1/apps/{client_id}/secret", "POST")
+                        .route(web::post().to(routes::admin_apps::rotate_secret)),
                 )
                 .service(
                     endpoint("/v1/vehicles/{vin}/latest", "GET")

@@ -7,6 +7,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
+mod m20261123_100000_oauth;
 mod m20261123_200000_catalog_admin;
 mod m20261123_400000_consent_ledger;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
+            Box::new(m20261123_100000_oauth::Migration),
             Box::new(m20261123_200000_catalog_admin::Migration),
             Box::new(m20261123_400000_consent_ledger::Migration),
         ]

@@ -1,4 +1,7 @@
-//! The signing-key table.
+//! The authorization server's tables: signing keys, pending authorization
+//! requests, authorization codes, token families, refresh tokens and
+//! revocations. Secrets (codes, refresh tokens, CSRF tokens) appear here only
+//! as SHA-256 hex digests.
 
 pub mod signing_key {
     use sea_orm::entity::prelude::*;
@@ -15,7 +18,120 @@ pub mod signing_key {
         /// Raw public key bytes.
         pub public_key: Vec<u8>,
         pub created_at: i64,
+        /// After this instant the key neither signs nor verifies.
         pub retired_at: Option<i64>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod authorize_request {
+    use sea_orm::entity::prelude::*;
+    use vdx_core::{AppId, DriverId};
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "authorize_requests")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        /// SHA-256 of the CSRF token the browser holds in its cookie.
+        pub csrf_hash: String,
+        pub app_id: AppId,
+        /// The validated request (JSON).
+        #[sea_orm(column_type = "Text")]
+        pub params: String,
+        /// Set once the driver has logged in.
+        pub driver_id: Option<DriverId>,
+        pub created_at: i64,
+        pub expires_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod authorization_code {
+    use sea_orm::entity::prelude::*;
+    use vdx_core::{AppId, DriverId};
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "authorization_codes")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub code_hash: String,
+        pub app_id: AppId,
+        pub driver_id: DriverId,
+        #[sea_orm(column_type = "Text")]
+        pub redirect_uri: String,
+        #[sea_orm(column_type = "Text")]
+        pub scope: String,
+        /// PKCE S256 challenge.
+        pub code_challenge: String,
+        /// The token family the exchange creates; revoked if the code is replayed.
+        pub family_id: String,
+        pub created_at: i64,
+        pub expires_at: i64,
+        pub used_at: Option<i64>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod token_family {
+    use sea_orm::entity::prelude::*;
+    use vdx_core::{AppId, DriverId};
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "token_families")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub app_id: AppId,
+        pub driver_id: Option<DriverId>,
+        #[sea_orm(column_type = "Text")]
+        pub scope: String,
+        pub created_at: i64,
+        pub revoked_at: Option<i64>,
+        pub revoked_reason: Option<String>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod refresh_token {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "refresh_tokens")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub family_id: String,
+        pub created_at: i64,
+        pub expires_at: i64,
+        /// Set when the token was exchanged for its successor; a second use is reuse.
+        pub rotated_at: Option<i64>,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod revocation {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "revocations")]
+    pub struct Model {
+        /// An access token's `jti`, or a token family id (the tokens' `sid`).
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub revoked_at: i64,
+        /// When the last access token this row could match has expired.
+        pub expires_at: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

@@ -1,28 +1,42 @@
 //! RFC 9068 JWT access tokens: issued by `/oauth/token`, verified on every
 //! request. Verification pins the algorithm (EdDSA), requires `typ: at+jwt`
-//! and a known `kid`, and checks `iss`, `aud`, `exp` and `nbf` with a small
-//! leeway. A token is never logged.
+//! and a known, unretired `kid`, and checks `iss`, `aud`, `exp` and `nbf` with
+//! a small leeway. A verified token is cached until it expires
+//! ([`super::cache`]); revocation is checked on every request, cached or not
+//! ([`super::revocation`]). A token is never logged.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::{Algorithm, Header, Validation};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
-use vdx_core::{AppPrincipal, Principal, ScopeSet};
+use vdx_core::{AppPrincipal, DriverId, Principal, ScopeSet};
 
+use super::cache::{self, Verified, VerifiedCache};
 use super::keys::{self, KeyRing};
+use super::revocation;
 
 /// Leeway for clock skew on `exp` and `nbf`.
-const LEEWAY_SECS: u64 = 30;
+pub const LEEWAY_SECS: u64 = 30;
 /// A token with an unknown kid reloads the key set at most this often.
-const RELOAD_INTERVAL: Duration = Duration::from_secs(1);
+const UNKNOWN_KID_RELOAD: Duration = Duration::from_secs(1);
+/// The key set is re-read this often, so a rotation or retirement made by
+/// `vdx keys rotate` or another replica takes effect within it.
+const REFRESH_INTERVAL: Duration = Duration::from_secs(2);
+/// After `vdx keys rotate`, old keys verify for the access token lifetime
+/// plus this margin (leeway and key-set refresh included).
+pub const ROTATION_MARGIN_SECS: u64 = 60;
+/// Subjects of tokens a driver authorised are `driver:<id>`.
+pub const DRIVER_SUBJECT_PREFIX: &str = "driver:";
 
 /// The claims of an access token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Claims {
     pub iss: String,
     pub aud: String,
+    /// The client id (client_credentials) or `driver:<id>` (authorization code).
     pub sub: String,
     pub client_id: String,
     pub scope: String,
@@ -30,6 +44,42 @@ pub struct Claims {
     pub iat: i64,
     pub nbf: i64,
     pub jti: String,
+    /// The token family (the grant) for tokens from the authorization code flow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
+}
+
+impl Claims {
+    /// The driver behind the token, if a driver authorised it.
+    pub fn driver(&self) -> Result<Option<DriverId>, TokenError> {
+        match self.sub.strip_prefix(DRIVER_SUBJECT_PREFIX) {
+            None => Ok(None),
+            Some(id) => id
+                .parse()
+                .map(|id| Some(DriverId(id)))
+                .map_err(|_| TokenError::Rejected("the token's subject is malformed".into())),
+        }
+    }
+}
+
+/// A token whose signature and claims verified.
+#[derive(Debug, Clone)]
+pub struct Checked {
+    pub claims: Claims,
+    pub kid: String,
+    /// When the signing key retires (epoch ms), if it is scheduled to.
+    pub key_retired_at: Option<i64>,
+}
+
+/// What an access token is issued for.
+#[derive(Debug, Clone)]
+pub struct AccessGrant<'a> {
+    pub client_id: &'a str,
+    /// The driver who authorised the client; `None` for client_credentials.
+    pub driver: Option<DriverId>,
+    pub scope: ScopeSet,
+    /// The token family, for tokens that come with a refresh token.
+    pub family: Option<&'a str>,
 }
 
 /// An issued token.
@@ -51,8 +101,12 @@ pub enum TokenError {
     WrongAlgorithm,
     /// the token's signing key is unknown
     UnknownKey,
+    /// the token's signing key has been retired
+    RetiredKey,
     /// {0}
     Rejected(String),
+    /// the token has been revoked
+    Revoked,
     /// the token's client no longer exists
     UnknownClient,
     /// the token could not be checked: {0}
@@ -66,7 +120,10 @@ pub struct TokenService {
     audience: String,
     ttl: Duration,
     keys: RwLock<Arc<KeyRing>>,
-    last_reload: Mutex<Instant>,
+    loaded_at: Mutex<Instant>,
+    reloading: AtomicBool,
+    last_unknown_reload: Mutex<Instant>,
+    cache: VerifiedCache,
 }
 
 impl std::fmt::Debug for TokenService {
@@ -74,6 +131,15 @@ impl std::fmt::Debug for TokenService {
         f.debug_struct("TokenService")
             .field("issuer", &self.issuer)
             .finish_non_exhaustive()
+    }
+}
+
+/// Clears the reloading flag however the reload ends (even if cancelled).
+struct ReloadGuard<'a>(&'a AtomicBool);
+
+impl Drop for ReloadGuard<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 
@@ -90,7 +156,10 @@ impl TokenService {
             issuer,
             ttl,
             keys: RwLock::new(Arc::new(ring)),
-            last_reload: Mutex::new(Instant::now()),
+            loaded_at: Mutex::new(Instant::now()),
+            reloading: AtomicBool::new(false),
+            last_unknown_reload: Mutex::new(Instant::now()),
+            cache: VerifiedCache::default(),
         })
     }
 
@@ -109,27 +178,57 @@ impl TokenService {
         }
     }
 
-    /// The public keys, as a JWKS document.
-    pub fn jwks(&self) -> serde_json::Value {
-        self.ring().jwks().clone()
+    fn store_ring(&self, ring: Arc<KeyRing>) {
+        if let Ok(mut guard) = self.keys.write() {
+            *guard = ring;
+        }
+        if let Ok(mut at) = self.loaded_at.lock() {
+            *at = Instant::now();
+        }
     }
 
-    /// Signs an access token for `client_id` with `scope`.
-    pub fn issue(&self, client_id: &str, scope: ScopeSet) -> Result<Issued, String> {
+    /// The key set, re-read from the database when older than [`REFRESH_INTERVAL`].
+    async fn fresh_ring(&self) -> Arc<KeyRing> {
+        let stale = self
+            .loaded_at
+            .lock()
+            .map(|at| at.elapsed() >= REFRESH_INTERVAL)
+            .unwrap_or(true);
+        if stale && !self.reloading.swap(true, Ordering::AcqRel) {
+            let _guard = ReloadGuard(&self.reloading);
+            match keys::load(&self.db, vdx_catalog::now_ms()).await {
+                Ok(ring) => self.store_ring(Arc::new(ring)),
+                Err(e) => tracing::warn!(error = %e, "cannot refresh the signing keys"),
+            }
+        }
+        self.ring()
+    }
+
+    /// The public keys, as a JWKS document.
+    pub async fn jwks(&self) -> serde_json::Value {
+        self.fresh_ring().await.jwks(vdx_catalog::now_ms())
+    }
+
+    /// Signs an access token.
+    pub async fn issue(&self, grant: AccessGrant<'_>) -> Result<Issued, String> {
         let now = chrono::Utc::now().timestamp();
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
-            sub: client_id.to_owned(),
-            client_id: client_id.to_owned(),
-            scope: scope.to_string(),
+            sub: match grant.driver {
+                Some(driver) => format!("{DRIVER_SUBJECT_PREFIX}{driver}"),
+                None => grant.client_id.to_owned(),
+            },
+            client_id: grant.client_id.to_owned(),
+            scope: grant.scope.to_string(),
             exp: now.saturating_add(ttl),
             iat: now,
             nbf: now,
             jti: uuid::Uuid::now_v7().to_string(),
+            sid: grant.family.map(str::to_owned),
         };
-        let ring = self.ring();
+        let ring = self.fresh_ring().await;
         let (kid, key) = ring.signing();
         let mut header = Header::new(Algorithm::EdDSA);
         header.typ = Some("at+jwt".to_owned());
@@ -139,12 +238,12 @@ impl TokenService {
         Ok(Issued {
             access_token,
             expires_in: self.ttl.as_secs(),
-            scope,
+            scope: grant.scope,
         })
     }
 
-    /// Verifies a token's form, signature and claims.
-    pub async fn verify_claims(&self, token: &str) -> Result<Claims, TokenError> {
+    /// Verifies a token's form, signature and claims (not revocation).
+    pub async fn verify_claims(&self, token: &str) -> Result<Checked, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::Malformed)?;
         if !header.typ.as_deref().is_some_and(|t| {
             t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
@@ -155,11 +254,12 @@ impl TokenService {
             return Err(TokenError::WrongAlgorithm);
         }
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
-        let ring = match self.ring().verifying(&kid) {
-            Some(_) => self.ring(),
-            None => self.reload_for(&kid).await?,
-        };
-        let key = ring.verifying(&kid).ok_or(TokenError::UnknownKey)?;
+        let now_ms = vdx_catalog::now_ms();
+        let mut ring = self.fresh_ring().await;
+        if !ring.knows(&kid) {
+            ring = self.reload_for(&kid).await?;
+        }
+        let (key, retired_at) = ring.verifying(&kid, now_ms).ok_or(TokenError::RetiredKey)?;
         let mut validation = Validation::new(Algorithm::EdDSA);
         validation.leeway = LEEWAY_SECS;
         validation.validate_nbf = true;
@@ -168,25 +268,92 @@ impl TokenService {
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
         let data = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map_err(|e| TokenError::Rejected(describe(&e)))?;
-        Ok(data.claims)
+        Ok(Checked {
+            claims: data.claims,
+            kid,
+            key_retired_at: retired_at,
+        })
     }
 
-    /// Verifies a token and resolves its client to a [`Principal`].
+    /// Verifies a token fully: signature and claims (cached until the token
+    /// expires), then revocation (every time), and resolves its [`Principal`].
     pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
-        let claims = self.verify_claims(token).await?;
+        let now_ms = vdx_catalog::now_ms();
+        let key = cache::key_of(token);
+        let ring = self.fresh_ring().await;
+        let cached = self
+            .cache
+            .get(&key, now_ms)
+            .filter(|v| ring.verifying(&v.kid, now_ms).is_some());
+        let verified = match cached {
+            Some(verified) => verified,
+            None => {
+                let verified = self.verify_signature(token).await?;
+                self.cache.insert(key, verified.clone(), now_ms);
+                verified
+            }
+        };
+        self.check_revocation(&verified).await?;
+        Ok(verified.principal)
+    }
+
+    /// [`verify`](Self::verify) without the cache: what every request would
+    /// cost without it. For the benchmark.
+    pub async fn verify_uncached(&self, token: &str) -> Result<Principal, TokenError> {
+        let verified = self.verify_signature(token).await?;
+        self.check_revocation(&verified).await?;
+        Ok(verified.principal)
+    }
+
+    /// Whether the token with these claims has been revoked.
+    pub async fn is_revoked(&self, claims: &Claims) -> Result<bool, TokenError> {
+        revocation::is_revoked(&self.db, &claims.jti, claims.sid.as_deref())
+            .await
+            .map_err(|e| TokenError::Internal(e.to_string()))
+    }
+
+    async fn check_revocation(&self, verified: &Verified) -> Result<(), TokenError> {
+        let revoked = revocation::is_revoked(
+            &self.db,
+            &verified.principal.app().token_id,
+            verified.sid.as_deref(),
+        )
+        .await
+        .map_err(|e| TokenError::Internal(e.to_string()))?;
+        if revoked {
+            return Err(TokenError::Revoked);
+        }
+        Ok(())
+    }
+
+    async fn verify_signature(&self, token: &str) -> Result<Verified, TokenError> {
+        let Checked {
+            claims,
+            kid,
+            key_retired_at,
+        } = self.verify_claims(token).await?;
         let scopes =
             ScopeSet::parse(&claims.scope).map_err(|e| TokenError::Rejected(e.to_string()))?;
+        let driver_id = claims.driver()?;
         let app = vdx_catalog::marketplace::find_app_by_client_id(&self.db, &claims.client_id)
             .await
             .map_err(|e| TokenError::Internal(e.to_string()))?
             .ok_or(TokenError::UnknownClient)?;
-        Ok(Principal::App(AppPrincipal {
-            app_id: app.id,
-            partner_id: app.partner_id,
-            client_id: claims.client_id,
-            scopes,
-            token_id: claims.jti,
-        }))
+        let leeway_ms = i64::try_from(LEEWAY_SECS * 1000).unwrap_or_default();
+        let expires_ms = claims.exp.saturating_mul(1000).saturating_add(leeway_ms);
+        Ok(Verified {
+            principal: Principal::App(AppPrincipal {
+                app_id: app.id,
+                partner_id: app.partner_id,
+                client_id: claims.client_id,
+                scopes,
+                token_id: claims.jti,
+                driver_id,
+            }),
+            kid,
+            sid: claims.sid,
+            valid_until_ms: key_retired_at.map_or(expires_ms, |at| at.min(expires_ms)),
+        })
     }
 
     /// Another replica may have created a key since we loaded ours: reload,
@@ -194,10 +361,10 @@ impl TokenService {
     async fn reload_for(&self, kid: &str) -> Result<Arc<KeyRing>, TokenError> {
         {
             let mut last = self
-                .last_reload
+                .last_unknown_reload
                 .lock()
                 .map_err(|_| TokenError::Internal("key lock poisoned".into()))?;
-            if last.elapsed() < RELOAD_INTERVAL {
+            if last.elapsed() < UNKNOWN_KID_RELOAD {
                 return Err(TokenError::UnknownKey);
             }
             *last = Instant::now();
@@ -207,11 +374,9 @@ impl TokenService {
                 .await
                 .map_err(TokenError::Internal)?,
         );
-        if ring.verifying(kid).is_none() {
+        self.store_ring(Arc::clone(&ring));
+        if !ring.knows(kid) {
             return Err(TokenError::UnknownKey);
-        }
-        if let Ok(mut guard) = self.keys.write() {
-            *guard = Arc::clone(&ring);
         }
         Ok(ring)
     }

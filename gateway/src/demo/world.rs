@@ -22,6 +22,8 @@ pub struct PartnerCredentials {
     pub client_id: String,
     pub client_secret: String,
     pub scopes: Vec<String>,
+    /// Registered redirect URIs for the authorization code flow.
+    pub redirect_uris: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -126,15 +128,32 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
 
     // Partners, each with an active subscription to one product.
     let mut partners = Vec::new();
-    for (name, app_name, seeded) in [
-        ("Voltwise Energy", "Voltwise smart charging", &ev),
-        ("Milesure Insurance", "Milesure pay-as-you-drive", &mileage),
-        ("Fuelstop Retail", "Fuelstop nearby offers", &location),
+    for (name, app_name, seeded, host) in [
+        (
+            "Voltwise Energy",
+            "Voltwise smart charging",
+            &ev,
+            "voltwise",
+        ),
+        (
+            "Milesure Insurance",
+            "Milesure pay-as-you-drive",
+            &mileage,
+            "milesure",
+        ),
+        (
+            "Fuelstop Retail",
+            "Fuelstop nearby offers",
+            &location,
+            "fuelstop",
+        ),
     ] {
         let partner = marketplace::create_partner(db, name).await.map_err(err)?;
-        let new_app = marketplace::create_app(db, partner.id, app_name, &[], &ScopeSet::default())
-            .await
-            .map_err(err)?;
+        let redirect = [format!("https://{host}.example/oauth/callback")];
+        let new_app =
+            marketplace::create_app(db, partner.id, app_name, &redirect, &ScopeSet::default())
+                .await
+                .map_err(err)?;
         marketplace::subscribe(
             db,
             new_app.app.id,
@@ -328,6 +347,7 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
             client_id: app.app.client_id.clone(),
             client_secret: app.client_secret.clone(),
             scopes: scopes.iter().map(ToString::to_string).collect(),
+            redirect_uris: serde_json::from_str(&app.app.redirect_uris).unwrap_or_default(),
         };
     let credentials = Credentials {
         base_url: String::new(),

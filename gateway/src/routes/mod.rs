@@ -2,6 +2,8 @@
 //! service function and maps the error; nothing else.
 
 pub mod admin;
+pub mod admin_apps;
+pub mod authorize;
 pub mod catalog_dto;
 pub mod consents;
 pub mod health;

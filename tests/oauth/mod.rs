@@ -1,5 +1,14 @@
 //! The authorization server as a standard client sees it: discovery, the
 //! token endpoint through the `oauth2` crate, and refusal of bad tokens.
+//! Submodules: the code flow, refresh rotation, revocation and
+//! introspection, forged-token attacks, and app administration.
+
+mod admin;
+mod attacks;
+mod code_flow;
+mod refresh;
+mod revocation;
+mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,6 +34,42 @@ async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
             .unwrap()
             .contains(&"client_credentials".into())
     );
+    for grant in ["authorization_code", "refresh_token"] {
+        assert!(
+            meta["grant_types_supported"]
+                .as_array()
+                .unwrap()
+                .contains(&grant.into()),
+            "{meta}"
+        );
+    }
+    assert_eq!(
+        meta["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(
+        meta["response_types_supported"],
+        serde_json::json!(["code"])
+    );
+    for (key, path) in [
+        ("authorization_endpoint", "/oauth/authorize"),
+        ("revocation_endpoint", "/oauth/revoke"),
+        ("introspection_endpoint", "/oauth/introspect"),
+        ("jwks_uri", "/.well-known/jwks.json"),
+    ] {
+        assert_eq!(meta[key], app.url(path).as_str(), "{key}");
+    }
+    for key in [
+        "token_endpoint_auth_methods_supported",
+        "revocation_endpoint_auth_methods_supported",
+        "introspection_endpoint_auth_methods_supported",
+    ] {
+        assert_eq!(
+            meta[key],
+            serde_json::json!(["client_secret_basic", "client_secret_post"]),
+            "{key}"
+        );
+    }
     let token_url = meta["token_endpoint"].as_str().unwrap().to_owned();
 
     let partner = app.partner("Voltwise Energy");

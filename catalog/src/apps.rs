@@ -1,0 +1,101 @@
+//! Administering apps (OAuth clients): creating one for a partner (the
+//! partner is created when missing) and rotating its client secret. The
+//! secret is returned once and only its argon2 hash is stored; after a
+//! rotation the old secret no longer authenticates. Redirect URIs are
+//! checked here and matched exactly, character for character, at
+//! authorization time.
+
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
+use vdx_core::{ScopeSet, secret};
+
+use crate::CatalogError;
+use crate::entity::{app, partner};
+use crate::marketplace::{self, NewApp};
+
+/// Checks a redirect URI for registration: an absolute `https` URL (or
+/// `http` on a loopback host, for native apps), without a fragment
+/// (RFC 6749 §3.1.2). Returns why it is refused.
+pub fn check_redirect_uri(raw: &str) -> Result<(), String> {
+    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not an absolute URL: {e}"))?;
+    if url.fragment().is_some() {
+        return Err(format!("{raw:?} has a fragment; redirect URIs may not"));
+    }
+    let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if loopback => Ok(()),
+        other => Err(format!(
+            "{raw:?} uses {other}; use https (or http on localhost)"
+        )),
+    }
+}
+
+/// Finds the partner named `name`, creating it when missing.
+pub async fn partner_named(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<partner::Model, CatalogError> {
+    match partner::Entity::find()
+        .filter(partner::Column::Name.eq(name))
+        .one(db)
+        .await?
+    {
+        Some(found) => Ok(found),
+        None => marketplace::create_partner(db, name).await,
+    }
+}
+
+/// Creates an app for partner `partner` (created when missing). Callers
+/// check the redirect URIs with [`check_redirect_uri`] first.
+pub async fn create(
+    db: &impl ConnectionTrait,
+    partner: &str,
+    name: &str,
+    redirect_uris: &[String],
+    direct_scopes: &ScopeSet,
+) -> Result<(partner::Model, NewApp), CatalogError> {
+    if direct_scopes
+        .iter()
+        .any(|s| !matches!(s, vdx_core::Scope::Admin | vdx_core::Scope::Ingest))
+    {
+        return Err(CatalogError::Invalid("only the OEM scopes admin and ingest can be granted directly; product scopes come from subscriptions".into()));
+    }
+    let partner = partner_named(db, partner).await?;
+    let app = marketplace::create_app(db, partner.id, name, redirect_uris, direct_scopes).await?;
+    Ok((partner, app))
+}
+
+/// Gives the app a new client secret; the old one stops working at once.
+/// `None` if there is no such app.
+pub async fn rotate_secret(
+    db: &impl ConnectionTrait,
+    client_id: &str,
+) -> Result<Option<NewApp>, CatalogError> {
+    let Some(found) = marketplace::find_app_by_client_id(db, client_id).await? else {
+        return Ok(None);
+    };
+    let client_secret = secret::generate("vdxs_");
+    let hash = secret::hash(&client_secret).map_err(|e| CatalogError::Hashing(e.to_string()))?;
+    let mut active = found.into_active_model();
+    active.client_secret_hash = Set(hash);
+    let app: app::Model = active.update(db).await?;
+    Ok(Some(NewApp { app, client_secret }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_redirect_uri;
+
+    #[test]
+    fn only_https_or_loopback_redirect_uris_without_fragments_register() {
+        assert!(check_redirect_uri("https://app.example/cb").is_ok());
+        assert!(check_redirect_uri("http://127.0.0.1:8400/cb").is_ok());
+        assert!(check_redirect_uri("http://app.example/cb").is_err());
+        assert!(check_redirect_uri("https://app.example/cb#x").is_err());
+        assert!(check_redirect_uri("/relative").is_err());
+        assert!(check_redirect_uri("javascript:alert(1)").is_err());
+    }
+}

@@ -1,0 +1,54 @@
+//! Revocation, exact across replicas: a revoked access token's `jti`, or a
+//! revoked token family's id (the `sid` of every access token it issued), is
+//! a row in `revocations`, and every request looks its token up there by
+//! primary key, cached verification or not. Rows are dropped once every
+//! token they could match has expired.
+
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+
+use super::entity::revocation;
+
+/// Whether the token with `jti` (and family `sid`) has been revoked.
+pub async fn is_revoked(
+    db: &impl ConnectionTrait,
+    jti: &str,
+    sid: Option<&str>,
+) -> Result<bool, DbErr> {
+    let mut ids = vec![jti.to_owned()];
+    ids.extend(sid.map(str::to_owned));
+    Ok(revocation::Entity::find()
+        .select_only()
+        .column(revocation::Column::Id)
+        .filter(revocation::Column::Id.is_in(ids))
+        .into_tuple::<String>()
+        .one(db)
+        .await?
+        .is_some())
+}
+
+/// Records the revocation of `id` (a `jti` or a family id) until `expires_at_ms`.
+pub async fn revoke(
+    db: &impl ConnectionTrait,
+    id: &str,
+    now_ms: i64,
+    expires_at_ms: i64,
+) -> Result<(), DbErr> {
+    revocation::Entity::delete_many()
+        .filter(revocation::Column::ExpiresAt.lt(now_ms))
+        .exec(db)
+        .await?;
+    revocation::Entity::insert(revocation::ActiveModel {
+        id: sea_orm::ActiveValue::Set(id.to_owned()),
+        revoked_at: sea_orm::ActiveValue::Set(now_ms),
+        expires_at: sea_orm::ActiveValue::Set(expires_at_ms),
+    })
+    .on_conflict(
+        OnConflict::column(revocation::Column::Id)
+            .update_column(revocation::Column::ExpiresAt)
+            .to_owned(),
+    )
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,66 @@
+//! The operator commands besides serving: `vdx apps create` and
+//! `vdx keys rotate`. Each migrates first (harmless when current), does one
+//! thing, and prints what an operator needs, secrets only once.
+
+use vdx_catalog::apps;
+
+use crate::auth::keys;
+use crate::auth::token::ROTATION_MARGIN_SECS;
+use crate::config::Config;
+use crate::db;
+
+/// `vdx apps create`: prints the client id and the secret, once.
+pub async fn create_app(
+    config: &Config,
+    partner: &str,
+    name: &str,
+    redirect_uris: &[String],
+    scopes: &[String],
+) -> Result<(), String> {
+    let scopes =
+        vdx_core::ScopeSet::parse(&scopes.join(" ")).map_err(|e| format!("--scope: {e}"))?;
+    if partner.trim().is_empty() || name.trim().is_empty() {
+        return Err("--partner and --name must not be empty".into());
+    }
+    for uri in redirect_uris {
+        apps::check_redirect_uri(uri).map_err(|e| format!("--redirect-uri: {e}"))?;
+    }
+    let db = db::connect(&config.database_url, 1).await?;
+    db::migrate(&db).await?;
+    let (partner, created) = apps::create(&db, partner, name, redirect_uris, &scopes)
+        .await
+        .map_err(|e| format!("cannot create the app: {e}"))?;
+    println!("partner:       {}", partner.name);
+    println!("app:           {}", created.app.name);
+    println!("client_id:     {}", created.app.client_id);
+    println!("client_secret: {}", created.client_secret);
+    for uri in redirect_uris {
+        println!("redirect_uri:  {uri}");
+    }
+    if !scopes.is_empty() {
+        println!("scopes:        {scopes}");
+    }
+    println!("The secret is shown only now; vdx keeps only its hash.");
+    Ok(())
+}
+
+/// `vdx keys rotate`: a new signing key; the old ones retire once the tokens
+/// they signed have expired.
+pub async fn rotate_keys(config: &Config) -> Result<(), String> {
+    let db = db::connect(&config.database_url, 1).await?;
+    db::migrate(&db).await?;
+    let grace_secs = config
+        .access_token_ttl_secs
+        .saturating_add(ROTATION_MARGIN_SECS);
+    let grace_ms = i64::try_from(grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    let now = vdx_catalog::now_ms();
+    let (kid, retired) = keys::rotate(&db, now, grace_ms).await?;
+    println!("new signing key: {kid}");
+    let at = chrono::DateTime::from_timestamp_millis(now.saturating_add(grace_ms))
+        .map(|t| t.to_rfc3339())
+        .unwrap_or_default();
+    for old in retired {
+        println!("retiring:        {old} at {at}");
+    }
+    Ok(())
+}

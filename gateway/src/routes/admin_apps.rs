@@ -1,0 +1,136 @@
+//! OEM administration of apps (OAuth clients), behind the `admin` scope:
+//! `POST /admin/v1/apps` creates an app (and its partner when missing) and
+//! `POST /admin/v1/apps/{client_id}/secret` rotates its client secret. Both
+//! answer the secret exactly once; only its argon2 hash is stored.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+use serde::{Deserialize, Serialize};
+use vdx_catalog::apps;
+
+use crate::auth::Admin;
+use crate::problem::{ApiError, Problem};
+use crate::state::AppState;
+
+/// An app to create.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewAppRequest {
+    /// The partner's name; the partner is created if it does not exist.
+    pub partner: String,
+    /// The app's name, shown to drivers on the consent page.
+    pub name: String,
+    /// Exact redirect URIs for the authorization code flow (https, or http on localhost).
+    #[serde(default)]
+    pub redirect_uris: Vec<String>,
+}
+
+/// An app's credentials. The secret is shown only in this response.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AppCredentials {
+    pub client_id: String,
+    pub client_secret: String,
+    pub name: String,
+    pub partner: String,
+    pub redirect_uris: Vec<String>,
+}
+
+fn check(body: &NewAppRequest) -> Result<(), ApiError> {
+    let mut errors: Vec<String> = body
+        .redirect_uris
+        .iter()
+        .filter_map(|u| apps::check_redirect_uri(u).err())
+        .collect();
+    for (field, value) in [("partner", &body.partner), ("name", &body.name)] {
+        if value.trim().is_empty() || value.len() > 200 {
+            errors.push(format!("{field} must have 1 to 200 characters"));
+        }
+    }
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(ApiError::Unprocessable {
+        code: "INVALID_APP",
+        detail: "the app cannot be created as described".into(),
+        errors,
+    })
+}
+
+fn no_such_app(client_id: &str) -> ApiError {
+    ApiError::NotFound(format!("there is no app with client_id {client_id:?}"))
+}
+
+/// Creates an app and returns its credentials, once.
+#[utoipa::path(post, path = "/admin/v1/apps", tag = "admin", operation_id = "admin_create_app",
+    request_body = NewAppRequest,
+    responses(
+        (status = 201, description = "Created; the secret is not shown again", body = AppCredentials),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the admin scope", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid name or redirect URI", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin"])))]
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    _admin: Admin,
+    body: web::Json<NewAppRequest>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    check(&body)?;
+    let (partner, created) = apps::create(
+        &state.db,
+        &body.partner,
+        &body.name,
+        &body.redirect_uris,
+        &vdx_core::ScopeSet::default(),
+    )
+    .await
+    .map_err(ApiError::internal)?;
+    tracing::info!(client_id = %created.app.client_id, partner = %partner.name, "app created");
+    Ok(HttpResponse::Created()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(AppCredentials {
+            client_id: created.app.client_id,
+            client_secret: created.client_secret,
+            name: created.app.name,
+            partner: partner.name,
+            redirect_uris: body.into_inner().redirect_uris,
+        }))
+}
+
+/// A rotated secret.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct RotatedSecret {
+    pub client_id: String,
+    /// The new secret; the old one no longer authenticates.
+    pub client_secret: String,
+}
+
+/// Gives an app a new client secret; the old one stops working at once.
+#[utoipa::path(post, path = "/admin/v1/apps/{client_id}/secret", tag = "admin", operation_id = "admin_rotate_app_secret",
+    params(("client_id" = String, Path, description = "The app's client id")),
+    responses(
+        (status = 200, description = "The new secret; it is not shown again", body = RotatedSecret),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The token lacks the admin scope", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin"])))]
+#[tracing::instrument(skip_all)]
+pub async fn rotate_secret(
+    _admin: Admin,
+    client_id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let rotated = apps::rotate_secret(&state.db, &client_id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| no_such_app(&client_id))?;
+    tracing::info!(client_id = %rotated.app.client_id, "client secret rotated");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(RotatedSecret {
+            client_id: rotated.app.client_id,
+            client_secret: rotated.client_secret,
+        }))
+}

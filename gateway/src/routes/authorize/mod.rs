@@ -1,0 +1,297 @@
+//! The authorization endpoint (RFC 6749 §4.1 with PKCE S256, RFC 7636) and
+//! its minimal, self-contained driver pages: log in, pick the vehicles you
+//! own, approve or deny. (The consent issue will move these pages into the
+//! driver portal; the flow stays.)
+//!
+//! `GET /oauth/authorize` checks `client_id` and `redirect_uri` first: an
+//! unknown client or a redirect URI that is not exactly registered gets an
+//! error page and is never redirected to (no open redirect). Every later
+//! error is redirected to the client with `error`, `error_description`,
+//! `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207). `plain` PKCE is refused.
+//! A valid request is stored ([`crate::auth::pending`]) and bound to a CSRF
+//! token kept in an HttpOnly, SameSite=Strict cookie and echoed by the forms.
+
+mod decide;
+mod page;
+
+use std::collections::{BTreeMap, HashMap};
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use vdx_catalog::entity::app;
+use vdx_catalog::{CatalogError, ProductVersion};
+use vdx_core::{AppId, ProductSlug, Purpose, Scope, ScopeSet, secret};
+
+pub use decide::{decision, login};
+
+use crate::auth::{code, pending};
+use crate::routes::oauth::parse_form;
+use crate::state::AppState;
+
+const CSRF_COOKIE: &str = "vdx_csrf";
+
+/// A product the driver is asked to consent to, under one purpose.
+#[derive(Debug, Clone)]
+pub struct Offer {
+    pub version: ProductVersion,
+    pub purpose: Purpose,
+    /// `read`, `command` or `read command`: the consent's scopes.
+    pub actions: String,
+}
+
+/// Where errors go once the redirect URI is known to be registered.
+struct Back<'a> {
+    redirect_uri: &'a str,
+    state: Option<&'a str>,
+    issuer: &'a str,
+}
+
+impl Back<'_> {
+    fn to(&self, pairs: &[(&str, &str)]) -> HttpResponse {
+        let Ok(mut url) = url::Url::parse(self.redirect_uri) else {
+            return page::error(StatusCode::BAD_REQUEST, "the redirect URI is malformed");
+        };
+        {
+            let mut query = url.query_pairs_mut();
+            for (k, v) in pairs {
+                query.append_pair(k, v);
+            }
+            if let Some(state) = self.state {
+                query.append_pair("state", state);
+            }
+            query.append_pair("iss", self.issuer);
+        }
+        HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, url.to_string()))
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()
+    }
+
+    fn error(&self, error: &str, description: &str) -> HttpResponse {
+        self.to(&[("error", error), ("error_description", description)])
+    }
+}
+
+fn registered(app: &app::Model, redirect_uri: &str) -> bool {
+    serde_json::from_str::<Vec<String>>(&app.redirect_uris)
+        .unwrap_or_default()
+        .iter()
+        .any(|r| r == redirect_uri)
+}
+
+fn server_page(what: &str, err: impl std::fmt::Display) -> HttpResponse {
+    tracing::error!(error = %err, "{what}");
+    page::error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "the server failed to handle this request",
+    )
+}
+
+/// The products behind product scopes, each with the purpose `choose` picks.
+/// `Ok(Err(description))` when a scope or purpose cannot be consented to.
+pub async fn offers(
+    db: &sea_orm::DatabaseConnection,
+    app: AppId,
+    scope: &ScopeSet,
+    choose: impl Fn(&ProductVersion) -> Result<Purpose, String>,
+) -> Result<Result<Vec<Offer>, String>, CatalogError> {
+    let mut products: BTreeMap<ProductSlug, Vec<&str>> = BTreeMap::new();
+    for s in scope.iter() {
+        match s {
+            Scope::Read(slug) => products.entry(slug.clone()).or_default().push("read"),
+            Scope::Command(slug) => products.entry(slug.clone()).or_default().push("command"),
+            other => {
+                return Ok(Err(format!(
+                    "scope {other} cannot be authorised by a driver; ask for read:<product> or command:<product>"
+                )));
+            }
+        }
+    }
+    let mut offers = Vec::new();
+    for (slug, actions) in products {
+        let Some(product) = vdx_catalog::product::find_product(db, &slug).await? else {
+            return Ok(Err(format!("there is no data product {slug}")));
+        };
+        let Some(sub) = vdx_catalog::marketplace::active_subscription(db, app, product.id).await?
+        else {
+            return Ok(Err(format!("the app has no active subscription to {slug}")));
+        };
+        let Some(version) = vdx_catalog::product::version_by_id(db, sub.product_version_id).await?
+        else {
+            return Ok(Err(format!("the app's version of {slug} no longer exists")));
+        };
+        let purpose = match choose(&version) {
+            Ok(purpose) => purpose,
+            Err(e) => return Ok(Err(e)),
+        };
+        offers.push(Offer {
+            version,
+            purpose,
+            actions: actions.join(" "),
+        });
+    }
+    Ok(Ok(offers))
+}
+
+/// Checks everything after client and redirect URI; the error is `(error, description)`.
+async fn validate(
+    state: &AppState,
+    app: &app::Model,
+    query: &HashMap<String, String>,
+    redirect_uri: &str,
+) -> Result<Result<pending::AuthorizeParams, (&'static str, String)>, CatalogError> {
+    let get = |k: &str| query.get(k).map(String::as_str);
+    if get("response_type") != Some("code") {
+        return Ok(Err((
+            "unsupported_response_type",
+            "only response_type=code is supported".into(),
+        )));
+    }
+    let Some(challenge) = get("code_challenge") else {
+        return Ok(Err((
+            "invalid_request",
+            "PKCE is required: send code_challenge and code_challenge_method=S256".into(),
+        )));
+    };
+    if get("code_challenge_method") != Some("S256") {
+        return Ok(Err((
+            "invalid_request",
+            "code_challenge_method must be S256; plain is not accepted".into(),
+        )));
+    }
+    if !code::valid_challenge(challenge) {
+        return Ok(Err((
+            "invalid_request",
+            "code_challenge must be the 43-character base64url SHA-256 of the verifier".into(),
+        )));
+    }
+    let Some(requested) = get("scope").filter(|s| !s.trim().is_empty()) else {
+        return Ok(Err(("invalid_scope", "scope is required".into())));
+    };
+    let requested = match ScopeSet::parse(requested) {
+        Ok(scope) => scope,
+        Err(e) => return Ok(Err(("invalid_scope", e.to_string()))),
+    };
+    let allowed = vdx_catalog::marketplace::allowed_scopes(&state.db, app).await?;
+    let granted = requested.intersection(&allowed);
+    if granted.is_empty()
+        || granted
+            .iter()
+            .any(|s| matches!(s, Scope::Admin | Scope::Ingest))
+    {
+        return Ok(Err((
+            "invalid_scope",
+            "none of the requested scopes can be authorised for this client".into(),
+        )));
+    }
+    let wanted = get("purpose").map(Purpose::parse).transpose();
+    let wanted = match wanted {
+        Ok(p) => p,
+        Err(e) => return Ok(Err(("invalid_request", e.to_string()))),
+    };
+    let choose = |v: &ProductVersion| match (&wanted, v.purposes.as_slice()) {
+        (Some(p), _) if v.allows_purpose(p) => Ok(p.clone()),
+        (Some(p), _) => Err(format!(
+            "product {} may not be used for purpose {p}",
+            v.slug
+        )),
+        (None, [only]) => Ok(only.clone()),
+        (None, _) => Err(format!(
+            "product {} has several purposes: name one with purpose=",
+            v.slug
+        )),
+    };
+    let offers = match offers(&state.db, app.id, &granted, choose).await? {
+        Ok(offers) => offers,
+        Err(e) => return Ok(Err(("invalid_request", e))),
+    };
+    Ok(Ok(pending::AuthorizeParams {
+        redirect_uri: redirect_uri.to_owned(),
+        scope: granted.to_string(),
+        state: get("state").map(str::to_owned),
+        code_challenge: challenge.to_owned(),
+        purposes: offers
+            .iter()
+            .map(|o| (o.version.slug.to_string(), o.purpose.to_string()))
+            .collect(),
+    }))
+}
+
+/// The browser's CSRF token from its cookie, if it has a well-formed one.
+fn csrf_cookie(req: &HttpRequest) -> Option<String> {
+    req.headers()
+        .get_all(header::COOKIE)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == CSRF_COOKIE)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| {
+            v.len() == 43
+                && v.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        })
+}
+
+fn set_csrf_cookie(state: &AppState, token: &str) -> String {
+    let secure = if state.base_url.starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    format!(
+        "{CSRF_COOKIE}={token}; Path=/oauth/authorize; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
+    )
+}
+
+/// Starts an authorization: validates the request and shows the login page.
+#[tracing::instrument(skip_all)]
+pub async fn authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
+    let bad = |m: &str| page::error(StatusCode::BAD_REQUEST, m);
+    let query = match parse_form(req.query_string().as_bytes()) {
+        Ok(query) => query,
+        Err(e) => return bad(&e),
+    };
+    let Some(client_id) = query.get("client_id") else {
+        return bad("client_id is required");
+    };
+    let app = match vdx_catalog::marketplace::find_app_by_client_id(&state.db, client_id).await {
+        Ok(Some(app)) => app,
+        Ok(None) => return bad("the client is unknown"),
+        Err(e) => return server_page("client lookup failed", e),
+    };
+    let Some(redirect_uri) = query.get("redirect_uri") else {
+        return bad("redirect_uri is required");
+    };
+    if !registered(&app, redirect_uri) || url::Url::parse(redirect_uri).is_err() {
+        return bad(
+            "the redirect_uri is not registered for this client; vdx redirects only to exactly registered URIs",
+        );
+    }
+    let back = Back {
+        redirect_uri,
+        state: query.get("state").map(String::as_str),
+        issuer: state.tokens.issuer(),
+    };
+    let params = match validate(&state, &app, &query, redirect_uri).await {
+        Ok(Ok(params)) => params,
+        Ok(Err((error, description))) => return back.error(error, &description),
+        Err(e) => return server_page("authorization request check failed", e),
+    };
+    let csrf = csrf_cookie(&req).unwrap_or_else(|| secret::generate(""));
+    let now_ms = vdx_catalog::now_ms();
+    let request = match pending::create(&state.db, app.id, &csrf, &params, now_ms).await {
+        Ok(id) => id,
+        Err(e) => return server_page("cannot store the authorization request", e),
+    };
+    let products: Vec<String> = params.purposes.keys().cloned().collect();
+    let mut res = page::render(
+        StatusCode::OK,
+        "Authorize an app",
+        &page::login(&app.name, &products, &page::hidden(&request, &csrf), None),
+    );
+    if let Ok(value) = header::HeaderValue::from_str(&set_csrf_cookie(&state, &csrf)) {
+        res.headers_mut().insert(header::SET_COOKIE, value);
+    }
+    res
+}

@@ -1,0 +1,187 @@
+//! The OAuth 2.0 authorization server endpoints: token (RFC 6749), revocation
+//! (RFC 7009), introspection (RFC 7662), server metadata (RFC 8414) and the
+//! JWKS. The authorization endpoint and its pages live in
+//! [`crate::routes::authorize`]. Errors here follow RFC 6749 §5.2 (`error`,
+//! `error_description`), not problem+json: standard clients parse them.
+//!
+//! Client authentication, shared by token, revocation and introspection:
+//! `client_secret_basic` or `client_secret_post` (never both), checked against
+//! the argon2 hash; an unknown client is checked against a decoy hash so both
+//! take the same time.
+
+pub mod introspect;
+pub mod metadata;
+pub mod token;
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse};
+use base64::Engine;
+use serde::Serialize;
+use vdx_catalog::entity::app;
+use vdx_core::{Scope, ScopeSet, secret};
+
+use crate::auth::grants::Lifetimes;
+use crate::state::AppState;
+
+/// An OAuth error response (RFC 6749 §5.2).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OAuthError {
+    /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope` or `server_error`.
+    pub error: &'static str,
+    pub error_description: String,
+}
+
+/// An RFC 6749 error response.
+pub fn oauth_error(
+    status: StatusCode,
+    error: &'static str,
+    description: impl Into<String>,
+) -> HttpResponse {
+    let mut res = HttpResponse::build(status);
+    res.insert_header((header::CACHE_CONTROL, "no-store"));
+    if error == "invalid_client" {
+        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"vdx\""));
+    }
+    res.json(OAuthError {
+        error,
+        error_description: description.into(),
+    })
+}
+
+/// A `server_error` answer; the detail goes to the log only.
+pub fn server_error(what: &str, detail: impl std::fmt::Display) -> HttpResponse {
+    tracing::error!(error = %detail, "{what}");
+    oauth_error(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "server_error",
+        "the server failed to handle this request",
+    )
+}
+
+pub fn invalid_request(description: impl Into<String>) -> HttpResponse {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_request", description)
+}
+
+/// Parses a form body; a repeated parameter is an error (RFC 6749 §3.2).
+pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, String> {
+    let mut params = HashMap::new();
+    for (key, value) in url::form_urlencoded::parse(body) {
+        if params.insert(key.to_string(), value.to_string()).is_some() {
+            return Err(format!("parameter {key} is repeated"));
+        }
+    }
+    Ok(params)
+}
+
+/// Checks the content type and parses the form of an OAuth POST.
+// The error is the finished OAuth response; it is built once per failed request.
+#[allow(clippy::result_large_err)]
+pub fn form_of(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, HttpResponse> {
+    let form_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !form_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(invalid_request(
+            "the body must be application/x-www-form-urlencoded",
+        ));
+    }
+    parse_form(body).map_err(invalid_request)
+}
+
+/// Client credentials from HTTP Basic (client_secret_basic) or the body (client_secret_post), never both.
+#[allow(clippy::result_large_err)]
+fn client_credentials(
+    req: &HttpRequest,
+    params: &HashMap<String, String>,
+) -> Result<(String, String), HttpResponse> {
+    let basic = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            let (scheme, encoded) = v.split_once(' ')?;
+            scheme
+                .eq_ignore_ascii_case("basic")
+                .then(|| encoded.trim().to_owned())
+        });
+    let in_body = (params.get("client_id"), params.get("client_secret"));
+    match (basic, in_body) {
+        (Some(_), (_, Some(_))) => Err(invalid_request(
+            "use one client authentication method, not two",
+        )),
+        (Some(encoded), _) => {
+            let decoded = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()
+                .and_then(|b| String::from_utf8(b).ok())
+                .and_then(|s| {
+                    s.split_once(':')
+                        .map(|(id, secret)| (percent_decode(id), percent_decode(secret)))
+                });
+            decoded.ok_or_else(|| {
+                oauth_error(
+                    StatusCode::UNAUTHORIZED,
+                    "invalid_client",
+                    "the Basic credentials are malformed",
+                )
+            })
+        }
+        (None, (Some(id), Some(secret))) => Ok((id.clone(), secret.clone())),
+        (None, _) => Err(oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "client authentication is required",
+        )),
+    }
+}
+
+fn percent_decode(raw: &str) -> String {
+    url::form_urlencoded::parse(format!("v={raw}").as_bytes())
+        .next()
+        .map(|(_, v)| v.into_owned())
+        .unwrap_or_default()
+}
+
+/// Authenticates the calling client; the error is the finished response.
+#[allow(clippy::result_large_err)]
+pub async fn authenticate(
+    req: &HttpRequest,
+    params: &HashMap<String, String>,
+    state: &AppState,
+) -> Result<app::Model, HttpResponse> {
+    let (client_id, client_secret) = client_credentials(req, params)?;
+    let app = vdx_catalog::marketplace::find_app_by_client_id(&state.db, &client_id)
+        .await
+        .map_err(|e| server_error("client lookup failed", e))?;
+    // Verify against a decoy hash for unknown clients so both take the same time.
+    let hash = app
+        .as_ref()
+        .map_or(secret::decoy_hash(), |a| a.client_secret_hash.as_str());
+    let secret_ok = secret::verify(&client_secret, hash);
+    app.filter(|_| secret_ok).ok_or_else(|| {
+        oauth_error(
+            StatusCode::UNAUTHORIZED,
+            "invalid_client",
+            "unknown client or wrong secret",
+        )
+    })
+}
+
+/// Whether `app` is an OEM client with the `admin` scope, which may
+/// introspect and revoke any client's tokens.
+pub fn is_admin(app: &app::Model) -> bool {
+    ScopeSet::parse(&app.direct_scopes).is_ok_and(|s| s.contains(&Scope::Admin))
+}
+
+/// The configured token lifetimes, in milliseconds.
+pub fn lifetimes(state: &AppState) -> Lifetimes {
+    let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    Lifetimes {
+        access_ms: ms(state.config.access_token_ttl_secs),
+        refresh_ms: ms(state.config.refresh_token_ttl_secs),
+    }
+}

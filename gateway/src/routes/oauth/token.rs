@@ -1,0 +1,226 @@
+//! `POST /oauth/token`: the grants `client_credentials`,
+//! `authorization_code` (PKCE S256 required) and `refresh_token` (rotated on
+//! every use; reuse revokes the grant). Scopes are always cut down to what
+//! the app's active subscriptions allow at the moment of issue.
+
+use std::collections::HashMap;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Serialize;
+use vdx_catalog::entity::app;
+use vdx_core::{DriverId, ScopeSet};
+
+use super::{authenticate, form_of, invalid_request, lifetimes, oauth_error, server_error};
+use crate::auth::code;
+use crate::auth::grants::{self, GrantError};
+use crate::auth::token::AccessGrant;
+use crate::state::AppState;
+
+/// A successful token response (RFC 6749 §5.1).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct TokenResponse {
+    pub access_token: String,
+    /// Always `Bearer`.
+    pub token_type: &'static str,
+    /// Seconds until the token expires.
+    pub expires_in: u64,
+    /// The scopes granted, space-separated.
+    pub scope: String,
+    /// A one-time refresh token (authorization_code and refresh_token grants);
+    /// each use returns a new one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+/// Issues tokens. Grants: `client_credentials`, `authorization_code` (with
+/// `code`, `redirect_uri`, `code_verifier`) and `refresh_token`.
+#[utoipa::path(post, path = "/oauth/token", tag = "oauth", operation_id = "token",
+    request_body(content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials&scope=read:ev-charging, grant_type=authorization_code&code=…&redirect_uri=…&code_verifier=…, or grant_type=refresh_token&refresh_token=…"),
+    responses(
+        (status = 200, description = "A token", body = TokenResponse),
+        (status = 400, description = "Bad request, invalid grant or scope", body = super::OAuthError),
+        (status = 401, description = "Client authentication failed", body = super::OAuthError),
+    ),
+    security(("client_secret_basic" = [])))]
+pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
+    let params = match form_of(&req, &body) {
+        Ok(params) => params,
+        Err(res) => return res,
+    };
+    let app = match authenticate(&req, &params, &state).await {
+        Ok(app) => app,
+        Err(res) => return res,
+    };
+    let outcome = match params.get("grant_type").map(String::as_str) {
+        Some("client_credentials") => client_credentials(&state, &app, &params).await,
+        Some("authorization_code") => authorization_code(&state, &app, &params).await,
+        Some("refresh_token") => refresh_token(&state, &app, &params).await,
+        Some(other) => Err(oauth_error(
+            StatusCode::BAD_REQUEST,
+            "unsupported_grant_type",
+            format!("grant type {other:?} is not supported"),
+        )),
+        None => Err(invalid_request("grant_type is required")),
+    };
+    outcome.unwrap_or_else(|res| res)
+}
+
+type Outcome = Result<HttpResponse, HttpResponse>;
+
+async fn allowed(state: &AppState, app: &app::Model) -> Result<ScopeSet, HttpResponse> {
+    vdx_catalog::marketplace::allowed_scopes(&state.db, app)
+        .await
+        .map_err(|e| server_error("scope lookup failed", e))
+}
+
+fn invalid_scope(description: &str) -> HttpResponse {
+    oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", description)
+}
+
+fn grant_error(err: GrantError) -> HttpResponse {
+    match err {
+        GrantError::Invalid(description) => {
+            oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
+        }
+        GrantError::Db(e) => server_error("grant storage failed", e),
+    }
+}
+
+/// `scope`, if given, cut down to `available`; otherwise all of `available`.
+#[allow(clippy::result_large_err)]
+fn narrow(params: &HashMap<String, String>, available: ScopeSet) -> Result<ScopeSet, HttpResponse> {
+    match params.get("scope").filter(|s| !s.trim().is_empty()) {
+        None => Ok(available),
+        Some(requested) => {
+            let requested =
+                ScopeSet::parse(requested).map_err(|e| invalid_scope(&e.to_string()))?;
+            let granted = requested.intersection(&available);
+            if granted.is_empty() {
+                return Err(invalid_scope(
+                    "none of the requested scopes is allowed for this client",
+                ));
+            }
+            Ok(granted)
+        }
+    }
+}
+
+async fn client_credentials(
+    state: &AppState,
+    app: &app::Model,
+    params: &HashMap<String, String>,
+) -> Outcome {
+    let scope = narrow(params, allowed(state, app).await?)?;
+    respond(state, app, None, scope, None, None).await
+}
+
+async fn authorization_code(
+    state: &AppState,
+    app: &app::Model,
+    params: &HashMap<String, String>,
+) -> Outcome {
+    let Some(code) = params.get("code") else {
+        return Err(invalid_request("code is required"));
+    };
+    let redeemed = code::redeem(
+        &state.db,
+        code,
+        app.id,
+        params.get("redirect_uri").map(String::as_str),
+        params.get("code_verifier").map(String::as_str),
+        vdx_catalog::now_ms(),
+        lifetimes(state),
+    )
+    .await
+    .map_err(grant_error)?;
+    let approved = ScopeSet::parse(&redeemed.scope).unwrap_or_default();
+    let scope = approved.intersection(&allowed(state, app).await?);
+    tracing::info!(client_id = %app.client_id, driver = %redeemed.driver, "authorization code redeemed");
+    respond(
+        state,
+        app,
+        Some(redeemed.driver),
+        scope,
+        Some(&redeemed.family_id),
+        Some(redeemed.refresh_token),
+    )
+    .await
+}
+
+async fn refresh_token(
+    state: &AppState,
+    app: &app::Model,
+    params: &HashMap<String, String>,
+) -> Outcome {
+    let Some(presented) = params.get("refresh_token") else {
+        return Err(invalid_request("refresh_token is required"));
+    };
+    // RFC 6749 §6: a refresh may narrow the scope, never widen it. Checked
+    // before rotating, so a refused request does not use the token up.
+    if let Some(requested) = params.get("scope").filter(|s| !s.trim().is_empty()) {
+        let requested = ScopeSet::parse(requested).map_err(|e| invalid_scope(&e.to_string()))?;
+        let granted = grants::find_refresh_token(&state.db, presented)
+            .await
+            .map_err(|e| server_error("refresh token lookup failed", e))?
+            .map(|(_, family)| ScopeSet::parse(&family.scope).unwrap_or_default());
+        if let Some(granted) = granted
+            && requested.intersection(&granted) != requested
+        {
+            return Err(invalid_scope(
+                "a refresh may not ask for scopes the grant does not have",
+            ));
+        }
+    }
+    let rotated = grants::rotate(
+        &state.db,
+        presented,
+        app.id,
+        vdx_catalog::now_ms(),
+        lifetimes(state),
+    )
+    .await
+    .map_err(grant_error)?;
+    let granted = ScopeSet::parse(&rotated.family.scope).unwrap_or_default();
+    let scope = narrow(params, granted)?.intersection(&allowed(state, app).await?);
+    respond(
+        state,
+        app,
+        rotated.family.driver_id,
+        scope,
+        Some(&rotated.family.id),
+        Some(rotated.refresh_token),
+    )
+    .await
+}
+
+async fn respond(
+    state: &AppState,
+    app: &app::Model,
+    driver: Option<DriverId>,
+    scope: ScopeSet,
+    family: Option<&str>,
+    refresh_token: Option<String>,
+) -> Outcome {
+    let issued = state
+        .tokens
+        .issue(AccessGrant {
+            client_id: &app.client_id,
+            driver,
+            scope,
+            family,
+        })
+        .await
+        .map_err(|e| server_error("token signing failed", e))?;
+    tracing::info!(client_id = %app.client_id, scope = %issued.scope, family = family.unwrap_or_default(), "token issued");
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .insert_header((header::PRAGMA, "no-cache"))
+        .json(TokenResponse {
+            access_token: issued.access_token,
+            token_type: "Bearer",
+            expires_in: issued.expires_in,
+            scope: issued.scope.to_string(),
+            refresh_token,
+        }))
+}

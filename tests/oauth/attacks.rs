@@ -1,0 +1,249 @@
+//! Forged and stale tokens the gateway must refuse, each with 401,
+//! `WWW-Authenticate: Bearer error="invalid_token"` and an `error` /
+//! `error_description` body. Every forgery is first shown to be otherwise
+//! well-formed: the same claims signed properly are accepted.
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::Ed25519KeyPair;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::Value;
+use vdx_tests::{TestApp, on_both_backends, vdx_binary};
+
+use super::support::*;
+
+fn attacker_key() -> Vec<u8> {
+    Ed25519KeyPair::generate_pkcs8(&SystemRandom::new())
+        .unwrap()
+        .as_ref()
+        .to_vec()
+}
+
+async fn a_token_hmac_signed_with_the_public_key_is_refused(app: TestApp) {
+    let (kid, private, public) = signing_key(&app).await;
+    let claims = claims(&app, 300, 0);
+    assert_accepted(
+        &app,
+        &sign_eddsa(&kid, &private, &claims),
+        "the control token",
+    )
+    .await;
+    let jwks: Value = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
+    for (alg, secret) in [
+        (Algorithm::HS256, public.clone()),
+        (Algorithm::HS256, x.clone().into_bytes()),
+        (Algorithm::HS512, public.clone()),
+    ] {
+        let mut header = Header::new(alg);
+        header.typ = Some("at+jwt".into());
+        header.kid = Some(kid.clone());
+        let forged =
+            jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret)).unwrap();
+        assert_refused(&app, &forged, &format!("{alg:?} with the public key")).await;
+    }
+}
+
+async fn a_token_with_an_unknown_kid_is_refused(app: TestApp) {
+    let attacker = attacker_key();
+    let claims = claims(&app, 300, 0);
+    assert_refused(
+        &app,
+        &sign_eddsa("attacker-key-1", &attacker, &claims),
+        "an unknown kid",
+    )
+    .await;
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = Some("at+jwt".into());
+    let no_kid =
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&attacker)).unwrap();
+    assert_refused(&app, &no_kid, "no kid").await;
+}
+
+async fn a_kid_that_injects_a_path_query_or_foreign_key_is_refused(app: TestApp) {
+    let (kid, _, _) = signing_key(&app).await;
+    let attacker = attacker_key();
+    let claims = claims(&app, 300, 0);
+    for injected in [
+        "' OR '1'='1".to_owned(),
+        format!("{kid}' OR kid IS NOT NULL --"),
+        "../../../../../../dev/null".to_owned(),
+        "/proc/self/environ".to_owned(),
+        format!("{kid} "),
+        format!("{kid}\u{0000}"),
+        kid.clone(),
+    ] {
+        // Signed by the attacker, naming our key or something that smuggles it in.
+        assert_refused(
+            &app,
+            &sign_eddsa(&injected, &attacker, &claims),
+            &format!("kid {injected:?}"),
+        )
+        .await;
+    }
+    // A header that points at the attacker's own key set changes nothing either.
+    let mut header = Header::new(Algorithm::EdDSA);
+    header.typ = Some("at+jwt".into());
+    header.kid = Some(kid);
+    header.jku = Some("https://evil.example/jwks.json".into());
+    let forged =
+        jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&attacker)).unwrap();
+    assert_refused(&app, &forged, "jku to the attacker's keys").await;
+}
+
+async fn expired_and_not_yet_valid_tokens_are_refused_beyond_a_small_leeway(app: TestApp) {
+    let (kid, private, _) = signing_key(&app).await;
+    let sign = |c: &Value| sign_eddsa(&kid, &private, c);
+    assert_refused(&app, &sign(&claims(&app, -120, -400)), "an expired token").await;
+    assert_refused(
+        &app,
+        &sign(&claims(&app, 600, 120)),
+        "a token not valid yet",
+    )
+    .await;
+    // Within the 30 s leeway for clock skew, both are still fine.
+    assert_accepted(
+        &app,
+        &sign(&claims(&app, -5, -400)),
+        "a token expired 5 s ago",
+    )
+    .await;
+    assert_accepted(&app, &sign(&claims(&app, 600, 5)), "a token valid in 5 s").await;
+}
+
+async fn tokens_for_another_audience_or_from_another_issuer_are_refused(app: TestApp) {
+    let (kid, private, _) = signing_key(&app).await;
+    let mut wrong_aud = claims(&app, 300, 0);
+    wrong_aud["aud"] = "https://other-gateway.example".into();
+    assert_refused(&app, &sign_eddsa(&kid, &private, &wrong_aud), "a wrong aud").await;
+    let mut wrong_iss = claims(&app, 300, 0);
+    wrong_iss["iss"] = "https://evil.example".into();
+    assert_refused(&app, &sign_eddsa(&kid, &private, &wrong_iss), "a wrong iss").await;
+    let mut no_aud = claims(&app, 300, 0);
+    no_aud.as_object_mut().unwrap().remove("aud");
+    assert_refused(&app, &sign_eddsa(&kid, &private, &no_aud), "no aud").await;
+}
+
+async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
+    for _ in 0..50 {
+        if check().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("{what} did not happen within 10 s");
+}
+
+async fn kids_in_jwks(app: &TestApp) -> Vec<String> {
+    let jwks: Value = app
+        .client
+        .get(app.url("/.well-known/jwks.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(app: TestApp) {
+    let (old_kid, old_private, _) = signing_key(&app).await;
+    let old_token = app.token_for("Voltwise Energy").await;
+    assert_eq!(part(&old_token, 0)["kid"], old_kid.as_str());
+    assert_accepted(&app, &old_token, "a token of the current key").await;
+
+    let out = std::process::Command::new(vdx_binary())
+        .args(["keys", "rotate", "--database-url", &app.database_url])
+        .env_remove("VDX_CONFIG")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let new_kid = stdout
+        .lines()
+        .next()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        stdout.contains(&format!("retiring:        {old_kid}")),
+        "{stdout}"
+    );
+
+    // During the grace period both keys are published; new tokens use the new one.
+    eventually("publishing the new key", async || {
+        let kids = kids_in_jwks(&app).await;
+        kids.contains(&new_kid) && kids.contains(&old_kid)
+    })
+    .await;
+    eventually("signing with the new key", async || {
+        part(&app.token_for("Voltwise Energy").await, 0)["kid"] == new_kid.as_str()
+    })
+    .await;
+    assert_accepted(&app, &old_token, "an old-key token within the grace period").await;
+
+    // The grace period ends (we move the retirement into the past).
+    use sea_orm::{ConnectionTrait, Statement};
+    let past = vdx_catalog::now_ms() - 1;
+    app.db
+        .execute_raw(Statement::from_sql_and_values(
+            app.db.get_database_backend(),
+            match app.db.get_database_backend() {
+                sea_orm::DbBackend::Postgres => {
+                    "UPDATE signing_keys SET retired_at = $1 WHERE kid = $2"
+                }
+                _ => "UPDATE signing_keys SET retired_at = ? WHERE kid = ?",
+            },
+            [past.into(), old_kid.clone().into()],
+        ))
+        .await
+        .unwrap();
+    eventually("refusing the retired key", async || {
+        let res = app
+            .rest_latest(
+                &old_token,
+                &app.creds.examples.consented.vin,
+                "ev-charging",
+                "smart_charging",
+            )
+            .await;
+        res.status() == 401
+    })
+    .await;
+    assert_refused(&app, &old_token, "a token of a retired key").await;
+    assert_refused(
+        &app,
+        &sign_eddsa(&old_kid, &old_private, &claims(&app, 300, 0)),
+        "a fresh forgery with the retired key",
+    )
+    .await;
+    assert!(!kids_in_jwks(&app).await.contains(&old_kid));
+}
+
+on_both_backends!(
+    a_token_hmac_signed_with_the_public_key_is_refused,
+    a_token_with_an_unknown_kid_is_refused,
+    a_kid_that_injects_a_path_query_or_foreign_key_is_refused,
+    expired_and_not_yet_valid_tokens_are_refused_beyond_a_small_leeway,
+    tokens_for_another_audience_or_from_another_issuer_are_refused,
+    a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period,
+);

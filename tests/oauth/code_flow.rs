@@ -1,0 +1,282 @@
+//! The authorization code flow with PKCE, driven through real pages and the
+//! `oauth2` crate, and the attacks on it: code replay, PKCE mismatch,
+//! redirect URI mismatch, open redirects, plain PKCE, CSRF.
+
+use oauth2::basic::BasicErrorResponseType;
+use oauth2::{RedirectUrl, TokenResponse};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::Value;
+use vdx_tests::{TestApp, on_both_backends};
+
+use super::support::*;
+
+async fn a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens(app: TestApp) {
+    let client = voltwise(&app).await;
+    let (_, carols_ev) = driver(&app, "carol");
+    let (code, verifier) = approved_code(&app, &client, "carol", &carols_ev).await;
+    let token = exchange(&client, code, verifier).await.unwrap();
+    assert!(token.refresh_token().is_some());
+    let scopes: Vec<String> = token
+        .scopes()
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(scopes, vec!["read:ev-charging"]);
+    let access = token.access_token().secret();
+    let claims = part(access, 1);
+    assert!(
+        claims["sub"].as_str().unwrap().starts_with("driver:"),
+        "{claims}"
+    );
+    assert_eq!(
+        claims["client_id"],
+        app.partner("Voltwise Energy").client_id.as_str()
+    );
+
+    // The approval recorded a consent from the driver, and the token reads that car.
+    let consents = vdx_consent::entity::consent::Entity::find()
+        .filter(vdx_consent::entity::consent::Column::Source.eq("oauth"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(consents.len(), 1);
+    assert_eq!(consents[0].status, "active");
+    let res = app
+        .rest_latest(access, &carols_ev, "ev-charging", "smart_charging")
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // A driver's token reaches only that driver's consents, not alice's.
+    let res = app
+        .rest_latest(
+            access,
+            &app.creds.examples.consented.vin,
+            "ev-charging",
+            "smart_charging",
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+}
+
+async fn an_authorization_code_used_twice_is_refused_and_revokes_what_it_gave(app: TestApp) {
+    let client = voltwise(&app).await;
+    let (_, ev) = driver(&app, "alice");
+    let (code, verifier) = approved_code(&app, &client, "alice", &ev).await;
+    let replay = (code.clone(), verifier.secret().clone());
+    let token = exchange(&client, code, verifier).await.unwrap();
+    assert_accepted(&app, token.access_token().secret(), "the first token").await;
+    let again = exchange(&client, replay.0, oauth2::PkceCodeVerifier::new(replay.1)).await;
+    assert_eq!(again.unwrap_err(), BasicErrorResponseType::InvalidGrant);
+    assert_refused(
+        &app,
+        token.access_token().secret(),
+        "a token of a replayed code",
+    )
+    .await;
+}
+
+async fn a_pkce_verifier_that_does_not_match_is_refused(app: TestApp) {
+    let client = voltwise(&app).await;
+    let (_, ev) = driver(&app, "alice");
+    let (code, _) = approved_code(&app, &client, "alice", &ev).await;
+    let wrong = oauth2::PkceCodeVerifier::new("x".repeat(64));
+    let err = exchange(&client, code.clone(), wrong).await.unwrap_err();
+    assert_eq!(err, BasicErrorResponseType::InvalidGrant);
+    // Without any verifier at all: refused too.
+    let res = http()
+        .post(app.url("/oauth/token"))
+        .basic_auth(
+            &app.partner("Voltwise Energy").client_id,
+            Some(&app.partner("Voltwise Energy").client_secret),
+        )
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code.secret()),
+            (
+                "redirect_uri",
+                &app.partner("Voltwise Energy").redirect_uris[0],
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], "invalid_grant");
+}
+
+async fn a_redirect_uri_that_differs_from_the_authorization_request_is_refused(app: TestApp) {
+    let client = voltwise(&app).await;
+    let (_, ev) = driver(&app, "alice");
+    let (code, verifier) = approved_code(&app, &client, "alice", &ev).await;
+    let elsewhere = client
+        .clone()
+        .set_redirect_uri(RedirectUrl::new("https://voltwise.example/oauth/other".into()).unwrap());
+    let err = exchange(&elsewhere, code, verifier).await.unwrap_err();
+    assert_eq!(err, BasicErrorResponseType::InvalidGrant);
+}
+
+async fn an_unregistered_redirect_uri_gets_an_error_page_and_never_a_redirect(app: TestApp) {
+    let p = app.partner("Voltwise Energy");
+    let registered = &p.redirect_uris[0];
+    for redirect in [
+        "https://evil.example/steal".to_owned(),
+        format!("{registered}/../../evil"),
+        format!("{registered}?next=https://evil.example"),
+        format!("{registered}.evil.example"),
+        registered.to_uppercase(),
+    ] {
+        let client = client(&app, &p.client_id, &p.client_secret, &redirect).await;
+        let (url, _, _) = authorize_url(&client, "read:ev-charging");
+        let res = app.client.get(url.as_str()).send().await.unwrap();
+        assert_eq!(res.status(), 400, "{redirect} was accepted");
+        assert!(
+            res.headers().get("location").is_none(),
+            "{redirect} was redirected to"
+        );
+        assert!(res.text().await.unwrap().contains("not registered"));
+    }
+    // An unknown client is not redirected anywhere either, even to a registered URI.
+    let res = app
+        .client
+        .get(app.url("/oauth/authorize"))
+        .query(&[
+            ("client_id", "vdxc_nobody"),
+            ("redirect_uri", registered.as_str()),
+            ("response_type", "code"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+}
+
+async fn plain_or_missing_pkce_is_refused_with_an_error_redirect(app: TestApp) {
+    let p = app.partner("Voltwise Energy");
+    let redirect = &p.redirect_uris[0];
+    let base = [
+        ("client_id", p.client_id.as_str()),
+        ("redirect_uri", redirect.as_str()),
+        ("response_type", "code"),
+        ("scope", "read:ev-charging"),
+        ("state", "s-123"),
+    ];
+    let plain = [
+        ("code_challenge", "a".repeat(43)),
+        ("code_challenge_method", "plain".into()),
+    ];
+    for extra in [&plain[..], &[]] {
+        let mut query: Vec<(&str, &str)> = base.to_vec();
+        query.extend(extra.iter().map(|(k, v)| (*k, v.as_str())));
+        let res = app
+            .client
+            .get(app.url("/oauth/authorize"))
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303);
+        let back = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
+        assert!(back.as_str().starts_with(redirect.as_str()), "{back}");
+        assert_eq!(param(&back, "error").as_deref(), Some("invalid_request"));
+        assert!(param(&back, "error_description").is_some());
+        assert_eq!(param(&back, "state").as_deref(), Some("s-123"));
+    }
+}
+
+async fn a_driver_who_denies_sends_the_app_access_denied(app: TestApp) {
+    let client = voltwise(&app).await;
+    let (password, ev) = driver(&app, "alice");
+    let (url, state, _) = authorize_url(&client, "read:ev-charging");
+    let back = browse(&app, &url, "alice", &password, &[&ev], "deny").await;
+    assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
+    assert_eq!(
+        param(&back, "state").as_deref(),
+        Some(state.secret().as_str())
+    );
+    assert!(param(&back, "code").is_none());
+}
+
+async fn the_login_form_is_refused_without_the_csrf_token_of_its_browser(app: TestApp) {
+    let client = voltwise(&app).await;
+    let (password, _) = driver(&app, "alice");
+    let (url, _, _) = authorize_url(&client, "read:ev-charging");
+    let res = app.client.get(url.as_str()).send().await.unwrap();
+    let cookie = cookie(&res);
+    let html = res.text().await.unwrap();
+    let request = hidden(&html, "request");
+    let csrf = hidden(&html, "csrf_token");
+    let other = format!("vdx_csrf={}", "A".repeat(43));
+    for (cookie, csrf) in [
+        (None, csrf.as_str()),
+        (Some(cookie.as_str()), "forged"),
+        (Some(other.as_str()), csrf.as_str()),
+    ] {
+        let mut req = app.client.post(app.url("/oauth/authorize")).form(&[
+            ("request", request.as_str()),
+            ("csrf_token", csrf),
+            ("username", "alice"),
+            ("password", password.as_str()),
+        ]);
+        if let Some(cookie) = cookie {
+            req = req.header("cookie", cookie);
+        }
+        let res = req.send().await.unwrap();
+        assert_eq!(res.status(), 400, "cookie {cookie:?} csrf {csrf}");
+        assert!(!res.text().await.unwrap().contains("Your vehicles"));
+    }
+}
+
+async fn a_driver_may_share_only_vehicles_they_own(app: TestApp) {
+    let client = voltwise(&app).await;
+    let (password, _) = driver(&app, "alice");
+    let (_, bobs_ev) = driver(&app, "bob");
+    let (url, _, _) = authorize_url(&client, "read:ev-charging");
+    let res = app.client.get(url.as_str()).send().await.unwrap();
+    let cookie = cookie(&res);
+    let html = res.text().await.unwrap();
+    let (request, csrf) = (hidden(&html, "request"), hidden(&html, "csrf_token"));
+    let login = [
+        ("request", request.as_str()),
+        ("csrf_token", csrf.as_str()),
+        ("username", "alice"),
+        ("password", password.as_str()),
+    ];
+    let page = app
+        .client
+        .post(app.url("/oauth/authorize"))
+        .header("cookie", &cookie)
+        .form(&login)
+        .send()
+        .await
+        .unwrap();
+    assert!(!page.text().await.unwrap().contains(&bobs_ev));
+    let res = app
+        .client
+        .post(app.url("/oauth/authorize/decision"))
+        .header("cookie", &cookie)
+        .form(&[
+            ("request", request.as_str()),
+            ("csrf_token", csrf.as_str()),
+            ("decision", "approve"),
+            ("vehicle", bobs_ev.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+}
+
+on_both_backends!(
+    a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens,
+    an_authorization_code_used_twice_is_refused_and_revokes_what_it_gave,
+    a_pkce_verifier_that_does_not_match_is_refused,
+    a_redirect_uri_that_differs_from_the_authorization_request_is_refused,
+    an_unregistered_redirect_uri_gets_an_error_page_and_never_a_redirect,
+    plain_or_missing_pkce_is_refused_with_an_error_redirect,
+    a_driver_who_denies_sends_the_app_access_denied,
+    the_login_form_is_refused_without_the_csrf_token_of_its_browser,
+    a_driver_may_share_only_vehicles_they_own,
+);
