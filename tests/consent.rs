@@ -522,7 +522,129 @@ async fn transferring_ownership_ends_the_previous_owners_consents(app: TestApp) 
     );
 }
 
+async fn an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let (alice, csrf) = app.portal_login("alice").await;
+    let res = alice
+        .post(app.url(&format!("/portal/vehicles/{vin}/drivers")))
+        .form(&[("csrf", csrf.as_str()), ("username", "bob")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let (bob, bob_csrf) = app.portal_login("bob").await;
+    let home = bob
+        .get(app.url("/portal"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        home.contains(&format!(
+            "<code>{vin}</code></td><td>Volta e-Hatch</td><td>additional"
+        )),
+        "bob sees alice's car as an additional driver"
+    );
+    // Bob may not add drivers to it, nor share its data.
+    let res = bob
+        .post(app.url(&format!("/portal/vehicles/{vin}/drivers")))
+        .form(&[("csrf", bob_csrf.as_str()), ("username", "carol")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let form = bob
+        .get(app.url("/portal/grant"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !form.contains(&format!(r#"<option value="{vin}">"#)),
+        "only owned cars are offered for sharing"
+    );
+    let offer = form
+        .split(r#"<option value=""#)
+        .find(|o| o.contains("Voltwise"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = bob
+        .post(app.url("/portal/grant"))
+        .form(&[
+            ("csrf", bob_csrf.as_str()),
+            ("vin", vin.as_str()),
+            ("offer", offer.as_str()),
+            ("days", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
+
+async fn a_grant_without_a_duration_lasts_the_products_default(app: TestApp) {
+    let carol = app
+        .creds
+        .drivers
+        .iter()
+        .find(|d| d.username == "carol")
+        .unwrap();
+    let vin = carol
+        .vehicles
+        .iter()
+        .find(|v| v.starts_with("VDXE"))
+        .unwrap()
+        .clone();
+    let (portal, csrf) = app.portal_login("carol").await;
+    let form = portal
+        .get(app.url("/portal/grant"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let offer = form
+        .split(r#"<option value=""#)
+        .find(|o| o.contains("Voltwise"))
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
+    let res = portal
+        .post(app.url("/portal/grant"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("vin", vin.as_str()),
+            ("offer", offer.as_str()),
+            ("days", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let newest = consent::Entity::find()
+        .all(&app.db)
+        .await
+        .unwrap()
+        .into_iter()
+        .max_by_key(|c| c.id)
+        .unwrap();
+    let days = (newest.expires_at - newest.granted_at) / (24 * 3600 * 1000);
+    assert_eq!(days, 365, "ev-charging's default consent lasts 365 days");
+}
+
 on_both_backends!(
+    an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it,
+    a_grant_without_a_duration_lasts_the_products_default,
     the_decision_allows_only_an_active_scoped_subscribed_consent,
     a_partner_reading_another_vehicle_learns_nothing_more_than_for_a_vin_that_does_not_exist,
     a_driver_revokes_in_the_portal_and_the_partner_is_refused_on_its_next_call,

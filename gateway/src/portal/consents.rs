@@ -28,12 +28,21 @@ pub async fn dashboard(
     )
     .await?;
     let mut body = format!(
-        "<p>Signed in as <strong>{}</strong>.</p><h3>My vehicles</h3><table><thead><tr><th>VIN</th><th>Model</th><th>My role</th></tr></thead><tbody>",
+        "<p>Signed in as <strong>{}</strong>.</p><h3>My vehicles</h3><table><thead><tr><th>VIN</th><th>Model</th><th>My role</th><th></th></tr></thead><tbody>",
         esc(&me.driver.display_name)
     );
     for (v, role) in &vehicles {
+        let add = if role == "owner" {
+            format!(
+                r#"<form method="post" action="/portal/vehicles/{vin}/drivers" class="inline"><input type="hidden" name="csrf" value="{csrf}"><label for="add-{vin}" class="inline-label">Add a driver</label> <input id="add-{vin}" name="username" placeholder="username" required size="10"><button type="submit">Add</button></form>"#,
+                vin = esc(&v.vin),
+                csrf = esc(&me.csrf)
+            )
+        } else {
+            String::new()
+        };
         body.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{add}</td></tr>",
             esc(&v.vin),
             esc(&v.model),
             esc(role)
@@ -136,7 +145,7 @@ pub async fn grant_form(
 <input type="hidden" name="csrf" value="{csrf}">
 <label for="vin">Vehicle</label><select id="vin" name="vin" required>{vehicle_options}</select>
 <label for="offer">Partner, product and purpose</label><select id="offer" name="offer" required>{options}</select>
-<label for="days">For how many days (at most the product's default)</label><input id="days" name="days" type="number" min="1" max="3650" value="90" required>
+<label for="days">For how many days (empty: the product's default, which is also the most)</label><input id="days" name="days" type="number" min="1" max="3650">
 <label><input type="checkbox" name="commands" value="yes"> Also allow the partner to send this product's commands (for example start charging)</label>
 <button type="submit">Share</button></form>"#,
         csrf = esc(&me.csrf),
@@ -149,7 +158,8 @@ pub struct GrantForm {
     csrf: String,
     vin: String,
     offer: String,
-    days: u32,
+    #[serde(default, deserialize_with = "empty_as_none")]
+    days: Option<u32>,
     commands: Option<String>,
 }
 
@@ -180,7 +190,8 @@ pub async fn grant(
         .find(|(v, role)| v.vin == form.vin && role == "owner")
         .ok_or_else(|| bad("only the owner of a vehicle can share its data"))?;
     let max_days = offer.version.terms.default_consent_days;
-    if form.days == 0 || form.days > max_days {
+    let days = form.days.unwrap_or(max_days);
+    if days == 0 || days > max_days {
         return Err(bad(&format!("choose between 1 and {max_days} days")));
     }
     let scopes = if form.commands.is_some() && !offer.version.commands.is_empty() {
@@ -201,7 +212,7 @@ pub async fn grant(
             status: ConsentStatus::Active,
             source: "portal",
             granted_at: now,
-            expires_at: now + i64::from(form.days) * DAY_MS,
+            expires_at: now + i64::from(days) * DAY_MS,
         },
     )
     .await?;
@@ -262,4 +273,69 @@ pub async fn receipt(
             format!("attachment; filename=\"vdx-consent-{}.json\"", consent.id),
         ))
         .json(receipt))
+}
+
+/// An empty form field is "not given".
+fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let raw = String::deserialize(d)?;
+    if raw.trim().is_empty() {
+        Ok(None)
+    } else {
+        raw.trim()
+            .parse()
+            .map(Some)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddDriverForm {
+    csrf: String,
+    username: String,
+}
+
+/// `POST /portal/vehicles/{vin}/drivers`: the owner adds another driver, who
+/// may then use the car's data in the portal but may not share it.
+pub async fn add_driver(
+    me: DriverSession,
+    vin: web::Path<String>,
+    form: web::Form<AddDriverForm>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    me.check_csrf(&form.csrf)?;
+    let vehicles = people::vehicles_of(&state.db, me.driver.id).await?;
+    let (vehicle, _) = vehicles
+        .iter()
+        .find(|(v, role)| v.vin == *vin && role == "owner")
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "INVALID_INPUT",
+                "only the owner of a vehicle can add drivers",
+            )
+        })?;
+    let other = vdx_consent::entity::driver::Entity::find()
+        .filter(vdx_consent::entity::driver::Column::Username.eq(form.username.trim()))
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "INVALID_INPUT",
+                format!("there is no driver {:?}", form.username.trim()),
+            )
+        })?;
+    if people::vehicles_of(&state.db, other.id)
+        .await?
+        .iter()
+        .any(|(v, _)| v.id == vehicle.id)
+    {
+        return Err(ApiError::Conflict(format!(
+            "{} already drives this vehicle",
+            other.username
+        )));
+    }
+    people::link(&state.db, vehicle.id, other.id, people::Role::Additional).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header(("location", "/portal"))
+        .finish())
 }

@@ -31,6 +31,10 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(
             web::resource("/portal/consents/{id}/receipt").route(web::get().to(consents::receipt)),
         )
+        .service(
+            web::resource("/portal/vehicles/{vin}/drivers")
+                .route(web::post().to(consents::add_driver)),
+        )
         .service(web::resource("/portal/access").route(web::get().to(history::access)))
         .service(web::resource("/portal/export").route(web::get().to(history::export)));
 }
