@@ -5,7 +5,11 @@
 mod browser;
 mod catalog;
 mod cli;
+mod commands;
 mod contracts;
+mod history;
 mod http_basics;
+mod ingest;
 mod oauth;
+mod ratelimit;
 mod slice;

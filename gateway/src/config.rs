@@ -45,6 +45,9 @@ pub struct Config {
     pub access_token_ttl_secs: u64,
     /// How long shutdown waits for in-flight requests, in seconds.
     pub shutdown_timeout_secs: u64,
+    /// How long a command waits for its car before it expires, in seconds,
+    /// unless the request asks for less.
+    pub command_ttl_secs: u64,
 }
 
 /// Keys settable through `VDX_*` environment variables.
@@ -60,6 +63,7 @@ const ENV_KEYS: &[&str] = &[
     "graphql_max_body_bytes",
     "access_token_ttl_secs",
     "shutdown_timeout_secs",
+    "command_ttl_secs",
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://vdx-data/vdx.db?mode=rwc";
@@ -78,6 +82,7 @@ impl Default for Config {
             graphql_max_body_bytes: 64 * 1024,
             access_token_ttl_secs: 900,
             shutdown_timeout_secs: 30,
+            command_ttl_secs: 300,
         }
     }
 }
@@ -141,6 +146,9 @@ impl Config {
         }
         if self.access_token_ttl_secs == 0 {
             return Err("access_token_ttl_secs must be greater than 0".into());
+        }
+        if self.command_ttl_secs == 0 {
+            return Err("command_ttl_secs must be greater than 0".into());
         }
         if self.database_max_connections == 0 {
             return Err("database_max_connections must be greater than 0".into());

@@ -63,6 +63,7 @@ impl Application {
             db,
             config: Arc::clone(&config),
             tokens: Arc::new(tokens),
+            limits: Arc::new(crate::ratelimit::RateLimits::default()),
             base_url,
         };
         let schema = graphql::schema();
@@ -113,6 +114,21 @@ impl Application {
                 .service(
                     endpoint("/v1/vehicles/{vin}/latest", "GET")
                         .route(web::get().to(routes::vehicles::latest)),
+                )
+                .service(
+                    endpoint("/v1/vehicles/{vin}/history", "GET")
+                        .route(web::get().to(routes::history::history)),
+                )
+                .service(
+                    endpoint("/v1/vehicles/{vin}/commands", "POST")
+                        .route(web::post().to(routes::commands::send)),
+                )
+                .service(
+                    endpoint("/v1/commands/{id}", "GET")
+                        .route(web::get().to(routes::commands::status)),
+                )
+                .service(
+                    endpoint("/v1/ingest", "POST").route(web::post().to(routes::ingest::ingest)),
                 )
                 .service(
                     endpoint("/v1/marketplace/products", "GET")
@@ -175,7 +191,18 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT (or `handle().stop(true)`), then drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        // Keeps the limiter state bounded: idle keys and past days are dropped.
+        let limits = Arc::clone(&self.state.limits);
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                limits.sweep(vdx_catalog::now_ms());
+            }
+        });
+        let served = self.server.await;
+        sweeper.abort();
+        served
     }
 }
 

@@ -6,12 +6,15 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenService;
 use crate::config::Config;
+use crate::ratelimit::RateLimits;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenService>,
+    /// Rate limits and quotas (step 2 of the request path).
+    pub limits: Arc<RateLimits>,
     /// The base URL partners use, e.g. `http://127.0.0.1:8080`.
     pub base_url: String,
 }

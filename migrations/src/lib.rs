@@ -8,6 +8,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261123_000001_foundation;
 mod m20261123_200000_catalog_admin;
+mod m20261123_300000_data_plane;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_200000_catalog_admin::Migration),
+            Box::new(m20261123_300000_data_plane::Migration),
         ]
     }
 }

@@ -4,11 +4,13 @@
 //! extractor, which ignores actix's payload limits.
 
 mod catalog;
+mod commands;
+mod cost;
 mod vehicle;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::{EmptyMutation, EmptySubscription, ErrorExtensions, MergedObject, Schema};
+use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 
 use crate::auth::MaybeAuthenticated;
 use crate::problem::ApiError;
@@ -17,9 +19,17 @@ use crate::state::AppState;
 
 /// Partner queries: the public catalog and consented vehicle data.
 #[derive(MergedObject, Default)]
-pub struct Query(catalog::CatalogQuery, vehicle::VehicleQuery);
+pub struct Query(
+    catalog::CatalogQuery,
+    vehicle::VehicleQuery,
+    commands::CommandQuery,
+);
 
-pub type VdxSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// Partner mutations: commands.
+#[derive(MergedObject, Default)]
+pub struct Mutation(commands::CommandMutation);
+
+pub type VdxSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Most nested a query may be.
 pub const MAX_DEPTH: usize = 10;
@@ -27,11 +37,12 @@ pub const MAX_DEPTH: usize = 10;
 pub const MAX_COMPLEXITY: usize = 500;
 
 pub fn schema() -> VdxSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .disable_suggestions()
+        .extension(cost::CostMeter)
         .finish()
 }
 
@@ -39,6 +50,13 @@ pub fn schema() -> VdxSchema {
 pub fn sdl() -> String {
     schema().sdl()
 }
+
+/// Codes of `ApiError::RateLimited`: a GraphQL response carrying one is a 429.
+const RATE_CODES: [&str; 3] = [
+    "RATE_LIMITED",
+    "DAILY_QUOTA_EXCEEDED",
+    "VEHICLE_BUDGET_EXCEEDED",
+];
 
 /// Turns an edge error into a GraphQL error with a stable `extensions.code`.
 pub fn gql_error(err: ApiError) -> async_graphql::Error {
@@ -80,12 +98,30 @@ pub async fn execute(
     })?;
     let mut request = request
         .data(request_id.into_inner())
-        .data(state.into_inner());
+        .data(state.into_inner())
+        .data(std::sync::Arc::new(cost::RequestCost::default()));
     if let Some(principal) = principal {
         request = request.data(principal);
     }
+    if let Some(key) = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+    {
+        request = request.data(commands::IdempotencyHeader(key.to_owned()));
+    }
     let response = schema.execute(request).await;
-    let mut http = HttpResponse::Ok();
+    // A request refused by a rate limit or quota is a 429, as over REST.
+    let limited = response.errors.iter().any(|e| {
+        e.extensions.as_ref().and_then(|x| x.get("code")).is_some_and(|c| {
+            matches!(c, async_graphql::Value::String(code) if RATE_CODES.contains(&code.as_str()))
+        })
+    });
+    let mut http = if limited {
+        HttpResponse::TooManyRequests()
+    } else {
+        HttpResponse::Ok()
+    };
     for (name, value) in &response.http_headers {
         if let Ok(value) = value.to_str() {
             http.append_header((name.as_str(), value));

@@ -3,7 +3,10 @@
 
 pub mod admin;
 pub mod catalog_dto;
+pub mod commands;
 pub mod health;
+pub mod history;
+pub mod ingest;
 pub mod marketplace;
 pub mod oauth;
 pub mod subscriptions;
