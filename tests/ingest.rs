@@ -186,10 +186,12 @@ async fn oversized_and_malformed_batches_get_a_4xx_not_a_crash(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
+    // Well-formed JSON of the wrong shape: 422, named as such.
     let res = app
         .ingest(&token, &json!({"vehicles": [{"vin": vin}]}))
         .await;
-    assert_eq!(res.status(), 400);
+    assert_eq!(res.status(), 422);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "INVALID_BODY");
     // The server is still there.
     assert_eq!(
         app.ingest(&token, &json!({"vehicles": []})).await.status(),

@@ -153,7 +153,7 @@ pub async fn enqueue(
                 &txn,
                 grant,
                 request_id,
-                &[new.actuator.clone()],
+                std::slice::from_ref(&new.actuator),
                 now_ms,
             )
             .await?;
@@ -196,8 +196,14 @@ pub async fn enqueue(
         .filter(command::Column::Id.ne(row.id))
         .exec(&txn)
         .await?;
-    vdx_consent::access_log::record(&txn, grant, request_id, &[new.actuator.clone()], now_ms)
-        .await?;
+    vdx_consent::access_log::record(
+        &txn,
+        grant,
+        request_id,
+        std::slice::from_ref(&new.actuator),
+        now_ms,
+    )
+    .await?;
     txn.commit().await?;
     Ok((CommandView::of(row, now_ms), false))
 }

@@ -116,7 +116,14 @@ pub async fn history(
     if let Some(km) = terms.location_precision_km {
         values = coarsen(db, fields, values, km).await?;
     }
-    vdx_consent::access_log::record(db, grant, request_id, &[query.path.clone()], now_ms).await?;
+    vdx_consent::access_log::record(
+        db,
+        grant,
+        request_id,
+        std::slice::from_ref(&query.path),
+        now_ms,
+    )
+    .await?;
     Ok(Some(HistoryPage {
         values,
         next_cursor,

@@ -94,7 +94,7 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), String> {
                 tracing::warn!(error = %e, "simulator tick failed");
             }
             // Retention: about once an hour of demo time.
-            if ticks % (3600 / tick.as_secs().max(1)).max(1) == 0
+            if ticks.is_multiple_of((3600 / tick.as_secs().max(1)).max(1))
                 && let Err(e) = vdx_telemetry::history::prune(&db, now).await
             {
                 tracing::warn!(error = %e, "history retention failed");
