@@ -11,5 +11,6 @@ mod history;
 mod http_basics;
 mod ingest;
 mod oauth;
+mod persisted_queries;
 mod ratelimit;
 mod slice;

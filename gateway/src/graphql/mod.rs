@@ -6,10 +6,14 @@
 mod catalog;
 mod commands;
 mod cost;
+mod documents;
 mod vehicle;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
 use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 
 use crate::auth::MaybeAuthenticated;
@@ -33,6 +37,8 @@ pub type VdxSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Most nested a query may be.
 pub const MAX_DEPTH: usize = 10;
+/// Persisted queries kept (Automatic Persisted Queries, by SHA-256).
+pub const APQ_CAPACITY: usize = 1_024;
 /// Most complex a query may be (each field costs 1).
 pub const MAX_COMPLEXITY: usize = 500;
 
@@ -43,6 +49,10 @@ pub fn schema() -> VdxSchema {
         .limit_recursive_depth(32)
         .disable_suggestions()
         .extension(cost::CostMeter)
+        .extension(documents::DocumentCache::default())
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+            APQ_CAPACITY,
+        )))
         .finish()
 }
 
@@ -110,7 +120,16 @@ pub async fn execute(
     {
         request = request.data(commands::IdempotencyHeader(key.to_owned()));
     }
-    let response = schema.execute(request).await;
+    let mut response = schema.execute(request).await;
+    // Apollo clients look for this message; give it a stable code as well.
+    for error in &mut response.errors {
+        if error.message == "PersistedQueryNotFound" {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "PERSISTED_QUERY_NOT_FOUND");
+        }
+    }
     // A request refused by a rate limit or quota is a 429, as over REST.
     let limited = response.errors.iter().any(|e| {
         e.extensions.as_ref().and_then(|x| x.get("code")).is_some_and(|c| {
