@@ -1,7 +1,8 @@
 //! `vdx simulate`: drives a simulated fleet against the configured database
 //! through the ingest write path (validation, dedupe, history, latest), and
 //! shows progress. Uses the registered vehicles first and registers simulated
-//! ones (VINs `VDXS…`) when there are fewer than asked for.
+//! ones (VINs `VDXS…`) when there are fewer than asked for; a database
+//! without a signal catalog gets the seed VSS subset first.
 
 use std::time::{Duration, Instant};
 
@@ -85,6 +86,17 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), String>
     }
     let db = db::connect(&config.database_url, config.database_max_connections).await?;
     db::migrate(&db).await?;
+    // Values are validated against the catalog: a fresh database gets the seed VSS subset.
+    let has_catalog = vdx_catalog::entity::signal::Entity::find()
+        .one(&db)
+        .await
+        .map_err(|e| e.to_string())?
+        .is_some();
+    if !has_catalog {
+        vdx_catalog::vss::import(&db, vdx_catalog::seed::SEED_VSS, |_, _| {})
+            .await
+            .map_err(|e| format!("cannot import the seed catalog: {e}"))?;
+    }
     let mut cars = fleet(&db, options.vehicles).await?;
     let tick_ms = options.tick_secs.saturating_mul(1000) as i64;
     let started = Instant::now();
