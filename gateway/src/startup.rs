@@ -191,13 +191,23 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT (or `handle().stop(true)`), then drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        // Keeps the limiter state bounded: idle keys and past days are dropped.
+        // Every minute: keep the limiter state bounded (idle keys and past
+        // days dropped). Every hour: history retention.
         let limits = Arc::clone(&self.state.limits);
+        let db = self.state.db.clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            let mut minutes: u64 = 0;
             loop {
                 every.tick().await;
-                limits.sweep(vdx_catalog::now_ms());
+                let now = vdx_catalog::now_ms();
+                limits.sweep(now);
+                if minutes.is_multiple_of(60)
+                    && let Err(e) = vdx_telemetry::history::prune(&db, now).await
+                {
+                    tracing::warn!(error = %e, "history retention failed");
+                }
+                minutes += 1;
             }
         });
         let served = self.server.await;

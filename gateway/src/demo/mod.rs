@@ -85,19 +85,11 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), String> {
     let simulation = tokio::spawn(async move {
         let mut interval = tokio::time::interval(tick);
         interval.tick().await;
-        let mut ticks: u64 = 0;
         loop {
             interval.tick().await;
-            ticks += 1;
             let now = vdx_catalog::now_ms();
             if let Err(e) = simulator::tick(&db, &mut fleet, tick.as_secs_f64(), now).await {
                 tracing::warn!(error = %e, "simulator tick failed");
-            }
-            // Retention: about once an hour of demo time.
-            if ticks.is_multiple_of((3600 / tick.as_secs().max(1)).max(1))
-                && let Err(e) = vdx_telemetry::history::prune(&db, now).await
-            {
-                tracing::warn!(error = %e, "history retention failed");
             }
         }
     });
