@@ -348,3 +348,41 @@ fn the_demo_quickstart_commands_return_what_it_says() {
 
     assert_eq!(terminate(&mut child), 0);
 }
+
+#[test]
+fn vdx_simulate_drives_a_fleet_through_the_ingest_and_shows_progress() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = sqlite_url(&dir);
+    let (code, stdout, stderr) = run(&mut vdx(&[
+        "simulate",
+        "--database-url",
+        &url,
+        "--vehicles",
+        "20",
+        "--ticks",
+        "3",
+        "--fast",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("tick 1/3:") && stderr.contains("tick 3/3:"),
+        "{stderr}"
+    );
+    assert!(
+        stdout.contains("simulated 20 vehicles for 3 ticks"),
+        "{stdout}"
+    );
+    // Running again picks up the same registered vehicles, no duplicates of them.
+    let (code, stdout, stderr) = run(&mut vdx(&[
+        "simulate",
+        "--database-url",
+        &url,
+        "--vehicles",
+        "20",
+        "--ticks",
+        "1",
+        "--fast",
+    ]));
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("simulated 20 vehicles"), "{stdout}");
+}

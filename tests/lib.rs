@@ -11,6 +11,8 @@ use vdx_gateway::config::Config;
 use vdx_gateway::demo::{Credentials, seed_world};
 use vdx_gateway::startup::Application;
 
+mod data_plane;
+
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -25,6 +27,8 @@ pub struct TestApp {
     pub db: DatabaseConnection,
     pub database_url: String,
     pub creds: Credentials,
+    /// The simulated cars of the seeded world; tests drive them with `simulator::tick`.
+    pub fleet: Vec<vdx_telemetry::simulator::SimVehicle>,
     pub handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
 }
@@ -103,6 +107,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
         db,
         database_url,
         creds,
+        fleet: world.fleet,
         handle,
         _dir: dir,
     }
@@ -181,6 +186,7 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
             .expect("client"),
         db,
         database_url,
+        fleet: Vec::new(),
         handle,
         _dir: dir,
     }

@@ -5,8 +5,13 @@
 mod browser;
 mod catalog;
 mod cli;
+mod commands;
 mod consent;
 mod contracts;
+mod history;
 mod http_basics;
+mod ingest;
 mod oauth;
+mod persisted_queries;
+mod ratelimit;
 mod slice;

@@ -85,6 +85,7 @@ pub struct Grant<A: Action> {
     vin: Vin,
     consent_id: ConsentId,
     subscription_id: SubscriptionId,
+    consented_since_ms: i64,
     product: Arc<ProductVersion>,
     purpose: Purpose,
     _action: PhantomData<A>,
@@ -108,6 +109,11 @@ impl<A: Action> Grant<A> {
     }
     pub fn subscription_id(&self) -> SubscriptionId {
         self.subscription_id
+    }
+    /// When the driver gave the consent this grant rests on: nothing observed
+    /// before it may be served.
+    pub fn consented_since_ms(&self) -> i64 {
+        self.consented_since_ms
     }
     pub fn product(&self) -> &ProductVersion {
         &self.product
@@ -183,6 +189,7 @@ pub async fn decide<A: Action>(
         vin: vin.clone(),
         consent_id: consent.id,
         subscription_id: subscription.id,
+        consented_since_ms: consent.granted_at,
         product: Arc::new(version),
         purpose: purpose.clone(),
         _action: PhantomData,

@@ -75,6 +75,22 @@ pub enum Command {
         #[arg(long, env = "VDX_DEMO_TICK_SECS", default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
         tick_secs: u64,
     },
+    /// Drive a simulated fleet (trips, charging, sleeping, offline periods with
+    /// late uploads) through the ingest path of the configured database, with progress.
+    Simulate {
+        /// How many vehicles; registered ones first, simulated VINs (VDXS…) added if needed.
+        #[arg(long, env = "VDX_SIMULATE_VEHICLES", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        vehicles: u32,
+        /// Ticks to run; 0 runs until interrupted.
+        #[arg(long, default_value_t = 0)]
+        ticks: u64,
+        /// Simulated seconds per tick.
+        #[arg(long, default_value_t = 2, value_parser = clap::value_parser!(u64).range(1..=3600))]
+        tick_secs: u64,
+        /// Do not wait between ticks: backdate the timestamps so the last tick is now (needs --ticks).
+        #[arg(long)]
+        fast: bool,
+    },
     /// Apply pending database migrations and exit. Running it again is harmless.
     Migrate,
     /// Manage the signal catalog.
@@ -155,7 +171,8 @@ impl Cli {
             | Command::Catalog { .. }
             | Command::Consent { .. }
             | Command::Apps { .. }
-            | Command::Keys { .. } => None,
+            | Command::Keys { .. }
+            | Command::Simulate { .. } => None,
         };
         Overrides {
             database_url: self.global.database_url.clone(),

@@ -47,6 +47,9 @@ pub struct Config {
     pub refresh_token_ttl_secs: u64,
     /// How long shutdown waits for in-flight requests, in seconds.
     pub shutdown_timeout_secs: u64,
+    /// How long a command waits for its car before it expires, in seconds,
+    /// unless the request asks for less.
+    pub command_ttl_secs: u64,
 }
 
 /// Keys settable through `VDX_*` environment variables.
@@ -63,6 +66,7 @@ const ENV_KEYS: &[&str] = &[
     "access_token_ttl_secs",
     "refresh_token_ttl_secs",
     "shutdown_timeout_secs",
+    "command_ttl_secs",
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://vdx-data/vdx.db?mode=rwc";
@@ -82,6 +86,7 @@ impl Default for Config {
             access_token_ttl_secs: 900,
             refresh_token_ttl_secs: 30 * 24 * 3600,
             shutdown_timeout_secs: 30,
+            command_ttl_secs: 300,
         }
     }
 }
@@ -147,6 +152,9 @@ impl Config {
             return Err(
                 "access_token_ttl_secs and refresh_token_ttl_secs must be greater than 0".into(),
             );
+        }
+        if self.command_ttl_secs == 0 {
+            return Err("command_ttl_secs must be greater than 0".into());
         }
         if self.database_max_connections == 0 {
             return Err("database_max_connections must be greater than 0".into());

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 use vdx_gateway::cli::{AppsCommand, CatalogCommand, Cli, Command, ConsentCommand, KeysCommand};
 use vdx_gateway::config::Config;
-use vdx_gateway::{commands, db, demo, logging, startup::Application};
+use vdx_gateway::{commands, db, demo, logging, simulate, startup::Application};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -43,6 +43,23 @@ fn main() -> ExitCode {
                         credentials_out,
                         vehicles,
                         tick_secs,
+                    },
+                )
+                .await
+            }
+            Command::Simulate {
+                vehicles,
+                ticks,
+                tick_secs,
+                fast,
+            } => {
+                simulate::run(
+                    config,
+                    simulate::SimulateOptions {
+                        vehicles,
+                        ticks,
+                        tick_secs,
+                        fast,
                     },
                 )
                 .await

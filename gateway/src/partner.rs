@@ -102,3 +102,78 @@ pub async fn latest(
         withheld: fields.withheld().to_vec(),
     })
 }
+
+/// A page of one signal's history, or the path withheld.
+#[derive(Debug, Clone)]
+pub struct History {
+    pub page: vdx_telemetry::history::HistoryPage,
+    pub withheld: Vec<SignalPath>,
+}
+
+/// Steps 4 to 6 for history: field filter, bounded store read, access log.
+pub async fn history(
+    db: &DatabaseConnection,
+    grant: Grant<Read>,
+    query: &vdx_telemetry::history::HistoryQuery,
+    request_id: &str,
+) -> Result<History, ApiError> {
+    vdx_telemetry::history::check(query).map_err(|e| ApiError::bad_request("INVALID_INPUT", e))?;
+    let fields = grant.authorize(Some(vec![query.path.clone()]));
+    let page =
+        vdx_telemetry::history::history(db, &fields, query, request_id, vdx_catalog::now_ms())
+            .await?;
+    Ok(History {
+        page: page.unwrap_or(vdx_telemetry::history::HistoryPage {
+            values: Vec::new(),
+            next_cursor: None,
+        }),
+        withheld: fields.withheld().to_vec(),
+    })
+}
+
+/// Step 3 for commands: the consent decision for the `command` action.
+pub async fn decide_command(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    vin: &Vin,
+    product: &ProductSlug,
+    purpose: &Purpose,
+) -> Result<Grant<vdx_consent::Command>, ApiError> {
+    Ok(vdx_consent::decide::<vdx_consent::Command>(
+        db,
+        principal,
+        vin,
+        product,
+        purpose,
+        vdx_catalog::now_ms(),
+    )
+    .await?)
+}
+
+/// Builds a command request: the actuator parsed, the expiry capped by the
+/// configured maximum, the Idempotency-Key checked.
+pub fn new_command(
+    actuator: &str,
+    value: serde_json::Value,
+    ttl_secs: Option<u64>,
+    idempotency_key: Option<String>,
+    max_ttl_secs: u64,
+) -> Result<vdx_telemetry::commands::NewCommand, ApiError> {
+    let actuator = SignalPath::parse(actuator)
+        .map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string()))?;
+    if let Some(key) = &idempotency_key
+        && (key.is_empty() || key.len() > 255)
+    {
+        return Err(ApiError::bad_request(
+            "INVALID_INPUT",
+            "an Idempotency-Key is 1 to 255 characters",
+        ));
+    }
+    let ttl = ttl_secs.unwrap_or(max_ttl_secs).clamp(1, max_ttl_secs);
+    Ok(vdx_telemetry::commands::NewCommand {
+        actuator,
+        value,
+        idempotency_key,
+        ttl_ms: i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX),
+    })
+}

@@ -66,6 +66,13 @@ pub enum ApiError {
     PayloadTooLarge(String),
     /// the request body must be {expected}
     UnsupportedMediaType { expected: &'static str },
+    /// {detail}
+    RateLimited {
+        code: &'static str,
+        detail: String,
+        retry_after_secs: u64,
+        headers: crate::ratelimit::RateHeaders,
+    },
     /// the service is not ready: {0}
     Unavailable(String),
     /// internal error
@@ -87,7 +94,9 @@ impl ApiError {
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::BadRequest { code, .. } | Self::Unprocessable { code, .. } => code,
+            Self::BadRequest { code, .. }
+            | Self::Unprocessable { code, .. }
+            | Self::RateLimited { code, .. } => code,
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::InvalidToken(_) => "INVALID_TOKEN",
             Self::Denied(denial) => denial_code(denial),
@@ -186,6 +195,7 @@ impl ResponseError for ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -208,6 +218,16 @@ impl ResponseError for ApiError {
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer error=\"invalid_token\""),
                 ));
+            }
+            Self::RateLimited {
+                retry_after_secs,
+                headers,
+                ..
+            } => {
+                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+                for pair in headers.pairs() {
+                    response.insert_header(pair);
+                }
             }
             Self::Denied(Denial::InsufficientScope(scope)) => {
                 if let Ok(value) = HeaderValue::from_str(&format!(
@@ -241,6 +261,27 @@ impl From<vdx_telemetry::TelemetryError> for ApiError {
     fn from(err: vdx_telemetry::TelemetryError) -> Self {
         match err {
             vdx_telemetry::TelemetryError::Consent(inner) => inner.into(),
+            vdx_telemetry::TelemetryError::Rejected { summary, errors } => Self::Unprocessable {
+                code: "INVALID_SAMPLES",
+                detail: summary,
+                errors,
+            },
+            e @ vdx_telemetry::TelemetryError::BatchTooLarge { .. } => {
+                Self::PayloadTooLarge(e.to_string())
+            }
+            vdx_telemetry::TelemetryError::InvalidCommand(detail) => Self::Unprocessable {
+                code: "INVALID_COMMAND",
+                detail,
+                errors: Vec::new(),
+            },
+            e @ vdx_telemetry::TelemetryError::IdempotencyKeyReused => Self::Unprocessable {
+                code: "IDEMPOTENCY_KEY_REUSED",
+                detail: e.to_string(),
+                errors: Vec::new(),
+            },
+            vdx_telemetry::TelemetryError::Invalid(detail) => {
+                Self::bad_request("INVALID_INPUT", detail)
+            }
             other => Self::internal(other),
         }
     }

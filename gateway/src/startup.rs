@@ -64,6 +64,7 @@ impl Application {
             db,
             config: Arc::clone(&config),
             tokens: Arc::new(tokens),
+            limits: Arc::new(crate::ratelimit::RateLimits::default()),
             base_url,
         };
         let schema = graphql::schema();
@@ -142,6 +143,21 @@ impl Application {
                         .route(web::get().to(routes::vehicles::latest)),
                 )
                 .service(
+                    endpoint("/v1/vehicles/{vin}/history", "GET")
+                        .route(web::get().to(routes::history::history)),
+                )
+                .service(
+                    endpoint("/v1/vehicles/{vin}/commands", "POST")
+                        .route(web::post().to(routes::commands::send)),
+                )
+                .service(
+                    endpoint("/v1/commands/{id}", "GET")
+                        .route(web::get().to(routes::commands::status)),
+                )
+                .service(
+                    endpoint("/v1/ingest", "POST").route(web::post().to(routes::ingest::ingest)),
+                )
+                .service(
                     endpoint("/v1/marketplace/products", "GET")
                         .route(web::get().to(routes::marketplace::products)),
                 )
@@ -214,7 +230,28 @@ impl Application {
 
     /// Serves until SIGTERM/SIGINT (or `handle().stop(true)`), then drains in-flight requests.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        // Every minute: keep the limiter state bounded (idle keys and past
+        // days dropped). Every hour: history retention.
+        let limits = Arc::clone(&self.state.limits);
+        let db = self.state.db.clone();
+        let sweeper = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            let mut minutes: u64 = 0;
+            loop {
+                every.tick().await;
+                let now = vdx_catalog::now_ms();
+                limits.sweep(now);
+                if minutes.is_multiple_of(60)
+                    && let Err(e) = vdx_telemetry::history::prune(&db, now).await
+                {
+                    tracing::warn!(error = %e, "history retention failed");
+                }
+                minutes += 1;
+            }
+        });
+        let served = self.server.await;
+        sweeper.abort();
+        served
     }
 }
 

@@ -6,6 +6,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::TokenService;
 use crate::config::Config;
+use crate::ratelimit::RateLimits;
 
 #[derive(Debug, Clone)]
 pub struct AppState {
@@ -14,6 +15,8 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     /// Group-commit writer of the access log.
     pub access_log: vdx_consent::access_log::AccessLogWriter,
+    /// Rate limits and quotas (step 2 of the request path).
+    pub limits: Arc<RateLimits>,
     /// The base URL partners use, e.g. `http://127.0.0.1:8080`.
     pub base_url: String,
 }

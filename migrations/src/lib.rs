@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261123_000001_foundation;
 mod m20261123_100000_oauth;
 mod m20261123_200000_catalog_admin;
+mod m20261123_300000_data_plane;
 mod m20261123_400000_consent_ledger;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000001_foundation::Migration),
             Box::new(m20261123_100000_oauth::Migration),
             Box::new(m20261123_200000_catalog_admin::Migration),
+            Box::new(m20261123_300000_data_plane::Migration),
             Box::new(m20261123_400000_consent_ledger::Migration),
         ]
     }

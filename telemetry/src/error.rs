@@ -8,4 +8,18 @@ pub enum TelemetryError {
     Consent(#[from] vdx_consent::ConsentError),
     /// stored value at {0} is corrupt: {1}
     Corrupt(String, String),
+    /// {summary}
+    Rejected {
+        summary: String,
+        /// One entry per bad sample: where it is, its path, and why.
+        errors: Vec<String>,
+    },
+    /// {0}
+    Invalid(String),
+    /// {0}
+    InvalidCommand(String),
+    /// this Idempotency-Key was used for a different command
+    IdempotencyKeyReused,
+    /// a batch holds at most {limit} samples; this one has {actual}
+    BatchTooLarge { limit: usize, actual: usize },
 }

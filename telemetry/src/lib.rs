@@ -1,14 +1,19 @@
-//! Vehicle signal values. The OEM side writes them ([`write`], and the
-//! [`simulator`] standing in for a fleet); partners read them only through
-//! [`read`], whose functions demand an [`AuthorizedFields`] and write the
-//! access-log record before they return. Knows nothing of HTTP.
+//! Vehicle signal values. The OEM side writes them through [`ingest`] (also
+//! used by the [`simulator`] standing in for a fleet), which keeps the latest
+//! value and the history; [`history::prune`] applies retention. Partners read
+//! them only through [`read`] and [`history`], whose functions demand an
+//! [`AuthorizedFields`] and write the access-log record before they return.
+//! Knows nothing of HTTP.
 
+pub mod commands;
 pub mod entity;
 mod error;
+pub mod history;
+pub mod ingest;
 mod location;
 pub mod read;
 pub mod simulator;
-pub mod write;
+mod validate;
 
 pub use error::TelemetryError;
 pub use read::SignalValue;

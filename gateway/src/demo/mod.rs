@@ -87,9 +87,8 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), String> {
         interval.tick().await;
         loop {
             interval.tick().await;
-            if let Err(e) =
-                simulator::tick(&db, &mut fleet, tick.as_secs_f64(), vdx_catalog::now_ms()).await
-            {
+            let now = vdx_catalog::now_ms();
+            if let Err(e) = simulator::tick(&db, &mut fleet, tick.as_secs_f64(), now).await {
                 tracing::warn!(error = %e, "simulator tick failed");
             }
         }

@@ -4,11 +4,17 @@
 //! extractor, which ignores actix's payload limits.
 
 mod catalog;
+mod commands;
+mod cost;
+mod documents;
 mod vehicle;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use async_graphql::{EmptyMutation, EmptySubscription, ErrorExtensions, MergedObject, Schema};
+use async_graphql::extensions::apollo_persisted_queries::{
+    ApolloPersistedQueries, LruCacheStorage,
+};
+use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 
 use crate::auth::MaybeAuthenticated;
 use crate::problem::ApiError;
@@ -17,21 +23,36 @@ use crate::state::AppState;
 
 /// Partner queries: the public catalog and consented vehicle data.
 #[derive(MergedObject, Default)]
-pub struct Query(catalog::CatalogQuery, vehicle::VehicleQuery);
+pub struct Query(
+    catalog::CatalogQuery,
+    vehicle::VehicleQuery,
+    commands::CommandQuery,
+);
 
-pub type VdxSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+/// Partner mutations: commands.
+#[derive(MergedObject, Default)]
+pub struct Mutation(commands::CommandMutation);
+
+pub type VdxSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// Most nested a query may be.
 pub const MAX_DEPTH: usize = 10;
+/// Persisted queries kept (Automatic Persisted Queries, by SHA-256).
+pub const APQ_CAPACITY: usize = 1_024;
 /// Most complex a query may be (each field costs 1).
 pub const MAX_COMPLEXITY: usize = 500;
 
 pub fn schema() -> VdxSchema {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .disable_suggestions()
+        .extension(cost::CostMeter)
+        .extension(documents::DocumentCache::default())
+        .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
+            APQ_CAPACITY,
+        )))
         .finish()
 }
 
@@ -39,6 +60,13 @@ pub fn schema() -> VdxSchema {
 pub fn sdl() -> String {
     schema().sdl()
 }
+
+/// Codes of `ApiError::RateLimited`: a GraphQL response carrying one is a 429.
+const RATE_CODES: [&str; 3] = [
+    "RATE_LIMITED",
+    "DAILY_QUOTA_EXCEEDED",
+    "VEHICLE_BUDGET_EXCEEDED",
+];
 
 /// Turns an edge error into a GraphQL error with a stable `extensions.code`.
 pub fn gql_error(err: ApiError) -> async_graphql::Error {
@@ -80,12 +108,39 @@ pub async fn execute(
     })?;
     let mut request = request
         .data(request_id.into_inner())
-        .data(state.into_inner());
+        .data(state.into_inner())
+        .data(std::sync::Arc::new(cost::RequestCost::default()));
     if let Some(principal) = principal {
         request = request.data(principal);
     }
-    let response = schema.execute(request).await;
-    let mut http = HttpResponse::Ok();
+    if let Some(key) = req
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+    {
+        request = request.data(commands::IdempotencyHeader(key.to_owned()));
+    }
+    let mut response = schema.execute(request).await;
+    // Apollo clients look for this message; give it a stable code as well.
+    for error in &mut response.errors {
+        if error.message == "PersistedQueryNotFound" {
+            error
+                .extensions
+                .get_or_insert_with(Default::default)
+                .set("code", "PERSISTED_QUERY_NOT_FOUND");
+        }
+    }
+    // A request refused by a rate limit or quota is a 429, as over REST.
+    let limited = response.errors.iter().any(|e| {
+        e.extensions.as_ref().and_then(|x| x.get("code")).is_some_and(|c| {
+            matches!(c, async_graphql::Value::String(code) if RATE_CODES.contains(&code.as_str()))
+        })
+    });
+    let mut http = if limited {
+        HttpResponse::TooManyRequests()
+    } else {
+        HttpResponse::Ok()
+    };
     for (name, value) in &response.http_headers {
         if let Ok(value) = value.to_str() {
             http.append_header((name.as_str(), value));

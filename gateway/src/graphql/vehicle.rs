@@ -1,4 +1,5 @@
-//! Vehicle data for partners: `vehicle(vin, product, purpose) { latest(paths) }`.
+//! Vehicle data for partners: `vehicle(vin, product, purpose) { latest(paths)
+//! history(path, from, to, first, after) }`.
 //! Resolving `vehicle` runs the consent decision; its fields hold the grant.
 
 use std::sync::Arc;
@@ -37,6 +38,7 @@ impl VehicleQuery {
         let grant = partner::decide_read(&state.db, principal, &vin, &product, &purpose)
             .await
             .map_err(gql_error)?;
+        super::cost::charge(ctx, &grant).await?;
         for (name, value) in partner::lifecycle_headers(grant.product()) {
             ctx.insert_http_header(name, value);
         }
@@ -67,6 +69,26 @@ pub struct Snapshot {
     withheld: Vec<String>,
 }
 
+/// A page of one signal's history, oldest first.
+#[derive(SimpleObject)]
+pub struct HistoryPage {
+    values: Vec<SignalValue>,
+    /// Pass as `after` for the next page; null on the last page.
+    next_cursor: Option<String>,
+    /// The path, if the consented product does not cover it (then `values` is empty).
+    withheld: Vec<String>,
+}
+
+impl From<vdx_telemetry::SignalValue> for SignalValue {
+    fn from(v: vdx_telemetry::SignalValue) -> Self {
+        Self {
+            path: v.path.to_string(),
+            value: Json(v.value),
+            observed_at: DateTime::from_timestamp_millis(v.observed_at_ms).unwrap_or_default(),
+        }
+    }
+}
+
 #[Object]
 impl VehicleData {
     async fn vin(&self) -> &str {
@@ -95,17 +117,47 @@ impl VehicleData {
             .await
             .map_err(gql_error)?;
         Ok(Snapshot {
-            signals: snapshot
+            signals: snapshot.values.into_iter().map(SignalValue::from).collect(),
+            withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),
+        })
+    }
+
+    /// Past values of one consented signal, oldest first, never from before
+    /// the consent or the product's history window; `first` is 1 to 500.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "One VSS signal path")] path: String,
+        #[graphql(desc = "Observed at or after")] from: Option<DateTime<Utc>>,
+        #[graphql(desc = "Observed before")] to: Option<DateTime<Utc>>,
+        #[graphql(desc = "Page size, 1 to 500", default = 100)] first: u64,
+        #[graphql(desc = "nextCursor of the previous page")] after: Option<String>,
+    ) -> async_graphql::Result<HistoryPage> {
+        let state = ctx.data::<Arc<AppState>>()?;
+        let request_id = ctx.data::<RequestId>()?;
+        let path = partner::parse_paths(Some(vec![path]))
+            .map_err(gql_error)?
+            .and_then(|mut p| p.pop())
+            .ok_or_else(|| gql_error(ApiError::bad_request("INVALID_INPUT", "path is required")))?;
+        let query = vdx_telemetry::history::HistoryQuery {
+            path,
+            from_ms: from.map(|t| t.timestamp_millis()),
+            to_ms: to.map(|t| t.timestamp_millis()),
+            after,
+            first,
+        };
+        let history = partner::history(&state.db, self.grant.clone(), &query, &request_id.0)
+            .await
+            .map_err(gql_error)?;
+        Ok(HistoryPage {
+            values: history
+                .page
                 .values
                 .into_iter()
-                .map(|v| SignalValue {
-                    path: v.path.to_string(),
-                    value: Json(v.value),
-                    observed_at: DateTime::from_timestamp_millis(v.observed_at_ms)
-                        .unwrap_or_default(),
-                })
+                .map(SignalValue::from)
                 .collect(),
-            withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),
+            next_cursor: history.page.next_cursor,
+            withheld: history.withheld.iter().map(ToString::to_string).collect(),
         })
     }
 }

@@ -31,6 +31,16 @@ pub struct SignalValueDto {
     pub observed_at: DateTime<Utc>,
 }
 
+impl From<vdx_telemetry::SignalValue> for SignalValueDto {
+    fn from(v: vdx_telemetry::SignalValue) -> Self {
+        Self {
+            path: v.path.to_string(),
+            value: v.value,
+            observed_at: DateTime::from_timestamp_millis(v.observed_at_ms).unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct LatestResponse {
     pub vin: String,
@@ -68,9 +78,13 @@ pub async fn latest(
     )?;
     let grant = partner::decide_read(&state.db, &principal, &vin, &product, &purpose).await?;
     let lifecycle = partner::lifecycle_headers(grant.product());
+    let limits = state
+        .limits
+        .charge(&state.db, &grant, 1, vdx_catalog::now_ms())
+        .await?;
     let snapshot = partner::latest(&state, grant, paths, &request_id.0).await?;
     let mut response = HttpResponse::Ok();
-    for header in lifecycle {
+    for header in lifecycle.into_iter().chain(limits.pairs()) {
         response.insert_header(header);
     }
     Ok(response.json(LatestResponse {
@@ -80,11 +94,7 @@ pub async fn latest(
         signals: snapshot
             .values
             .into_iter()
-            .map(|v| SignalValueDto {
-                path: v.path.to_string(),
-                value: v.value,
-                observed_at: DateTime::from_timestamp_millis(v.observed_at_ms).unwrap_or_default(),
-            })
+            .map(SignalValueDto::from)
             .collect(),
         withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),
     }))

@@ -1,13 +1,23 @@
 //! A simulated fleet standing in for the OEM's cars: EVs and combustion cars
 //! that park, drive (moving location and odometer, draining the battery or
-//! tank), charge or refuel, and sometimes go offline and stop reporting.
+//! tank), charge or refuel, and sometimes go offline. An offline car keeps
+//! its samples and uploads them, late and older than what others sent since,
+//! when it is back. Every report goes through [`crate::ingest`], the same
+//! validated write path as the OEM's ingest endpoint.
 
 use rand::Rng;
-use sea_orm::{DatabaseConnection, TransactionTrait};
 use serde_json::{Value, json};
 use vdx_core::VehicleId;
 
-use crate::TelemetryError;
+mod fleet;
+
+use crate::commands::CommandView;
+use crate::ingest::Sample;
+
+pub use fleet::{TickReport, tick, upload};
+
+/// The most samples a car buffers while offline; older ones are dropped.
+const MAX_BUFFERED: usize = 2_000;
 
 /// What drives a car.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,6 +55,12 @@ pub struct SimVehicle {
     lon: f64,
     heading: f64,
     locked: bool,
+    /// Samples taken while offline, waiting for the next upload.
+    buffered: Vec<Sample>,
+    /// Commands received, with the time the car will have carried them out.
+    pending: Vec<(CommandView, i64)>,
+    /// Chance that carrying out a command fails (a simulated fault).
+    pub fault_rate: f64,
 }
 
 impl SimVehicle {
@@ -66,7 +82,22 @@ impl SimVehicle {
             lon: 11.575 + rng.random_range(-0.4..0.4),
             heading: rng.random_range(0.0..360.0),
             locked: true,
+            buffered: Vec::new(),
+            pending: Vec::new(),
+            fault_rate: 0.05,
         }
+    }
+
+    /// Takes the car offline for `secs` seconds (it buffers, gets no commands).
+    pub fn go_offline(&mut self, secs: f64) {
+        self.phase = Phase::Offline;
+        self.phase_left_s = secs;
+    }
+
+    /// Brings the car back online, parked, for `secs` seconds.
+    pub fn wake(&mut self, secs: f64) {
+        self.phase = Phase::Parked;
+        self.phase_left_s = secs;
     }
 
     /// Whether the car reports right now.
@@ -236,27 +267,57 @@ fn round6(x: f64) -> f64 {
     (x * 1e6).round() / 1e6
 }
 
-/// Advances every car by `dt_s` and stores the values of those online, in one transaction.
-pub async fn tick(
-    db: &DatabaseConnection,
-    fleet: &mut [SimVehicle],
-    dt_s: f64,
-    now_ms: i64,
-) -> Result<usize, TelemetryError> {
-    {
-        let mut rng = rand::rng();
-        for car in fleet.iter_mut() {
-            car.step(dt_s, &mut rng);
+impl SimVehicle {
+    /// Carries out a command on an actuator, or says why the car cannot.
+    pub fn apply(&mut self, actuator: &str, value: &Value) -> Result<(), String> {
+        let electric = self.powertrain == Powertrain::Electric;
+        match (actuator, value) {
+            ("Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", v) if electric => {
+                let limit = v.as_u64().and_then(|l| u8::try_from(l).ok());
+                self.charge_limit_pct = limit.ok_or("not a charge limit")?;
+            }
+            ("Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging", v) if electric => {
+                match v.as_str() {
+                    Some("START") if self.energy_pct < f64::from(self.charge_limit_pct) => {
+                        self.phase = Phase::Charging;
+                        self.phase_left_s = 600.0;
+                    }
+                    Some("START") => return Err("the battery is at its charge limit".into()),
+                    _ => {
+                        if self.phase == Phase::Charging {
+                            self.phase = Phase::Parked;
+                            self.phase_left_s = 60.0;
+                        }
+                    }
+                }
+            }
+            ("Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", Value::Bool(locked)) => {
+                self.locked = *locked;
+            }
+            _ => return Err(format!("this car has no actuator {actuator}")),
+        }
+        Ok(())
+    }
+
+    /// Samples the car's values at `now_ms`: returns them, with the backlog,
+    /// when online; buffers them when offline.
+    pub fn report(&mut self, now_ms: i64) -> Option<Vec<Sample>> {
+        let current = self.values().into_iter().map(|(path, value)| Sample {
+            path: path.to_owned(),
+            value,
+            observed_at_ms: now_ms,
+        });
+        if self.online() {
+            let mut samples = std::mem::take(&mut self.buffered);
+            samples.extend(current);
+            Some(samples)
+        } else {
+            self.buffered.extend(current);
+            let excess = self.buffered.len().saturating_sub(MAX_BUFFERED);
+            self.buffered.drain(..excess);
+            None
         }
     }
-    let txn = db.begin().await?;
-    let mut reported = 0;
-    for car in fleet.iter().filter(|c| c.online()) {
-        crate::write::upsert_latest(&txn, car.id, &car.values(), now_ms).await?;
-        reported += 1;
-    }
-    txn.commit().await?;
-    Ok(reported)
 }
 
 #[cfg(test)]
@@ -291,5 +352,20 @@ mod tests {
         }
         assert!(car.energy_pct <= 80.0 + f64::EPSILON);
         assert_ne!(car.phase, Phase::Charging);
+    }
+
+    #[test]
+    fn an_offline_car_buffers_and_uploads_its_backlog_when_back() {
+        let mut rng = rand::rng();
+        let mut car = SimVehicle::new(VehicleId(1), Powertrain::Electric, &mut rng);
+        car.phase = Phase::Offline;
+        assert!(car.report(1_000).is_none());
+        assert!(car.report(2_000).is_none());
+        car.phase = Phase::Parked;
+        let samples = car.report(3_000).expect("online again");
+        let per_report = car.values().len();
+        assert_eq!(samples.len(), 3 * per_report);
+        assert_eq!(samples[0].observed_at_ms, 1_000);
+        assert!(car.report(4_000).is_some_and(|s| s.len() == per_report));
     }
 }

@@ -1,0 +1,142 @@
+//! Commands over GraphQL: the `sendCommand` mutation and the `command(id)`
+//! query. The same rules as REST (`routes::commands`); the Idempotency-Key
+//! comes from the argument or, failing that, the HTTP header.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Json, Object, SimpleObject};
+use chrono::{DateTime, Utc};
+use vdx_core::Principal;
+use vdx_telemetry::commands::CommandView;
+
+use super::gql_error;
+use crate::partner;
+use crate::problem::ApiError;
+use crate::request_id::RequestId;
+use crate::state::AppState;
+
+/// The `Idempotency-Key` header of the HTTP request, if any.
+#[derive(Debug, Clone)]
+pub struct IdempotencyHeader(pub String);
+
+/// A command and where it is in its lifecycle.
+#[derive(SimpleObject)]
+pub struct VehicleCommand {
+    id: ID,
+    vin: String,
+    actuator: String,
+    value: Json<serde_json::Value>,
+    /// queued, delivered, executed, failed, expired or superseded.
+    status: String,
+    /// Why it failed, if it did.
+    reason: Option<String>,
+    created_at: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    /// True when an earlier request with the same Idempotency-Key made it.
+    replayed: bool,
+}
+
+impl VehicleCommand {
+    fn of(c: CommandView, replayed: bool) -> Self {
+        let at = |ms| DateTime::from_timestamp_millis(ms).unwrap_or_default();
+        Self {
+            id: ID(c.id.to_string()),
+            vin: c.vin,
+            actuator: c.actuator,
+            value: Json(c.value),
+            status: c.status.as_str().to_owned(),
+            reason: c.reason,
+            created_at: at(c.created_at_ms),
+            expires_at: at(c.expires_at_ms),
+            updated_at: at(c.updated_at_ms),
+            replayed,
+        }
+    }
+}
+
+fn principal<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Principal> {
+    ctx.data_opt::<Principal>()
+        .ok_or_else(|| gql_error(ApiError::Unauthenticated))
+}
+
+#[derive(Default)]
+pub struct CommandQuery;
+
+#[Object]
+impl CommandQuery {
+    /// One of this app's commands; null for an unknown id or another app's command.
+    async fn command(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+    ) -> async_graphql::Result<Option<VehicleCommand>> {
+        let principal = principal(ctx)?;
+        let state = ctx.data::<Arc<AppState>>()?;
+        let Ok(id) = id.parse::<i64>() else {
+            return Ok(None);
+        };
+        let command = vdx_telemetry::commands::status(
+            &state.db,
+            principal.app().app_id,
+            id,
+            vdx_catalog::now_ms(),
+        )
+        .await
+        .map_err(|e| gql_error(e.into()))?;
+        Ok(command.map(|c| VehicleCommand::of(c, false)))
+    }
+}
+
+#[derive(Default)]
+pub struct CommandMutation;
+
+#[Object]
+impl CommandMutation {
+    /// Sends a command to a consented vehicle; it runs asynchronously (poll
+    /// `command(id)`). A newer command to the same actuator supersedes an unfinished older one.
+    #[allow(clippy::too_many_arguments)]
+    async fn send_command(
+        &self,
+        ctx: &Context<'_>,
+        vin: String,
+        product: String,
+        purpose: String,
+        #[graphql(desc = "VSS path of an actuator the product declares")] actuator: String,
+        value: Json<serde_json::Value>,
+        #[graphql(desc = "How long it may wait for the car; at most the server's maximum")]
+        ttl_seconds: Option<u64>,
+        #[graphql(desc = "Repeating a request with the same key returns the first command")]
+        idempotency_key: Option<String>,
+    ) -> async_graphql::Result<VehicleCommand> {
+        let principal = principal(ctx)?;
+        let state = ctx.data::<Arc<AppState>>()?;
+        let request_id = ctx.data::<RequestId>()?;
+        let (vin, product, purpose) =
+            partner::parse_target(&vin, &product, &purpose).map_err(gql_error)?;
+        let key =
+            idempotency_key.or_else(|| ctx.data_opt::<IdempotencyHeader>().map(|h| h.0.clone()));
+        let new = partner::new_command(
+            &actuator,
+            value.0,
+            ttl_seconds,
+            key,
+            state.config.command_ttl_secs,
+        )
+        .map_err(gql_error)?;
+        let grant = partner::decide_command(&state.db, principal, &vin, &product, &purpose)
+            .await
+            .map_err(gql_error)?;
+        super::cost::charge(ctx, &grant).await?;
+        let (command, replayed) = vdx_telemetry::commands::enqueue(
+            &state.db,
+            &grant,
+            &new,
+            &request_id.0,
+            vdx_catalog::now_ms(),
+        )
+        .await
+        .map_err(|e| gql_error(e.into()))?;
+        Ok(VehicleCommand::of(command, replayed))
+    }
+}

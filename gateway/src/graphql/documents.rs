@@ -1,0 +1,57 @@
+//! Parsed-document cache for hot queries: an extension that keeps the parsed
+//! form of recently seen query texts, so a partner polling the same query
+//! skips the parser. Bounded: at most [`CAPACITY`] documents of at most
+//! [`MAX_QUERY_BYTES`] each; when full, an arbitrary entry makes room.
+//! Automatic Persisted Queries (async-graphql's `ApolloPersistedQueries`,
+//! installed next to it) cache by SHA-256 in the same spirit.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{ServerResult, Variables};
+
+pub const CAPACITY: usize = 1_024;
+pub const MAX_QUERY_BYTES: usize = 16 * 1024;
+
+/// The cache, shared by every request of one schema.
+#[derive(Clone, Default)]
+pub struct DocumentCache(Arc<Mutex<HashMap<String, ExecutableDocument>>>);
+
+impl ExtensionFactory for DocumentCache {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(self.clone())
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for DocumentCache {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let lock = || {
+            self.0
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some(doc) = lock().get(query) {
+            return Ok(doc.clone());
+        }
+        let doc = next.run(ctx, query, variables).await?;
+        if query.len() <= MAX_QUERY_BYTES {
+            let mut cache = lock();
+            if cache.len() >= CAPACITY
+                && let Some(evict) = cache.keys().next().cloned()
+            {
+                cache.remove(&evict);
+            }
+            cache.insert(query.to_owned(), doc.clone());
+        }
+        Ok(doc)
+    }
+}

@@ -1,0 +1,164 @@
+//! Partner commands over REST: `POST /v1/vehicles/{vin}/commands` enqueues one
+//! (honouring `Idempotency-Key`), `GET /v1/commands/{id}` shows its status.
+//! The lifecycle rules live in `vdx_telemetry::commands`.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use vdx_telemetry::commands::CommandView;
+
+use crate::auth::Authenticated;
+use crate::partner;
+use crate::problem::{ApiError, Problem};
+use crate::request_id::RequestId;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CommandTarget {
+    /// The data product whose commands the consent covers, e.g. `ev-charging`.
+    pub product: String,
+    /// The purpose of processing, e.g. `smart_charging`.
+    pub purpose: String,
+}
+
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CommandRequest {
+    /// VSS path of an actuator the product declares.
+    pub actuator: String,
+    /// The target value, of the actuator's datatype.
+    pub value: serde_json::Value,
+    /// How long the command may wait for the car; at most the configured `command_ttl_secs`.
+    pub ttl_seconds: Option<u64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct CommandDto {
+    pub id: String,
+    pub vin: String,
+    pub actuator: String,
+    pub value: serde_json::Value,
+    /// queued, delivered, executed, failed, expired or superseded.
+    pub status: String,
+    /// Why it failed, if it did.
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<CommandView> for CommandDto {
+    fn from(c: CommandView) -> Self {
+        let at = |ms| DateTime::from_timestamp_millis(ms).unwrap_or_default();
+        Self {
+            id: c.id.to_string(),
+            vin: c.vin,
+            actuator: c.actuator,
+            value: c.value,
+            status: c.status.as_str().to_owned(),
+            reason: c.reason,
+            created_at: at(c.created_at_ms),
+            expires_at: at(c.expires_at_ms),
+            updated_at: at(c.updated_at_ms),
+        }
+    }
+}
+
+/// Sends a command to one vehicle; it runs asynchronously.
+#[utoipa::path(post, path = "/v1/vehicles/{vin}/commands", tag = "commands", operation_id = "send_command",
+    params(("vin" = String, Path, description = "Vehicle Identification Number"), CommandTarget,
+        ("Idempotency-Key" = Option<String>, Header, description = "Repeating a request with the same key returns the first command")),
+    request_body = CommandRequest,
+    responses(
+        (status = 202, description = "Queued", body = CommandDto),
+        (status = 200, description = "A replay of an earlier request with the same Idempotency-Key", body = CommandDto),
+        (status = 400, description = "Malformed input", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No consent, scope or subscription; an unknown VIN gets the same answer", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a command of the product, a bad value, or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
+pub async fn send(
+    req: HttpRequest,
+    Authenticated(principal): Authenticated,
+    vin: web::Path<String>,
+    target: web::Query<CommandTarget>,
+    body: web::Json<CommandRequest>,
+    request_id: web::ReqData<RequestId>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (vin, product, purpose) = partner::parse_target(&vin, &target.product, &target.purpose)?;
+    let key = match req.headers().get("idempotency-key") {
+        Some(v) => Some(
+            v.to_str()
+                .map_err(|_| {
+                    ApiError::bad_request(
+                        "INVALID_INPUT",
+                        "the Idempotency-Key header is not ASCII",
+                    )
+                })?
+                .to_owned(),
+        ),
+        None => None,
+    };
+    let body = body.into_inner();
+    let new = partner::new_command(
+        &body.actuator,
+        body.value,
+        body.ttl_seconds,
+        key,
+        state.config.command_ttl_secs,
+    )?;
+    let grant = partner::decide_command(&state.db, &principal, &vin, &product, &purpose).await?;
+    let limits = state
+        .limits
+        .charge(&state.db, &grant, 1, vdx_catalog::now_ms())
+        .await?;
+    let (command, replayed) = vdx_telemetry::commands::enqueue(
+        &state.db,
+        &grant,
+        &new,
+        &request_id.0,
+        vdx_catalog::now_ms(),
+    )
+    .await?;
+    let mut response = if replayed {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::Accepted()
+    };
+    for header in limits.pairs() {
+        response.insert_header(header);
+    }
+    Ok(response.json(CommandDto::from(command)))
+}
+
+/// The status of one of this app's commands.
+#[utoipa::path(get, path = "/v1/commands/{id}", tag = "commands", operation_id = "command_status",
+    params(("id" = String, Path, description = "The command id")),
+    responses(
+        (status = 200, description = "The command", body = CommandDto),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No command of this app has this id", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
+pub async fn status(
+    Authenticated(principal): Authenticated,
+    id: web::Path<String>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let not_found = || ApiError::NotFound("no command of this app has this id".into());
+    let id: i64 = id.parse().map_err(|_| not_found())?;
+    let command = vdx_telemetry::commands::status(
+        &state.db,
+        principal.app().app_id,
+        id,
+        vdx_catalog::now_ms(),
+    )
+    .await?
+    .ok_or_else(not_found)?;
+    Ok(HttpResponse::Ok().json(CommandDto::from(command)))
+}

@@ -1,0 +1,101 @@
+//! `GET /v1/vehicles/{vin}/history`: the REST twin of the GraphQL
+//! `vehicle { history }` query. One signal, a time range, cursor pages.
+
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use vdx_telemetry::history::HistoryQuery;
+
+use crate::auth::Authenticated;
+use crate::partner;
+use crate::problem::{ApiError, Problem};
+use crate::request_id::RequestId;
+use crate::routes::vehicles::SignalValueDto;
+use crate::state::AppState;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// The data product the consent was given for, e.g. `ev-charging`.
+    pub product: String,
+    /// The purpose of processing, e.g. `smart_charging`.
+    pub purpose: String,
+    /// One VSS signal path.
+    pub path: String,
+    /// Observed at or after (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Observed before (RFC 3339).
+    pub to: Option<DateTime<Utc>>,
+    /// `next_cursor` of the previous page.
+    pub after: Option<String>,
+    /// Page size, 1 to 500; 100 if absent.
+    pub first: Option<u64>,
+}
+
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct HistoryResponse {
+    pub vin: String,
+    pub product: String,
+    pub purpose: String,
+    /// Oldest first; nothing from before the consent or the product's history window.
+    pub values: Vec<SignalValueDto>,
+    /// Pass as `after` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+    /// The path, if the consented product does not cover it (then `values` is empty).
+    pub withheld: Vec<String>,
+}
+
+/// Past values of one consented signal of one vehicle.
+#[utoipa::path(get, path = "/v1/vehicles/{vin}/history", tag = "vehicles", operation_id = "vehicle_history",
+    params(("vin" = String, Path, description = "Vehicle Identification Number"), HistoryParams),
+    responses(
+        (status = 200, description = "A page of history", body = HistoryResponse),
+        (status = 400, description = "Malformed VIN, product, purpose, path, cursor or page size", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "No consent, scope or subscription. An unknown VIN gets the same answer as an unconsented one.", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = [])))]
+#[tracing::instrument(skip_all)]
+pub async fn history(
+    Authenticated(principal): Authenticated,
+    vin: web::Path<String>,
+    params: web::Query<HistoryParams>,
+    request_id: web::ReqData<RequestId>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (vin, product, purpose) = partner::parse_target(&vin, &params.product, &params.purpose)?;
+    let path = partner::parse_paths(Some(vec![params.path.clone()]))?
+        .and_then(|mut p| p.pop())
+        .ok_or_else(|| ApiError::bad_request("INVALID_INPUT", "path is required"))?;
+    let query = HistoryQuery {
+        path,
+        from_ms: params.from.map(|t| t.timestamp_millis()),
+        to_ms: params.to.map(|t| t.timestamp_millis()),
+        after: params.after.clone(),
+        first: params.first.unwrap_or(100),
+    };
+    let grant = partner::decide_read(&state.db, &principal, &vin, &product, &purpose).await?;
+    let lifecycle = partner::lifecycle_headers(grant.product());
+    let limits = state
+        .limits
+        .charge(&state.db, &grant, 1, vdx_catalog::now_ms())
+        .await?;
+    let history = partner::history(&state.db, grant, &query, &request_id.0).await?;
+    let mut response = HttpResponse::Ok();
+    for header in lifecycle.into_iter().chain(limits.pairs()) {
+        response.insert_header(header);
+    }
+    Ok(response.json(HistoryResponse {
+        vin: vin.to_string(),
+        product: product.to_string(),
+        purpose: purpose.to_string(),
+        values: history
+            .page
+            .values
+            .into_iter()
+            .map(SignalValueDto::from)
+            .collect(),
+        next_cursor: history.page.next_cursor,
+        withheld: history.withheld.iter().map(ToString::to_string).collect(),
+    }))
+}

@@ -1,0 +1,300 @@
+//! Commands end to end with the fleet simulator: queued → delivered →
+//! executed | failed, expiry while the car is offline, Idempotency-Key,
+//! superseding, and the GraphQL twin.
+
+use serde_json::{Value, json};
+use vdx_telemetry::simulator;
+use vdx_tests::{TestApp, on_both_backends};
+
+const LIMIT: &str = "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit";
+const START_STOP: &str = "Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging";
+const TARGET: [(&str, &str); 2] = [("product", "ev-charging"), ("purpose", "smart_charging")];
+
+async fn send(
+    app: &TestApp,
+    token: &str,
+    vin: &str,
+    body: Value,
+    key: Option<&str>,
+) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url(&format!("/v1/vehicles/{vin}/commands")))
+        .query(&TARGET)
+        .bearer_auth(token)
+        .json(&body);
+    if let Some(key) = key {
+        req = req.header("Idempotency-Key", key);
+    }
+    req.send().await.expect("command request")
+}
+
+async fn status(app: &TestApp, token: &str, id: &str) -> Value {
+    let res = app
+        .client
+        .get(app.url(&format!("/v1/commands/{id}")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+/// The simulated car behind a VIN.
+async fn car_index(app: &TestApp, vin: &str) -> usize {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use vdx_consent::entity::vehicle;
+    let row = vehicle::Entity::find()
+        .filter(vehicle::Column::Vin.eq(vin))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    app.fleet.iter().position(|c| c.id == row.id).unwrap()
+}
+
+async fn tick(app: &mut TestApp, at_ms: i64) {
+    simulator::tick(&app.db, &mut app.fleet, 0.001, at_ms)
+        .await
+        .unwrap();
+}
+
+async fn a_command_is_queued_delivered_and_carried_out_by_the_car(mut app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let car = car_index(&app, &vin).await;
+    app.fleet[car].wake(1e6);
+    app.fleet[car].fault_rate = 0.0;
+    let token = app.token_for("Voltwise Energy").await;
+    let before = app.access_log_count().await;
+    let res = send(
+        &app,
+        &token,
+        &vin,
+        json!({"actuator": LIMIT, "value": 90}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 202);
+    let queued: Value = res.json().await.unwrap();
+    assert_eq!(queued["status"], "queued");
+    assert_eq!(app.access_log_count().await, before + 1);
+    let id = queued["id"].as_str().unwrap().to_owned();
+
+    let now = vdx_catalog::now_ms();
+    tick(&mut app, now).await;
+    assert_eq!(status(&app, &token, &id).await["status"], "delivered");
+    tick(&mut app, now + 10_000).await;
+    assert_eq!(status(&app, &token, &id).await["status"], "executed");
+    // The car now reports the new limit.
+    tick(&mut app, now + 11_000).await;
+    let body = app
+        .vehicle_latest(&token, &vin, "ev-charging", "smart_charging")
+        .await;
+    let limit = body["data"]["vehicle"]["latest"]["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == LIMIT)
+        .cloned()
+        .unwrap();
+    assert_eq!(limit["value"], 90, "{body}");
+
+    // A car with a fault reports the command failed, with a reason.
+    app.fleet[car].fault_rate = 1.0;
+    let res = send(
+        &app,
+        &token,
+        &vin,
+        json!({"actuator": START_STOP, "value": "STOP"}),
+        None,
+    )
+    .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tick(&mut app, now + 12_000).await;
+    tick(&mut app, now + 20_000).await;
+    let failed = status(&app, &token, &id).await;
+    assert_eq!(failed["status"], "failed");
+    assert!(failed["reason"].as_str().is_some());
+}
+
+async fn a_command_to_a_car_that_stays_offline_expires(mut app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let car = car_index(&app, &vin).await;
+    app.fleet[car].go_offline(1e6);
+    let token = app.token_for("Voltwise Energy").await;
+    let body = json!({"actuator": LIMIT, "value": 70, "ttl_seconds": 1});
+    let res = send(&app, &token, &vin, body, None).await;
+    assert_eq!(res.status(), 202);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let now = vdx_catalog::now_ms();
+    tick(&mut app, now).await;
+    assert_eq!(status(&app, &token, &id).await["status"], "queued");
+    // The car comes back after the command's expiry: it never gets it.
+    app.fleet[car].wake(1e6);
+    tick(&mut app, now + 5_000).await;
+    tick(&mut app, now + 15_000).await;
+    assert_eq!(status(&app, &token, &id).await["status"], "expired");
+}
+
+async fn the_same_idempotency_key_returns_the_first_command_and_cannot_be_reused(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let token = app.token_for("Voltwise Energy").await;
+    let body = json!({"actuator": LIMIT, "value": 85});
+    let first = send(&app, &token, &vin, body.clone(), Some("k-1")).await;
+    assert_eq!(first.status(), 202);
+    let first: Value = first.json().await.unwrap();
+    let again = send(&app, &token, &vin, body, Some("k-1")).await;
+    assert_eq!(again.status(), 200);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first["id"], again["id"]);
+    let other = send(
+        &app,
+        &token,
+        &vin,
+        json!({"actuator": LIMIT, "value": 60}),
+        Some("k-1"),
+    )
+    .await;
+    assert_eq!(other.status(), 422);
+    assert_eq!(
+        other.json::<Value>().await.unwrap()["code"],
+        "IDEMPOTENCY_KEY_REUSED"
+    );
+}
+
+async fn a_newer_command_to_the_same_actuator_supersedes_the_older_one(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let token = app.token_for("Voltwise Energy").await;
+    let older = send(
+        &app,
+        &token,
+        &vin,
+        json!({"actuator": START_STOP, "value": "START"}),
+        None,
+    )
+    .await;
+    let older = older.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let newer = send(
+        &app,
+        &token,
+        &vin,
+        json!({"actuator": START_STOP, "value": "STOP"}),
+        None,
+    )
+    .await;
+    assert_eq!(newer.status(), 202);
+    let newer = newer.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(status(&app, &token, &older).await["status"], "superseded");
+    assert_eq!(status(&app, &token, &newer).await["status"], "queued");
+}
+
+async fn bad_commands_are_refused_and_unknown_vehicles_look_unconsented(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let token = app.token_for("Voltwise Energy").await;
+    for body in [
+        json!({"actuator": "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", "value": true}),
+        json!({"actuator": LIMIT, "value": 101}),
+        json!({"actuator": START_STOP, "value": "MAYBE"}),
+    ] {
+        let res = send(&app, &token, &vin, body.clone(), None).await;
+        assert_eq!(res.status(), 422, "{body}");
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["code"],
+            "INVALID_COMMAND"
+        );
+    }
+    let body = json!({"actuator": LIMIT, "value": 80});
+    let unknown = send(&app, &token, "VDXE9999999999999", body.clone(), None).await;
+    let revoked = send(&app, &token, &app.creds.examples.revoked.vin, body, None).await;
+    assert_eq!(unknown.status(), 403);
+    assert_eq!(revoked.status(), 403);
+    let (mut a, mut b): (Value, Value) =
+        (unknown.json().await.unwrap(), revoked.json().await.unwrap());
+    a["request_id"] = Value::Null;
+    b["request_id"] = Value::Null;
+    assert_eq!(a, b);
+    // Another app cannot see the command.
+    let res = send(
+        &app,
+        &token,
+        &vin,
+        json!({"actuator": LIMIT, "value": 80}),
+        None,
+    )
+    .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let other = app.token_for("Milesure Insurance").await;
+    let res = app
+        .client
+        .get(app.url(&format!("/v1/commands/{id}")))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+async fn commands_work_over_graphql_too(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let token = app.token_for("Voltwise Energy").await;
+    let mutation = r#"mutation($vin: String!, $value: JSON!) { sendCommand(vin: $vin, product: "ev-charging", purpose: "smart_charging", actuator: "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", value: $value, idempotencyKey: "g-1") { id status replayed } }"#;
+    let res = app
+        .graphql(Some(&token), mutation, json!({"vin": vin, "value": 75}))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["sendCommand"]["status"], "queued", "{body}");
+    assert_eq!(body["data"]["sendCommand"]["replayed"], false);
+    let id = body["data"]["sendCommand"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = app
+        .graphql(Some(&token), mutation, json!({"vin": vin, "value": 75}))
+        .await;
+    let again: Value = res.json().await.unwrap();
+    assert_eq!(again["data"]["sendCommand"]["id"], id.as_str());
+    assert_eq!(again["data"]["sendCommand"]["replayed"], true);
+    let res = app
+        .graphql(
+            Some(&token),
+            "query($id: ID!) { command(id: $id) { status actuator value } }",
+            json!({"id": id}),
+        )
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["command"]["status"], "queued", "{body}");
+    assert_eq!(body["data"]["command"]["value"], 75);
+    let res = app
+        .graphql(Some(&token), mutation, json!({"vin": vin, "value": 60}))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "IDEMPOTENCY_KEY_REUSED",
+        "{body}"
+    );
+}
+
+on_both_backends!(
+    a_command_is_queued_delivered_and_carried_out_by_the_car,
+    a_command_to_a_car_that_stays_offline_expires,
+    the_same_idempotency_key_returns_the_first_command_and_cannot_be_reused,
+    a_newer_command_to_the_same_actuator_supersedes_the_older_one,
+    bad_commands_are_refused_and_unknown_vehicles_look_unconsented,
+    commands_work_over_graphql_too,
+);

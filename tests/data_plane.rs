@@ -1,0 +1,54 @@
+//! `TestApp` helpers for the data plane: ingest and history.
+
+use serde_json::{Value, json};
+
+use crate::TestApp;
+
+impl TestApp {
+    /// An ingest access token (scope `ingest`), from the demo's OEM console client.
+    pub async fn ingest_token(&self) -> String {
+        let admin = &self.creds.admin;
+        let res = self
+            .token_response(&admin.client_id, &admin.client_secret, Some("ingest"))
+            .await;
+        assert_eq!(res.status(), 200, "ingest token request failed");
+        let body: Value = res.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// `POST /v1/ingest` with a JSON body.
+    pub async fn ingest(&self, token: &str, body: &Value) -> reqwest::Response {
+        self.client
+            .post(self.url("/v1/ingest"))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .expect("ingest request")
+    }
+
+    /// The GraphQL history of one signal; returns the whole response body.
+    pub async fn graphql_history(
+        &self,
+        token: &str,
+        vin: &str,
+        (product, purpose): (&str, &str),
+        path: &str,
+        first: i64,
+        after: Option<&str>,
+    ) -> Value {
+        let query = "query($vin: String!, $product: String!, $purpose: String!, $path: String!, $first: Int!, $after: String) { vehicle(vin: $vin, product: $product, purpose: $purpose) { history(path: $path, first: $first, after: $after) { values { path value observedAt } nextCursor withheld } } }";
+        let res = self
+            .graphql(
+                Some(token),
+                query,
+                json!({"vin": vin, "product": product, "purpose": purpose, "path": path, "first": first, "after": after}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("json")
+    }
+}

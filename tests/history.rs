@@ -1,0 +1,214 @@
+//! History reads over GraphQL and REST: cursor pages in observation order,
+//! bounded by the consent's start and the product's history window, with
+//! signals outside the product withheld, and page sizes capped.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+use vdx_tests::{TestApp, on_both_backends};
+
+const SOC: &str = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
+const EV: (&str, &str) = ("ev-charging", "smart_charging");
+const HOUR_MS: i64 = 60 * 60 * 1000;
+
+fn samples(vin: &str, points: &[(f64, i64)]) -> Value {
+    let samples: Vec<Value> = points
+        .iter()
+        .map(|(v, ms)| {
+            let at = chrono::DateTime::from_timestamp_millis(*ms)
+                .unwrap()
+                .to_rfc3339();
+            json!({"path": SOC, "value": v, "observed_at": at})
+        })
+        .collect();
+    json!({"vehicles": [{"vin": vin, "samples": samples}]})
+}
+
+fn values(body: &Value) -> Vec<f64> {
+    body["data"]["vehicle"]["history"]["values"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{body}"))
+        .iter()
+        .map(|v| v["value"].as_f64().unwrap())
+        .collect()
+}
+
+async fn history_pages_with_a_cursor_in_observation_order(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let base = vdx_catalog::now_ms() - HOUR_MS;
+    let points: Vec<(f64, i64)> = (0..5)
+        .map(|i| (10.0 + i as f64, base + i * 1_000))
+        .collect();
+    let ingest = app.ingest_token().await;
+    assert_eq!(
+        app.ingest(&ingest, &samples(&vin, &points)).await.status(),
+        200
+    );
+    let token = app.token_for("Voltwise Energy").await;
+    let mut seen = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..10 {
+        let body = app
+            .graphql_history(&token, &vin, EV, SOC, 2, after.as_deref())
+            .await;
+        let page = values(&body);
+        assert!(page.len() <= 2, "{body}");
+        seen.extend(page);
+        match body["data"]["vehicle"]["history"]["nextCursor"].as_str() {
+            Some(cursor) => after = Some(cursor.to_owned()),
+            None => break,
+        }
+    }
+    // The five ingested values, oldest first, then what the simulator reported at start.
+    assert_eq!(seen[..5], [10.0, 11.0, 12.0, 13.0, 14.0], "{seen:?}");
+}
+
+async fn history_holds_nothing_from_before_the_consent_started(app: TestApp) {
+    use vdx_consent::entity::{consent, vehicle};
+    let vin = app.creds.examples.consented.vin.clone();
+    let now = vdx_catalog::now_ms();
+    // The driver consented two hours ago.
+    let car = vehicle::Entity::find()
+        .filter(vehicle::Column::Vin.eq(vin.as_str()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    for row in consent::Entity::find()
+        .filter(consent::Column::VehicleId.eq(car.id))
+        .all(&app.db)
+        .await
+        .unwrap()
+    {
+        let mut row: consent::ActiveModel = row.into();
+        row.granted_at = Set(now - 2 * HOUR_MS);
+        row.update(&app.db).await.unwrap();
+    }
+    let points = [(1.0, now - 3 * HOUR_MS), (2.0, now - HOUR_MS)];
+    let ingest = app.ingest_token().await;
+    assert_eq!(
+        app.ingest(&ingest, &samples(&vin, &points)).await.status(),
+        200
+    );
+    let token = app.token_for("Voltwise Energy").await;
+    let body = app.graphql_history(&token, &vin, EV, SOC, 100, None).await;
+    let seen = values(&body);
+    assert!(!seen.contains(&1.0), "{seen:?}");
+    assert_eq!(seen[0], 2.0, "{seen:?}");
+}
+
+async fn history_outside_the_products_window_is_not_served(app: TestApp) {
+    // ev-charging keeps 7 days of history; the consent is 30 days old.
+    let vin = app.creds.examples.consented.vin.clone();
+    let now = vdx_catalog::now_ms();
+    let points = [(3.0, now - 8 * 24 * HOUR_MS), (4.0, now - 6 * 24 * HOUR_MS)];
+    let ingest = app.ingest_token().await;
+    assert_eq!(
+        app.ingest(&ingest, &samples(&vin, &points)).await.status(),
+        200
+    );
+    let token = app.token_for("Voltwise Energy").await;
+    let body = app.graphql_history(&token, &vin, EV, SOC, 100, None).await;
+    let seen = values(&body);
+    assert_eq!(seen[0], 4.0, "{seen:?}");
+    assert!(!seen.contains(&3.0));
+}
+
+async fn a_signal_outside_the_product_is_withheld_from_history_not_an_error(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let token = app.token_for("Voltwise Energy").await;
+    let latitude = "Vehicle.CurrentLocation.Latitude";
+    let body = app
+        .graphql_history(&token, &vin, EV, latitude, 10, None)
+        .await;
+    assert!(body["errors"].is_null(), "{body}");
+    let history = &body["data"]["vehicle"]["history"];
+    assert_eq!(history["values"], json!([]));
+    assert_eq!(history["withheld"], json!([latitude]));
+}
+
+async fn a_page_larger_than_the_maximum_or_a_bad_cursor_is_bad_input(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let token = app.token_for("Voltwise Energy").await;
+    let body = app.graphql_history(&token, &vin, EV, SOC, 501, None).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "INVALID_INPUT",
+        "{body}"
+    );
+    let body = app
+        .graphql_history(&token, &vin, EV, SOC, 10, Some("garbage"))
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "INVALID_INPUT",
+        "{body}"
+    );
+    let res = app
+        .client
+        .get(app.url(&format!("/v1/vehicles/{vin}/history")))
+        .query(&[
+            ("product", EV.0),
+            ("purpose", EV.1),
+            ("path", SOC),
+            ("first", "501"),
+        ])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+}
+
+async fn rest_history_matches_graphql_and_writes_the_access_log(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let token = app.token_for("Voltwise Energy").await;
+    let before = app.access_log_count().await;
+    let res = app
+        .client
+        .get(app.url(&format!("/v1/vehicles/{vin}/history")))
+        .query(&[
+            ("product", EV.0),
+            ("purpose", EV.1),
+            ("path", SOC),
+            ("first", "50"),
+        ])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let rest: Value = res.json().await.unwrap();
+    let gql = app.graphql_history(&token, &vin, EV, SOC, 50, None).await;
+    let rest_values: Vec<&Value> = rest["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["value"])
+        .collect();
+    let gql_values: Vec<&Value> = gql["data"]["vehicle"]["history"]["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| &v["value"])
+        .collect();
+    assert!(!rest_values.is_empty());
+    assert_eq!(rest_values, gql_values);
+    assert_eq!(app.access_log_count().await, before + 2);
+    // An unknown VIN is denied exactly like an unconsented one.
+    let res = app
+        .client
+        .get(app.url("/v1/vehicles/VDXE9999999999999/history"))
+        .query(&[("product", EV.0), ("purpose", EV.1), ("path", SOC)])
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+on_both_backends!(
+    history_pages_with_a_cursor_in_observation_order,
+    history_holds_nothing_from_before_the_consent_started,
+    history_outside_the_products_window_is_not_served,
+    a_signal_outside_the_product_is_withheld_from_history_not_an_error,
+    a_page_larger_than_the_maximum_or_a_bad_cursor_is_bad_input,
+    rest_history_matches_graphql_and_writes_the_access_log,
+);
