@@ -9,6 +9,7 @@ pub mod audit;
 pub mod entity;
 mod error;
 pub mod marketplace;
+pub mod plain;
 pub mod plans;
 pub mod product;
 pub mod purposes;

@@ -114,13 +114,8 @@ impl Application {
                         .route(web::post().to(routes::oauth::token::token)),
                 )
                 .service(
-                    endpoint("/oauth/authorize", "GET, POST")
-                        .route(web::get().to(routes::authorize::authorize))
-                        .route(web::post().to(routes::authorize::login)),
-                )
-                .service(
-                    endpoint("/oauth/authorize/decision", "POST")
-                        .route(web::post().to(routes::authorize::decision)),
+                    endpoint("/oauth/authorize", "GET")
+                        .route(web::get().to(routes::authorize::authorize)),
                 )
                 .service(
                     endpoint("/oauth/introspect", "POST")

@@ -11,6 +11,7 @@ mod m20261123_100000_oauth;
 mod m20261123_200000_catalog_admin;
 mod m20261123_300000_data_plane;
 mod m20261123_400000_consent_ledger;
+mod m20261123_500000_portal_identity;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_200000_catalog_admin::Migration),
             Box::new(m20261123_300000_data_plane::Migration),
             Box::new(m20261123_400000_consent_ledger::Migration),
+            Box::new(m20261123_500000_portal_identity::Migration),
         ]
     }
 }

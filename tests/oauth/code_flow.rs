@@ -187,9 +187,9 @@ async fn plain_or_missing_pkce_is_refused_with_an_error_redirect(app: TestApp) {
 
 async fn a_driver_who_denies_sends_the_app_access_denied(app: TestApp) {
     let client = voltwise(&app).await;
-    let (password, ev) = driver(&app, "alice");
+    let (_, ev) = driver(&app, "alice");
     let (url, state, _) = authorize_url(&client, "read:ev-charging");
-    let back = browse(&app, &url, "alice", &password, &[&ev], "deny").await;
+    let back = browse(&app, &url, "alice", &[&ev], "deny").await;
     assert_eq!(param(&back, "error").as_deref(), Some("access_denied"));
     assert_eq!(
         param(&back, "state").as_deref(),
@@ -198,67 +198,163 @@ async fn a_driver_who_denies_sends_the_app_access_denied(app: TestApp) {
     assert!(param(&back, "code").is_none());
 }
 
-async fn the_login_form_is_refused_without_the_csrf_token_of_its_browser(app: TestApp) {
+async fn the_consent_screen_is_a_portal_page_that_signs_in_first_and_speaks_plainly(app: TestApp) {
     let client = voltwise(&app).await;
-    let (password, _) = driver(&app, "alice");
-    let (url, _, _) = authorize_url(&client, "read:ev-charging");
-    let res = app.client.get(url.as_str()).send().await.unwrap();
-    let cookie = cookie(&res);
-    let html = res.text().await.unwrap();
-    let request = hidden(&html, "request");
-    let csrf = hidden(&html, "csrf_token");
-    let other = format!("vdx_csrf={}", "A".repeat(43));
-    for (cookie, csrf) in [
-        (None, csrf.as_str()),
-        (Some(cookie.as_str()), "forged"),
-        (Some(other.as_str()), csrf.as_str()),
-    ] {
-        let mut req = app.client.post(app.url("/oauth/authorize")).form(&[
-            ("request", request.as_str()),
-            ("csrf_token", csrf),
+    let (url, _, _) = authorize_url(&client, "read:ev-charging command:ev-charging");
+    let screen = consent_screen(&app, &url).await;
+    // Without a portal session the driver signs in and comes back here.
+    let portal = vdx_tests::portal_client();
+    let res = portal.get(app.url(&screen)).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let login = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(login.starts_with("/portal/login?next="), "{login}");
+    let form = portal
+        .get(app.url(&login))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let (password, ev) = driver(&app, "alice");
+    let res = portal
+        .post(app.url("/portal/login"))
+        .form(&[
             ("username", "alice"),
             ("password", password.as_str()),
-        ]);
-        if let Some(cookie) = cookie {
-            req = req.header("cookie", cookie);
-        }
-        let res = req.send().await.unwrap();
-        assert_eq!(res.status(), 400, "cookie {cookie:?} csrf {csrf}");
-        assert!(!res.text().await.unwrap().contains("Your vehicles"));
+            ("login_token", hidden(&form, "login_token").as_str()),
+            ("next", hidden(&form, "next").as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"].to_str().unwrap(), screen);
+    let html = portal
+        .get(app.url(&screen))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    // Partner, app, product, purpose, signals and commands in words, the end date, her car.
+    for words in [
+        "Voltwise Energy",
+        "EV Smart Charging",
+        "Schedule and control charging",
+        "Traction battery › State of charge",
+        "It may also control",
+        "Your consent ends on",
+        ev.as_str(),
+    ] {
+        assert!(
+            html.contains(words),
+            "{words:?} is not on the screen: {html}"
+        );
     }
+    // A login page never sends anyone to another site.
+    for next in [
+        "https://evil.example/",
+        "//evil.example/portal",
+        "/\\evil.example",
+    ] {
+        let page = portal
+            .get(app.url("/portal/login"))
+            .query(&[("next", next)])
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(hidden(&page, "next"), "/portal", "{next}");
+    }
+}
+
+async fn the_decision_needs_the_session_csrf_token_and_the_driver_who_opened_it(app: TestApp) {
+    let client = voltwise(&app).await;
+    let (_, ev) = driver(&app, "alice");
+    let (url, _, _) = authorize_url(&client, "read:ev-charging");
+    let screen = consent_screen(&app, &url).await;
+    let (alice, _) = app.portal_login("alice").await;
+    let html = alice
+        .get(app.url(&screen))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let request = hidden(&html, "request");
+    let csrf = hidden(&html, "csrf");
+    // A forged token is refused and decides nothing.
+    let res = alice
+        .post(app.url("/portal/authorize"))
+        .form(&[
+            ("request", request.as_str()),
+            ("csrf", "forged"),
+            ("decision", "approve"),
+            ("vehicle", ev.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.headers().get("location").is_none());
+    // Bob, holding the link, can neither see nor decide Alice's request.
+    let (bob, bobs_csrf) = app.portal_login("bob").await;
+    let res = bob.get(app.url(&screen)).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(!res.text().await.unwrap().contains(&ev));
+    let res = bob
+        .post(app.url("/portal/authorize"))
+        .form(&[
+            ("request", request.as_str()),
+            ("csrf", bobs_csrf.as_str()),
+            ("decision", "deny"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    // Alice's request is still hers to approve.
+    let res = alice
+        .post(app.url("/portal/authorize"))
+        .form(&[
+            ("request", request.as_str()),
+            ("csrf", csrf.as_str()),
+            ("decision", "approve"),
+            ("vehicle", ev.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let back = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
+    assert!(param(&back, "code").is_some(), "{back}");
 }
 
 async fn a_driver_may_share_only_vehicles_they_own(app: TestApp) {
     let client = voltwise(&app).await;
-    let (password, _) = driver(&app, "alice");
     let (_, bobs_ev) = driver(&app, "bob");
     let (url, _, _) = authorize_url(&client, "read:ev-charging");
-    let res = app.client.get(url.as_str()).send().await.unwrap();
-    let cookie = cookie(&res);
-    let html = res.text().await.unwrap();
-    let (request, csrf) = (hidden(&html, "request"), hidden(&html, "csrf_token"));
-    let login = [
-        ("request", request.as_str()),
-        ("csrf_token", csrf.as_str()),
-        ("username", "alice"),
-        ("password", password.as_str()),
-    ];
-    let page = app
-        .client
-        .post(app.url("/oauth/authorize"))
-        .header("cookie", &cookie)
-        .form(&login)
+    let screen = consent_screen(&app, &url).await;
+    let (alice, _) = app.portal_login("alice").await;
+    let html = alice
+        .get(app.url(&screen))
         .send()
         .await
+        .unwrap()
+        .text()
+        .await
         .unwrap();
-    assert!(!page.text().await.unwrap().contains(&bobs_ev));
-    let res = app
-        .client
-        .post(app.url("/oauth/authorize/decision"))
-        .header("cookie", &cookie)
+    assert!(!html.contains(&bobs_ev));
+    let res = alice
+        .post(app.url("/portal/authorize"))
         .form(&[
-            ("request", request.as_str()),
-            ("csrf_token", csrf.as_str()),
+            ("request", hidden(&html, "request").as_str()),
+            ("csrf", hidden(&html, "csrf").as_str()),
             ("decision", "approve"),
             ("vehicle", bobs_ev.as_str()),
         ])
@@ -277,6 +373,7 @@ on_both_backends!(
     an_unregistered_redirect_uri_gets_an_error_page_and_never_a_redirect,
     plain_or_missing_pkce_is_refused_with_an_error_redirect,
     a_driver_who_denies_sends_the_app_access_denied,
-    the_login_form_is_refused_without_the_csrf_token_of_its_browser,
+    the_consent_screen_is_a_portal_page_that_signs_in_first_and_speaks_plainly,
+    the_decision_needs_the_session_csrf_token_and_the_driver_who_opened_it,
     a_driver_may_share_only_vehicles_they_own,
 );

@@ -74,17 +74,6 @@ pub fn hidden(html: &str, name: &str) -> String {
     html[start..].split('"').next().unwrap().to_owned()
 }
 
-/// The `name=value` part of the response's Set-Cookie header.
-pub fn cookie(res: &reqwest::Response) -> String {
-    res.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
 /// The authorization URL and PKCE verifier for `client`.
 pub fn authorize_url(client: &Client, scope: &str) -> (url::Url, CsrfToken, PkceCodeVerifier) {
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
@@ -96,49 +85,45 @@ pub fn authorize_url(client: &Client, scope: &str) -> (url::Url, CsrfToken, Pkce
     (url, state, verifier)
 }
 
-/// Drives the pages as a browser would: open `url`, log in, choose `vins`,
-/// press `decision`. Returns where the server finally redirects.
+/// The consent screen's address that `GET /oauth/authorize` sends the browser to.
+pub async fn consent_screen(app: &TestApp, url: &url::Url) -> String {
+    let res = app.client.get(url.as_str()).send().await.unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let location = res.headers()["location"].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with("/portal/authorize?request="),
+        "{location}"
+    );
+    location
+}
+
+/// Drives the pages as a browser would: open `url`, sign in to the portal,
+/// read the consent screen, choose `vins`, press `decision`. Returns where the
+/// server finally redirects.
 pub async fn browse(
     app: &TestApp,
     url: &url::Url,
     username: &str,
-    password: &str,
     vins: &[&str],
     decision: &str,
 ) -> url::Url {
-    let res = app.client.get(url.as_str()).send().await.unwrap();
-    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
-    let cookie = cookie(&res);
-    let html = res.text().await.unwrap();
-    let (request, csrf) = (hidden(&html, "request"), hidden(&html, "csrf_token"));
-    let res = app
-        .client
-        .post(app.url("/oauth/authorize"))
-        .header("cookie", &cookie)
-        .form(&[
-            ("request", request.as_str()),
-            ("csrf_token", csrf.as_str()),
-            ("username", username),
-            ("password", password),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let screen = consent_screen(app, url).await;
+    let (portal, _) = app.portal_login(username).await;
+    let res = portal.get(app.url(&screen)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
     for vin in vins {
         assert!(html.contains(vin), "{vin} is not offered: {html}");
     }
+    let (request, csrf) = (hidden(&html, "request"), hidden(&html, "csrf"));
     let mut form = vec![
         ("request", request.as_str()),
-        ("csrf_token", csrf.as_str()),
+        ("csrf", csrf.as_str()),
         ("decision", decision),
     ];
     form.extend(vins.iter().map(|v| ("vehicle", *v)));
-    let res = app
-        .client
-        .post(app.url("/oauth/authorize/decision"))
-        .header("cookie", &cookie)
+    let res = portal
+        .post(app.url("/portal/authorize"))
         .form(&form)
         .send()
         .await
@@ -161,9 +146,8 @@ pub async fn approved_code(
     username: &str,
     vin: &str,
 ) -> (AuthorizationCode, PkceCodeVerifier) {
-    let (password, _) = driver(app, username);
     let (url, state, verifier) = authorize_url(client, "read:ev-charging");
-    let back = browse(app, &url, username, &password, &[vin], "approve").await;
+    let back = browse(app, &url, username, &[vin], "approve").await;
     assert_eq!(
         param(&back, "state").as_deref(),
         Some(state.secret().as_str())

@@ -35,13 +35,11 @@ pub mod authorize_request {
     pub struct Model {
         #[sea_orm(primary_key, auto_increment = false)]
         pub id: String,
-        /// SHA-256 of the CSRF token the browser holds in its cookie.
-        pub csrf_hash: String,
         pub app_id: AppId,
         /// The validated request (JSON).
         #[sea_orm(column_type = "Text")]
         pub params: String,
-        /// Set once the driver has logged in.
+        /// The driver who opened the consent screen first; nobody else may decide.
         pub driver_id: Option<DriverId>,
         pub created_at: i64,
         pub expires_at: i64,

@@ -1,8 +1,9 @@
 //! Pending authorization requests: what `GET /oauth/authorize` validated,
 //! kept in the database (so any replica can continue the flow) for
-//! [`REQUEST_TTL_MS`] while the driver logs in and decides. Each request is
-//! bound to the browser's CSRF token (stored as SHA-256) and consumed by the
-//! decision, so it cannot be approved twice.
+//! [`REQUEST_TTL_MS`] while the driver signs in to the portal and decides.
+//! The id is a 256-bit random secret. The first signed-in driver to open the
+//! request claims it; nobody else can see or decide it. The decision consumes
+//! it, so it cannot be approved twice.
 
 use std::collections::BTreeMap;
 
@@ -14,10 +15,9 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use vdx_core::{AppId, DriverId, secret};
 
-use super::digest::{same_secret, sha256_hex};
 use super::entity::authorize_request;
 
-/// How long a driver has to log in and decide.
+/// How long a driver has to sign in and decide.
 pub const REQUEST_TTL_MS: i64 = 10 * 60_000;
 
 /// A validated authorization request.
@@ -41,11 +41,10 @@ pub struct Pending {
     pub driver_id: Option<DriverId>,
 }
 
-/// Stores a request bound to `csrf_token`; returns its id.
+/// Stores a request; returns its id.
 pub async fn create(
     db: &impl ConnectionTrait,
     app: AppId,
-    csrf_token: &str,
     params: &AuthorizeParams,
     now_ms: i64,
 ) -> Result<String, DbErr> {
@@ -56,7 +55,6 @@ pub async fn create(
     let id = secret::generate("");
     authorize_request::ActiveModel {
         id: Set(id.clone()),
-        csrf_hash: Set(sha256_hex(csrf_token)),
         app_id: Set(app),
         params: Set(serde_json::to_string(params).map_err(|e| DbErr::Custom(e.to_string()))?),
         driver_id: Set(None),
@@ -68,21 +66,27 @@ pub async fn create(
     Ok(id)
 }
 
-/// Loads request `id` if it exists, has not expired and belongs to the
-/// browser holding `csrf_token`.
-pub async fn find(
+/// Loads request `id` for `driver`: claims it if nobody has, and answers
+/// `None` if it does not exist, has expired, or another driver claimed it.
+pub async fn claim(
     db: &impl ConnectionTrait,
     id: &str,
-    csrf_token: &str,
+    driver: DriverId,
     now_ms: i64,
 ) -> Result<Option<Pending>, DbErr> {
+    authorize_request::Entity::update_many()
+        .col_expr(authorize_request::Column::DriverId, Expr::value(driver.0))
+        .filter(authorize_request::Column::Id.eq(id))
+        .filter(authorize_request::Column::DriverId.is_null())
+        .exec(db)
+        .await?;
     let Some(row) = authorize_request::Entity::find_by_id(id.to_owned())
         .one(db)
         .await?
     else {
         return Ok(None);
     };
-    if row.expires_at <= now_ms || !same_secret(&sha256_hex(csrf_token), &row.csrf_hash) {
+    if row.expires_at <= now_ms || row.driver_id != Some(driver) {
         return Ok(None);
     }
     let params = serde_json::from_str(&row.params).map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -92,20 +96,6 @@ pub async fn find(
         params,
         driver_id: row.driver_id,
     }))
-}
-
-/// Records that `driver` logged in for request `id`.
-pub async fn attach_driver(
-    db: &impl ConnectionTrait,
-    id: &str,
-    driver: DriverId,
-) -> Result<(), DbErr> {
-    authorize_request::Entity::update_many()
-        .col_expr(authorize_request::Column::DriverId, Expr::value(driver.0))
-        .filter(authorize_request::Column::Id.eq(id))
-        .exec(db)
-        .await?;
-    Ok(())
 }
 
 /// Consumes request `id`; false if another decision consumed it first.

@@ -24,7 +24,7 @@ pub fn html(body: String) -> HttpResponse {
         .body(body)
 }
 
-fn form(token: &str, error: Option<&str>, username: &str) -> String {
+fn form(token: &str, error: Option<&str>, username: &str, next: &str) -> String {
     let error = error
         .map(|e| format!(r#"<p class="error-box" role="alert">{}</p>"#, esc(e)))
         .unwrap_or_default();
@@ -33,12 +33,13 @@ fn form(token: &str, error: Option<&str>, username: &str) -> String {
         None,
         &format!(
             r#"{error}<form method="post" action="/portal/login">
-<input type="hidden" name="login_token" value="{token}">
+<input type="hidden" name="login_token" value="{token}"><input type="hidden" name="next" value="{next}">
 <label for="username">Username</label><input id="username" name="username" autocomplete="username" required value="{username}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
 <button type="submit">Sign in</button></form>"#,
             token = esc(token),
             username = esc(username),
+            next = esc(next),
         ),
     )
 }
@@ -56,9 +57,20 @@ fn with_login_cookie(body: String) -> (HttpResponse, String) {
     (res, token)
 }
 
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Where to go after signing in: `next` if it is a portal page, else the dashboard.
+fn next_or_home(next: Option<&str>) -> &str {
+    next.and_then(session::safe_next).unwrap_or("/portal")
+}
+
 /// `GET /portal/login`.
-pub async fn show() -> HttpResponse {
-    with_login_cookie(form("__LOGIN_TOKEN__", None, "")).0
+pub async fn show(query: web::Query<NextQuery>) -> HttpResponse {
+    let next = next_or_home(query.next.as_deref());
+    with_login_cookie(form("__LOGIN_TOKEN__", None, "", next)).0
 }
 
 #[derive(Debug, Deserialize)]
@@ -66,6 +78,7 @@ pub struct LoginForm {
     username: String,
     password: String,
     login_token: String,
+    next: Option<String>,
 }
 
 /// `POST /portal/login`.
@@ -83,6 +96,7 @@ pub async fn submit(
             "__LOGIN_TOKEN__",
             Some("The sign-in form expired. Please try again."),
             &body.username,
+            next_or_home(body.next.as_deref()),
         ))
         .0);
     }
@@ -100,13 +114,14 @@ pub async fn submit(
             "__LOGIN_TOKEN__",
             Some("Unknown username or wrong password."),
             &body.username,
+            next_or_home(body.next.as_deref()),
         ))
         .0);
     };
     let cookie = session::start(&state, driver.id).await?;
     tracing::info!(driver = %driver.id, "portal sign-in");
     let mut res = HttpResponse::SeeOther()
-        .insert_header(("location", "/portal"))
+        .insert_header(("location", next_or_home(body.next.as_deref())))
         .finish();
     let _ = res.add_cookie(&cookie);
     let _ = res.add_removal_cookie(&Cookie::build(LOGIN_COOKIE, "").path("/portal").finish());

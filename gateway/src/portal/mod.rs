@@ -3,6 +3,7 @@
 //! and download receipts and everything held about them. Sessions are
 //! cookie-based with per-session CSRF tokens; assets are local.
 
+mod authorize;
 mod consents;
 mod history;
 pub mod html;
@@ -18,6 +19,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/portal/login")
                 .route(web::get().to(login::show))
                 .route(web::post().to(login::submit)),
+        )
+        .service(
+            web::resource("/portal/authorize")
+                .route(web::get().to(authorize::show))
+                .route(web::post().to(authorize::decide)),
         )
         .service(web::resource("/portal/logout").route(web::post().to(login::logout)))
         .service(

@@ -1,6 +1,9 @@
-//! Driver sessions: a random token in an HttpOnly, SameSite=Strict cookie,
+//! Driver sessions: a random token in an HttpOnly, SameSite=Lax cookie,
 //! stored only as its SHA-256, with a per-session CSRF token that every
-//! state-changing form must echo.
+//! state-changing form must echo. Lax (not Strict) so that a driver who
+//! arrives from a partner's app (the OAuth consent screen) or from the OEM's
+//! identity provider is recognised; no state changes on a GET, and every POST
+//! carries the CSRF token.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -72,7 +75,7 @@ pub fn cookie(state: &AppState, value: String, age: CookieDuration) -> Cookie<'s
     Cookie::build(COOKIE, value)
         .path("/portal")
         .http_only(true)
-        .same_site(SameSite::Strict)
+        .same_site(SameSite::Lax)
         .secure(state.base_url.starts_with("https://"))
         .max_age(age)
         .finish()
@@ -86,6 +89,15 @@ pub async fn end(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
             .await?;
     }
     Ok(())
+}
+
+/// `next` if it is a portal page of this gateway (never another origin).
+pub fn safe_next(next: &str) -> Option<&str> {
+    let local = next.starts_with("/portal")
+        && !next.starts_with("//")
+        && !next.contains(['\\', '\r', '\n'])
+        && next.len() <= 2048;
+    local.then_some(next)
 }
 
 /// A signed-in driver. Without a valid session, handlers redirect to login.
@@ -113,7 +125,7 @@ impl DriverSession {
 #[derive(Debug, displaydoc::Display, thiserror::Error)]
 pub enum NoSession {
     /// sign in first
-    SignIn,
+    SignIn(Option<String>),
     /// {0}
     Api(#[from] ApiError),
 }
@@ -121,16 +133,27 @@ pub enum NoSession {
 impl actix_web::ResponseError for NoSession {
     fn status_code(&self) -> actix_web::http::StatusCode {
         match self {
-            Self::SignIn => actix_web::http::StatusCode::SEE_OTHER,
+            Self::SignIn(_) => actix_web::http::StatusCode::SEE_OTHER,
             Self::Api(e) => e.status_code(),
         }
     }
 
     fn error_response(&self) -> actix_web::HttpResponse {
         match self {
-            Self::SignIn => actix_web::HttpResponse::SeeOther()
-                .insert_header(("location", "/portal/login"))
-                .finish(),
+            Self::SignIn(next) => {
+                let location = match next {
+                    Some(next) => format!(
+                        "/portal/login?{}",
+                        url::form_urlencoded::Serializer::new(String::new())
+                            .append_pair("next", next)
+                            .finish()
+                    ),
+                    None => "/portal/login".to_owned(),
+                };
+                actix_web::HttpResponse::SeeOther()
+                    .insert_header(("location", location))
+                    .finish()
+            }
             Self::Api(e) => e.error_response(),
         }
     }
@@ -146,18 +169,26 @@ impl FromRequest for DriverSession {
             let state = req
                 .app_data::<web::Data<AppState>>()
                 .ok_or_else(|| ApiError::internal("app state missing"))?;
-            let token = req.cookie(COOKIE).ok_or(NoSession::SignIn)?;
+            // A page the driver wanted comes back after signing in; forms do not.
+            let sign_in = || {
+                NoSession::SignIn(
+                    (req.method() == actix_web::http::Method::GET)
+                        .then(|| req.uri().to_string())
+                        .and_then(|next| safe_next(&next).map(str::to_owned)),
+                )
+            };
+            let token = req.cookie(COOKIE).ok_or_else(sign_in)?;
             let session = entity::Entity::find_by_id(digest(token.value()))
                 .filter(entity::Column::ExpiresAt.gt(vdx_catalog::now_ms()))
                 .one(&state.db)
                 .await
                 .map_err(ApiError::from)?
-                .ok_or(NoSession::SignIn)?;
+                .ok_or_else(sign_in)?;
             let driver = driver::Entity::find_by_id(session.driver_id)
                 .one(&state.db)
                 .await
                 .map_err(ApiError::from)?
-                .ok_or(NoSession::SignIn)?;
+                .ok_or_else(sign_in)?;
             Ok(DriverSession {
                 driver,
                 csrf: session.csrf,

@@ -1,18 +1,16 @@
-//! The authorization endpoint (RFC 6749 §4.1 with PKCE S256, RFC 7636) and
-//! its minimal, self-contained driver pages: log in, pick the vehicles you
-//! own, approve or deny. (The consent issue will move these pages into the
-//! driver portal; the flow stays.)
+//! The authorization endpoint (RFC 6749 §4.1 with PKCE S256, RFC 7636). The
+//! consent screen itself lives in the driver portal ([`crate::portal`]).
 //!
 //! `GET /oauth/authorize` checks `client_id` and `redirect_uri` first: an
 //! unknown client or a redirect URI that is not exactly registered gets an
 //! error page and is never redirected to (no open redirect). Every later
 //! error is redirected to the client with `error`, `error_description`,
 //! `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207). `plain` PKCE is refused.
-//! A valid request is stored ([`crate::auth::pending`]) and bound to a CSRF
-//! token kept in an HttpOnly, SameSite=Strict cookie and echoed by the forms.
+//! A valid request is stored ([`crate::auth::pending`]) and the browser is
+//! sent to `/portal/authorize`, where the driver signs in if needed, reads
+//! what is asked in plain words, and decides.
 
-mod decide;
-mod page;
+pub mod page;
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,15 +18,11 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use vdx_catalog::entity::app;
 use vdx_catalog::{CatalogError, ProductVersion};
-use vdx_core::{AppId, ProductSlug, Purpose, Scope, ScopeSet, secret};
-
-pub use decide::{decision, login};
+use vdx_core::{AppId, ProductSlug, Purpose, Scope, ScopeSet};
 
 use crate::auth::{code, pending};
 use crate::routes::oauth::parse_form;
 use crate::state::AppState;
-
-const CSRF_COOKIE: &str = "vdx_csrf";
 
 /// A product the driver is asked to consent to, under one purpose.
 #[derive(Debug, Clone)]
@@ -40,14 +34,14 @@ pub struct Offer {
 }
 
 /// Where errors go once the redirect URI is known to be registered.
-struct Back<'a> {
-    redirect_uri: &'a str,
-    state: Option<&'a str>,
-    issuer: &'a str,
+pub struct Back<'a> {
+    pub redirect_uri: &'a str,
+    pub state: Option<&'a str>,
+    pub issuer: &'a str,
 }
 
 impl Back<'_> {
-    fn to(&self, pairs: &[(&str, &str)]) -> HttpResponse {
+    pub fn to(&self, pairs: &[(&str, &str)]) -> HttpResponse {
         let Ok(mut url) = url::Url::parse(self.redirect_uri) else {
             return page::error(StatusCode::BAD_REQUEST, "the redirect URI is malformed");
         };
@@ -67,7 +61,7 @@ impl Back<'_> {
             .finish()
     }
 
-    fn error(&self, error: &str, description: &str) -> HttpResponse {
+    pub fn error(&self, error: &str, description: &str) -> HttpResponse {
         self.to(&[("error", error), ("error_description", description)])
     }
 }
@@ -79,7 +73,7 @@ fn registered(app: &app::Model, redirect_uri: &str) -> bool {
         .any(|r| r == redirect_uri)
 }
 
-fn server_page(what: &str, err: impl std::fmt::Display) -> HttpResponse {
+pub fn server_page(what: &str, err: impl std::fmt::Display) -> HttpResponse {
     tracing::error!(error = %err, "{what}");
     page::error(
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -217,34 +211,7 @@ async fn validate(
     }))
 }
 
-/// The browser's CSRF token from its cookie, if it has a well-formed one.
-fn csrf_cookie(req: &HttpRequest) -> Option<String> {
-    req.headers()
-        .get_all(header::COOKIE)
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == CSRF_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|v| {
-            v.len() == 43
-                && v.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        })
-}
-
-fn set_csrf_cookie(state: &AppState, token: &str) -> String {
-    let secure = if state.base_url.starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    format!(
-        "{CSRF_COOKIE}={token}; Path=/oauth/authorize; HttpOnly; SameSite=Strict; Max-Age=3600{secure}"
-    )
-}
-
-/// Starts an authorization: validates the request and shows the login page.
+/// Starts an authorization: validates the request and sends the browser to the consent screen.
 #[tracing::instrument(skip_all)]
 pub async fn authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
     let bad = |m: &str| page::error(StatusCode::BAD_REQUEST, m);
@@ -278,20 +245,15 @@ pub async fn authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
         Ok(Err((error, description))) => return back.error(error, &description),
         Err(e) => return server_page("authorization request check failed", e),
     };
-    let csrf = csrf_cookie(&req).unwrap_or_else(|| secret::generate(""));
-    let now_ms = vdx_catalog::now_ms();
-    let request = match pending::create(&state.db, app.id, &csrf, &params, now_ms).await {
+    let request = match pending::create(&state.db, app.id, &params, vdx_catalog::now_ms()).await {
         Ok(id) => id,
         Err(e) => return server_page("cannot store the authorization request", e),
     };
-    let products: Vec<String> = params.purposes.keys().cloned().collect();
-    let mut res = page::render(
-        StatusCode::OK,
-        "Authorize an app",
-        &page::login(&app.name, &products, &page::hidden(&request, &csrf), None),
-    );
-    if let Ok(value) = header::HeaderValue::from_str(&set_csrf_cookie(&state, &csrf)) {
-        res.headers_mut().insert(header::SET_COOKIE, value);
-    }
-    res
+    HttpResponse::SeeOther()
+        .insert_header((
+            header::LOCATION,
+            format!("/portal/authorize?request={request}"),
+        ))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish()
 }

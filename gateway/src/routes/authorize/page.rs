@@ -1,4 +1,4 @@
-//! The HTML of the authorization pages: one embedded layout
+//! The error page of the authorization endpoint: one embedded layout
 //! (`assets/authorize.html`, styled by `/assets/vdx.css`), filled with
 //! escaped values. Every page forbids framing and loads nothing from
 //! elsewhere (CSP `PAGE_CSP`), and is never cached.
@@ -49,30 +49,5 @@ pub fn error(status: StatusCode, message: &str) -> HttpResponse {
             "<p class=\"error\" id=\"error\">{}</p>\n<p>Return to the app and start again.</p>",
             escape(message)
         ),
-    )
-}
-
-/// The hidden fields every form of the flow carries.
-pub fn hidden(request: &str, csrf_token: &str) -> String {
-    format!(
-        "<input type=\"hidden\" name=\"request\" value=\"{}\">\n<input type=\"hidden\" name=\"csrf_token\" value=\"{}\">",
-        escape(request),
-        escape(csrf_token)
-    )
-}
-
-/// The login form.
-pub fn login(app_name: &str, products: &[String], hidden: &str, problem: Option<&str>) -> String {
-    let problem = problem
-        .map(|p| format!("<p class=\"error\" id=\"error\">{}</p>\n", escape(p)))
-        .unwrap_or_default();
-    format!(
-        "<p><strong>{}</strong> asks to access data of your vehicles: {}.</p>\n{problem}\
-<form method=\"post\" action=\"/oauth/authorize\">\n{hidden}\n\
-<label for=\"username\">Username</label>\n<input id=\"username\" name=\"username\" autocomplete=\"username\" required>\n\
-<label for=\"password\">Password</label>\n<input id=\"password\" name=\"password\" type=\"password\" autocomplete=\"current-password\" required>\n\
-<button type=\"submit\">Log in</button>\n</form>",
-        escape(app_name),
-        escape(&products.join(", "))
     )
 }

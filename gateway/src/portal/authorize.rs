@@ -1,0 +1,369 @@
+//! The OAuth consent screen, inside the portal: `GET /oauth/authorize`
+//! validates the partner's request and sends the browser here. A driver
+//! without a portal session signs in first (password or federated login) and
+//! comes back. The screen names the partner and app, each product with its
+//! signals and commands in plain words, the purpose, the terms and the date the
+//! consent ends, and lets the driver pick which of their own vehicles to share.
+//!
+//! Approving creates one consent (source `oauth`, active until the product's
+//! default consent period ends) per chosen vehicle and product, and a one-time
+//! authorization code, in one transaction, then redirects to the client.
+//! Denying redirects with `error=access_denied`. Either consumes the request.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, web};
+use sea_orm::{EntityTrait, TransactionTrait};
+use serde::Deserialize;
+use vdx_catalog::entity::{app, partner};
+use vdx_consent::ConsentStatus;
+use vdx_consent::entity::vehicle;
+use vdx_consent::people::{self, Role};
+use vdx_consent::records::{self, NewConsent};
+use vdx_core::{DriverId, Purpose, ScopeSet};
+
+use super::html::{esc, page, when};
+use super::login::html;
+use super::session::DriverSession;
+use crate::auth::code;
+use crate::auth::pending::{self, Pending};
+use crate::routes::authorize::{Back, Offer, offers, page as plain_page, server_page};
+use crate::state::AppState;
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn bad(message: &str) -> HttpResponse {
+    plain_page::error(StatusCode::BAD_REQUEST, message)
+}
+
+fn gone() -> HttpResponse {
+    bad("this authorization request has expired, was already decided, or belongs to someone else")
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RequestQuery {
+    request: String,
+}
+
+/// Form fields; `vehicle` may repeat, nothing else may.
+fn fields(body: &[u8]) -> Result<(HashMap<String, String>, Vec<String>), String> {
+    let mut single = HashMap::new();
+    let mut vehicles = Vec::new();
+    for (k, v) in url::form_urlencoded::parse(body) {
+        if k == "vehicle" {
+            vehicles.push(v.into_owned());
+        } else if single.insert(k.to_string(), v.into_owned()).is_some() {
+            return Err(format!("field {k} is repeated"));
+        }
+    }
+    Ok((single, vehicles))
+}
+
+async fn claim(state: &AppState, id: &str, driver: DriverId) -> Result<Pending, HttpResponse> {
+    match pending::claim(&state.db, id, driver, vdx_catalog::now_ms()).await {
+        Ok(Some(p)) => Ok(p),
+        Ok(None) => Err(gone()),
+        Err(e) => Err(server_page("cannot load the authorization request", e)),
+    }
+}
+
+async fn owned_vehicles(
+    state: &AppState,
+    driver: DriverId,
+) -> Result<Vec<vehicle::Model>, HttpResponse> {
+    Ok(people::vehicles_of(&state.db, driver)
+        .await
+        .map_err(|e| server_page("cannot list vehicles", e))?
+        .into_iter()
+        .filter(|(_, role)| role == Role::Owner.as_str())
+        .map(|(v, _)| v)
+        .collect())
+}
+
+async fn app_of(state: &AppState, pending: &Pending) -> Result<(app::Model, String), HttpResponse> {
+    let app = app::Entity::find_by_id(pending.app_id)
+        .one(&state.db)
+        .await
+        .map_err(|e| server_page("cannot load the app", e))?
+        .ok_or_else(|| bad("the app no longer exists"))?;
+    let partner = partner::Entity::find_by_id(app.partner_id)
+        .one(&state.db)
+        .await
+        .map_err(|e| server_page("cannot load the partner", e))?
+        .map(|p| p.name)
+        .unwrap_or_default();
+    Ok((app, partner))
+}
+
+async fn current_offers(
+    state: &AppState,
+    pending: &Pending,
+) -> Result<Result<Vec<Offer>, String>, HttpResponse> {
+    let scope = ScopeSet::parse(&pending.params.scope).unwrap_or_default();
+    let purposes = &pending.params.purposes;
+    offers(&state.db, pending.app_id, &scope, |v| {
+        purposes
+            .get(v.slug.as_str())
+            .and_then(|p| Purpose::parse(p).ok())
+            .ok_or_else(|| format!("no purpose for {}", v.slug))
+    })
+    .await
+    .map_err(|e| server_page("cannot load the products", e))
+}
+
+/// One product of the request, in plain words.
+async fn offer_html(state: &AppState, offer: &Offer, now_ms: i64) -> Result<String, HttpResponse> {
+    let plain = vdx_catalog::plain::describe(&state.db, &offer.version)
+        .await
+        .map_err(|e| server_page("cannot describe the product", e))?;
+    let purpose = vdx_catalog::purposes::lookup(&offer.purpose)
+        .map_or(offer.purpose.to_string(), |p| p.description.to_owned());
+    let until = now_ms
+        .saturating_add(i64::from(offer.version.terms.default_consent_days).saturating_mul(DAY_MS));
+    let item = |i: &vdx_catalog::plain::PlainItem| {
+        let unit = i
+            .unit
+            .as_deref()
+            .map(|u| format!(" <small>({})</small>", esc(u)))
+            .unwrap_or_default();
+        format!(
+            "<li><strong>{}</strong>{unit}<br>{} <small><code>{}</code></small></li>",
+            esc(&i.label),
+            esc(&i.about),
+            esc(&i.path)
+        )
+    };
+    let mut html = format!(
+        r#"<section class="offer" aria-labelledby="offer-{slug}"><h3 id="offer-{slug}">{name} <small>version {version}</small></h3>
+<p><strong>Why:</strong> {purpose}</p>
+<p><strong>It may read:</strong></p><ul class="signals">"#,
+        slug = esc(offer.version.slug.as_str()),
+        name = esc(&offer.version.name),
+        version = esc(&offer.version.version),
+        purpose = esc(&purpose),
+    );
+    for s in &plain.signals {
+        html.push_str(&item(s));
+    }
+    html.push_str("</ul>");
+    if offer.actions.contains("command") && !plain.commands.is_empty() {
+        html.push_str("<p><strong>It may also control:</strong></p><ul class=\"commands\">");
+        for c in &plain.commands {
+            html.push_str(&item(c));
+        }
+        html.push_str("</ul>");
+    }
+    html.push_str("<ul class=\"terms\">");
+    for t in &plain.terms {
+        html.push_str(&format!("<li>{}</li>", esc(t)));
+    }
+    html.push_str(&format!(
+        "<li>Your consent ends on <strong>{}</strong>. You can revoke it earlier at any time in this portal; the partner loses access at its next request.</li></ul></section>",
+        when(until)
+    ));
+    Ok(html)
+}
+
+/// The consent screen.
+async fn screen(
+    state: &AppState,
+    me: &DriverSession,
+    pending: &Pending,
+    problem: Option<&str>,
+) -> HttpResponse {
+    let result = async {
+        let (app, partner) = app_of(state, pending).await?;
+        let offers = match current_offers(state, pending).await? {
+            Ok(offers) => offers,
+            Err(e) => return Err(bad(&e)),
+        };
+        let vehicles = owned_vehicles(state, me.driver.id).await?;
+        let now_ms = vdx_catalog::now_ms();
+        let mut body = format!(
+            r#"<p class="notice"><strong>{partner}</strong> asks, through its app <strong>{app}</strong>, for access to data of your vehicles.</p>"#,
+            partner = esc(&partner),
+            app = esc(&app.name),
+        );
+        if let Some(p) = problem {
+            body.push_str(&format!(
+                r#"<p class="error-box" role="alert" id="error">{}</p>"#,
+                esc(p)
+            ));
+        }
+        for offer in &offers {
+            body.push_str(&offer_html(state, offer, now_ms).await?);
+        }
+        body.push_str(&format!(
+            r#"<form method="post" action="/portal/authorize" id="consent-form">
+<input type="hidden" name="csrf" value="{csrf}"><input type="hidden" name="request" value="{request}">
+<fieldset><legend>Which of your vehicles?</legend>"#,
+            csrf = esc(&me.csrf),
+            request = esc(&pending.id),
+        ));
+        if vehicles.is_empty() {
+            body.push_str("<p>You own no vehicle you could share. Only a vehicle's owner can share its data.</p>");
+        }
+        let only = vehicles.len() == 1;
+        for v in &vehicles {
+            body.push_str(&format!(
+                r#"<label class="vehicle"><input type="checkbox" name="vehicle" value="{vin}"{checked}> {model} <code>{vin}</code></label>"#,
+                vin = esc(&v.vin),
+                model = esc(&v.model),
+                checked = if only { " checked" } else { "" },
+            ));
+        }
+        body.push_str(r#"</fieldset><div class="actions"><button type="submit" name="decision" value="approve" id="approve">Allow</button> <button type="submit" name="decision" value="deny" id="deny" class="secondary">Deny</button></div></form>"#);
+        Ok(html(page(
+            "Share your vehicle data?",
+            Some(&me.csrf),
+            &body,
+        )))
+    };
+    result.await.unwrap_or_else(|res| res)
+}
+
+/// `GET /portal/authorize?request=…`: the consent screen.
+#[tracing::instrument(skip_all)]
+pub async fn show(
+    me: DriverSession,
+    query: web::Query<RequestQuery>,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    match claim(&state, &query.request, me.driver.id).await {
+        Ok(pending) => screen(&state, &me, &pending, None).await,
+        Err(res) => res,
+    }
+}
+
+/// `POST /portal/authorize`: records the decision and redirects to the client.
+#[tracing::instrument(skip_all)]
+pub async fn decide(
+    me: DriverSession,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> HttpResponse {
+    let Ok((form, chosen)) = fields(&body) else {
+        return bad("the form is malformed");
+    };
+    if me
+        .check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())
+        .is_err()
+    {
+        return bad("the form is stale or forged; start again from the app");
+    }
+    let pending = match claim(
+        &state,
+        form.get("request").map(String::as_str).unwrap_or_default(),
+        me.driver.id,
+    )
+    .await
+    {
+        Ok(pending) => pending,
+        Err(res) => return res,
+    };
+    let back = Back {
+        redirect_uri: &pending.params.redirect_uri,
+        state: pending.params.state.as_deref(),
+        issuer: state.tokens.issuer(),
+    };
+    match form.get("decision").map(String::as_str) {
+        Some("deny") => match pending::take(&state.db, &pending.id).await {
+            Ok(true) => {
+                tracing::info!(driver = %me.driver.id, "authorization denied");
+                back.error("access_denied", "the driver denied the request")
+            }
+            Ok(false) => gone(),
+            Err(e) => server_page("cannot record the decision", e),
+        },
+        Some("approve") => approve(&state, &me, &pending, &chosen, &back).await,
+        _ => bad("decision must be approve or deny"),
+    }
+}
+
+async fn approve(
+    state: &AppState,
+    me: &DriverSession,
+    pending: &Pending,
+    chosen: &[String],
+    back: &Back<'_>,
+) -> HttpResponse {
+    let driver = me.driver.id;
+    let owned = match owned_vehicles(state, driver).await {
+        Ok(owned) => owned,
+        Err(res) => return res,
+    };
+    let Some(vehicles) = chosen
+        .iter()
+        .map(|vin| owned.iter().find(|v| &v.vin == vin))
+        .collect::<Option<Vec<_>>>()
+    else {
+        return bad("you may only share vehicles you own");
+    };
+    if vehicles.is_empty() {
+        return screen(state, me, pending, Some("Choose at least one vehicle.")).await;
+    }
+    let offers = match current_offers(state, pending).await {
+        Ok(Ok(offers)) => offers,
+        Ok(Err(e)) => return back.error("invalid_request", &e),
+        Err(res) => return res,
+    };
+    let scope = ScopeSet::parse(&pending.params.scope).unwrap_or_default();
+    let now_ms = vdx_catalog::now_ms();
+    let stored = async {
+        let txn = state.db.begin().await.map_err(|e| e.to_string())?;
+        if !pending::take(&txn, &pending.id)
+            .await
+            .map_err(|e| e.to_string())?
+        {
+            return Ok(None);
+        }
+        for v in &vehicles {
+            for offer in &offers {
+                records::create(
+                    &txn,
+                    NewConsent {
+                        driver,
+                        vehicle: v.id,
+                        app: pending.app_id,
+                        product: &offer.version,
+                        purpose: offer.purpose.clone(),
+                        scopes: &offer.actions,
+                        status: ConsentStatus::Active,
+                        source: "oauth",
+                        granted_at: now_ms,
+                        expires_at: now_ms.saturating_add(
+                            i64::from(offer.version.terms.default_consent_days)
+                                .saturating_mul(DAY_MS),
+                        ),
+                    },
+                )
+                .await
+                .map_err(|e| e.to_string())?;
+            }
+        }
+        let code = code::issue(
+            &txn,
+            code::NewCode {
+                app: pending.app_id,
+                driver,
+                redirect_uri: &pending.params.redirect_uri,
+                scope: &scope,
+                code_challenge: &pending.params.code_challenge,
+            },
+            now_ms,
+        )
+        .await
+        .map_err(|e| e.to_string())?;
+        txn.commit().await.map_err(|e| e.to_string())?;
+        Ok::<_, String>(Some(code))
+    };
+    match stored.await {
+        Ok(Some(code)) => {
+            tracing::info!(driver = %driver, vehicles = vehicles.len(), "authorization approved");
+            back.to(&[("code", &code)])
+        }
+        Ok(None) => gone(),
+        Err(e) => server_page("cannot record the approval", e),
+    }
+}
