@@ -311,3 +311,121 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
     assert_eq!(read().await.status(), 403);
     browser.close().await;
 }
+
+/// A partner app's redirect endpoint on loopback: answers every request and
+/// passes on the query of the first `GET /callback`.
+fn callback_catcher() -> (String, std::sync::mpsc::Receiver<String>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let uri = format!(
+        "http://127.0.0.1:{}/callback",
+        listener.local_addr().unwrap().port()
+    );
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+            let mut buf = vec![0u8; 8192];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]).to_string();
+            if let Some(target) = head
+                .lines()
+                .next()
+                .and_then(|l| l.strip_prefix("GET /callback"))
+                .and_then(|l| l.split(' ').next())
+            {
+                let _ = tx.send(target.trim_start_matches('?').to_owned());
+            }
+            let body = "<!doctype html><title>Partner app</title><p id=done>The partner app received the authorization.</p>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (uri, rx)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
+    use crate::oauth::support;
+    use oauth2::TokenResponse;
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+
+    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    // The partner's app listens on loopback, as a native or test app would
+    // (RFC 8252); its redirect URI is registered like any other.
+    let (redirect, callbacks) = callback_catcher();
+    let voltwise = app.partner("Voltwise Energy");
+    let row = vdx_catalog::entity::app::Entity::find()
+        .filter(vdx_catalog::entity::app::Column::ClientId.eq(voltwise.client_id.as_str()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut row: vdx_catalog::entity::app::ActiveModel = row.into();
+    row.redirect_uris = Set(serde_json::to_string(&[&redirect]).unwrap());
+    row.update(&app.db).await.unwrap();
+    let client = support::client(
+        &app,
+        &voltwise.client_id,
+        &voltwise.client_secret,
+        &redirect,
+    )
+    .await;
+    let (url, state, verifier) =
+        support::authorize_url(&client, "read:ev-charging command:ev-charging");
+    let (password, ev) = support::driver(&app, "alice");
+
+    let browser = Browser::start().await;
+    browser.client.goto(url.as_str()).await.unwrap();
+    // No portal session yet: sign in, and come back to the consent screen.
+    browser.fill("#username", "alice").await;
+    browser.fill("#password", &password).await;
+    browser.click("form[action='/portal/login'] button").await;
+    let screen = browser.wait_text("main", "Share your vehicle data?").await;
+    for words in [
+        "Voltwise Energy",
+        "EV Smart Charging",
+        "Traction battery › State of charge",
+        "It may also control",
+        "Your consent ends on",
+    ] {
+        assert!(screen.contains(words), "{words:?} missing from {screen}");
+    }
+    browser.screenshot("oauth-consent-screen").await;
+    let checkbox = browser
+        .client
+        .find(Locator::Css(&format!("input[name=vehicle][value='{ev}']")))
+        .await
+        .unwrap();
+    if checkbox.prop("checked").await.unwrap().as_deref() != Some("true") {
+        checkbox.click().await.unwrap();
+    }
+    browser.click("#approve").await;
+    browser
+        .wait_text("#done", "received the authorization")
+        .await;
+    let query = callbacks.recv_timeout(Duration::from_secs(10)).unwrap();
+    browser.close().await;
+
+    let back = url::Url::parse(&format!("{redirect}?{query}")).unwrap();
+    assert_eq!(
+        support::param(&back, "state").as_deref(),
+        Some(state.secret().as_str())
+    );
+    let code = support::param(&back, "code").expect("a code");
+    let token = support::exchange(&client, oauth2::AuthorizationCode::new(code), verifier)
+        .await
+        .unwrap();
+    let res = app
+        .rest_latest(
+            token.access_token().secret(),
+            &ev,
+            "ev-charging",
+            "smart_charging",
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}

@@ -8,7 +8,7 @@ mod attacks;
 mod code_flow;
 mod refresh;
 mod revocation;
-mod support;
+pub(crate) mod support;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

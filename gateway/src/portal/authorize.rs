@@ -12,7 +12,7 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::StatusCode;
+use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
 use sea_orm::{EntityTrait, TransactionTrait};
 use serde::Deserialize;
@@ -28,6 +28,7 @@ use super::login::html;
 use super::session::DriverSession;
 use crate::auth::code;
 use crate::auth::pending::{self, Pending};
+use crate::pages::PAGE_CSP;
 use crate::routes::authorize::{Back, Offer, offers, page as plain_page, server_page};
 use crate::state::AppState;
 
@@ -214,13 +215,31 @@ async fn screen(
             ));
         }
         body.push_str(r#"</fieldset><div class="actions"><button type="submit" name="decision" value="approve" id="approve">Allow</button> <button type="submit" name="decision" value="deny" id="deny" class="secondary">Deny</button></div></form>"#);
-        Ok(html(page(
-            "Share your vehicle data?",
-            Some(&me.csrf),
-            &body,
-        )))
+        let mut res = html(page("Share your vehicle data?", Some(&me.csrf), &body));
+        // The decision redirects to the partner's app, and CSP form-action
+        // applies to a form's redirects too: allow exactly that target.
+        if let Ok(csp) = header::HeaderValue::from_str(&consent_csp(&pending.params.redirect_uri)) {
+            res.headers_mut()
+                .insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+        Ok(res)
     };
     result.await.unwrap_or_else(|res| res)
+}
+
+/// The page CSP, with the client's redirect target added to `form-action`.
+fn consent_csp(redirect_uri: &str) -> String {
+    let target = url::Url::parse(redirect_uri).map(|u| match u.origin() {
+        origin @ url::Origin::Tuple(..) => origin.ascii_serialization(),
+        url::Origin::Opaque(_) => format!("{}:", u.scheme()),
+    });
+    match target {
+        Ok(target) if !target.contains([';', ',', ' ', '\'']) => PAGE_CSP.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {target}"),
+        ),
+        _ => PAGE_CSP.to_owned(),
+    }
 }
 
 /// `GET /portal/authorize?request=…`: the consent screen.

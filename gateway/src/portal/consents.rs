@@ -124,7 +124,7 @@ pub async fn grant_form(
                 product = esc(&offer.version.name),
                 purpose_name = esc(purpose.as_str()),
                 about = esc(about),
-                signals = esc(&offer.version.signals.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ")),
+                signals = esc(&offer.version.signals.iter().map(|p| vdx_catalog::plain::label(p.as_str())).collect::<Vec<_>>().join("; ")),
                 days = offer.version.terms.default_consent_days,
             ));
         }
