@@ -50,6 +50,17 @@ pub struct Config {
     /// How long a command waits for its car before it expires, in seconds,
     /// unless the request asks for less.
     pub command_ttl_secs: u64,
+    /// The OEM identity provider (OpenID Connect issuer URL) for federated
+    /// driver sign-in to the portal; unset turns federated sign-in off.
+    pub oidc_issuer: Option<String>,
+    /// vdx's client id at that provider.
+    pub oidc_client_id: Option<String>,
+    /// vdx's client secret at that provider.
+    pub oidc_client_secret: Option<String>,
+    /// The provider's name on the sign-in button.
+    pub oidc_provider_name: String,
+    /// The ID-token claim matched against driver usernames at first sign-in.
+    pub oidc_username_claim: String,
 }
 
 /// Keys settable through `VDX_*` environment variables.
@@ -67,6 +78,11 @@ const ENV_KEYS: &[&str] = &[
     "refresh_token_ttl_secs",
     "shutdown_timeout_secs",
     "command_ttl_secs",
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_client_secret",
+    "oidc_provider_name",
+    "oidc_username_claim",
 ];
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://vdx-data/vdx.db?mode=rwc";
@@ -87,6 +103,11 @@ impl Default for Config {
             refresh_token_ttl_secs: 30 * 24 * 3600,
             shutdown_timeout_secs: 30,
             command_ttl_secs: 300,
+            oidc_issuer: None,
+            oidc_client_id: None,
+            oidc_client_secret: None,
+            oidc_provider_name: "your carmaker account".to_owned(),
+            oidc_username_claim: "preferred_username".to_owned(),
         }
     }
 }
@@ -159,7 +180,36 @@ impl Config {
         if self.database_max_connections == 0 {
             return Err("database_max_connections must be greater than 0".into());
         }
+        if let Some(issuer) = &self.oidc_issuer {
+            let url = url::Url::parse(issuer)
+                .map_err(|e| format!("oidc_issuer {issuer:?} is not a URL: {e}"))?;
+            let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+            if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
+                return Err(format!(
+                    "oidc_issuer {issuer:?} must be https (http only on a loopback host)"
+                ));
+            }
+            if self.oidc_client_id.as_deref().is_none_or(str::is_empty)
+                || self.oidc_client_secret.as_deref().is_none_or(str::is_empty)
+            {
+                return Err(
+                    "oidc_issuer is set: oidc_client_id and oidc_client_secret are needed too"
+                        .into(),
+                );
+            }
+        }
         Ok(())
+    }
+
+    /// The federated sign-in provider, if one is configured (and valid, see `validate`).
+    pub fn oidc_provider(&self) -> Option<crate::portal::federated::ProviderConfig> {
+        Some(crate::portal::federated::ProviderConfig {
+            issuer: self.oidc_issuer.clone()?,
+            client_id: self.oidc_client_id.clone()?,
+            client_secret: self.oidc_client_secret.clone()?,
+            name: self.oidc_provider_name.clone(),
+            username_claim: self.oidc_username_claim.clone(),
+        })
     }
 
     /// The issuer and base URL, once the real port is known.
@@ -240,6 +290,27 @@ mod tests {
                 &Overrides::default()
             )
             .is_err()
+        );
+    }
+
+    #[test]
+    fn federated_sign_in_needs_an_https_issuer_and_client_credentials() {
+        let file = write("oidc_issuer = \"https://id.oem.example\"\n");
+        let err = Config::load(Some(&file.0), &Overrides::default()).unwrap_err();
+        assert!(err.contains("oidc_client_secret"), "{err}");
+        let file = write(
+            "oidc_issuer = \"http://id.oem.example\"\noidc_client_id = \"vdx\"\noidc_client_secret = \"s\"\n",
+        );
+        let err = Config::load(Some(&file.0), &Overrides::default()).unwrap_err();
+        assert!(err.contains("https"), "{err}");
+        let file = write(
+            "oidc_issuer = \"https://id.oem.example\"\noidc_client_id = \"vdx\"\noidc_client_secret = \"s\"\n",
+        );
+        let config = Config::load(Some(&file.0), &Overrides::default()).unwrap();
+        let provider = config.oidc_provider().unwrap();
+        assert!(
+            !format!("{provider:?}").contains("\"s\""),
+            "the secret is never printed"
         );
     }
 }

@@ -58,6 +58,11 @@ impl Application {
             Duration::from_secs(config.access_token_ttl_secs),
         )
         .await?;
+        let federation = config
+            .oidc_provider()
+            .map(crate::portal::federated::Provider::new)
+            .transpose()?
+            .map(Arc::new);
         let config = Arc::new(config);
         let state = AppState {
             access_log: vdx_consent::access_log::AccessLogWriter::start(db.clone()),
@@ -66,6 +71,7 @@ impl Application {
             tokens: Arc::new(tokens),
             limits: Arc::new(crate::ratelimit::RateLimits::default()),
             base_url,
+            federation,
         };
         let schema = graphql::schema();
         let metrics = Arc::new(Metrics::new());

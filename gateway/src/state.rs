@@ -19,4 +19,6 @@ pub struct AppState {
     pub limits: Arc<RateLimits>,
     /// The base URL partners use, e.g. `http://127.0.0.1:8080`.
     pub base_url: String,
+    /// The OEM identity provider for federated portal sign-in, if configured.
+    pub federation: Option<Arc<crate::portal::federated::Provider>>,
 }

@@ -1,6 +1,8 @@
 //! Signing in and out. The login form carries a double-submit token (cookie
 //! plus hidden field) against login CSRF; passwords are checked against
-//! Argon2id hashes, with a decoy hash for unknown usernames.
+//! Argon2id hashes, with a decoy hash for unknown usernames. When an OEM
+//! identity provider is configured, the page also offers federated sign-in
+//! ([`super::federated`]).
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -24,15 +26,32 @@ pub fn html(body: String) -> HttpResponse {
         .body(body)
 }
 
-fn form(token: &str, error: Option<&str>, username: &str, next: &str) -> String {
+fn form(state: &AppState, token: &str, error: Option<&str>, username: &str, next: &str) -> String {
     let error = error
         .map(|e| format!(r#"<p class="error-box" role="alert">{}</p>"#, esc(e)))
+        .unwrap_or_default();
+    let federated = state
+        .federation
+        .as_ref()
+        .map(|p| {
+            let href = format!(
+                "/portal/login/federated?{}",
+                url::form_urlencoded::Serializer::new(String::new())
+                    .append_pair("next", next)
+                    .finish()
+            );
+            format!(
+                r#"<p><a class="button" id="federated-login" href="{}">Sign in with {}</a></p><p>or with your vdx username and password:</p>"#,
+                esc(&href),
+                esc(&p.config.name)
+            )
+        })
         .unwrap_or_default();
     page(
         "Sign in",
         None,
         &format!(
-            r#"{error}<form method="post" action="/portal/login">
+            r#"{error}{federated}<form method="post" action="/portal/login">
 <input type="hidden" name="login_token" value="{token}"><input type="hidden" name="next" value="{next}">
 <label for="username">Username</label><input id="username" name="username" autocomplete="username" required value="{username}">
 <label for="password">Password</label><input id="password" name="password" type="password" autocomplete="current-password" required>
@@ -68,9 +87,22 @@ fn next_or_home(next: Option<&str>) -> &str {
 }
 
 /// `GET /portal/login`.
-pub async fn show(query: web::Query<NextQuery>) -> HttpResponse {
+pub async fn show(query: web::Query<NextQuery>, state: web::Data<AppState>) -> HttpResponse {
     let next = next_or_home(query.next.as_deref());
-    with_login_cookie(form("__LOGIN_TOKEN__", None, "", next)).0
+    with_login_cookie(form(&state, "__LOGIN_TOKEN__", None, "", next)).0
+}
+
+/// The sign-in page with an error, answered with `status`.
+pub fn page_with_error(
+    state: &AppState,
+    status: actix_web::http::StatusCode,
+    error: &str,
+    next: Option<&str>,
+) -> HttpResponse {
+    let next = next_or_home(next);
+    let mut res = with_login_cookie(form(state, "__LOGIN_TOKEN__", Some(error), "", next)).0;
+    *res.status_mut() = status;
+    res
 }
 
 #[derive(Debug, Deserialize)]
@@ -93,6 +125,7 @@ pub async fn submit(
         .unwrap_or_default();
     if cookie_token.is_empty() || !same(&cookie_token, &body.login_token) {
         return Ok(with_login_cookie(form(
+            &state,
             "__LOGIN_TOKEN__",
             Some("The sign-in form expired. Please try again."),
             &body.username,
@@ -111,6 +144,7 @@ pub async fn submit(
     let Some(driver) = found.filter(|_| ok) else {
         tracing::info!("portal sign-in refused");
         return Ok(with_login_cookie(form(
+            &state,
             "__LOGIN_TOKEN__",
             Some("Unknown username or wrong password."),
             &body.username,

@@ -5,6 +5,7 @@
 
 mod authorize;
 mod consents;
+pub mod federated;
 mod history;
 pub mod html;
 mod login;
@@ -24,6 +25,11 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
             web::resource("/portal/authorize")
                 .route(web::get().to(authorize::show))
                 .route(web::post().to(authorize::decide)),
+        )
+        .service(web::resource("/portal/login/federated").route(web::get().to(federated::start)))
+        .service(
+            web::resource("/portal/login/federated/callback")
+                .route(web::get().to(federated::callback)),
         )
         .service(web::resource("/portal/logout").route(web::post().to(login::logout)))
         .service(
