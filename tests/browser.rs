@@ -429,3 +429,37 @@ async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_runs_a_query_with_only_local_assets() {
+    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let browser = Browser::start().await;
+    // The browser has no route to the internet: a CDN script would leave the page blank.
+    browser.client.goto(&app.url("/graphql")).await.unwrap();
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css(".graphiql-container"))
+        .await
+        .unwrap();
+    browser.click(".graphiql-execute-button").await;
+    browser.wait_text(".result-window", "ev-charging").await;
+    let result = browser.wait_text(".result-window", "smart_charging").await;
+    assert!(!result.contains("\"errors\""), "{result}");
+    browser.screenshot("graphiql").await;
+    // Every script and stylesheet came from the gateway itself.
+    let origins = browser
+        .client
+        .execute(
+            "return performance.getEntriesByType('resource').map(e => new URL(e.name).origin);",
+            vec![],
+        )
+        .await
+        .unwrap();
+    let own = app.url("");
+    let own = own.trim_end_matches('/');
+    for origin in origins.as_array().unwrap() {
+        assert_eq!(origin.as_str().unwrap(), own, "a resource from elsewhere");
+    }
+    browser.close().await;
+}

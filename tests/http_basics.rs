@@ -197,7 +197,13 @@ async fn pages_load_no_script_from_another_origin(app: TestApp) {
             );
         }
     }
-    for asset in ["console.js", "admin.js", "marketplace.js", "vdx.css"] {
+    for asset in [
+        "graphiql-vdx.js",
+        "graphiql-vdx.css",
+        "admin.js",
+        "marketplace.js",
+        "vdx.css",
+    ] {
         let res = app
             .client
             .get(app.url(&format!("/assets/{asset}")))
@@ -214,6 +220,25 @@ async fn pages_load_no_script_from_another_origin(app: TestApp) {
         assert!(
             !text.contains("https://") && !text.contains("http://"),
             "{asset} reaches out to another origin"
+        );
+    }
+    // GraphiQL and React, from the npm registry at build time, served here.
+    for bundle in [
+        "graphiql.min.js",
+        "graphiql.min.css",
+        "react.production.min.js",
+        "react-dom.production.min.js",
+    ] {
+        let res = app
+            .client
+            .get(app.url(&format!("/assets/{bundle}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{bundle}");
+        assert!(
+            res.bytes().await.unwrap().len() > 10_000,
+            "{bundle} is the real bundle"
         );
     }
     let res = app

@@ -188,7 +188,7 @@ impl Application {
                     endpoint("/graphql", "GET, POST")
                         .app_data(web::PayloadConfig::new(graphql_max_body))
                         .route(web::post().to(graphql::execute))
-                        .route(web::get().to(pages::console)),
+                        .route(web::get().to(pages::graphiql)),
                 )
                 .service(endpoint("/assets/{name}", "GET").route(web::get().to(pages::asset)))
                 .service(endpoint("/admin", "GET").route(web::get().to(pages::admin)))

@@ -31,7 +31,7 @@ pub fn quickstart(creds: &Credentials, port: u16, credentials_file: Option<&Path
     let _ = writeln!(out, "URLs");
     let _ = writeln!(
         out,
-        "  GraphQL        {base}/graphql   (POST queries; open it in a browser for the query console)"
+        "  GraphQL        {base}/graphql   (POST queries; open it in a browser for GraphiQL)"
     );
     let _ = writeln!(
         out,
