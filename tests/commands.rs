@@ -290,6 +290,84 @@ async fn commands_work_over_graphql_too(app: TestApp) {
     );
 }
 
+async fn command_status_needs_the_consent_and_ends_with_its_revocation(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let token = app.token_for("Voltwise Energy").await;
+    let res = send(
+        &app,
+        &token,
+        &vin,
+        json!({"actuator": LIMIT, "value": 85}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 202);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Reading the status is a served access, shown to the driver but not metered.
+    let before = app.access_log_count().await;
+    assert_eq!(status(&app, &token, &id).await["status"], "queued");
+    assert_eq!(app.access_log_count().await, before + 1);
+    let kinds: Vec<String> = {
+        use sea_orm::{EntityTrait, QueryOrder};
+        vdx_consent::entity::access_log::Entity::find()
+            .order_by_desc(vdx_consent::entity::access_log::Column::Id)
+            .all(&app.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|r| r.kind)
+            .collect()
+    };
+    assert_eq!(kinds[0], "command_status");
+
+    // The driver revokes; the partner no longer follows the car's commands,
+    // and cannot tell the command from one that never existed.
+    let (portal, csrf) = app.portal_login("alice").await;
+    let row =
+        crate::consent::consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
+    let res = portal
+        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let gone = |id: String| {
+        let app = &app;
+        let token = token.clone();
+        async move {
+            let res = app
+                .client
+                .get(app.url(&format!("/v1/commands/{id}")))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let mut body: Value = res.json().await.unwrap();
+            body.as_object_mut().unwrap().remove("request_id");
+            (status, body)
+        }
+    };
+    let revoked = gone(id.clone()).await;
+    let unknown = gone("987654321".to_owned()).await;
+    assert_eq!(revoked.0, 404);
+    assert_eq!(revoked, unknown);
+    let res = app
+        .graphql(
+            Some(&token),
+            "query($id: ID!) { command(id: $id) { status } }",
+            json!({"id": id}),
+        )
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["command"], Value::Null, "{body}");
+    assert!(body.get("errors").is_none(), "{body}");
+}
+
 on_both_backends!(
     a_command_is_queued_delivered_and_carried_out_by_the_car,
     a_command_to_a_car_that_stays_offline_expires,
@@ -297,4 +375,5 @@ on_both_backends!(
     a_newer_command_to_the_same_actuator_supersedes_the_older_one,
     bad_commands_are_refused_and_unknown_vehicles_look_unconsented,
     commands_work_over_graphql_too,
+    command_status_needs_the_consent_and_ends_with_its_revocation,
 );

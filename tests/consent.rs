@@ -14,7 +14,7 @@ use vdx_tests::{Backend, TestApp, hidden, on_both_backends, spawn_app, spawn_rep
 const EV: &str = "ev-charging";
 const CHARGING: &str = "smart_charging";
 
-async fn consent_of(app: &TestApp, vin: &str, client_id: &str) -> consent::Model {
+pub(crate) async fn consent_of(app: &TestApp, vin: &str, client_id: &str) -> consent::Model {
     let car = vehicle::Entity::find()
         .filter(vehicle::Column::Vin.eq(vin))
         .one(&app.db)

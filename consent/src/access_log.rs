@@ -46,6 +46,24 @@ pub async fn record<A: Action>(
     Ok(())
 }
 
+/// Appends the record of a partner reading the status of one of its
+/// commands (kind `command_status`): shown to the driver, not metered.
+pub async fn record_status(
+    db: &impl ConnectionTrait,
+    grant: &Grant<crate::Command>,
+    request_id: &str,
+    actuator: &SignalPath,
+    at_ms: i64,
+) -> Result<(), ConsentError> {
+    let mut row = row(grant, request_id, std::slice::from_ref(actuator), at_ms)?;
+    row.kind = Set(COMMAND_STATUS.to_owned());
+    row.insert(db).await?;
+    Ok(())
+}
+
+/// The access-log kind of a command-status read.
+pub const COMMAND_STATUS: &str = "command_status";
+
 /// A vehicle's access records, newest first.
 pub async fn for_vehicle(
     db: &impl ConnectionTrait,

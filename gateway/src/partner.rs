@@ -150,6 +150,32 @@ pub async fn decide_command(
     .await?)
 }
 
+/// The status of command `id` of the calling app, through the consent
+/// decision: the command's vehicle, product and purpose must still be
+/// consented for commands. `None` when the id is unknown, another app's, or
+/// no longer consented: the same answer, so nothing tells them apart.
+pub async fn command_status(
+    db: &DatabaseConnection,
+    principal: &Principal,
+    id: &str,
+    request_id: &str,
+) -> Result<Option<vdx_telemetry::commands::CommandView>, ApiError> {
+    let Ok(id) = id.parse::<i64>() else {
+        return Ok(None);
+    };
+    let Some(target) = vdx_telemetry::commands::target(db, principal.app().app_id, id).await?
+    else {
+        return Ok(None);
+    };
+    let grant =
+        match decide_command(db, principal, &target.vin, &target.product, &target.purpose).await {
+            Ok(grant) => grant,
+            Err(ApiError::Denied(_)) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+    Ok(vdx_telemetry::commands::status(db, &grant, id, request_id, vdx_catalog::now_ms()).await?)
+}
+
 /// Builds a command request: the actuator parsed, the expiry capped by the
 /// configured maximum, the Idempotency-Key checked.
 pub fn new_command(

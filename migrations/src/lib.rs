@@ -12,6 +12,7 @@ mod m20261123_200000_catalog_admin;
 mod m20261123_300000_data_plane;
 mod m20261123_400000_consent_ledger;
 mod m20261123_500000_portal_identity;
+mod m20261202_000001_command_purpose;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_300000_data_plane::Migration),
             Box::new(m20261123_400000_consent_ledger::Migration),
             Box::new(m20261123_500000_portal_identity::Migration),
+            Box::new(m20261202_000001_command_purpose::Migration),
         ]
     }
 }

@@ -16,7 +16,7 @@ use sea_orm::{
 use serde_json::Value;
 use vdx_catalog::entity::signal;
 use vdx_consent::{Command, Grant};
-use vdx_core::{AppId, SignalPath, VehicleId};
+use vdx_core::{AppId, ProductSlug, Purpose, SignalPath, VehicleId, Vin};
 
 use crate::TelemetryError;
 use crate::entity::command;
@@ -174,6 +174,7 @@ pub async fn enqueue(
         idempotency_key: Set(new.idempotency_key.clone()),
         reason: Set(None),
         superseded_by: Set(None),
+        purpose: Set(Some(grant.purpose().to_string())),
         created_at: Set(now_ms),
         expires_at: Set(now_ms.saturating_add(new.ttl_ms)),
         updated_at: Set(now_ms),
@@ -208,18 +209,75 @@ pub async fn enqueue(
     Ok((CommandView::of(row, now_ms), false))
 }
 
-/// One command of this app, by id; `None` for another app's or an unknown id.
-pub async fn status(
+/// What a partner needs to ask the consent decision before it may see one of
+/// its commands: the vehicle, product and purpose the command was sent under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandTarget {
+    pub vin: Vin,
+    pub product: ProductSlug,
+    pub purpose: Purpose,
+}
+
+/// The target of command `id` of this app; `None` for another app's command,
+/// an unknown id, or a command older than purposes. The caller must take the
+/// target to the consent decision and read the status with the grant.
+pub async fn target(
     db: &impl ConnectionTrait,
     app: AppId,
     id: i64,
-    now_ms: i64,
-) -> Result<Option<CommandView>, TelemetryError> {
-    Ok(command::Entity::find_by_id(id)
+) -> Result<Option<CommandTarget>, TelemetryError> {
+    let Some(row) = command::Entity::find_by_id(id)
         .filter(command::Column::AppId.eq(app))
         .one(db)
         .await?
-        .map(|row| CommandView::of(row, now_ms)))
+    else {
+        return Ok(None);
+    };
+    let Some(product) = vdx_catalog::entity::product::Entity::find_by_id(row.product_id)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let parsed = (
+        Vin::parse(&row.vin),
+        ProductSlug::parse(&product.slug),
+        row.purpose.as_deref().map(Purpose::parse),
+    );
+    Ok(match parsed {
+        (Ok(vin), Ok(product), Some(Ok(purpose))) => Some(CommandTarget {
+            vin,
+            product,
+            purpose,
+        }),
+        _ => None,
+    })
+}
+
+/// Command `id` under a command grant: only a command of the grant's app,
+/// vehicle, product and purpose. Writes the access-log record (kind
+/// `command_status`, not metered).
+pub async fn status(
+    db: &impl ConnectionTrait,
+    grant: &Grant<Command>,
+    id: i64,
+    request_id: &str,
+    now_ms: i64,
+) -> Result<Option<CommandView>, TelemetryError> {
+    let Some(row) = command::Entity::find_by_id(id)
+        .filter(command::Column::AppId.eq(grant.app_id()))
+        .filter(command::Column::VehicleId.eq(grant.vehicle_id()))
+        .filter(command::Column::ProductId.eq(grant.product().product_id))
+        .filter(command::Column::Purpose.eq(grant.purpose().as_str()))
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let actuator = SignalPath::parse(&row.actuator)
+        .map_err(|e| TelemetryError::InvalidCommand(e.to_string()))?;
+    vdx_consent::access_log::record_status(db, grant, request_id, &actuator, now_ms).await?;
+    Ok(Some(CommandView::of(row, now_ms)))
 }
 
 /// The vehicle side: marks overdue commands expired, then hands the queued

@@ -73,6 +73,8 @@ pub mod command {
         #[sea_orm(column_type = "Text", nullable)]
         pub reason: Option<String>,
         pub superseded_by: Option<i64>,
+        /// The purpose the command was sent under; `None` for commands older than purposes.
+        pub purpose: Option<String>,
         pub created_at: i64,
         pub expires_at: i64,
         pub updated_at: i64,

@@ -65,7 +65,8 @@ pub struct CommandQuery;
 
 #[Object]
 impl CommandQuery {
-    /// One of this app's commands; null for an unknown id or another app's command.
+    /// One of this app's commands; null for an unknown id, another app's
+    /// command, or one whose vehicle is no longer consented for commands.
     async fn command(
         &self,
         ctx: &Context<'_>,
@@ -73,17 +74,10 @@ impl CommandQuery {
     ) -> async_graphql::Result<Option<VehicleCommand>> {
         let principal = principal(ctx)?;
         let state = ctx.data::<Arc<AppState>>()?;
-        let Ok(id) = id.parse::<i64>() else {
-            return Ok(None);
-        };
-        let command = vdx_telemetry::commands::status(
-            &state.db,
-            principal.app().app_id,
-            id,
-            vdx_catalog::now_ms(),
-        )
-        .await
-        .map_err(|e| gql_error(e.into()))?;
+        let request_id = ctx.data::<RequestId>()?;
+        let command = partner::command_status(&state.db, principal, &id, &request_id.0)
+            .await
+            .map_err(gql_error)?;
         Ok(command.map(|c| VehicleCommand::of(c, false)))
     }
 }

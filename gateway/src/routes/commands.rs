@@ -141,24 +141,20 @@ pub async fn send(
     responses(
         (status = 200, description = "The command", body = CommandDto),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 404, description = "No command of this app has this id", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No command of this app has this id, or its vehicle is no longer consented for commands (the same answer)", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 #[tracing::instrument(skip_all)]
 pub async fn status(
     Authenticated(principal): Authenticated,
     id: web::Path<String>,
+    request_id: web::ReqData<RequestId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let not_found = || ApiError::NotFound("no command of this app has this id".into());
-    let id: i64 = id.parse().map_err(|_| not_found())?;
-    let command = vdx_telemetry::commands::status(
-        &state.db,
-        principal.app().app_id,
-        id,
-        vdx_catalog::now_ms(),
-    )
-    .await?
-    .ok_or_else(not_found)?;
+    let command = partner::command_status(&state.db, &principal, &id, &request_id.0)
+        .await?
+        .ok_or_else(|| {
+            ApiError::NotFound("no command of this app with this id is consented".into())
+        })?;
     Ok(HttpResponse::Ok().json(CommandDto::from(command)))
 }
