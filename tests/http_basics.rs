@@ -268,3 +268,47 @@ on_both_backends!(
     graphql_depth_beyond_the_limit_is_refused,
     pages_load_no_script_from_another_origin,
 );
+
+/// Settings made per SQLite connection reach every pooled connection, not
+/// only the one that happened to run a PRAGMA.
+#[tokio::test]
+async fn every_pooled_sqlite_connection_is_durable_and_waits_when_busy() {
+    use sea_orm::{ConnectionTrait, Statement, TransactionTrait};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/pool.db?mode=rwc", dir.path().display());
+    let db = vdx_gateway::db::connect(&url, 4).await.unwrap();
+    // Open transactions pin distinct connections of the pool.
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(db.begin().await.unwrap());
+    }
+    for txn in &held {
+        let pragma = |name: &str| Statement::from_string(txn.get_database_backend(), name);
+        let value = |row: Option<sea_orm::QueryResult>| -> String {
+            let row = row.unwrap();
+            row.try_get_by_index::<i64>(0)
+                .map(|n| n.to_string())
+                .or_else(|_| row.try_get_by_index::<String>(0))
+                .unwrap()
+        };
+        let sync = value(
+            txn.query_one_raw(pragma("PRAGMA synchronous"))
+                .await
+                .unwrap(),
+        );
+        let busy = value(
+            txn.query_one_raw(pragma("PRAGMA busy_timeout"))
+                .await
+                .unwrap(),
+        );
+        let journal = value(
+            txn.query_one_raw(pragma("PRAGMA journal_mode"))
+                .await
+                .unwrap(),
+        );
+        assert_eq!(
+            (sync.as_str(), busy.as_str(), journal.as_str()),
+            ("2", "5000", "wal")
+        );
+    }
+}

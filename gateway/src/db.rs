@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use sea_orm_migration::MigratorTrait;
 use vdx_migrations::Migrator;
 
@@ -20,7 +20,7 @@ pub fn mask_password(raw: &str) -> String {
 }
 
 /// Opens the pool. For SQLite, creates the parent directory of the file and
-/// enables WAL so readers do not block the writer.
+/// sets each connection's journal, sync and busy-wait settings.
 pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, String> {
     let masked = mask_password(url);
     if let Some(path) = sqlite_file(url)
@@ -37,24 +37,23 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .min_connections(1)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
-        .sqlx_logging(false);
+        .sqlx_logging(false)
+        // Every pooled SQLite connection gets the same settings (a PRAGMA run
+        // once would reach only one of them): WAL so readers never block the
+        // writer, FULL sync so a commit (an access-log record, a consent
+        // change) survives power loss, and a wait instead of SQLITE_BUSY.
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(5))
+                .foreign_keys(true)
+        });
     let db = Database::connect(options).await.map_err(|e| {
         format!(
             "cannot connect to database {masked}: {}",
             scrub(&e.to_string(), url)
         )
     })?;
-    if db.get_database_backend() == sea_orm::DbBackend::Sqlite {
-        for pragma in [
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA busy_timeout=5000",
-        ] {
-            db.execute_unprepared(pragma)
-                .await
-                .map_err(|e| format!("cannot configure SQLite database {masked}: {e}"))?;
-        }
-    }
     Ok(db)
 }
 
