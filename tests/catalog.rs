@@ -515,7 +515,7 @@ async fn admin_endpoints_refuse_partner_tokens_and_anonymous_callers(app: TestAp
         .json()
         .await
         .unwrap();
-    assert_eq!(listed.as_array().unwrap().len(), 3);
+    assert_eq!(listed.as_array().unwrap().len(), 4);
 }
 
 async fn the_marketplace_is_public_in_rest_and_graphql_and_hides_drafts(app: TestApp) {
@@ -533,7 +533,15 @@ async fn the_marketplace_is_public_in_rest_and_graphql_and_hides_drafts(app: Tes
         .iter()
         .map(|p| p["slug"].as_str().unwrap())
         .collect();
-    assert_eq!(slugs, ["coarse-location", "ev-charging", "mileage-driving"]);
+    assert_eq!(
+        slugs,
+        [
+            "coarse-location",
+            "ev-charging",
+            "mileage-driving",
+            "vehicle-access"
+        ]
+    );
     let ev = &rest[1];
     assert_eq!(
         ev["scopes"],
@@ -555,7 +563,7 @@ async fn the_marketplace_is_public_in_rest_and_graphql_and_hides_drafts(app: Tes
         .await
         .unwrap();
     let products = gql["data"]["catalog"]["products"].as_array().unwrap();
-    assert_eq!(products.len(), 3, "{gql}");
+    assert_eq!(products.len(), 4, "{gql}");
     assert_eq!(
         products[0]["versions"][0]["terms"]["locationPrecisionKm"],
         5.0

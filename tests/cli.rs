@@ -283,7 +283,7 @@ fn the_demo_quickstart_commands_return_what_it_says() {
     .stderr(Stdio::null())
     .spawn()
     .unwrap();
-    let lines = read_until(&mut child, |l| l.starts_with("curl -s -H"));
+    let lines = read_until(&mut child, |l| l.contains("/v1/commands/$CMD"));
 
     let creds: Value =
         serde_json::from_str(&std::fs::read_to_string(&creds_file).unwrap()).unwrap();
@@ -293,7 +293,7 @@ fn the_demo_quickstart_commands_return_what_it_says() {
             .unwrap()
             .starts_with("http://127.0.0.1:")
     );
-    assert_eq!(creds["partners"].as_array().unwrap().len(), 3);
+    assert_eq!(creds["partners"].as_array().unwrap().len(), 4);
     for p in creds["partners"].as_array().unwrap() {
         for key in ["name", "client_id", "client_secret", "scopes"] {
             assert!(!p[key].is_null(), "{key} missing in {p}");
@@ -315,11 +315,16 @@ fn the_demo_quickstart_commands_return_what_it_says() {
         .iter()
         .filter(|l| l.starts_with("RESPONSE=") || l.starts_with("curl "))
         .collect();
-    assert_eq!(commands.len(), 5, "{lines:?}");
-    let script: String = commands
+    assert_eq!(commands.len(), 7, "{lines:?}");
+    let mut script: String = commands
         .iter()
         .map(|c| format!("{c}\necho\necho '=====';\n"))
         .collect();
+    // "Repeat to watch": the last line again, until the car has carried it out.
+    let follow = commands[6];
+    script.push_str(&format!(
+        "for i in $(seq 1 40); do OUT=$({follow}); case \"$OUT\" in *executed*|*failed*) break;; esac; sleep 0.5; done; echo \"$OUT\"\n"
+    ));
     let out = Command::new("bash").arg("-c").arg(script).output().unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let outputs: Vec<&str> = stdout.split("=====").map(str::trim).collect();
@@ -345,6 +350,16 @@ fn the_demo_quickstart_commands_return_what_it_says() {
     assert_eq!(revoked, unknown);
     let rest: Value = serde_json::from_str(outputs[4]).unwrap();
     assert!(rest["signals"].as_array().unwrap().len() >= 4, "{rest}");
+    let queued: Value = serde_json::from_str(outputs[5]).unwrap();
+    assert_eq!(queued["status"], "queued", "{queued}");
+    let first: Value = serde_json::from_str(outputs[6]).unwrap();
+    assert_eq!(first["id"], queued["id"]);
+    assert!(
+        ["queued", "delivered", "executed"].contains(&first["status"].as_str().unwrap()),
+        "{first}"
+    );
+    let followed: Value = serde_json::from_str(outputs[7]).unwrap();
+    assert_eq!(followed["status"], "executed", "{followed}");
 
     assert_eq!(terminate(&mut child), 0);
 }

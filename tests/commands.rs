@@ -368,6 +368,91 @@ async fn command_status_needs_the_consent_and_ends_with_its_revocation(app: Test
     assert!(body.get("errors").is_none(), "{body}");
 }
 
+const LOCK: &str = "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked";
+
+async fn lock(app: &TestApp, token: &str, vin: &str, value: Value) -> reqwest::Response {
+    app.client
+        .post(app.url(&format!("/v1/vehicles/{vin}/commands")))
+        .query(&[
+            ("product", "vehicle-access"),
+            ("purpose", "in_car_delivery"),
+        ])
+        .bearer_auth(token)
+        .json(&json!({"actuator": LOCK, "value": value}))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn locked_now(app: &TestApp, token: &str, vin: &str) -> Value {
+    let res = app
+        .rest_latest(token, vin, "vehicle-access", "in_car_delivery")
+        .await;
+    let body: Value = res.json().await.unwrap();
+    body["signals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["path"] == LOCK)
+        .map(|s| s["value"].clone())
+        .unwrap_or_else(|| panic!("{body}"))
+}
+
+async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_product(
+    mut app: TestApp,
+) {
+    const LOCK: &str = "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked";
+    let access = [
+        ("product", "vehicle-access"),
+        ("purpose", "in_car_delivery"),
+    ];
+    let erin = app
+        .creds
+        .drivers
+        .iter()
+        .find(|d| d.username == "erin")
+        .unwrap();
+    let vin = erin.vehicles[0].clone();
+    let car = car_index(&app, &vin).await;
+    app.fleet[car].wake(1e6);
+    app.fleet[car].fault_rate = 0.0;
+    let token = app.token_for("Parcelway Logistics").await;
+    let now = vdx_catalog::now_ms();
+    tick(&mut app, now).await;
+    assert_eq!(locked_now(&app, &token, &vin).await, true);
+
+    let res = lock(&app, &token, &vin, json!(false)).await;
+    assert_eq!(res.status(), 202);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    tick(&mut app, now + 1_000).await;
+    tick(&mut app, now + 10_000).await;
+    let res = app
+        .client
+        .get(app.url(&format!("/v1/commands/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["status"], "executed");
+    tick(&mut app, now + 11_000).await;
+    assert_eq!(locked_now(&app, &token, &vin).await, false);
+
+    // A lock takes a boolean; and the courier cannot touch the charging of the same car.
+    assert_eq!(lock(&app, &token, &vin, json!("open")).await.status(), 422);
+    let res = send(
+        &app,
+        &token,
+        &vin,
+        json!({"actuator": START_STOP, "value": "START"}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 403);
+}
+
 on_both_backends!(
     a_command_is_queued_delivered_and_carried_out_by_the_car,
     a_command_to_a_car_that_stays_offline_expires,
@@ -376,4 +461,5 @@ on_both_backends!(
     bad_commands_are_refused_and_unknown_vehicles_look_unconsented,
     commands_work_over_graphql_too,
     command_status_needs_the_consent_and_ends_with_its_revocation,
+    a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_product,
 );

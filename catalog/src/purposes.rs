@@ -24,6 +24,10 @@ pub const PURPOSES: &[PurposeInfo] = &[
         description: "Make offers that depend on roughly where the car is, such as a nearby fuel station.",
     },
     PurposeInfo {
+        name: "in_car_delivery",
+        description: "Unlock the car for a courier to deliver a parcel into it, and lock it again.",
+    },
+    PurposeInfo {
         name: "fleet_management",
         description: "Operate a fleet: vehicle positions, utilisation and status for the fleet owner.",
     },

@@ -1,5 +1,6 @@
-//! The seed catalog that ships with vdx: a small VSS subset and three data
-//! products (EV charging, mileage and driving, coarse location) with plans.
+//! The seed catalog that ships with vdx: a small VSS subset and four data
+//! products (EV charging, mileage and driving, coarse location, vehicle
+//! access) with plans.
 //! `vdx demo` and the tests start from it.
 
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionSession, TransactionTrait};
@@ -15,6 +16,7 @@ pub const SEED_VSS: &str = include_str!("../seed/vss-seed.json");
 pub const EV_CHARGING: &str = "ev-charging";
 pub const MILEAGE_DRIVING: &str = "mileage-driving";
 pub const COARSE_LOCATION: &str = "coarse-location";
+pub const VEHICLE_ACCESS: &str = "vehicle-access";
 
 /// A seeded product: its published version and its standard plan.
 #[derive(Debug, Clone)]
@@ -35,7 +37,7 @@ struct Spec {
     terms: Terms,
 }
 
-fn specs() -> [Spec; 3] {
+fn specs() -> [Spec; 4] {
     [
         Spec {
             slug: EV_CHARGING,
@@ -99,6 +101,25 @@ fn specs() -> [Spec; 3] {
                 default_consent_days: 90,
             },
         },
+        Spec {
+            slug: VEHICLE_ACCESS,
+            name: "Vehicle Access",
+            description: "Lock and unlock the driver's door, and see where the car is parked, so a courier can deliver into the boot.",
+            category: "logistics",
+            signals: &[
+                "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked",
+                "Vehicle.CurrentLocation",
+                "Vehicle.IsMoving",
+            ],
+            commands: &["Vehicle.Cabin.Door.Row1.DriverSide.IsLocked"],
+            purposes: &["in_car_delivery"],
+            terms: Terms {
+                history_days: 1,
+                retention_days: 7,
+                location_precision_km: Some(0.1),
+                default_consent_days: 30,
+            },
+        },
     ]
 }
 
@@ -106,7 +127,7 @@ fn json(value: &impl serde::Serialize) -> Result<String, CatalogError> {
     serde_json::to_string(value).map_err(|e| CatalogError::InvalidVss(e.to_string()))
 }
 
-/// Imports the seed VSS subset and publishes the three seed products, each
+/// Imports the seed VSS subset and publishes the four seed products, each
 /// with a free `standard` plan. All or nothing.
 pub async fn seed_catalog(db: &impl TransactionTrait) -> Result<Vec<SeededProduct>, CatalogError> {
     crate::vss::import(db, SEED_VSS, |_, _| {}).await?;

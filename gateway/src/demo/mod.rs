@@ -7,7 +7,7 @@ pub mod world;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use vdx_telemetry::simulator::{self, SimVehicle};
 
 pub use quickstart::quickstart;
@@ -51,6 +51,14 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
         mut credentials,
         mut fleet,
     } = seed_world(&db, vehicles).await?;
+    let example = vdx_consent::entity::vehicle::Entity::find()
+        .filter(vdx_consent::entity::vehicle::Column::Vin.eq(&credentials.examples.consented.vin))
+        .one(&db)
+        .await
+        .map_err(|e| e.to_string())?;
+    if let Some(car) = example.and_then(|v| fleet.iter_mut().find(|c| c.id == v.id)) {
+        car.park_at_home(24.0 * 3600.0);
+    }
     simulator::tick(&db, &mut fleet, 1.0, vdx_catalog::now_ms())
         .await
         .map_err(|e| format!("simulator failed: {e}"))?;

@@ -72,13 +72,6 @@ pub fn quickstart(creds: &Credentials, port: u16, credentials_file: Option<&Path
         creds.admin.client_id,
         creds.admin.scopes.join(" ")
     );
-    let _ = writeln!(
-        out,
-        "  {:<20} client_id={} scopes={}",
-        "OEM admin",
-        creds.admin.client_id,
-        creds.admin.scopes.join(" ")
-    );
     let _ = writeln!(out, "Drivers");
     for d in &creds.drivers {
         let _ = writeln!(
@@ -139,6 +132,25 @@ pub fn quickstart(creds: &Credentials, port: u16, credentials_file: Option<&Path
         vin = c.vin,
         product = c.product,
         purpose = c.purpose,
+    );
+    let _ = writeln!(
+        out,
+        "# 6. Start charging alice's car: the command is queued for the car (its id goes to $CMD):"
+    );
+    let _ = writeln!(
+        out,
+        r#"RESPONSE=$(curl -s -X POST -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'Idempotency-Key: quickstart-start-charging' -d '{{"actuator":"Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging","value":"START"}}' '{base}/v1/vehicles/{vin}/commands?product={product}&purpose={purpose}'); echo "$RESPONSE"; CMD=$(echo "$RESPONSE" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')"#,
+        vin = c.vin,
+        product = c.product,
+        purpose = c.purpose,
+    );
+    let _ = writeln!(
+        out,
+        "# 7. Follow it: the car picks it up (delivered) and carries it out (executed) within about 10 s; repeat to watch:"
+    );
+    let _ = writeln!(
+        out,
+        r#"curl -s -H "authorization: Bearer $TOKEN" {base}/v1/commands/$CMD"#
     );
     out
 }

@@ -6,7 +6,7 @@ use rand::Rng;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde::Serialize;
 use vdx_catalog::marketplace::{self, SubscriptionStatus};
-use vdx_catalog::seed::{self, COARSE_LOCATION, EV_CHARGING, MILEAGE_DRIVING};
+use vdx_catalog::seed::{self, COARSE_LOCATION, EV_CHARGING, MILEAGE_DRIVING, VEHICLE_ACCESS};
 use vdx_catalog::{ProductVersion, now_ms};
 use vdx_consent::ConsentStatus;
 use vdx_consent::people::{self, Role};
@@ -100,10 +100,11 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
             .cloned()
             .ok_or_else(|| err(format!("{slug} not seeded")))
     };
-    let (ev, mileage, location) = (
+    let (ev, mileage, location, access) = (
         product(EV_CHARGING)?,
         product(MILEAGE_DRIVING)?,
         product(COARSE_LOCATION)?,
+        product(VEHICLE_ACCESS)?,
     );
     let version = |id| async move {
         vdx_catalog::product::version_by_id(db, id)
@@ -111,10 +112,11 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
             .map_err(err)?
             .ok_or_else(|| err("seeded version vanished"))
     };
-    let (ev_v, mileage_v, location_v): (ProductVersion, ProductVersion, ProductVersion) = (
+    let (ev_v, mileage_v, location_v, access_v) = (
         version(ev.version_id).await?,
         version(mileage.version_id).await?,
         version(location.version_id).await?,
+        version(access.version_id).await?,
     );
 
     // The OEM's own admin client.
@@ -146,6 +148,12 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
             "Fuelstop nearby offers",
             &location,
             "fuelstop",
+        ),
+        (
+            "Parcelway Logistics",
+            "Parcelway in-car delivery",
+            &access,
+            "parcelway",
         ),
     ] {
         let partner = marketplace::create_partner(db, name).await.map_err(err)?;
@@ -227,8 +235,14 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
 
     // Consents. Voltwise: every EV, active, except carol's (revoked) and one of dave's (past its expiry date).
     // Milesure: bob's and erin's cars active, alice's revoked. Fuelstop: carol's active, bob's expired.
+    // Parcelway: erin's and frank's cars active (read and lock/unlock).
     let in_a_year = now + 365 * DAY_MS;
-    let (voltwise, milesure, fuelstop) = (&partners[0].1, &partners[1].1, &partners[2].1);
+    let (voltwise, milesure, fuelstop, parcelway) = (
+        &partners[0].1,
+        &partners[1].1,
+        &partners[2].1,
+        &partners[3].1,
+    );
     for (idx, cars) in vins_by_driver.iter().enumerate() {
         let (driver, username) = (drivers[idx].0.id, drivers[idx].1.username.as_str());
         let mut evs_seen = 0;
@@ -295,6 +309,16 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
                     now - DAY_MS,
                 )),
                 _ => {}
+            }
+            if matches!(username, "erin" | "frank") {
+                wanted.push((
+                    parcelway,
+                    &access_v,
+                    "in_car_delivery",
+                    "read command",
+                    ConsentStatus::Active,
+                    now + 30 * DAY_MS,
+                ));
             }
             for (app, version, purpose, scopes, status, expires_at) in wanted {
                 records::create(

@@ -100,6 +100,15 @@ impl SimVehicle {
         self.phase_left_s = secs;
     }
 
+    /// Parks the car at home, online, reliable and with room to charge, for
+    /// `secs` seconds: the demo's example car, so that the quickstart's
+    /// "start charging" is carried out rather than refused or lost offline.
+    pub fn park_at_home(&mut self, secs: f64) {
+        self.wake(secs);
+        self.fault_rate = 0.0;
+        self.energy_pct = self.energy_pct.min(f64::from(self.charge_limit_pct) - 30.0);
+    }
+
     /// Whether the car reports right now.
     pub fn online(&self) -> bool {
         self.phase != Phase::Offline
