@@ -401,11 +401,6 @@ async fn locked_now(app: &TestApp, token: &str, vin: &str) -> Value {
 async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_product(
     mut app: TestApp,
 ) {
-    const LOCK: &str = "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked";
-    let access = [
-        ("product", "vehicle-access"),
-        ("purpose", "in_car_delivery"),
-    ];
     let erin = app
         .creds
         .drivers
