@@ -201,6 +201,120 @@ async fn a_newer_command_to_the_same_actuator_supersedes_the_older_one(app: Test
     assert_eq!(status(&app, &token, &newer).await["status"], "queued");
 }
 
+/// A second energy partner that alice also consented to, subscribed to the same
+/// product version and plan as Voltwise: its client id and secret.
+async fn second_energy_partner(app: &TestApp, vin: &str) -> (String, String) {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    use vdx_catalog::entity::subscription;
+    use vdx_catalog::marketplace::{self, SubscriptionStatus};
+    let voltwise = app.partner("Voltwise Energy").client_id.clone();
+    let theirs = crate::consent::consent_of(app, vin, &voltwise).await;
+    let plan = subscription::Entity::find()
+        .filter(subscription::Column::AppId.eq(theirs.app_id))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap()
+        .plan_id;
+    let partner = marketplace::create_partner(&app.db, "Gridly Energy")
+        .await
+        .unwrap();
+    let created = marketplace::create_app(
+        &app.db,
+        partner.id,
+        "Gridly",
+        &[],
+        &vdx_core::ScopeSet::default(),
+    )
+    .await
+    .unwrap();
+    marketplace::subscribe(
+        &app.db,
+        created.app.id,
+        theirs.product_version_id,
+        plan,
+        SubscriptionStatus::Active,
+    )
+    .await
+    .unwrap();
+    let version = vdx_catalog::product::version_by_id(&app.db, theirs.product_version_id)
+        .await
+        .unwrap()
+        .unwrap();
+    vdx_consent::records::create(
+        &app.db,
+        vdx_consent::records::NewConsent {
+            driver: theirs.driver_id,
+            vehicle: theirs.vehicle_id,
+            app: created.app.id,
+            product: &version,
+            purpose: vdx_core::Purpose::parse("smart_charging").unwrap(),
+            scopes: "read command",
+            status: vdx_consent::ConsentStatus::Active,
+            source: "portal",
+            granted_at: vdx_catalog::now_ms(),
+            expires_at: vdx_catalog::now_ms() + 86_400_000,
+        },
+    )
+    .await
+    .unwrap();
+    (created.app.client_id, created.client_secret)
+}
+
+async fn a_second_partners_newer_command_supersedes_the_first_partners(app: TestApp) {
+    let vin = app.creds.examples.consented.vin.clone();
+    let voltwise = app.token_for("Voltwise Energy").await;
+    let (id, secret) = second_energy_partner(&app, &vin).await;
+    let res = app
+        .client
+        .post(app.url("/oauth/token"))
+        .basic_auth(&id, Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    let gridly = res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let id_of = |res: Value| res["id"].as_str().unwrap().to_owned();
+    let older = send(
+        &app,
+        &voltwise,
+        &vin,
+        json!({"actuator": START_STOP, "value": "START"}),
+        None,
+    )
+    .await;
+    assert_eq!(older.status(), 202);
+    let older = id_of(older.json().await.unwrap());
+    let newer = send(
+        &app,
+        &gridly,
+        &vin,
+        json!({"actuator": START_STOP, "value": "STOP"}),
+        None,
+    )
+    .await;
+    assert_eq!(newer.status(), 202);
+    let newer = id_of(newer.json().await.unwrap());
+    // Each partner sees its own command; the older one's partner sees it superseded.
+    assert_eq!(
+        status(&app, &voltwise, &older).await["status"],
+        "superseded"
+    );
+    assert_eq!(status(&app, &gridly, &newer).await["status"], "queued");
+    // Neither sees the other's command.
+    let res = app
+        .client
+        .get(app.url(&format!("/v1/commands/{newer}")))
+        .bearer_auth(&voltwise)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
 async fn bad_commands_are_refused_and_unknown_vehicles_look_unconsented(app: TestApp) {
     let vin = app.creds.examples.consented.vin.clone();
     let token = app.token_for("Voltwise Energy").await;
@@ -457,4 +571,5 @@ on_both_backends!(
     commands_work_over_graphql_too,
     command_status_needs_the_consent_and_ends_with_its_revocation,
     a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_product,
+    a_second_partners_newer_command_supersedes_the_first_partners,
 );
