@@ -642,6 +642,66 @@ async fn a_grant_without_a_duration_lasts_the_products_default(app: TestApp) {
     assert_eq!(days, 365, "ev-charging's default consent lasts 365 days");
 }
 
+/// Decisions are remembered per policy epoch. A change made behind the
+/// gateway's back, in plain SQL, still takes effect on the next request,
+/// because the database's triggers raise the epoch; and a remembered grant
+/// whose consent runs out is denied at once, with no write at all.
+async fn remembered_decisions_follow_every_committed_change_and_expiry(app: TestApp) {
+    use sea_orm::ConnectionTrait;
+    let token = app.token_for("Voltwise Energy").await;
+    let vin = app.creds.examples.consented.vin.clone();
+    let row = consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
+    let epoch = vdx_consent::policy_epoch(&app.db).await.unwrap();
+    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    // Reads do not move the epoch.
+    assert_eq!(vdx_consent::policy_epoch(&app.db).await.unwrap(), epoch);
+
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE consents SET status = 'revoked_by_oem' WHERE id = {}",
+            row.id
+        ))
+        .await
+        .unwrap();
+    assert!(vdx_consent::policy_epoch(&app.db).await.unwrap() > epoch);
+    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+
+    // Active again, but only for two more seconds.
+    let ends = vdx_catalog::now_ms() + 2_000;
+    app.db
+        .execute_unprepared(&format!(
+            "UPDATE consents SET status = 'active', expires_at = {ends} WHERE id = {}",
+            row.id
+        ))
+        .await
+        .unwrap();
+    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    let before = vdx_consent::policy_epoch(&app.db).await.unwrap();
+    let wait = ends - vdx_catalog::now_ms() + 100;
+    tokio::time::sleep(std::time::Duration::from_millis(wait.max(0) as u64)).await;
+    assert_eq!(vdx_consent::policy_epoch(&app.db).await.unwrap(), before);
+    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+
+    // Every table a decision reads raises the epoch when written.
+    for (table, column) in [
+        ("subscriptions", "status"),
+        ("products", "slug"),
+        ("product_versions", "status"),
+        ("vehicles", "vin"),
+    ] {
+        let before = vdx_consent::policy_epoch(&app.db).await.unwrap();
+        app.db
+            .execute_unprepared(&format!(
+                "UPDATE {table} SET {column} = {column} WHERE id = (SELECT MIN(id) FROM {table})"
+            ))
+            .await
+            .unwrap();
+        let after = vdx_consent::policy_epoch(&app.db).await.unwrap();
+        assert!(after > before, "{table}: {before} -> {after}");
+    }
+}
+
 on_both_backends!(
     an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it,
     a_grant_without_a_duration_lasts_the_products_default,
@@ -653,6 +713,7 @@ on_both_backends!(
     receipts_name_controller_subject_purpose_and_data_for_driver_and_partner,
     partners_page_through_their_consents_and_can_end_one,
     transferring_ownership_ends_the_previous_owners_consents,
+    remembered_decisions_follow_every_committed_change_and_expiry,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -133,11 +133,34 @@ pub async fn decide<A: Action>(
     purpose: &Purpose,
     now_ms: i64,
 ) -> Result<Grant<A>, ConsentError> {
-    let app = principal.app();
+    check_scope::<A>(principal, product)?;
+    Ok(
+        decide_from_db::<A>(db, principal, vin, product, purpose, now_ms)
+            .await?
+            .0,
+    )
+}
+
+fn check_scope<A: Action>(principal: &Principal, product: &ProductSlug) -> Result<(), Denial> {
     let needed = A::scope(product);
-    if !principal.has_scope(&needed) {
-        return Err(Denial::InsufficientScope(needed).into());
+    if principal.has_scope(&needed) {
+        Ok(())
+    } else {
+        Err(Denial::InsufficientScope(needed))
     }
+}
+
+/// The decision from the database, after the scope check: the grant and the
+/// time its consent expires.
+async fn decide_from_db<A: Action>(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    vin: &Vin,
+    product: &ProductSlug,
+    purpose: &Purpose,
+    now_ms: i64,
+) -> Result<(Grant<A>, i64), ConsentError> {
+    let app = principal.app();
     let Some(product_row) = product::find_product(db, product).await? else {
         return Err(Denial::UnknownProduct(product.to_string()).into());
     };
@@ -182,16 +205,162 @@ pub async fn decide<A: Action>(
     if !version.allows_purpose(purpose) {
         return Err(Denial::PurposeNotAllowed(purpose.to_string()).into());
     }
-    Ok(Grant {
-        app_id: app.app_id,
-        partner_id: app.partner_id,
-        vehicle_id: consent.vehicle_id,
+    Ok((
+        Grant {
+            app_id: app.app_id,
+            partner_id: app.partner_id,
+            vehicle_id: consent.vehicle_id,
+            vin: vin.clone(),
+            consent_id: consent.id,
+            subscription_id: subscription.id,
+            consented_since_ms: consent.granted_at,
+            product: Arc::new(version),
+            purpose: purpose.clone(),
+            _action: PhantomData,
+        },
+        consent.expires_at,
+    ))
+}
+
+/// The current policy epoch: a counter the database raises (by trigger, in
+/// the same transaction) whenever consents, subscriptions, products, product
+/// versions or vehicles change.
+pub async fn policy_epoch(db: &impl ConnectionTrait) -> Result<i64, ConsentError> {
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT epoch FROM policy_epoch WHERE id = 1",
+        ))
+        .await?
+        .ok_or_else(|| ConsentError::Invalid("the policy epoch row is missing".into()))?;
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
+
+/// Most decisions remembered at once; beyond it the cache starts over.
+pub const DECISION_CACHE_CAPACITY: usize = 100_000;
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct DecisionKey {
+    app: AppId,
+    driver: Option<vdx_core::DriverId>,
+    vin: Vin,
+    product: ProductSlug,
+    purpose: Purpose,
+    action: &'static str,
+}
+
+#[derive(Debug, Clone)]
+enum Remembered {
+    /// The grant's fields (its action erased) and its consent's expiry.
+    Granted(Grant<Read>, i64),
+    Denied(Denial),
+}
+
+#[derive(Debug, Default)]
+struct CacheState {
+    epoch: i64,
+    entries: std::collections::HashMap<DecisionKey, Remembered>,
+}
+
+/// Decisions remembered per policy epoch. A remembered decision is reused only
+/// while the epoch read at the start of the request equals the epoch it was
+/// made under, so invalidation is exact: any committed change to what a
+/// decision reads, through any replica, raises the epoch and the next request
+/// decides afresh. A remembered grant is also re-checked against its consent's
+/// expiry, so an expired consent is denied at once.
+#[derive(Debug, Default)]
+pub struct DecisionCache {
+    state: std::sync::Mutex<CacheState>,
+}
+
+impl DecisionCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// How many decisions are remembered.
+    pub fn len(&self) -> usize {
+        self.lock().entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl<A: Action> Grant<A> {
+    fn recast<B: Action>(&self) -> Grant<B> {
+        Grant {
+            app_id: self.app_id,
+            partner_id: self.partner_id,
+            vehicle_id: self.vehicle_id,
+            vin: self.vin.clone(),
+            consent_id: self.consent_id,
+            subscription_id: self.subscription_id,
+            consented_since_ms: self.consented_since_ms,
+            product: Arc::clone(&self.product),
+            purpose: self.purpose.clone(),
+            _action: PhantomData,
+        }
+    }
+}
+
+/// [`decide`] with a [`DecisionCache`]: one read of the policy epoch, then the
+/// remembered decision if the epoch has not moved, else the full decision
+/// (remembered for next time). Same answers as `decide`, in one statement
+/// instead of five on a hit.
+#[tracing::instrument(skip_all, fields(product = %product, purpose = %purpose, action = A::NAME))]
+pub async fn decide_cached<A: Action>(
+    cache: &DecisionCache,
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    vin: &Vin,
+    product: &ProductSlug,
+    purpose: &Purpose,
+    now_ms: i64,
+) -> Result<Grant<A>, ConsentError> {
+    check_scope::<A>(principal, product)?;
+    let epoch = policy_epoch(db).await?;
+    let app = principal.app();
+    let key = DecisionKey {
+        app: app.app_id,
+        driver: app.driver_id,
         vin: vin.clone(),
-        consent_id: consent.id,
-        subscription_id: subscription.id,
-        consented_since_ms: consent.granted_at,
-        product: Arc::new(version),
+        product: product.clone(),
         purpose: purpose.clone(),
-        _action: PhantomData,
-    })
+        action: A::NAME,
+    };
+    {
+        let state = cache.lock();
+        if state.epoch == epoch {
+            match state.entries.get(&key) {
+                Some(Remembered::Granted(grant, expires_at)) if now_ms < *expires_at => {
+                    return Ok(grant.recast());
+                }
+                Some(Remembered::Denied(denial)) => return Err(denial.clone().into()),
+                _ => {}
+            }
+        }
+    }
+    let decided = decide_from_db::<A>(db, principal, vin, product, purpose, now_ms).await;
+    let remembered = match &decided {
+        Ok((grant, expires_at)) => Some(Remembered::Granted(grant.recast(), *expires_at)),
+        Err(ConsentError::Denied(denial)) => Some(Remembered::Denied(denial.clone())),
+        Err(_) => None,
+    };
+    if let Some(remembered) = remembered {
+        let mut state = cache.lock();
+        // Only move forward: a request that read an older epoch than the
+        // cache's (a concurrent commit in between) does not store.
+        if epoch > state.epoch || state.entries.len() >= DECISION_CACHE_CAPACITY {
+            state.entries.clear();
+            state.epoch = state.epoch.max(epoch);
+        }
+        if epoch == state.epoch {
+            state.entries.insert(key, remembered);
+        }
+    }
+    decided.map(|(grant, _)| grant)
 }

@@ -17,7 +17,10 @@ pub mod receipt;
 pub mod records;
 pub mod views;
 
-pub use decision::{Action, Command, Denial, Grant, Read, decide};
+pub use decision::{
+    Action, Command, DECISION_CACHE_CAPACITY, DecisionCache, Denial, Grant, Read, decide,
+    decide_cached, policy_epoch,
+};
 pub use error::ConsentError;
 pub use fields::AuthorizedFields;
 pub use records::ConsentStatus;

@@ -67,18 +67,25 @@ pub fn parse_paths(raw: Option<Vec<String>>) -> Result<Option<Vec<SignalPath>>, 
     .transpose()
 }
 
-/// Step 3 of the request path: the consent decision.
+/// Step 3 of the request path: the consent decision (remembered per policy
+/// epoch, see [`vdx_consent::decide_cached`]).
 pub async fn decide_read(
-    db: &DatabaseConnection,
+    state: &AppState,
     principal: &Principal,
     vin: &Vin,
     product: &ProductSlug,
     purpose: &Purpose,
 ) -> Result<Grant<Read>, ApiError> {
-    Ok(
-        vdx_consent::decide::<Read>(db, principal, vin, product, purpose, vdx_catalog::now_ms())
-            .await?,
+    Ok(vdx_consent::decide_cached::<Read>(
+        &state.decisions,
+        &state.db,
+        principal,
+        vin,
+        product,
+        purpose,
+        vdx_catalog::now_ms(),
     )
+    .await?)
 }
 
 /// Steps 4 to 6: field filter, store read, access log.
@@ -133,14 +140,15 @@ pub async fn history(
 
 /// Step 3 for commands: the consent decision for the `command` action.
 pub async fn decide_command(
-    db: &DatabaseConnection,
+    state: &AppState,
     principal: &Principal,
     vin: &Vin,
     product: &ProductSlug,
     purpose: &Purpose,
 ) -> Result<Grant<vdx_consent::Command>, ApiError> {
-    Ok(vdx_consent::decide::<vdx_consent::Command>(
-        db,
+    Ok(vdx_consent::decide_cached::<vdx_consent::Command>(
+        &state.decisions,
+        &state.db,
         principal,
         vin,
         product,
@@ -155,7 +163,7 @@ pub async fn decide_command(
 /// consented for commands. `None` when the id is unknown, another app's, or
 /// no longer consented: the same answer, so nothing tells them apart.
 pub async fn command_status(
-    db: &DatabaseConnection,
+    state: &AppState,
     principal: &Principal,
     id: &str,
     request_id: &str,
@@ -163,16 +171,24 @@ pub async fn command_status(
     let Ok(id) = id.parse::<i64>() else {
         return Ok(None);
     };
+    let db = &state.db;
     let Some(target) = vdx_telemetry::commands::target(db, principal.app().app_id, id).await?
     else {
         return Ok(None);
     };
-    let grant =
-        match decide_command(db, principal, &target.vin, &target.product, &target.purpose).await {
-            Ok(grant) => grant,
-            Err(ApiError::Denied(_)) => return Ok(None),
-            Err(e) => return Err(e),
-        };
+    let grant = match decide_command(
+        state,
+        principal,
+        &target.vin,
+        &target.product,
+        &target.purpose,
+    )
+    .await
+    {
+        Ok(grant) => grant,
+        Err(ApiError::Denied(_)) => return Ok(None),
+        Err(e) => return Err(e),
+    };
     Ok(vdx_telemetry::commands::status(db, &grant, id, request_id, vdx_catalog::now_ms()).await?)
 }
 

@@ -70,6 +70,7 @@ impl Application {
             config: Arc::clone(&config),
             tokens: Arc::new(tokens),
             limits: Arc::new(crate::ratelimit::RateLimits::default()),
+            decisions: Arc::new(vdx_consent::DecisionCache::default()),
             base_url,
             federation,
         };

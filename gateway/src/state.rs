@@ -15,6 +15,8 @@ pub struct AppState {
     pub tokens: Arc<TokenService>,
     /// Group-commit writer of the access log.
     pub access_log: vdx_consent::access_log::AccessLogWriter,
+    /// Consent decisions remembered per policy epoch (step 3 of the request path).
+    pub decisions: Arc<vdx_consent::DecisionCache>,
     /// Rate limits and quotas (step 2 of the request path).
     pub limits: Arc<RateLimits>,
     /// The base URL partners use, e.g. `http://127.0.0.1:8080`.

@@ -13,6 +13,7 @@ mod m20261123_300000_data_plane;
 mod m20261123_400000_consent_ledger;
 mod m20261123_500000_portal_identity;
 mod m20261202_000001_command_purpose;
+mod m20261202_000002_policy_epoch;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_400000_consent_ledger::Migration),
             Box::new(m20261123_500000_portal_identity::Migration),
             Box::new(m20261202_000001_command_purpose::Migration),
+            Box::new(m20261202_000002_policy_epoch::Migration),
         ]
     }
 }

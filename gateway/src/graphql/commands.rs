@@ -75,7 +75,7 @@ impl CommandQuery {
         let principal = principal(ctx)?;
         let state = ctx.data::<Arc<AppState>>()?;
         let request_id = ctx.data::<RequestId>()?;
-        let command = partner::command_status(&state.db, principal, &id, &request_id.0)
+        let command = partner::command_status(state, principal, &id, &request_id.0)
             .await
             .map_err(gql_error)?;
         Ok(command.map(|c| VehicleCommand::of(c, false)))
@@ -118,7 +118,7 @@ impl CommandMutation {
             state.config.command_ttl_secs,
         )
         .map_err(gql_error)?;
-        let grant = partner::decide_command(&state.db, principal, &vin, &product, &purpose)
+        let grant = partner::decide_command(state, principal, &vin, &product, &purpose)
             .await
             .map_err(gql_error)?;
         super::cost::charge(ctx, &grant).await?;

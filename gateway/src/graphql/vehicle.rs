@@ -35,7 +35,7 @@ impl VehicleQuery {
         let state = ctx.data::<Arc<AppState>>()?;
         let (vin, product, purpose) =
             partner::parse_target(&vin, &product, &purpose).map_err(gql_error)?;
-        let grant = partner::decide_read(&state.db, principal, &vin, &product, &purpose)
+        let grant = partner::decide_read(state, principal, &vin, &product, &purpose)
             .await
             .map_err(gql_error)?;
         super::cost::charge(ctx, &grant).await?;

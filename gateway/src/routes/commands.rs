@@ -111,7 +111,7 @@ pub async fn send(
         key,
         state.config.command_ttl_secs,
     )?;
-    let grant = partner::decide_command(&state.db, &principal, &vin, &product, &purpose).await?;
+    let grant = partner::decide_command(&state, &principal, &vin, &product, &purpose).await?;
     let limits = state
         .limits
         .charge(&state.db, &grant, 1, vdx_catalog::now_ms())
@@ -151,7 +151,7 @@ pub async fn status(
     request_id: web::ReqData<RequestId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = partner::command_status(&state.db, &principal, &id, &request_id.0)
+    let command = partner::command_status(&state, &principal, &id, &request_id.0)
         .await?
         .ok_or_else(|| {
             ApiError::NotFound("no command of this app with this id is consented".into())
