@@ -69,14 +69,14 @@ pub fn parse_paths(raw: Option<Vec<String>>) -> Result<Option<Vec<SignalPath>>, 
 
 /// Step 3 of the request path: the consent decision (remembered per policy
 /// epoch, see [`vdx_consent::decide_cached`]).
-pub async fn decide_read(
+pub async fn decide<A: vdx_consent::Action>(
     state: &AppState,
     principal: &Principal,
     vin: &Vin,
     product: &ProductSlug,
     purpose: &Purpose,
-) -> Result<Grant<Read>, ApiError> {
-    Ok(vdx_consent::decide_cached::<Read>(
+) -> Result<Grant<A>, ApiError> {
+    Ok(vdx_consent::decide_cached::<A>(
         &state.decisions,
         &state.db,
         principal,
@@ -138,26 +138,6 @@ pub async fn history(
     })
 }
 
-/// Step 3 for commands: the consent decision for the `command` action.
-pub async fn decide_command(
-    state: &AppState,
-    principal: &Principal,
-    vin: &Vin,
-    product: &ProductSlug,
-    purpose: &Purpose,
-) -> Result<Grant<vdx_consent::Command>, ApiError> {
-    Ok(vdx_consent::decide_cached::<vdx_consent::Command>(
-        &state.decisions,
-        &state.db,
-        principal,
-        vin,
-        product,
-        purpose,
-        vdx_catalog::now_ms(),
-    )
-    .await?)
-}
-
 /// The status of command `id` of the calling app, through the consent
 /// decision: the command's vehicle, product and purpose must still be
 /// consented for commands. `None` when the id is unknown, another app's, or
@@ -176,7 +156,7 @@ pub async fn command_status(
     else {
         return Ok(None);
     };
-    let grant = match decide_command(
+    let grant = match decide::<vdx_consent::Command>(
         state,
         principal,
         &target.vin,

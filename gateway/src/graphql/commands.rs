@@ -118,9 +118,10 @@ impl CommandMutation {
             state.config.command_ttl_secs,
         )
         .map_err(gql_error)?;
-        let grant = partner::decide_command(state, principal, &vin, &product, &purpose)
-            .await
-            .map_err(gql_error)?;
+        let grant =
+            partner::decide::<vdx_consent::Command>(state, principal, &vin, &product, &purpose)
+                .await
+                .map_err(gql_error)?;
         super::cost::charge(ctx, &grant).await?;
         let (command, replayed) = vdx_telemetry::commands::enqueue(
             &state.db,

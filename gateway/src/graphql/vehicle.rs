@@ -35,9 +35,10 @@ impl VehicleQuery {
         let state = ctx.data::<Arc<AppState>>()?;
         let (vin, product, purpose) =
             partner::parse_target(&vin, &product, &purpose).map_err(gql_error)?;
-        let grant = partner::decide_read(state, principal, &vin, &product, &purpose)
-            .await
-            .map_err(gql_error)?;
+        let grant =
+            partner::decide::<vdx_consent::Read>(state, principal, &vin, &product, &purpose)
+                .await
+                .map_err(gql_error)?;
         super::cost::charge(ctx, &grant).await?;
         for (name, value) in partner::lifecycle_headers(grant.product()) {
             ctx.insert_http_header(name, value);

@@ -111,7 +111,9 @@ pub async fn send(
         key,
         state.config.command_ttl_secs,
     )?;
-    let grant = partner::decide_command(&state, &principal, &vin, &product, &purpose).await?;
+    let grant =
+        partner::decide::<vdx_consent::Command>(&state, &principal, &vin, &product, &purpose)
+            .await?;
     let limits = state
         .limits
         .charge(&state.db, &grant, 1, vdx_catalog::now_ms())

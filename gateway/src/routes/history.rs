@@ -74,7 +74,8 @@ pub async fn history(
         after: params.after.clone(),
         first: params.first.unwrap_or(100),
     };
-    let grant = partner::decide_read(&state, &principal, &vin, &product, &purpose).await?;
+    let grant =
+        partner::decide::<vdx_consent::Read>(&state, &principal, &vin, &product, &purpose).await?;
     let lifecycle = partner::lifecycle_headers(grant.product());
     let limits = state
         .limits

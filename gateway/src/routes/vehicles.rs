@@ -76,7 +76,8 @@ pub async fn latest(
             .as_ref()
             .map(|p| p.split(',').map(str::to_owned).collect()),
     )?;
-    let grant = partner::decide_read(&state, &principal, &vin, &product, &purpose).await?;
+    let grant =
+        partner::decide::<vdx_consent::Read>(&state, &principal, &vin, &product, &purpose).await?;
     let lifecycle = partner::lifecycle_headers(grant.product());
     let limits = state
         .limits
