@@ -702,6 +702,67 @@ async fn remembered_decisions_follow_every_committed_change_and_expiry(app: Test
     }
 }
 
+/// Password guessing meets a brake: after ten attempts for one username the
+/// portal answers 429 with Retry-After, even for the right password, while
+/// other drivers still sign in.
+async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
+    let client = vdx_tests::portal_client();
+    let attempt = |password: String| {
+        let client = client.clone();
+        let app = &app;
+        async move {
+            let page = client
+                .get(app.url("/portal/login"))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let token = vdx_tests::hidden(&page, "login_token");
+            client
+                .post(app.url("/portal/login"))
+                .form(&[
+                    ("username", "alice"),
+                    ("password", password.as_str()),
+                    ("login_token", token.as_str()),
+                ])
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..10 {
+        let res = attempt("guess".to_owned()).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains("wrong password"));
+    }
+    let password = app
+        .creds
+        .drivers
+        .iter()
+        .find(|d| d.username == "alice")
+        .unwrap()
+        .password
+        .clone();
+    let res = attempt(password).await;
+    assert_eq!(res.status(), 429);
+    let wait: u64 = res.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=30).contains(&wait), "{wait}");
+    assert!(
+        res.text()
+            .await
+            .unwrap()
+            .contains("Too many sign-in attempts")
+    );
+    // Another driver is not locked out.
+    app.portal_login("bob").await;
+}
+
 on_both_backends!(
     an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it,
     a_grant_without_a_duration_lasts_the_products_default,
@@ -714,6 +775,7 @@ on_both_backends!(
     partners_page_through_their_consents_and_can_end_one,
     transferring_ownership_ends_the_previous_owners_consents,
     remembered_decisions_follow_every_committed_change_and_expiry,
+    portal_sign_in_is_throttled_per_username,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

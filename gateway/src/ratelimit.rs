@@ -54,6 +54,52 @@ impl RateHeaders {
     }
 }
 
+/// Brakes on password guessing at the portal's sign-in: every attempt costs
+/// a cell per username and per client address (GCRA, governor). A username
+/// gets 10 attempts at once, then one every 30 s; an address 30, then one a
+/// second. Applies to unknown usernames alike, so it reveals nothing.
+pub struct LoginThrottle {
+    by_user: RateLimiter<String, DashMapStateStore<String>, DefaultClock>,
+    by_address: RateLimiter<std::net::IpAddr, DashMapStateStore<std::net::IpAddr>, DefaultClock>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        let per = |period: std::time::Duration, burst: u32| {
+            Quota::with_period(period)
+                .unwrap_or_else(|| Quota::per_second(NonZeroU32::MIN))
+                .allow_burst(NonZeroU32::new(burst).unwrap_or(NonZeroU32::MIN))
+        };
+        Self {
+            by_user: RateLimiter::dashmap(per(std::time::Duration::from_secs(30), 10)),
+            by_address: RateLimiter::dashmap(per(std::time::Duration::from_secs(1), 30)),
+        }
+    }
+}
+
+impl LoginThrottle {
+    /// Charges one sign-in attempt; `Err(seconds)` to wait when over the limit.
+    pub fn attempt(&self, username: &str, address: Option<std::net::IpAddr>) -> Result<(), u64> {
+        let wait = |not_until: governor::NotUntil<_>| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            wait.as_millis().div_ceil(1000).max(1) as u64
+        };
+        if let Some(address) = address {
+            self.by_address.check_key(&address).map_err(wait)?;
+        }
+        self.by_user
+            .check_key(&username.trim().to_lowercase())
+            .map_err(wait)
+    }
+
+    fn sweep(&self) {
+        self.by_user.retain_recent();
+        self.by_user.shrink_to_fit();
+        self.by_address.retain_recent();
+        self.by_address.shrink_to_fit();
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     limiters: HashMap<PlanId, (PlanSpec, Arc<Limiter>)>,
@@ -66,6 +112,8 @@ struct Inner {
 #[derive(Default)]
 pub struct RateLimits {
     inner: Mutex<Inner>,
+    /// The portal's sign-in throttle.
+    pub login: LoginThrottle,
 }
 
 impl std::fmt::Debug for RateLimits {
@@ -217,6 +265,7 @@ impl RateLimits {
     /// Bounds memory: evicts idle limiter keys and yesterday's counters.
     pub fn sweep(&self, now_ms: i64) {
         let day = now_ms.div_euclid(DAY_MS);
+        self.login.sweep();
         let mut inner = lock(&self.inner);
         for (_, limiter) in inner.limiters.values() {
             limiter.retain_recent();

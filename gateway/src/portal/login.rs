@@ -133,6 +133,21 @@ pub async fn submit(
         ))
         .0);
     }
+    let address = req.peer_addr().map(|a| a.ip());
+    if let Err(wait) = state.limits.login.attempt(&body.username, address) {
+        tracing::warn!("portal sign-in throttled");
+        let mut res = page_with_error(
+            &state,
+            actix_web::http::StatusCode::TOO_MANY_REQUESTS,
+            &format!("Too many sign-in attempts. Please try again in {wait} seconds."),
+            body.next.as_deref(),
+        );
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&wait.to_string()) {
+            res.headers_mut()
+                .insert(actix_web::http::header::RETRY_AFTER, value);
+        }
+        return Ok(res);
+    }
     let found = driver::Entity::find()
         .filter(driver::Column::Username.eq(body.username.trim()))
         .one(&state.db)
