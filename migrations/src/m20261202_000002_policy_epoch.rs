@@ -1,8 +1,8 @@
 //! The policy epoch: one counter that the database itself raises, in the same
 //! transaction, whenever anything a consent decision reads changes (consents,
-//! subscriptions, products, product versions, vehicles). A gateway reads it
-//! once per request and reuses a remembered decision only while the epoch is
-//! unchanged, so a revocation committed through any replica (or by hand in
+//! subscriptions, products, product versions, vehicles, token revocations).
+//! A gateway reads it once per request and reuses a remembered decision (or
+//! revocation check) only while the epoch is unchanged, so a revocation committed through any replica (or by hand in
 //! SQL) takes effect on the next request everywhere.
 //!
 //! Triggers, not application code, raise it, so no write path can forget to.
@@ -14,12 +14,13 @@ use sea_orm_migration::prelude::*;
 pub struct Migration;
 
 /// The tables whose changes can change a decision.
-const WATCHED: [&str; 5] = [
+const WATCHED: [&str; 6] = [
     "consents",
     "subscriptions",
     "products",
     "product_versions",
     "vehicles",
+    "revocations",
 ];
 
 #[async_trait::async_trait]

@@ -55,16 +55,17 @@ pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
-/// Verifies the request's bearer token, if it has one.
-async fn principal_of(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
+/// Verifies the request's bearer token, if it has one; with it, the policy
+/// epoch the request's consent decisions use.
+async fn principal_of(req: &HttpRequest) -> Result<Option<(Principal, i64)>, ApiError> {
     let Some(token) = bearer(req)? else {
         return Ok(None);
     };
     let state = req
         .app_data::<web::Data<AppState>>()
         .ok_or_else(|| ApiError::internal("app state missing"))?;
-    match state.tokens.verify(&token).await {
-        Ok(principal) => Ok(Some(principal)),
+    match state.tokens.verify_request(&token).await {
+        Ok(verified) => Ok(Some(verified)),
         Err(super::token::TokenError::Internal(e)) => Err(ApiError::internal(e)),
         Err(e) => Err(ApiError::InvalidToken(e.to_string())),
     }
@@ -76,8 +77,13 @@ pub async fn middleware(
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     match principal_of(req.request()).await {
-        Ok(principal) => {
-            req.extensions_mut().insert(Verified(principal));
+        Ok(Some((principal, epoch))) => {
+            req.extensions_mut().insert(Verified(Some(principal)));
+            let served = vdx_consent::with_request_epoch(epoch, next.call(req)).await?;
+            Ok(served.map_into_left_body())
+        }
+        Ok(None) => {
+            req.extensions_mut().insert(Verified(None));
             Ok(next.call(req).await?.map_into_left_body())
         }
         Err(err) => Ok(req

@@ -124,7 +124,17 @@ pub struct TokenService {
     reloading: AtomicBool,
     last_unknown_reload: Mutex<Instant>,
     cache: VerifiedCache,
+    /// Token ids (`jti`, and `sid` if any) found unrevoked, with the policy
+    /// epoch they were checked at; the database raises the epoch whenever
+    /// `revocations` changes, so an entry is only trusted at that epoch.
+    unrevoked: Mutex<(i64, std::collections::HashSet<TokenIds>)>,
 }
+
+/// A token's `jti` and family `sid`.
+type TokenIds = (String, Option<String>);
+
+/// Most unrevoked token ids remembered per epoch.
+const UNREVOKED_CAPACITY: usize = 100_000;
 
 impl std::fmt::Debug for TokenService {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -160,6 +170,7 @@ impl TokenService {
             reloading: AtomicBool::new(false),
             last_unknown_reload: Mutex::new(Instant::now()),
             cache: VerifiedCache::default(),
+            unrevoked: Mutex::new((i64::MIN, std::collections::HashSet::new())),
         })
     }
 
@@ -275,9 +286,47 @@ impl TokenService {
         })
     }
 
+    /// [`verify`](Self::verify) for a request: also reads the policy epoch,
+    /// once, and answers it with the principal for the request's consent
+    /// decisions. The revocation check then costs no statement of its own when
+    /// this token was found unrevoked at the same epoch.
+    pub async fn verify_request(&self, token: &str) -> Result<(Principal, i64), TokenError> {
+        let verified = self.verified(token).await?;
+        let epoch = vdx_consent::policy_epoch(&self.db)
+            .await
+            .map_err(|e| TokenError::Internal(e.to_string()))?;
+        let id = (
+            verified.principal.app().token_id.clone(),
+            verified.sid.clone(),
+        );
+        let known = {
+            let unrevoked = self.unrevoked.lock().unwrap_or_else(|e| e.into_inner());
+            unrevoked.0 == epoch && unrevoked.1.contains(&id)
+        };
+        if !known {
+            self.check_revocation(&verified).await?;
+            let mut unrevoked = self.unrevoked.lock().unwrap_or_else(|e| e.into_inner());
+            if epoch > unrevoked.0 || unrevoked.1.len() >= UNREVOKED_CAPACITY {
+                unrevoked.1.clear();
+                unrevoked.0 = unrevoked.0.max(epoch);
+            }
+            if unrevoked.0 == epoch {
+                unrevoked.1.insert(id);
+            }
+        }
+        Ok((verified.principal, epoch))
+    }
+
     /// Verifies a token fully: signature and claims (cached until the token
     /// expires), then revocation (every time), and resolves its [`Principal`].
     pub async fn verify(&self, token: &str) -> Result<Principal, TokenError> {
+        let verified = self.verified(token).await?;
+        self.check_revocation(&verified).await?;
+        Ok(verified.principal)
+    }
+
+    /// Signature and claims, from the verified-token cache when possible.
+    async fn verified(&self, token: &str) -> Result<Verified, TokenError> {
         let now_ms = vdx_catalog::now_ms();
         let key = cache::key_of(token);
         let ring = self.fresh_ring().await;
@@ -285,16 +334,14 @@ impl TokenService {
             .cache
             .get(&key, now_ms)
             .filter(|v| ring.verifying(&v.kid, now_ms).is_some());
-        let verified = match cached {
+        Ok(match cached {
             Some(verified) => verified,
             None => {
                 let verified = self.verify_signature(token).await?;
                 self.cache.insert(key, verified.clone(), now_ms);
                 verified
             }
-        };
-        self.check_revocation(&verified).await?;
-        Ok(verified.principal)
+        })
     }
 
     /// [`verify`](Self::verify) without the cache: what every request would
