@@ -562,6 +562,55 @@ async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_prod
     assert_eq!(res.status(), 403);
 }
 
+/// The policy epoch read at authentication is not trusted for long: a
+/// command whose body arrives after the driver revoked is refused, even though
+/// its headers (and token) were checked before, with the grant remembered.
+async fn a_request_held_open_across_a_revocation_is_refused(app: TestApp) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let vin = app.creds.examples.consented.vin.clone();
+    let token = app.token_for("Voltwise Energy").await;
+    // The grant is decided and remembered.
+    let res = send(
+        &app,
+        &token,
+        &vin,
+        json!({"actuator": LIMIT, "value": 70}),
+        None,
+    )
+    .await;
+    assert_eq!(res.status(), 202);
+
+    let body = json!({"actuator": LIMIT, "value": 71}).to_string();
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
+        .await
+        .unwrap();
+    let head = format!(
+        "POST /v1/vehicles/{vin}/commands?product=ev-charging&purpose=smart_charging HTTP/1.1\r\n\
+         Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+
+    let (portal, csrf) = app.portal_login("alice").await;
+    let row =
+        crate::consent::consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
+    let res = portal
+        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 403"), "{answer}");
+    assert!(answer.contains("NO_CONSENT"), "{answer}");
+}
+
 on_both_backends!(
     a_command_is_queued_delivered_and_carried_out_by_the_car,
     a_command_to_a_car_that_stays_offline_expires,
@@ -572,4 +621,5 @@ on_both_backends!(
     command_status_needs_the_consent_and_ends_with_its_revocation,
     a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_product,
     a_second_partners_newer_command_supersedes_the_first_partners,
+    a_request_held_open_across_a_revocation_is_refused,
 );

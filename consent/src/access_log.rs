@@ -46,21 +46,6 @@ pub async fn record<A: Action>(
     Ok(())
 }
 
-/// Appends the record of a partner reading the status of one of its
-/// commands (kind `command_status`): shown to the driver, not metered.
-pub async fn record_status(
-    db: &impl ConnectionTrait,
-    grant: &Grant<crate::Command>,
-    request_id: &str,
-    actuator: &SignalPath,
-    at_ms: i64,
-) -> Result<(), ConsentError> {
-    let mut row = row(grant, request_id, std::slice::from_ref(actuator), at_ms)?;
-    row.kind = Set(COMMAND_STATUS.to_owned());
-    row.insert(db).await?;
-    Ok(())
-}
-
 /// The access-log kind of a command-status read.
 pub const COMMAND_STATUS: &str = "command_status";
 
@@ -114,6 +99,7 @@ pub async fn usage(
         .all(db)
         .await?;
     let vehicles: Option<i64> = scope()
+        .filter(access_log::Column::Kind.is_in(["read", "command"]))
         .column_as(
             Expr::col(access_log::Column::VehicleId).count_distinct(),
             "n",
@@ -194,8 +180,25 @@ impl AccessLogWriter {
         fields: &[SignalPath],
         at_ms: i64,
     ) -> Result<(), ConsentError> {
+        self.submit(row(grant, request_id, fields, at_ms)?).await
+    }
+
+    /// Records a partner reading the status of one of its commands (kind
+    /// `command_status`: shown to the driver, not metered); returns once committed.
+    pub async fn record_status(
+        &self,
+        grant: &Grant<crate::Command>,
+        request_id: &str,
+        actuator: &SignalPath,
+        at_ms: i64,
+    ) -> Result<(), ConsentError> {
+        let mut row = row(grant, request_id, std::slice::from_ref(actuator), at_ms)?;
+        row.kind = Set(COMMAND_STATUS.to_owned());
+        self.submit(row).await
+    }
+
+    async fn submit(&self, row: access_log::ActiveModel) -> Result<(), ConsentError> {
         let (done, wait) = tokio::sync::oneshot::channel();
-        let row = row(grant, request_id, fields, at_ms)?;
         self.tx
             .send(Pending { row, done })
             .await

@@ -138,25 +138,25 @@ pub async fn history(
     })
 }
 
-/// The status of command `id` of the calling app, through the consent
-/// decision: the command's vehicle, product and purpose must still be
-/// consented for commands. `None` when the id is unknown, another app's, or
-/// no longer consented: the same answer, so nothing tells them apart.
-pub async fn command_status(
+/// Step 3 for a command-status read: command `id` of the calling app, with
+/// a command grant for the vehicle, product and purpose it was sent under.
+/// `None` when the id is unknown, another app's, or no longer consented: the
+/// same answer, so nothing tells them apart. The caller charges the grant
+/// (step 2) and reads the status with it (`vdx_telemetry::commands::status`).
+pub async fn command_grant(
     state: &AppState,
     principal: &Principal,
     id: &str,
-    request_id: &str,
-) -> Result<Option<vdx_telemetry::commands::CommandView>, ApiError> {
+) -> Result<Option<(Grant<vdx_consent::Command>, i64)>, ApiError> {
     let Ok(id) = id.parse::<i64>() else {
         return Ok(None);
     };
-    let db = &state.db;
-    let Some(target) = vdx_telemetry::commands::target(db, principal.app().app_id, id).await?
+    let Some(target) =
+        vdx_telemetry::commands::target(&state.db, principal.app().app_id, id).await?
     else {
         return Ok(None);
     };
-    let grant = match decide::<vdx_consent::Command>(
+    match decide::<vdx_consent::Command>(
         state,
         principal,
         &target.vin,
@@ -165,11 +165,10 @@ pub async fn command_status(
     )
     .await
     {
-        Ok(grant) => grant,
-        Err(ApiError::Denied(_)) => return Ok(None),
-        Err(e) => return Err(e),
-    };
-    Ok(vdx_telemetry::commands::status(db, &grant, id, request_id, vdx_catalog::now_ms()).await?)
+        Ok(grant) => Ok(Some((grant, id))),
+        Err(ApiError::Denied(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }
 
 /// Builds a command request: the actuator parsed, the expiry capped by the

@@ -16,6 +16,7 @@
 //! (`retain_recent`), past days' counters and stale plan cache entries dropped.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 
@@ -55,13 +56,20 @@ impl RateHeaders {
 }
 
 /// Brakes on password guessing at the portal's sign-in: every attempt costs
-/// a cell per username and per client address (GCRA, governor). A username
-/// gets 10 attempts at once, then one every 30 s; an address 30, then one a
-/// second. Applies to unknown usernames alike, so it reveals nothing.
+/// a cell per (username, client address) and per client address (GCRA,
+/// governor). A username gets 10 attempts at once from one address, then one
+/// every 30 s; an address 30 attempts, then one a second. Keying the username
+/// with the address means a guesser elsewhere cannot lock a driver out.
+/// Unknown usernames count alike, so the brake reveals nothing. IPv6
+/// addresses count per /64. The state is per gateway process, and the address
+/// is the TCP peer (behind a proxy, the proxy's).
 pub struct LoginThrottle {
-    by_user: RateLimiter<String, DashMapStateStore<String>, DefaultClock>,
-    by_address: RateLimiter<std::net::IpAddr, DashMapStateStore<std::net::IpAddr>, DefaultClock>,
+    by_user: RateLimiter<(String, IpAddr), DashMapStateStore<(String, IpAddr)>, DefaultClock>,
+    by_address: RateLimiter<IpAddr, DashMapStateStore<IpAddr>, DefaultClock>,
 }
+
+/// Longest username kept as a throttle key; longer ones are cut.
+const LOGIN_KEY_MAX: usize = 128;
 
 impl Default for LoginThrottle {
     fn default() -> Self {
@@ -77,19 +85,41 @@ impl Default for LoginThrottle {
     }
 }
 
+/// The address a client is counted under: itself, or its /64 for IPv6.
+fn client_key(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut octets = v6.octets();
+                octets[8..].fill(0);
+                IpAddr::V6(octets.into())
+            }
+        },
+        v4 => v4,
+    }
+}
+
 impl LoginThrottle {
     /// Charges one sign-in attempt; `Err(seconds)` to wait when over the limit.
-    pub fn attempt(&self, username: &str, address: Option<std::net::IpAddr>) -> Result<(), u64> {
+    pub fn attempt(&self, username: &str, address: Option<IpAddr>) -> Result<(), u64> {
         let wait = |not_until: governor::NotUntil<_>| {
             let wait = not_until.wait_time_from(DefaultClock::default().now());
-            wait.as_millis().div_ceil(1000).max(1) as u64
+            u64::try_from(wait.as_millis().div_ceil(1000))
+                .unwrap_or(u64::MAX)
+                .max(1)
         };
-        if let Some(address) = address {
-            self.by_address.check_key(&address).map_err(wait)?;
+        let address = client_key(address.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)));
+        self.by_address.check_key(&address).map_err(wait)?;
+        let mut user: String = username.trim().to_lowercase();
+        if user.len() > LOGIN_KEY_MAX {
+            let cut = (0..=LOGIN_KEY_MAX)
+                .rev()
+                .find(|i| user.is_char_boundary(*i))
+                .unwrap_or(0);
+            user.truncate(cut);
         }
-        self.by_user
-            .check_key(&username.trim().to_lowercase())
-            .map_err(wait)
+        self.by_user.check_key(&(user, address)).map_err(wait)
     }
 
     fn sweep(&self) {

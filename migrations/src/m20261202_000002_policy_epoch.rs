@@ -6,7 +6,9 @@
 //! SQL) takes effect on the next request everywhere.
 //!
 //! Triggers, not application code, raise it, so no write path can forget to.
-//! On PostgreSQL they fire once per statement.
+//! On PostgreSQL they fire once per statement, before it (TRUNCATE too), so
+//! the counter row is the first lock a writing transaction takes; on SQLite
+//! (one writer at a time) after each row.
 
 use sea_orm_migration::prelude::*;
 
@@ -48,8 +50,11 @@ impl MigrationTrait for Migration {
                         "DROP TRIGGER IF EXISTS {table}_policy_epoch ON {table}"
                     ))
                     .await?;
+                    // BEFORE, so a transaction locks the counter row before
+                    // any row of a watched table: writers queue on the counter
+                    // instead of deadlocking against each other's rows.
                     db.execute_unprepared(&format!(
-                        "CREATE TRIGGER {table}_policy_epoch AFTER INSERT OR UPDATE OR DELETE ON {table} \
+                        "CREATE TRIGGER {table}_policy_epoch BEFORE INSERT OR UPDATE OR DELETE OR TRUNCATE ON {table} \
                          FOR EACH STATEMENT EXECUTE FUNCTION vdx_bump_policy_epoch()"
                     ))
                     .await?;

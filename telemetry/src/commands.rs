@@ -259,6 +259,7 @@ pub async fn target(
 /// `command_status`, not metered).
 pub async fn status(
     db: &impl ConnectionTrait,
+    log: &vdx_consent::access_log::AccessLogWriter,
     grant: &Grant<Command>,
     id: i64,
     request_id: &str,
@@ -276,7 +277,8 @@ pub async fn status(
     };
     let actuator = SignalPath::parse(&row.actuator)
         .map_err(|e| TelemetryError::InvalidCommand(e.to_string()))?;
-    vdx_consent::access_log::record_status(db, grant, request_id, &actuator, now_ms).await?;
+    log.record_status(grant, request_id, &actuator, now_ms)
+        .await?;
     Ok(Some(CommandView::of(row, now_ms)))
 }
 

@@ -300,7 +300,12 @@ impl TokenService {
             verified.sid.clone(),
         );
         let known = {
-            let unrevoked = self.unrevoked.lock().unwrap_or_else(|e| e.into_inner());
+            let mut unrevoked = self.unrevoked.lock().unwrap_or_else(|e| e.into_inner());
+            if epoch < unrevoked.0 {
+                // The counter went back (a restore, a failover): forget everything.
+                unrevoked.1.clear();
+                unrevoked.0 = epoch;
+            }
             unrevoked.0 == epoch && unrevoked.1.contains(&id)
         };
         if !known {

@@ -75,9 +75,23 @@ impl CommandQuery {
         let principal = principal(ctx)?;
         let state = ctx.data::<Arc<AppState>>()?;
         let request_id = ctx.data::<RequestId>()?;
-        let command = partner::command_status(state, principal, &id, &request_id.0)
+        let Some((grant, id)) = partner::command_grant(state, principal, &id)
             .await
-            .map_err(gql_error)?;
+            .map_err(gql_error)?
+        else {
+            return Ok(None);
+        };
+        super::cost::charge(ctx, &grant).await?;
+        let command = vdx_telemetry::commands::status(
+            &state.db,
+            &state.access_log,
+            &grant,
+            id,
+            &request_id.0,
+            vdx_catalog::now_ms(),
+        )
+        .await
+        .map_err(|e| gql_error(e.into()))?;
         Ok(command.map(|c| VehicleCommand::of(c, false)))
     }
 }

@@ -144,6 +144,7 @@ pub async fn send(
         (status = 200, description = "The command", body = CommandDto),
         (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No command of this app has this id, or its vehicle is no longer consented for commands (the same answer)", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The plan's rate limit or quota is used up", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 #[tracing::instrument(skip_all)]
@@ -153,10 +154,28 @@ pub async fn status(
     request_id: web::ReqData<RequestId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let command = partner::command_status(&state, &principal, &id, &request_id.0)
+    let not_found =
+        || ApiError::NotFound("no command of this app with this id is consented".into());
+    let (grant, id) = partner::command_grant(&state, &principal, &id)
         .await?
-        .ok_or_else(|| {
-            ApiError::NotFound("no command of this app with this id is consented".into())
-        })?;
-    Ok(HttpResponse::Ok().json(CommandDto::from(command)))
+        .ok_or_else(not_found)?;
+    let limits = state
+        .limits
+        .charge(&state.db, &grant, 1, vdx_catalog::now_ms())
+        .await?;
+    let command = vdx_telemetry::commands::status(
+        &state.db,
+        &state.access_log,
+        &grant,
+        id,
+        &request_id.0,
+        vdx_catalog::now_ms(),
+    )
+    .await?
+    .ok_or_else(not_found)?;
+    let mut response = HttpResponse::Ok();
+    for header in limits.pairs() {
+        response.insert_header(header);
+    }
+    Ok(response.json(CommandDto::from(command)))
 }
