@@ -66,13 +66,6 @@ impl AuthorizedFields {
         self.grant.product().covers(path) && self.selectors.iter().any(|s| path.is_under(s))
     }
 
-    /// The paths and branches this read asks for, all covered by the product.
-    /// A store may use them to narrow its query; [`Self::allows`] stays the
-    /// authority on each value.
-    pub fn selectors(&self) -> &[SignalPath] {
-        &self.selectors
-    }
-
     /// Requested paths the consented product does not cover.
     pub fn withheld(&self) -> &[SignalPath] {
         &self.withheld

@@ -28,24 +28,11 @@ pub async fn latest(
     request_id: &str,
     now_ms: i64,
 ) -> Result<Vec<SignalValue>, TelemetryError> {
-    // Narrow in SQL to the selected paths and branches (fewer rows to fetch);
-    // `allows` below still decides each value.
-    let mut wanted = sea_orm::Condition::any();
-    for selector in fields.selectors() {
-        wanted = wanted
-            .add(signal_latest::Column::Path.eq(selector.as_str()))
-            .add(signal_latest::Column::Path.starts_with(format!("{selector}.")));
-    }
-    let rows = if fields.selectors().is_empty() {
-        Vec::new()
-    } else {
-        signal_latest::Entity::find()
-            .filter(signal_latest::Column::VehicleId.eq(fields.grant().vehicle_id()))
-            .filter(wanted)
-            .order_by_asc(signal_latest::Column::Path)
-            .all(db)
-            .await?
-    };
+    let rows = signal_latest::Entity::find()
+        .filter(signal_latest::Column::VehicleId.eq(fields.grant().vehicle_id()))
+        .order_by_asc(signal_latest::Column::Path)
+        .all(db)
+        .await?;
     let mut allowed = Vec::with_capacity(rows.len());
     for row in rows {
         let Ok(path) = SignalPath::parse(&row.path) else {
