@@ -71,6 +71,54 @@ async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
     assert_eq!(res.status(), 404);
 }
 
+/// A leaked secret is rotated: the access tokens it obtained stop working at
+/// once (on every replica, through the revocation table), not after their 15 minutes.
+async fn rotating_a_secret_ends_the_tokens_the_old_secret_obtained(app: TestApp) {
+    let admin = admin_token(&app).await;
+    let voltwise = app.partner("Voltwise Energy").clone();
+    let vin = app.creds.examples.consented.vin.clone();
+    let old_token = app.token_for("Voltwise Energy").await;
+    let read = |token: String| {
+        let app = &app;
+        let vin = vin.clone();
+        async move {
+            app.rest_latest(&token, &vin, "ev-charging", "smart_charging")
+                .await
+                .status()
+        }
+    };
+    assert_eq!(read(old_token.clone()).await, 200);
+    let res = app
+        .client
+        .post(app.url(&format!("/admin/v1/apps/{}/secret", voltwise.client_id)))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let secret = res.json::<Value>().await.unwrap()["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(read(old_token).await, 401);
+    let res = app.token_response(&voltwise.client_id, &secret, None).await;
+    assert_eq!(res.status(), 200);
+    let new_token = res.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(read(new_token).await, 200);
+    // The admin's own token, another app's, is untouched.
+    let res = app
+        .client
+        .get(app.url("/admin/v1/audit"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
 async fn app_administration_needs_the_admin_scope_and_valid_redirect_uris(app: TestApp) {
     let partner = app.token_for("Voltwise Energy").await;
     let body = json!({"partner": "X", "name": "Y"});
@@ -113,5 +161,6 @@ async fn app_administration_needs_the_admin_scope_and_valid_redirect_uris(app: T
 
 on_both_backends!(
     an_admin_creates_an_app_and_rotates_its_secret,
+    rotating_a_secret_ends_the_tokens_the_old_secret_obtained,
     app_administration_needs_the_admin_scope_and_valid_redirect_uris,
 );

@@ -9,6 +9,16 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Que
 
 use super::entity::revocation;
 
+/// The family id of every access token issued to `app` by client_credentials
+/// under its current secret: derived from the secret's hash, so rotating the
+/// secret starts a new family, and revoking the old one ends every token the
+/// old secret obtained.
+pub fn credential_family(client_secret_hash: &str) -> String {
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, client_secret_hash.as_bytes());
+    format!("cc-{}", hex::encode(&digest.as_ref()[..12]))
+}
+
 /// Whether the token with `jti` (and family `sid`) has been revoked.
 pub async fn is_revoked(
     db: &impl ConnectionTrait,

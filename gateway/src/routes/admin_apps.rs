@@ -5,6 +5,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
+use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use vdx_catalog::apps;
 
@@ -102,11 +103,13 @@ pub async fn create(
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RotatedSecret {
     pub client_id: String,
-    /// The new secret; the old one no longer authenticates.
+    /// The new secret; the old one no longer authenticates, and the access
+    /// tokens it obtained by client_credentials are revoked.
     pub client_secret: String,
 }
 
-/// Gives an app a new client secret; the old one stops working at once.
+/// Gives an app a new client secret; the old one stops working at once, and so
+/// does every access token it obtained by client_credentials.
 #[utoipa::path(post, path = "/admin/v1/apps/{client_id}/secret", tag = "admin", operation_id = "admin_rotate_app_secret",
     params(("client_id" = String, Path, description = "The app's client id")),
     responses(
@@ -122,10 +125,29 @@ pub async fn rotate_secret(
     client_id: web::Path<String>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let rotated = apps::rotate_secret(&state.db, &client_id)
+    // One transaction: the new secret, and the end of every access token the
+    // old secret obtained by client_credentials (their family is revoked
+    // until the last of them would have expired).
+    let txn = state.db.begin().await?;
+    let old = vdx_catalog::marketplace::find_app_by_client_id(&txn, &client_id)
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| no_such_app(&client_id))?;
+    let rotated = apps::rotate_secret(&txn, &client_id)
+        .await
+        .map_err(ApiError::internal)?
+        .ok_or_else(|| no_such_app(&client_id))?;
+    let now = vdx_catalog::now_ms();
+    let ttl_ms =
+        i64::try_from(state.config.access_token_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    crate::auth::revocation::revoke(
+        &txn,
+        &crate::auth::revocation::credential_family(&old.client_secret_hash),
+        now,
+        now.saturating_add(ttl_ms).saturating_add(60_000),
+    )
+    .await?;
+    txn.commit().await?;
     tracing::info!(client_id = %rotated.app.client_id, "client secret rotated");
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

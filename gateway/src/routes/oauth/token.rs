@@ -112,7 +112,8 @@ async fn client_credentials(
     params: &HashMap<String, String>,
 ) -> Outcome {
     let scope = narrow(params, allowed(state, app).await?)?;
-    respond(state, app, None, scope, None, None).await
+    let family = crate::auth::revocation::credential_family(&app.client_secret_hash);
+    respond(state, app, None, scope, Some(&family), None).await
 }
 
 async fn authorization_code(
