@@ -2,13 +2,12 @@
 //! the signals it allows, applies the product's terms (location precision),
 //! and records the access before returning.
 
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::ConnectionTrait;
 use serde_json::Value;
 use vdx_core::SignalPath;
 
 use vdx_consent::access_log::AccessLogWriter;
 
-use crate::entity::signal_latest;
 use crate::{AuthorizedFields, TelemetryError, location};
 
 /// One signal's latest value.
@@ -17,6 +16,40 @@ pub struct SignalValue {
     pub path: SignalPath,
     pub value: Value,
     pub observed_at_ms: i64,
+}
+
+/// Every latest value of one vehicle as (path, value JSON, observed at), in
+/// path order. The database folds them into one JSON array, so the driver
+/// hands over one row instead of one per signal (with sqlx's SQLite driver
+/// each row is a round trip to its worker thread).
+async fn latest_rows(
+    db: &impl ConnectionTrait,
+    vehicle: vdx_core::VehicleId,
+) -> Result<Vec<(String, String, i64)>, TelemetryError> {
+    let backend = db.get_database_backend();
+    let sql = match backend {
+        sea_orm::DbBackend::Postgres => {
+            "SELECT COALESCE(json_agg(json_build_array(path, value, observed_at) ORDER BY path), '[]')::text \
+             FROM signal_latest WHERE vehicle_id = $1"
+        }
+        _ => {
+            "SELECT COALESCE(json_group_array(json_array(path, value, observed_at)), '[]') \
+             FROM (SELECT path, value, observed_at FROM signal_latest WHERE vehicle_id = ? ORDER BY path)"
+        }
+    };
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_sql_and_values(
+            backend,
+            sql,
+            [vehicle.into()],
+        ))
+        .await?;
+    let Some(row) = row else {
+        return Ok(Vec::new());
+    };
+    let folded: String = row.try_get_by_index(0)?;
+    serde_json::from_str(&folded)
+        .map_err(|e| TelemetryError::Corrupt(format!("vehicle {vehicle}"), e.to_string()))
 }
 
 /// The latest value of every authorised signal of the granted vehicle.
@@ -28,22 +61,18 @@ pub async fn latest(
     request_id: &str,
     now_ms: i64,
 ) -> Result<Vec<SignalValue>, TelemetryError> {
-    let rows = signal_latest::Entity::find()
-        .filter(signal_latest::Column::VehicleId.eq(fields.grant().vehicle_id()))
-        .order_by_asc(signal_latest::Column::Path)
-        .all(db)
-        .await?;
+    let rows = latest_rows(db, fields.grant().vehicle_id()).await?;
     let mut allowed = Vec::with_capacity(rows.len());
-    for row in rows {
-        let Ok(path) = SignalPath::parse(&row.path) else {
+    for (raw_path, raw_value, observed_at) in rows {
+        let Ok(path) = SignalPath::parse(&raw_path) else {
             continue;
         };
         if !fields.allows(&path) {
             continue;
         }
-        let value: Value = serde_json::from_str(&row.value)
-            .map_err(|e| TelemetryError::Corrupt(row.path.clone(), e.to_string()))?;
-        allowed.push((path, value, row.observed_at));
+        let value: Value = serde_json::from_str(&raw_value)
+            .map_err(|e| TelemetryError::Corrupt(raw_path.clone(), e.to_string()))?;
+        allowed.push((path, value, observed_at));
     }
     if let Some(km) = fields.grant().product().terms.location_precision_km {
         let mut pairs: Vec<(String, Value)> = allowed
