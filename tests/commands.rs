@@ -439,16 +439,7 @@ async fn command_status_needs_the_consent_and_ends_with_its_revocation(app: Test
 
     // The driver revokes; the partner no longer follows the car's commands,
     // and cannot tell the command from one that never existed.
-    let (portal, csrf) = app.portal_login("alice").await;
-    let row =
-        crate::consent::consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
-    let res = portal
-        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    crate::consent::revoke_in_portal(&app, "alice", &vin, "Voltwise Energy").await;
     let gone = |id: String| {
         let app = &app;
         let token = token.clone();
@@ -593,16 +584,7 @@ async fn a_request_held_open_across_a_revocation_is_refused(app: TestApp) {
     stream.write_all(head.as_bytes()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
 
-    let (portal, csrf) = app.portal_login("alice").await;
-    let row =
-        crate::consent::consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
-    let res = portal
-        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    crate::consent::revoke_in_portal(&app, "alice", &vin, "Voltwise Energy").await;
 
     stream.write_all(body.as_bytes()).await.unwrap();
     let mut answer = String::new();
