@@ -224,7 +224,7 @@ async fn decide_from_db<A: Action>(
 
 /// The current policy epoch: a counter the database raises (by trigger, in
 /// the same transaction) whenever consents, subscriptions, products, product
-/// versions or vehicles change.
+/// versions, vehicles or token revocations change.
 pub async fn policy_epoch(db: &impl ConnectionTrait) -> Result<i64, ConsentError> {
     let row = db
         .query_one_raw(sea_orm::Statement::from_string(
@@ -338,9 +338,9 @@ impl<A: Action> Grant<A> {
 }
 
 /// [`decide`] with a [`DecisionCache`]: the request's policy epoch (read at
-/// authentication, or now), then the remembered decision if the epoch has not moved, else the full decision
-/// (remembered for next time). Same answers as `decide`, without its six
-/// statements on a hit.
+/// authentication, or now), then the remembered decision if the epoch has not
+/// moved, else the full decision (remembered for next time). Same answers as
+/// `decide`, without its six statements on a hit.
 #[tracing::instrument(skip_all, fields(product = %product, purpose = %purpose, action = A::NAME))]
 pub async fn decide_cached<A: Action>(
     cache: &DecisionCache,
