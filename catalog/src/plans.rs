@@ -178,3 +178,20 @@ pub async fn plans_of(
         .all(db)
         .await?)
 }
+
+/// The plan of a subscription, as its id and spec; `None` if either row is gone.
+pub async fn of_subscription(
+    db: &impl ConnectionTrait,
+    subscription: vdx_core::SubscriptionId,
+) -> Result<Option<(vdx_core::PlanId, PlanSpec)>, CatalogError> {
+    let Some(row) = crate::entity::subscription::Entity::find_by_id(subscription)
+        .one(db)
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(plan::Entity::find_by_id(row.plan_id)
+        .one(db)
+        .await?
+        .map(|plan| (plan.id, PlanSpec::from_row(&plan))))
+}

@@ -202,9 +202,9 @@ impl AccessLogWriter {
         self.tx
             .send(Pending { row, done })
             .await
-            .map_err(|_| ConsentError::Invalid("the access log writer has stopped".into()))?;
+            .map_err(|_| ConsentError::Unavailable("the access log writer has stopped".into()))?;
         wait.await
-            .map_err(|_| ConsentError::Invalid("the access log writer has stopped".into()))?
+            .map_err(|_| ConsentError::Unavailable("the access log writer has stopped".into()))?
             .map_err(|e| ConsentError::Db(sea_orm::DbErr::Custom(e)))
     }
 }

@@ -240,31 +240,10 @@ pub async fn policy_epoch(db: &impl ConnectionTrait) -> Result<i64, ConsentError
     Ok(row.try_get_by_index::<i64>(0)?)
 }
 
-tokio::task_local! {
-    static REQUEST_EPOCH: (i64, std::time::Instant);
-}
-
 /// How old the epoch read at authentication may be when a decision uses it.
-/// Past this (a slow request body, say) the decision reads the epoch again,
+/// Past this (a slow request body, say) the caller reads the epoch again,
 /// so holding a request open cannot carry a grant past a revocation.
 pub const REQUEST_EPOCH_MAX_AGE: std::time::Duration = std::time::Duration::from_millis(50);
-
-/// Runs `request` with `epoch`, just read, as its policy epoch: the gateway
-/// reads the epoch when it authenticates the request, and the request's
-/// decisions reuse it while it is at most [`REQUEST_EPOCH_MAX_AGE`] old.
-pub async fn with_request_epoch<F: std::future::Future>(epoch: i64, request: F) -> F::Output {
-    REQUEST_EPOCH
-        .scope((epoch, std::time::Instant::now()), request)
-        .await
-}
-
-/// The epoch of the current request if it is fresh enough, else read now.
-async fn request_epoch(db: &impl ConnectionTrait) -> Result<i64, ConsentError> {
-    match REQUEST_EPOCH.try_with(|(epoch, at)| (*epoch, at.elapsed())) {
-        Ok((epoch, age)) if age <= REQUEST_EPOCH_MAX_AGE => Ok(epoch),
-        _ => policy_epoch(db).await,
-    }
-}
 
 /// Most decisions remembered at once; beyond it the cache starts over.
 pub const DECISION_CACHE_CAPACITY: usize = 100_000;
@@ -337,10 +316,11 @@ impl<A: Action> Grant<A> {
     }
 }
 
-/// [`decide`] with a [`DecisionCache`]: the request's policy epoch (read at
-/// authentication, or now), then the remembered decision if the epoch has not
-/// moved, else the full decision (remembered for next time). Same answers as
-/// `decide`, without its six statements on a hit.
+/// [`decide`] with a [`DecisionCache`]: given the request's policy `epoch`
+/// (read at authentication, at most [`REQUEST_EPOCH_MAX_AGE`] ago), the
+/// remembered decision if the epoch has not moved, else the full decision
+/// (remembered for next time). Same answers as `decide`, without its six
+/// statements on a hit.
 #[tracing::instrument(skip_all, fields(product = %product, purpose = %purpose, action = A::NAME))]
 pub async fn decide_cached<A: Action>(
     cache: &DecisionCache,
@@ -349,10 +329,10 @@ pub async fn decide_cached<A: Action>(
     vin: &Vin,
     product: &ProductSlug,
     purpose: &Purpose,
+    epoch: i64,
     now_ms: i64,
 ) -> Result<Grant<A>, ConsentError> {
     check_scope::<A>(principal, product)?;
-    let epoch = request_epoch(db).await?;
     let app = principal.app();
     let key = DecisionKey {
         app: app.app_id,

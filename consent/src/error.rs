@@ -16,4 +16,6 @@ pub enum ConsentError {
     NotFound(String),
     /// {0}
     Conflict(String),
+    /// a server component failed: {0}
+    Unavailable(String),
 }

@@ -19,7 +19,7 @@ pub mod views;
 
 pub use decision::{
     Action, Command, DECISION_CACHE_CAPACITY, DecisionCache, Denial, Grant, Read, decide,
-    decide_cached, policy_epoch, with_request_epoch,
+    REQUEST_EPOCH_MAX_AGE, decide_cached, policy_epoch,
 };
 pub use error::ConsentError;
 pub use fields::AuthorizedFields;

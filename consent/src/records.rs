@@ -9,7 +9,7 @@ use sea_orm::{
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vdx_catalog::ProductVersion;
-use vdx_core::{AppId, ConsentId, DriverId, Purpose, VehicleId};
+use vdx_core::{AppId, ConsentId, DriverId, Principal, Purpose, VehicleId};
 
 use crate::entity::consent;
 use crate::{ConsentError, ledger};
@@ -229,21 +229,50 @@ pub async fn of_driver(
         .await?)
 }
 
-/// An app's consents, newest first, a page at a time: ids below `before`.
-pub async fn of_app(
+/// The consents a partner principal may see: those given to its app and, for
+/// a token a driver authorised, only that driver's. Every partner-facing
+/// consent lookup goes through this filter, so no endpoint can forget the
+/// driver binding.
+fn of_principal_query(principal: &Principal) -> sea_orm::Select<consent::Entity> {
+    let app = principal.app();
+    let mut query = consent::Entity::find().filter(consent::Column::AppId.eq(app.app_id));
+    if let Some(driver) = app.driver_id {
+        query = query.filter(consent::Column::DriverId.eq(driver));
+    }
+    query
+}
+
+/// The consents `principal` may see, newest first, a page at a time: ids below `before`.
+pub async fn of_principal(
     db: &impl ConnectionTrait,
-    app: AppId,
+    principal: &Principal,
     before: Option<i64>,
     limit: u64,
+    only_active: bool,
 ) -> Result<Vec<consent::Model>, ConsentError> {
-    let mut query = consent::Entity::find()
-        .filter(consent::Column::AppId.eq(app))
+    let mut query = of_principal_query(principal)
         .order_by_desc(consent::Column::Id)
         .limit(limit);
     if let Some(before) = before {
         query = query.filter(consent::Column::Id.lt(before));
     }
+    if only_active {
+        query = query.filter(consent::Column::Status.eq(ConsentStatus::Active.as_str()));
+    }
     Ok(query.all(db).await?)
+}
+
+/// One consent `principal` may see; `None` for any other id (another app's,
+/// another driver's, or none), alike.
+pub async fn find_of_principal(
+    db: &impl ConnectionTrait,
+    principal: &Principal,
+    id: ConsentId,
+) -> Result<Option<consent::Model>, ConsentError> {
+    Ok(of_principal_query(principal)
+        .filter(consent::Column::Id.eq(id))
+        .one(db)
+        .await?)
 }
 
 /// Ends every active consent given by `driver` for `vehicle` (ownership change).

@@ -4,6 +4,7 @@
 //! Everything here is parsed at the edge and then trusted: a `Vin` in hand is a
 //! well-formed VIN. This crate knows nothing of HTTP, storage queries or policy.
 
+pub mod clock;
 mod ids;
 mod principal;
 mod purpose;
@@ -13,6 +14,7 @@ mod signal_path;
 mod slug;
 mod vin;
 
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use ids::{
     AppId, ConsentId, DriverId, PartnerId, PlanId, ProductId, ProductVersionId, SubscriptionId,
     VehicleId,

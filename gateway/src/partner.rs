@@ -1,21 +1,13 @@
-//! The partner read path, shared by REST and GraphQL: consent decision,
-//! field authorisation, store read (which writes the access log), in that
-//! order. The store read cannot be reached without the decision's grant.
+//! The edge of the partner request path, shared by REST and GraphQL: parsing
+//! partner input, mapping the gate's answers to edge errors, and the headers
+//! a served call carries. Everything past parsing happens in the partner gate
+//! (`vdx_telemetry::gate`), which REST handlers and GraphQL resolvers call
+//! and nothing else for partner data.
 
-use sea_orm::DatabaseConnection;
-use vdx_consent::{Grant, Read};
-use vdx_core::{Principal, ProductSlug, Purpose, SignalPath, Vin};
-use vdx_telemetry::SignalValue;
+use vdx_core::SignalPath;
+use vdx_telemetry::gate::{Refusal, Target};
 
 use crate::problem::ApiError;
-use crate::state::AppState;
-
-/// The latest values a partner may see, and what it asked for but may not.
-#[derive(Debug, Clone)]
-pub struct Snapshot {
-    pub values: Vec<SignalValue>,
-    pub withheld: Vec<SignalPath>,
-}
 
 /// `Deprecation` (RFC 9745) and `Sunset` (RFC 8594) headers for calls served
 /// under a deprecated product version; none otherwise.
@@ -40,17 +32,9 @@ pub fn lifecycle_headers(version: &vdx_catalog::ProductVersion) -> Vec<(&'static
 }
 
 /// Parses the raw identifiers of a partner request.
-pub fn parse_target(
-    vin: &str,
-    product: &str,
-    purpose: &str,
-) -> Result<(Vin, ProductSlug, Purpose), ApiError> {
-    let bad = |e: vdx_core::ParseError| ApiError::bad_request("INVALID_INPUT", e.to_string());
-    Ok((
-        Vin::parse(vin).map_err(bad)?,
-        ProductSlug::parse(product).map_err(bad)?,
-        Purpose::parse(purpose).map_err(bad)?,
-    ))
+pub fn parse_target(vin: &str, product: &str, purpose: &str) -> Result<Target, ApiError> {
+    Target::parse(vin, product, purpose)
+        .map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string()))
 }
 
 /// Parses requested signal paths; `None` means every signal of the product.
@@ -67,107 +51,17 @@ pub fn parse_paths(raw: Option<Vec<String>>) -> Result<Option<Vec<SignalPath>>, 
     .transpose()
 }
 
-/// Step 3 of the request path: the consent decision (remembered per policy
-/// epoch, see [`vdx_consent::decide_cached`]).
-pub async fn decide<A: vdx_consent::Action>(
-    state: &AppState,
-    principal: &Principal,
-    vin: &Vin,
-    product: &ProductSlug,
-    purpose: &Purpose,
-) -> Result<Grant<A>, ApiError> {
-    Ok(vdx_consent::decide_cached::<A>(
-        &state.decisions,
-        &state.db,
-        principal,
-        vin,
-        product,
-        purpose,
-        vdx_catalog::now_ms(),
-    )
-    .await?)
+/// Parses one required signal path.
+pub fn parse_path(raw: &str) -> Result<SignalPath, ApiError> {
+    SignalPath::parse(raw.trim()).map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string()))
 }
 
-/// Steps 4 to 6: field filter, store read, access log.
-pub async fn latest(
-    state: &AppState,
-    grant: Grant<Read>,
-    paths: Option<Vec<SignalPath>>,
-    request_id: &str,
-) -> Result<Snapshot, ApiError> {
-    let fields = grant.authorize(paths);
-    let values = vdx_telemetry::read::latest(
-        &state.db,
-        &state.access_log,
-        &fields,
-        request_id,
-        vdx_catalog::now_ms(),
-    )
-    .await?;
-    Ok(Snapshot {
-        values,
-        withheld: fields.withheld().to_vec(),
-    })
-}
-
-/// A page of one signal's history, or the path withheld.
-#[derive(Debug, Clone)]
-pub struct History {
-    pub page: vdx_telemetry::history::HistoryPage,
-    pub withheld: Vec<SignalPath>,
-}
-
-/// Steps 4 to 6 for history: field filter, bounded store read, access log.
-pub async fn history(
-    db: &DatabaseConnection,
-    grant: Grant<Read>,
-    query: &vdx_telemetry::history::HistoryQuery,
-    request_id: &str,
-) -> Result<History, ApiError> {
-    vdx_telemetry::history::check(query).map_err(|e| ApiError::bad_request("INVALID_INPUT", e))?;
-    let fields = grant.authorize(Some(vec![query.path.clone()]));
-    let page =
-        vdx_telemetry::history::history(db, &fields, query, request_id, vdx_catalog::now_ms())
-            .await?;
-    Ok(History {
-        page: page.unwrap_or(vdx_telemetry::history::HistoryPage {
-            values: Vec::new(),
-            next_cursor: None,
-        }),
-        withheld: fields.withheld().to_vec(),
-    })
-}
-
-/// Step 3 for a command-status read: command `id` of the calling app, with
-/// a command grant for the vehicle, product and purpose it was sent under.
-/// `None` when the id is unknown, another app's, or no longer consented: the
-/// same answer, so nothing tells them apart. The caller charges the grant
-/// (step 2) and reads the status with it (`vdx_telemetry::commands::status`).
-pub async fn command_grant(
-    state: &AppState,
-    principal: &Principal,
-    id: &str,
-) -> Result<Option<(Grant<vdx_consent::Command>, i64)>, ApiError> {
-    let Ok(id) = id.parse::<i64>() else {
-        return Ok(None);
-    };
-    let Some(target) =
-        vdx_telemetry::commands::target(&state.db, principal.app().app_id, id).await?
-    else {
-        return Ok(None);
-    };
-    match decide::<vdx_consent::Command>(
-        state,
-        principal,
-        &target.vin,
-        &target.product,
-        &target.purpose,
-    )
-    .await
-    {
-        Ok(grant) => Ok(Some((grant, id))),
-        Err(ApiError::Denied(_)) => Ok(None),
-        Err(e) => Err(e),
+impl From<Refusal> for ApiError {
+    fn from(refusal: Refusal) -> Self {
+        match refusal {
+            Refusal::Denied(denial) => Self::Denied(denial),
+            Refusal::NotAdmitted => Self::internal("an access was served without admission"),
+        }
     }
 }
 
@@ -197,4 +91,29 @@ pub fn new_command(
         idempotency_key,
         ttl_ms: i64::try_from(ttl.saturating_mul(1000)).unwrap_or(i64::MAX),
     })
+}
+
+/// Decide and charge one REST call (cost 1) through the gate.
+pub async fn admit_one(
+    gate: &vdx_telemetry::gate::PartnerGate,
+    ctx: &vdx_telemetry::gate::RequestContext,
+    access: vdx_telemetry::gate::Access,
+) -> Result<vdx_telemetry::gate::Admission, ApiError> {
+    Ok(gate.admit(ctx, std::slice::from_ref(&access), 1).await??)
+}
+
+/// A response builder carrying the admission's RateLimit headers and, for a
+/// deprecated product version, its lifecycle headers.
+pub fn served(
+    mut response: actix_web::HttpResponseBuilder,
+    admission: &vdx_telemetry::gate::Admission,
+    version: Option<&vdx_catalog::ProductVersion>,
+) -> actix_web::HttpResponseBuilder {
+    for header in version.map(lifecycle_headers).unwrap_or_default() {
+        response.insert_header(header);
+    }
+    for header in admission.rate_headers().map(|h| h.pairs()).into_iter().flatten() {
+        response.insert_header(header);
+    }
+    response
 }

@@ -71,7 +71,7 @@ pub enum ApiError {
         code: &'static str,
         detail: String,
         retry_after_secs: u64,
-        headers: crate::ratelimit::RateHeaders,
+        headers: vdx_telemetry::gate::RateHeaders,
     },
     /// the service is not ready: {0}
     Unavailable(String),
@@ -283,6 +283,17 @@ impl From<vdx_telemetry::TelemetryError> for ApiError {
                 Self::bad_request("INVALID_INPUT", detail)
             }
             other => Self::internal(other),
+        }
+    }
+}
+
+impl From<vdx_telemetry::gate::Limited> for ApiError {
+    fn from(limited: vdx_telemetry::gate::Limited) -> Self {
+        Self::RateLimited {
+            code: limited.code,
+            detail: limited.detail,
+            retry_after_secs: limited.retry_after_secs,
+            headers: limited.headers,
         }
     }
 }

@@ -45,6 +45,16 @@ impl Application {
 
     /// Binds on an already connected and migrated database.
     pub async fn build_with_db(config: Config, db: DatabaseConnection) -> Result<Self, String> {
+        Self::build_with_clock(config, db, Arc::new(vdx_core::SystemClock)).await
+    }
+
+    /// Binds on an already connected and migrated database, reading the time
+    /// from `clock` (tests pass a `ManualClock`).
+    pub async fn build_with_clock(
+        config: Config,
+        db: DatabaseConnection,
+        clock: Arc<dyn vdx_core::Clock>,
+    ) -> Result<Self, String> {
         let listener = TcpListener::bind((config.host, config.port))
             .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
         let port = listener
@@ -65,12 +75,12 @@ impl Application {
             .map(Arc::new);
         let config = Arc::new(config);
         let state = AppState {
-            access_log: vdx_consent::access_log::AccessLogWriter::start(db.clone()),
+            gate: vdx_telemetry::gate::PartnerGate::new(db.clone()),
             db,
             config: Arc::clone(&config),
             tokens: Arc::new(tokens),
-            limits: Arc::new(crate::ratelimit::RateLimits::default()),
-            decisions: Arc::new(vdx_consent::DecisionCache::default()),
+            login: Arc::new(crate::ratelimit::LoginThrottle::default()),
+            clock,
             base_url,
             federation,
         };
@@ -234,15 +244,18 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         // Every minute: keep the limiter state bounded (idle keys and past
         // days dropped). Every hour: history retention.
-        let limits = Arc::clone(&self.state.limits);
+        let gate = self.state.gate.clone();
+        let login = Arc::clone(&self.state.login);
+        let clock = Arc::clone(&self.state.clock);
         let db = self.state.db.clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
             let mut minutes: u64 = 0;
             loop {
                 every.tick().await;
-                let now = vdx_catalog::now_ms();
-                limits.sweep(now);
+                let now = clock.now_ms();
+                gate.limits().sweep(now);
+                login.sweep();
                 if minutes.is_multiple_of(60)
                     && let Err(e) = vdx_telemetry::history::prune(&db, now).await
                 {

@@ -2,10 +2,8 @@
 //! log, so it matches the calls served exactly), priced from its plan.
 
 use chrono::{Datelike, NaiveDate};
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
-use vdx_catalog::entity::{plan, subscription};
-use vdx_catalog::plans::PlanSpec;
 use vdx_catalog::subscriptions::{self, SubscriptionView};
 use vdx_core::{AppId, SubscriptionId};
 
@@ -91,15 +89,9 @@ async fn line(
 ) -> Result<StatementLine, ApiError> {
     let id = SubscriptionId(view.id);
     let usage = vdx_consent::access_log::usage(db, id, from, to).await?;
-    let row = subscription::Entity::find_by_id(id)
-        .one(db)
+    let (_, spec) = vdx_catalog::plans::of_subscription(db, id)
         .await?
-        .ok_or_else(|| ApiError::internal("subscription vanished"))?;
-    let plan = plan::Entity::find_by_id(row.plan_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| ApiError::internal("plan vanished"))?;
-    let spec = PlanSpec::from_row(&plan);
+        .ok_or_else(|| ApiError::internal("the subscription or its plan vanished"))?;
     Ok(StatementLine {
         subscription_id: view.id,
         partner: view.partner,

@@ -111,7 +111,7 @@ impl CommandView {
 /// Idempotency-Key named an earlier, identical command, which is returned.
 /// Writes the access-log record (kind `command`).
 #[tracing::instrument(skip_all, fields(vehicle = %grant.vehicle_id(), actuator = %new.actuator))]
-pub async fn enqueue(
+pub(crate) async fn enqueue(
     db: &DatabaseConnection,
     grant: &Grant<Command>,
     new: &NewCommand,
@@ -221,7 +221,7 @@ pub struct CommandTarget {
 /// The target of command `id` of this app; `None` for another app's command,
 /// an unknown id, or a command older than purposes. The caller must take the
 /// target to the consent decision and read the status with the grant.
-pub async fn target(
+pub(crate) async fn target(
     db: &impl ConnectionTrait,
     app: AppId,
     id: i64,
@@ -257,7 +257,7 @@ pub async fn target(
 /// Command `id` under a command grant: only a command of the grant's app,
 /// vehicle, product and purpose. Writes the access-log record (kind
 /// `command_status`, not metered).
-pub async fn status(
+pub(crate) async fn status(
     db: &impl ConnectionTrait,
     log: &vdx_consent::access_log::AccessLogWriter,
     grant: &Grant<Command>,

@@ -6,6 +6,8 @@ pub enum TelemetryError {
     Db(#[from] sea_orm::DbErr),
     /// {0}
     Consent(#[from] vdx_consent::ConsentError),
+    /// {0}
+    Catalog(#[from] vdx_catalog::CatalogError),
     /// stored value at {0} is corrupt: {1}
     Corrupt(String, String),
     /// {summary}

@@ -61,8 +61,9 @@ pub fn check(query: &HistoryQuery) -> Result<Option<i64>, String> {
 
 /// One page of the history of one authorised signal; `None` if the fields do not allow it.
 #[tracing::instrument(skip_all, fields(vehicle = %fields.grant().vehicle_id(), path = %query.path))]
-pub async fn history(
+pub(crate) async fn history(
     db: &impl ConnectionTrait,
+    log: &vdx_consent::access_log::AccessLogWriter,
     fields: &AuthorizedFields,
     query: &HistoryQuery,
     request_id: &str,
@@ -71,7 +72,7 @@ pub async fn history(
     let after = check(query).map_err(TelemetryError::Invalid)?;
     let grant = fields.grant();
     if !fields.allows(&query.path) {
-        vdx_consent::access_log::record(db, grant, request_id, &[], now_ms).await?;
+        log.record(grant, request_id, &[], now_ms).await?;
         return Ok(None);
     }
     let terms = &grant.product().terms;
@@ -116,63 +117,48 @@ pub async fn history(
     if let Some(km) = terms.location_precision_km {
         values = coarsen(db, fields, values, km).await?;
     }
-    vdx_consent::access_log::record(
-        db,
-        grant,
-        request_id,
-        std::slice::from_ref(&query.path),
-        now_ms,
-    )
-    .await?;
+    log.record(grant, request_id, std::slice::from_ref(&query.path), now_ms)
+        .await?;
     Ok(Some(HistoryPage {
         values,
         next_cursor,
     }))
 }
 
-/// Rounds location history; a longitude needs the latitude observed with it.
+/// Rounds location history; a longitude needs the latitude observed with it
+/// (read from storage, whatever the request named) and is withheld without one.
 async fn coarsen(
     db: &impl ConnectionTrait,
     fields: &AuthorizedFields,
     values: Vec<SignalValue>,
     km: f64,
 ) -> Result<Vec<SignalValue>, TelemetryError> {
-    let path = values.first().map(|v| v.path.as_str().to_owned());
-    match path.as_deref() {
-        Some(LATITUDE) => Ok(values
-            .into_iter()
-            .map(|mut v| {
-                let mut pair = vec![(LATITUDE.to_owned(), v.value)];
-                location::coarsen(&mut pair, km);
-                v.value = pair.swap_remove(0).1;
-                v
-            })
-            .collect()),
-        Some(LONGITUDE) => {
+    let latitudes: std::collections::HashMap<i64, f64> =
+        if values.first().is_some_and(|v| v.path.as_str() == LONGITUDE) {
             let times: Vec<i64> = values.iter().map(|v| v.observed_at_ms).collect();
-            let latitudes: std::collections::HashMap<i64, Value> = signal_history::Entity::find()
+            signal_history::Entity::find()
                 .filter(signal_history::Column::VehicleId.eq(fields.grant().vehicle_id()))
                 .filter(signal_history::Column::Path.eq(LATITUDE))
                 .filter(signal_history::Column::ObservedAt.is_in(times))
                 .all(db)
                 .await?
                 .into_iter()
-                .filter_map(|r| Some((r.observed_at, serde_json::from_str(&r.value).ok()?)))
-                .collect();
-            Ok(values
-                .into_iter()
-                .filter_map(|mut v| {
-                    let lat = latitudes.get(&v.observed_at_ms)?.clone();
-                    let mut pair =
-                        vec![(LATITUDE.to_owned(), lat), (LONGITUDE.to_owned(), v.value)];
-                    location::coarsen(&mut pair, km);
-                    v.value = pair.pop()?.1;
-                    Some(v)
+                .filter_map(|r| {
+                    let lat = serde_json::from_str::<Value>(&r.value).ok()?.as_f64()?;
+                    Some((r.observed_at, lat))
                 })
-                .collect())
-        }
-        _ => Ok(values),
-    }
+                .collect()
+        } else {
+            std::collections::HashMap::new()
+        };
+    Ok(values
+        .into_iter()
+        .filter_map(|mut v| {
+            let lat = latitudes.get(&v.observed_at_ms).copied();
+            v.value = location::coarsen(v.path.as_str(), v.value, lat, km)?;
+            Some(v)
+        })
+        .collect())
 }
 
 /// Deletes history older than the longest `history_days` of any product

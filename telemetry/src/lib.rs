@@ -6,12 +6,13 @@
 //! Knows nothing of HTTP.
 
 pub mod commands;
-pub mod entity;
+mod entity;
 mod error;
+pub mod gate;
 pub mod history;
 pub mod ingest;
 mod location;
-pub mod read;
+mod read;
 pub mod simulator;
 mod validate;
 

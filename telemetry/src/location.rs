@@ -1,6 +1,8 @@
 //! Location coarsening: a product's terms may say location leaves the OEM only
 //! rounded to N km. Latitude snaps to a grid of N km; longitude to a grid of N
-//! km at that latitude.
+//! km at the vehicle's *stored* latitude (snapped first), whatever the request
+//! named: asking for the longitude alone must not give a finer grid. A
+//! longitude with no stored latitude to size its grid is withheld.
 
 use serde_json::Value;
 
@@ -13,47 +15,39 @@ fn snap(value: f64, step: f64) -> f64 {
     ((value / step).round() * step * 1e6).round() / 1e6
 }
 
-/// Rounds latitude and longitude values in place.
-pub fn coarsen(values: &mut [(String, Value)], precision_km: f64) {
-    if precision_km.is_nan() || precision_km <= 0.0 {
-        return;
+/// The coarse value of one location signal, or `None` when it must be
+/// withheld (a longitude without a latitude, or a non-numeric value).
+/// `latitude` is the stored latitude observed with the value. Other paths pass
+/// through unchanged.
+pub fn coarsen(path: &str, value: Value, latitude: Option<f64>, precision_km: f64) -> Option<Value> {
+    if !(precision_km.is_finite() && precision_km > 0.0) || (path != LATITUDE && path != LONGITUDE)
+    {
+        return Some(value);
     }
     let lat_step = precision_km / KM_PER_DEGREE;
-    let latitude = values
-        .iter()
-        .find(|(p, _)| p == LATITUDE)
-        .and_then(|(_, v)| v.as_f64());
-    let lon_step = match latitude {
-        Some(lat) => {
-            precision_km / (KM_PER_DEGREE * snap(lat, lat_step).to_radians().cos().abs().max(0.01))
-        }
-        None => lat_step,
+    let v = value.as_f64()?;
+    let step = if path == LATITUDE {
+        lat_step
+    } else {
+        let lat = snap(latitude?, lat_step);
+        precision_km / (KM_PER_DEGREE * lat.to_radians().cos().abs().max(0.01))
     };
-    for (path, value) in values.iter_mut() {
-        let step = match path.as_str() {
-            LATITUDE => lat_step,
-            LONGITUDE => lon_step,
-            _ => continue,
-        };
-        if let Some(v) = value.as_f64() {
-            *value = serde_json::json!(snap(v, step));
-        }
-    }
+    Some(serde_json::json!(snap(v, step)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
+
+    fn f(v: Option<Value>) -> f64 {
+        v.and_then(|v| v.as_f64()).unwrap()
+    }
 
     #[test]
     fn rounds_to_a_five_km_grid() {
-        let mut values = vec![
-            (LATITUDE.to_owned(), serde_json::json!(48.137154)),
-            (LONGITUDE.to_owned(), serde_json::json!(11.576124)),
-        ];
-        coarsen(&mut values, 5.0);
-        let lat = values[0].1.as_f64().unwrap();
-        let lon = values[1].1.as_f64().unwrap();
+        let lat = f(coarsen(LATITUDE, json!(48.137154), Some(48.137154), 5.0));
+        let lon = f(coarsen(LONGITUDE, json!(11.576124), Some(48.137154), 5.0));
         assert!((lat - 48.137154).abs() <= 2.5 / 111.32 + 1e-6, "{lat}");
         assert!(
             (lon - 11.576124).abs() <= 2.5 / (111.32 * 48.1f64.to_radians().cos()) + 1e-6,
@@ -61,11 +55,27 @@ mod tests {
         );
         assert_ne!(lat, 48.137154);
         // Two points 100 m apart land on the same grid point.
-        let mut near = vec![
-            (LATITUDE.to_owned(), serde_json::json!(48.1380)),
-            (LONGITUDE.to_owned(), serde_json::json!(11.5770)),
-        ];
-        coarsen(&mut near, 5.0);
-        assert_eq!(near[0].1.as_f64().unwrap(), lat);
+        assert_eq!(f(coarsen(LATITUDE, json!(48.1380), Some(48.138), 5.0)), lat);
+    }
+
+    #[test]
+    fn a_longitude_is_rounded_on_its_own_grid_whatever_else_was_asked() {
+        // The grid is sized by the stored latitude, not by what the request named.
+        let alone = coarsen(LONGITUDE, json!(11.576124), Some(48.137154), 5.0);
+        let with_lat = coarsen(LONGITUDE, json!(11.576124), Some(48.137154), 5.0);
+        assert_eq!(alone, with_lat);
+        // The longitude grid at 48° is wider than the latitude grid (5 km, not 3.3 km).
+        let step = 5.0 / (111.32 * 48.1f64.to_radians().cos());
+        let v = f(alone);
+        assert!(((v / step).round() * step - v).abs() < 1e-5, "{v} is on the {step}° grid");
+    }
+
+    #[test]
+    fn a_longitude_without_a_latitude_is_withheld() {
+        assert_eq!(coarsen(LONGITUDE, json!(11.5), None, 5.0), None);
+        assert_eq!(
+            coarsen("Vehicle.Speed", json!(42), None, 5.0),
+            Some(json!(42))
+        );
     }
 }

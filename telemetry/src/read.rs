@@ -52,9 +52,12 @@ async fn latest_rows(
         .map_err(|e| TelemetryError::Corrupt(format!("vehicle {vehicle}"), e.to_string()))
 }
 
-/// The latest value of every authorised signal of the granted vehicle.
+/// The latest value of every authorised signal of the granted vehicle, with
+/// the product's terms applied to the stored values (location precision is
+/// sized by the stored latitude, whatever the request named). Records the
+/// access before returning. Reached only through the partner gate.
 #[tracing::instrument(skip_all, fields(vehicle = %fields.grant().vehicle_id()))]
-pub async fn latest(
+pub(crate) async fn latest(
     db: &impl ConnectionTrait,
     log: &AccessLogWriter,
     fields: &AuthorizedFields,
@@ -62,37 +65,36 @@ pub async fn latest(
     now_ms: i64,
 ) -> Result<Vec<SignalValue>, TelemetryError> {
     let rows = latest_rows(db, fields.grant().vehicle_id()).await?;
+    let stored_latitude = rows
+        .iter()
+        .find(|(path, _, _)| path == location::LATITUDE)
+        .and_then(|(_, value, _)| serde_json::from_str::<Value>(value).ok())
+        .and_then(|v| v.as_f64());
+    let precision = fields.grant().product().terms.location_precision_km;
     let mut allowed = Vec::with_capacity(rows.len());
-    for (raw_path, raw_value, observed_at) in rows {
+    for (raw_path, raw_value, observed_at_ms) in rows {
         let Ok(path) = SignalPath::parse(&raw_path) else {
             continue;
         };
         if !fields.allows(&path) {
             continue;
         }
-        let value: Value = serde_json::from_str(&raw_value)
+        let mut value: Value = serde_json::from_str(&raw_value)
             .map_err(|e| TelemetryError::Corrupt(raw_path.clone(), e.to_string()))?;
-        allowed.push((path, value, observed_at));
-    }
-    if let Some(km) = fields.grant().product().terms.location_precision_km {
-        let mut pairs: Vec<(String, Value)> = allowed
-            .iter()
-            .map(|(p, v, _)| (p.to_string(), v.clone()))
-            .collect();
-        location::coarsen(&mut pairs, km);
-        for (slot, (_, coarse)) in allowed.iter_mut().zip(pairs) {
-            slot.1 = coarse;
+        if let Some(km) = precision {
+            match location::coarsen(&raw_path, value, stored_latitude, km) {
+                Some(coarse) => value = coarse,
+                None => continue,
+            }
         }
-    }
-    let returned: Vec<SignalPath> = allowed.iter().map(|(p, _, _)| p.clone()).collect();
-    log.record(fields.grant(), request_id, &returned, now_ms)
-        .await?;
-    Ok(allowed
-        .into_iter()
-        .map(|(path, value, observed_at_ms)| SignalValue {
+        allowed.push(SignalValue {
             path,
             value,
             observed_at_ms,
-        })
-        .collect())
+        });
+    }
+    let returned: Vec<SignalPath> = allowed.iter().map(|v| v.path.clone()).collect();
+    log.record(fields.grant(), request_id, &returned, now_ms)
+        .await?;
+    Ok(allowed)
 }

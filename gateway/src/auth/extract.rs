@@ -29,9 +29,15 @@ pub struct MaybeAuthenticated(pub Option<Principal>);
 #[derive(Debug, Clone)]
 pub struct Admin(pub Principal);
 
-/// What the middleware found: the verified principal, if there was a token.
+/// A partner request ready for the gate: the verified principal, the request
+/// id, the time, and the policy epoch read at authentication.
 #[derive(Debug, Clone)]
-struct Verified(Option<Principal>);
+pub struct Partner(pub vdx_telemetry::gate::RequestContext);
+
+/// What the middleware found: the verified principal, if there was a token,
+/// with the policy epoch read then and when it was read.
+#[derive(Debug, Clone)]
+struct Verified(Option<(Principal, i64, std::time::Instant)>);
 
 /// The bearer token of a request: `Ok(None)` without an Authorization header
 /// or with another scheme (Basic belongs to the token endpoint).
@@ -78,9 +84,12 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     match principal_of(req.request()).await {
         Ok(Some((principal, epoch))) => {
-            req.extensions_mut().insert(Verified(Some(principal)));
-            let served = vdx_consent::with_request_epoch(epoch, next.call(req)).await?;
-            Ok(served.map_into_left_body())
+            req.extensions_mut().insert(Verified(Some((
+                principal,
+                epoch,
+                std::time::Instant::now(),
+            ))));
+            Ok(next.call(req).await?.map_into_left_body())
         }
         Ok(None) => {
             req.extensions_mut().insert(Verified(None));
@@ -92,11 +101,50 @@ pub async fn middleware(
     }
 }
 
-fn verified(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
+fn verified_with_epoch(
+    req: &HttpRequest,
+) -> Result<Option<(Principal, i64, std::time::Instant)>, ApiError> {
     req.extensions()
         .get::<Verified>()
         .map(|v| v.0.clone())
         .ok_or_else(|| ApiError::internal("the authentication middleware is not installed"))
+}
+
+fn verified(req: &HttpRequest) -> Result<Option<Principal>, ApiError> {
+    Ok(verified_with_epoch(req)?.map(|(p, _, _)| p))
+}
+
+/// The gate's request context of an authenticated request, if it is one.
+pub fn request_context(
+    req: &HttpRequest,
+) -> Result<Option<vdx_telemetry::gate::RequestContext>, ApiError> {
+    let Some((principal, epoch, read_at)) = verified_with_epoch(req)? else {
+        return Ok(None);
+    };
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| ApiError::internal("app state missing"))?;
+    let request_id = req
+        .extensions()
+        .get::<crate::request_id::RequestId>()
+        .map(|r| r.0.clone())
+        .ok_or_else(|| ApiError::internal("the request id middleware is not installed"))?;
+    Ok(Some(vdx_telemetry::gate::RequestContext::new(
+        principal,
+        request_id,
+        state.now_ms(),
+        epoch,
+        read_at,
+    )))
+}
+
+impl FromRequest for Partner {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(request_context(req).and_then(|c| c.map(Partner).ok_or(ApiError::Unauthenticated)))
+    }
 }
 
 impl FromRequest for MaybeAuthenticated {

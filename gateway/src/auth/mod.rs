@@ -18,5 +18,5 @@ pub mod pending;
 pub mod revocation;
 pub mod token;
 
-pub use extract::{Admin, Authenticated, MaybeAuthenticated, middleware};
+pub use extract::{Admin, Authenticated, MaybeAuthenticated, Partner, middleware, request_context};
 pub use token::TokenService;

@@ -6,13 +6,10 @@ use std::sync::Arc;
 
 use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use vdx_core::Principal;
 use vdx_telemetry::commands::CommandView;
 
-use super::gql_error;
+use super::{admission, gql_error};
 use crate::partner;
-use crate::problem::ApiError;
-use crate::request_id::RequestId;
 use crate::state::AppState;
 
 /// The `Idempotency-Key` header of the HTTP request, if any.
@@ -39,7 +36,7 @@ pub struct VehicleCommand {
 
 impl VehicleCommand {
     fn of(c: CommandView, replayed: bool) -> Self {
-        let at = |ms| DateTime::from_timestamp_millis(ms).unwrap_or_default();
+        let at = |ms| DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC);
         Self {
             id: ID(c.id.to_string()),
             vin: c.vin,
@@ -55,11 +52,6 @@ impl VehicleCommand {
     }
 }
 
-fn principal<'a>(ctx: &'a Context<'_>) -> async_graphql::Result<&'a Principal> {
-    ctx.data_opt::<Principal>()
-        .ok_or_else(|| gql_error(ApiError::Unauthenticated))
-}
-
 #[derive(Default)]
 pub struct CommandQuery;
 
@@ -72,26 +64,19 @@ impl CommandQuery {
         ctx: &Context<'_>,
         id: ID,
     ) -> async_graphql::Result<Option<VehicleCommand>> {
-        let principal = principal(ctx)?;
+        let request = admission::request(ctx)?;
         let state = ctx.data::<Arc<AppState>>()?;
-        let request_id = ctx.data::<RequestId>()?;
-        let Some((grant, id)) = partner::command_grant(state, principal, &id)
-            .await
-            .map_err(gql_error)?
+        let Some(charged) = admission::of(ctx)?
+            .command_status(&id)
+            .map_err(|r| gql_error(r.into()))?
         else {
             return Ok(None);
         };
-        super::cost::charge(ctx, &grant).await?;
-        let command = vdx_telemetry::commands::status(
-            &state.db,
-            &state.access_log,
-            &grant,
-            id,
-            &request_id.0,
-            vdx_catalog::now_ms(),
-        )
-        .await
-        .map_err(|e| gql_error(e.into()))?;
+        let command = state
+            .gate
+            .command_status(request, charged)
+            .await
+            .map_err(|e| gql_error(e.into()))?;
         Ok(command.map(|c| VehicleCommand::of(c, false)))
     }
 }
@@ -117,11 +102,9 @@ impl CommandMutation {
         #[graphql(desc = "Repeating a request with the same key returns the first command")]
         idempotency_key: Option<String>,
     ) -> async_graphql::Result<VehicleCommand> {
-        let principal = principal(ctx)?;
+        let request = admission::request(ctx)?;
         let state = ctx.data::<Arc<AppState>>()?;
-        let request_id = ctx.data::<RequestId>()?;
-        let (vin, product, purpose) =
-            partner::parse_target(&vin, &product, &purpose).map_err(gql_error)?;
+        let target = partner::parse_target(&vin, &product, &purpose).map_err(gql_error)?;
         let key =
             idempotency_key.or_else(|| ctx.data_opt::<IdempotencyHeader>().map(|h| h.0.clone()));
         let new = partner::new_command(
@@ -132,20 +115,14 @@ impl CommandMutation {
             state.config.command_ttl_secs,
         )
         .map_err(gql_error)?;
-        let grant =
-            partner::decide::<vdx_consent::Command>(state, principal, &vin, &product, &purpose)
-                .await
-                .map_err(gql_error)?;
-        super::cost::charge(ctx, &grant).await?;
-        let (command, replayed) = vdx_telemetry::commands::enqueue(
-            &state.db,
-            &grant,
-            &new,
-            &request_id.0,
-            vdx_catalog::now_ms(),
-        )
-        .await
-        .map_err(|e| gql_error(e.into()))?;
+        let charged = admission::of(ctx)?
+            .command(&target)
+            .map_err(|r| gql_error(r.into()))?;
+        let (command, replayed) = state
+            .gate
+            .send_command(request, charged, &new)
+            .await
+            .map_err(|e| gql_error(e.into()))?;
         Ok(VehicleCommand::of(command, replayed))
     }
 }

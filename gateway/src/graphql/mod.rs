@@ -3,9 +3,9 @@
 //! `graphql_max_body_bytes`, instead of using async-graphql-actix-web's
 //! extractor, which ignores actix's payload limits.
 
+mod admission;
 mod catalog;
 mod commands;
-mod cost;
 mod documents;
 mod vehicle;
 
@@ -16,7 +16,6 @@ use async_graphql::extensions::apollo_persisted_queries::{
 };
 use async_graphql::{EmptySubscription, ErrorExtensions, MergedObject, Schema};
 
-use crate::auth::MaybeAuthenticated;
 use crate::problem::ApiError;
 use crate::request_id::RequestId;
 use crate::state::AppState;
@@ -48,7 +47,7 @@ pub fn schema() -> VdxSchema {
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .disable_suggestions()
-        .extension(cost::CostMeter)
+        .extension(admission::Admit)
         .extension(documents::DocumentCache::default())
         .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
             APQ_CAPACITY,
@@ -85,7 +84,6 @@ pub fn gql_error(err: ApiError) -> async_graphql::Error {
 pub async fn execute(
     req: HttpRequest,
     body: web::Bytes,
-    MaybeAuthenticated(principal): MaybeAuthenticated,
     request_id: web::ReqData<RequestId>,
     state: web::Data<AppState>,
     schema: web::Data<VdxSchema>,
@@ -106,12 +104,13 @@ pub async fn execute(
             format!("the body is not a GraphQL request: {e}"),
         )
     })?;
+    let admission = std::sync::Arc::new(admission::RequestAdmission::default());
     let mut request = request
         .data(request_id.into_inner())
         .data(state.into_inner())
-        .data(std::sync::Arc::new(cost::RequestCost::default()));
-    if let Some(principal) = principal {
-        request = request.data(principal);
+        .data(std::sync::Arc::clone(&admission));
+    if let Some(context) = crate::auth::request_context(&req)? {
+        request = request.data(context);
     }
     if let Some(key) = req
         .headers()
@@ -145,6 +144,17 @@ pub async fn execute(
         if let Ok(value) = value.to_str() {
             http.append_header((name.as_str(), value));
         }
+    }
+    let rate = match (admission.limited(), admission.admitted()) {
+        (Some(limited), _) => {
+            http.insert_header(("retry-after", limited.retry_after_secs.to_string()));
+            Some(&limited.headers)
+        }
+        (None, Some(admitted)) => admitted.rate_headers(),
+        _ => None,
+    };
+    for header in rate.map(|h| h.pairs()).into_iter().flatten() {
+        http.insert_header(header);
     }
     Ok(http.content_type("application/json").json(response))
 }

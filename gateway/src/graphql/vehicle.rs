@@ -1,22 +1,46 @@
 //! Vehicle data for partners: `vehicle(vin, product, purpose) { latest(paths)
 //! history(path, from, to, first, after) }`.
-//! Resolving `vehicle` runs the consent decision; its fields hold the grant.
+//! `vehicle` takes the grant the partner gate admitted for the request (see
+//! `admission`); its fields serve through the gate. `vehicles` lists the
+//! consented vehicles.
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Json, Object, SimpleObject};
+use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
-use vdx_consent::{Grant, Read};
-use vdx_core::Principal;
+use vdx_consent::Read;
+use vdx_telemetry::gate::Charged;
 
-use super::gql_error;
+use super::{admission, gql_error};
 use crate::partner;
 use crate::problem::ApiError;
-use crate::request_id::RequestId;
 use crate::state::AppState;
 
 #[derive(Default)]
 pub struct VehicleQuery;
+
+/// A vehicle the app may read or command: an active consent's vehicle,
+/// product and purpose.
+#[derive(SimpleObject)]
+pub struct ConsentedVehicle {
+    vin: String,
+    product: String,
+    purpose: String,
+    /// `read`, `command` or both.
+    scopes: String,
+    /// When the consent ends.
+    expires_at: DateTime<Utc>,
+    /// The consent this rests on (as in `GET /v1/consents`).
+    consent_id: ID,
+}
+
+/// A page of consented vehicles, newest consent first.
+#[derive(SimpleObject)]
+pub struct ConsentedVehicles {
+    nodes: Vec<ConsentedVehicle>,
+    /// Pass as `after` for the next page; null on the last page.
+    next_cursor: Option<String>,
+}
 
 #[Object]
 impl VehicleQuery {
@@ -29,26 +53,70 @@ impl VehicleQuery {
         #[graphql(desc = "Data product slug, e.g. ev-charging")] product: String,
         #[graphql(desc = "Purpose of processing, e.g. smart_charging")] purpose: String,
     ) -> async_graphql::Result<VehicleData> {
-        let principal = ctx
-            .data_opt::<Principal>()
-            .ok_or_else(|| gql_error(ApiError::Unauthenticated))?;
-        let state = ctx.data::<Arc<AppState>>()?;
-        let (vin, product, purpose) =
-            partner::parse_target(&vin, &product, &purpose).map_err(gql_error)?;
-        let grant =
-            partner::decide::<vdx_consent::Read>(state, principal, &vin, &product, &purpose)
-                .await
-                .map_err(gql_error)?;
-        super::cost::charge(ctx, &grant).await?;
-        for (name, value) in partner::lifecycle_headers(grant.product()) {
+        admission::request(ctx)?;
+        let target = partner::parse_target(&vin, &product, &purpose).map_err(gql_error)?;
+        let charged = admission::of(ctx)?
+            .read(&target)
+            .map_err(|r| gql_error(r.into()))?
+            .clone();
+        for (name, value) in partner::lifecycle_headers(charged.product()) {
             ctx.insert_http_header(name, value);
         }
-        Ok(VehicleData { grant })
+        Ok(VehicleData { charged })
+    }
+
+    /// The vehicles drivers have consented to share with this app (active
+    /// consents; for a token a driver authorised, only that driver's), newest
+    /// first. `first` is 1 to 100.
+    async fn vehicles(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Page size, 1 to 100", default = 50)] first: u64,
+        #[graphql(desc = "nextCursor of the previous page")] after: Option<String>,
+    ) -> async_graphql::Result<ConsentedVehicles> {
+        let request = admission::request(ctx)?;
+        let state = ctx.data::<Arc<AppState>>()?;
+        if !(1..=100).contains(&first) {
+            return Err(gql_error(ApiError::bad_request(
+                "INVALID_INPUT",
+                "first must be between 1 and 100",
+            )));
+        }
+        let cursor = after
+            .map(|c| {
+                c.parse::<i64>().map_err(|_| {
+                    gql_error(ApiError::bad_request(
+                        "INVALID_INPUT",
+                        format!("{c:?} is not a cursor of this query"),
+                    ))
+                })
+            })
+            .transpose()?;
+        let page = state
+            .gate
+            .consents(request, cursor, first, true)
+            .await
+            .map_err(|e| gql_error(e.into()))?;
+        Ok(ConsentedVehicles {
+            nodes: page
+                .consents
+                .into_iter()
+                .map(|c| ConsentedVehicle {
+                    vin: c.vin,
+                    product: c.product,
+                    purpose: c.purpose,
+                    scopes: c.scopes,
+                    expires_at: time(c.expires_at),
+                    consent_id: ID(c.id.to_string()),
+                })
+                .collect(),
+            next_cursor: page.next.map(|n| n.to_string()),
+        })
     }
 }
 
 pub struct VehicleData {
-    grant: Grant<Read>,
+    charged: Charged<Read>,
 }
 
 /// One signal's latest value.
@@ -80,12 +148,17 @@ pub struct HistoryPage {
     withheld: Vec<String>,
 }
 
+/// A stored time as a GraphQL DateTime (RFC 3339).
+fn time(ms: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC)
+}
+
 impl From<vdx_telemetry::SignalValue> for SignalValue {
     fn from(v: vdx_telemetry::SignalValue) -> Self {
         Self {
             path: v.path.to_string(),
             value: Json(v.value),
-            observed_at: DateTime::from_timestamp_millis(v.observed_at_ms).unwrap_or_default(),
+            observed_at: time(v.observed_at_ms),
         }
     }
 }
@@ -93,15 +166,15 @@ impl From<vdx_telemetry::SignalValue> for SignalValue {
 #[Object]
 impl VehicleData {
     async fn vin(&self) -> &str {
-        self.grant.vin().as_str()
+        self.charged.vin().as_str()
     }
 
     async fn product(&self) -> &str {
-        self.grant.product().slug.as_str()
+        self.charged.product().slug.as_str()
     }
 
     async fn purpose(&self) -> &str {
-        self.grant.purpose().as_str()
+        self.charged.purpose().as_str()
     }
 
     /// The latest value of each consented signal; `paths` (VSS paths or
@@ -112,11 +185,13 @@ impl VehicleData {
         paths: Option<Vec<String>>,
     ) -> async_graphql::Result<Snapshot> {
         let state = ctx.data::<Arc<AppState>>()?;
-        let request_id = ctx.data::<RequestId>()?;
+        let request = admission::request(ctx)?;
         let paths = partner::parse_paths(paths).map_err(gql_error)?;
-        let snapshot = partner::latest(state, self.grant.clone(), paths, &request_id.0)
+        let snapshot = state
+            .gate
+            .latest(request, &self.charged, paths)
             .await
-            .map_err(gql_error)?;
+            .map_err(|e| gql_error(e.into()))?;
         Ok(Snapshot {
             signals: snapshot.values.into_iter().map(SignalValue::from).collect(),
             withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),
@@ -135,11 +210,8 @@ impl VehicleData {
         #[graphql(desc = "nextCursor of the previous page")] after: Option<String>,
     ) -> async_graphql::Result<HistoryPage> {
         let state = ctx.data::<Arc<AppState>>()?;
-        let request_id = ctx.data::<RequestId>()?;
-        let path = partner::parse_paths(Some(vec![path]))
-            .map_err(gql_error)?
-            .and_then(|mut p| p.pop())
-            .ok_or_else(|| gql_error(ApiError::bad_request("INVALID_INPUT", "path is required")))?;
+        let request = admission::request(ctx)?;
+        let path = partner::parse_path(&path).map_err(gql_error)?;
         let query = vdx_telemetry::history::HistoryQuery {
             path,
             from_ms: from.map(|t| t.timestamp_millis()),
@@ -147,9 +219,11 @@ impl VehicleData {
             after,
             first,
         };
-        let history = partner::history(&state.db, self.grant.clone(), &query, &request_id.0)
+        let history = state
+            .gate
+            .history(request, &self.charged, &query)
             .await
-            .map_err(gql_error)?;
+            .map_err(|e| gql_error(e.into()))?;
         Ok(HistoryPage {
             values: history
                 .page

@@ -134,7 +134,7 @@ pub async fn submit(
         .0);
     }
     let address = req.peer_addr().map(|a| a.ip());
-    if let Err(wait) = state.limits.login.attempt(&body.username, address) {
+    if let Err(wait) = state.login.attempt(&body.username, address) {
         tracing::warn!("portal sign-in throttled");
         let mut res = page_with_error(
             &state,

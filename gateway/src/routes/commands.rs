@@ -7,10 +7,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use vdx_telemetry::commands::CommandView;
 
-use crate::auth::Authenticated;
+use vdx_telemetry::gate::Access;
+
+use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
-use crate::request_id::RequestId;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -79,17 +80,16 @@ impl From<CommandView> for CommandDto {
         (status = 422, description = "Not a command of the product, a bad value, or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
 pub async fn send(
     req: HttpRequest,
-    Authenticated(principal): Authenticated,
+    Partner(ctx): Partner,
     vin: web::Path<String>,
     target: web::Query<CommandTarget>,
     body: web::Json<CommandRequest>,
-    request_id: web::ReqData<RequestId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (vin, product, purpose) = partner::parse_target(&vin, &target.product, &target.purpose)?;
+    let target = partner::parse_target(&vin, &target.product, &target.purpose)?;
     let key = match req.headers().get("idempotency-key") {
         Some(v) => Some(
             v.to_str()
@@ -111,30 +111,16 @@ pub async fn send(
         key,
         state.config.command_ttl_secs,
     )?;
-    let grant =
-        partner::decide::<vdx_consent::Command>(&state, &principal, &vin, &product, &purpose)
-            .await?;
-    let limits = state
-        .limits
-        .charge(&state.db, &grant, 1, vdx_catalog::now_ms())
-        .await?;
-    let (command, replayed) = vdx_telemetry::commands::enqueue(
-        &state.db,
-        &grant,
-        &new,
-        &request_id.0,
-        vdx_catalog::now_ms(),
-    )
-    .await?;
-    let mut response = if replayed {
+    let admission =
+        partner::admit_one(&state.gate, &ctx, Access::Command(target.clone())).await?;
+    let charged = admission.command(&target)?;
+    let (command, replayed) = state.gate.send_command(&ctx, charged, &new).await?;
+    let status = if replayed {
         HttpResponse::Ok()
     } else {
         HttpResponse::Accepted()
     };
-    for header in limits.pairs() {
-        response.insert_header(header);
-    }
-    Ok(response.json(CommandDto::from(command)))
+    Ok(partner::served(status, &admission, None).json(CommandDto::from(command)))
 }
 
 /// The status of one of this app's commands.
@@ -147,35 +133,21 @@ pub async fn send(
         (status = 429, description = "The plan's rate limit or quota is used up", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
 pub async fn status(
-    Authenticated(principal): Authenticated,
+    Partner(ctx): Partner,
     id: web::Path<String>,
-    request_id: web::ReqData<RequestId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let not_found =
         || ApiError::NotFound("no command of this app with this id is consented".into());
-    let (grant, id) = partner::command_grant(&state, &principal, &id)
+    let admission =
+        partner::admit_one(&state.gate, &ctx, Access::CommandStatus(id.to_string())).await?;
+    let charged = admission.command_status(&id)?.ok_or_else(not_found)?;
+    let command = state
+        .gate
+        .command_status(&ctx, charged)
         .await?
         .ok_or_else(not_found)?;
-    let limits = state
-        .limits
-        .charge(&state.db, &grant, 1, vdx_catalog::now_ms())
-        .await?;
-    let command = vdx_telemetry::commands::status(
-        &state.db,
-        &state.access_log,
-        &grant,
-        id,
-        &request_id.0,
-        vdx_catalog::now_ms(),
-    )
-    .await?
-    .ok_or_else(not_found)?;
-    let mut response = HttpResponse::Ok();
-    for header in limits.pairs() {
-        response.insert_header(header);
-    }
-    Ok(response.json(CommandDto::from(command)))
+    Ok(partner::served(HttpResponse::Ok(), &admission, None).json(CommandDto::from(command)))
 }

@@ -6,10 +6,11 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use vdx_telemetry::history::HistoryQuery;
 
-use crate::auth::Authenticated;
+use vdx_telemetry::gate::Access;
+
+use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
-use crate::request_id::RequestId;
 use crate::routes::vehicles::SignalValueDto;
 use crate::state::AppState;
 
@@ -55,48 +56,40 @@ pub struct HistoryResponse {
         (status = 403, description = "No consent, scope or subscription. An unknown VIN gets the same answer as an unconsented one.", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
 pub async fn history(
-    Authenticated(principal): Authenticated,
+    Partner(ctx): Partner,
     vin: web::Path<String>,
     params: web::Query<HistoryParams>,
-    request_id: web::ReqData<RequestId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (vin, product, purpose) = partner::parse_target(&vin, &params.product, &params.purpose)?;
-    let path = partner::parse_paths(Some(vec![params.path.clone()]))?
-        .and_then(|mut p| p.pop())
-        .ok_or_else(|| ApiError::bad_request("INVALID_INPUT", "path is required"))?;
+    let target = partner::parse_target(&vin, &params.product, &params.purpose)?;
     let query = HistoryQuery {
-        path,
+        path: partner::parse_path(&params.path)?,
         from_ms: params.from.map(|t| t.timestamp_millis()),
         to_ms: params.to.map(|t| t.timestamp_millis()),
         after: params.after.clone(),
         first: params.first.unwrap_or(100),
     };
-    let grant =
-        partner::decide::<vdx_consent::Read>(&state, &principal, &vin, &product, &purpose).await?;
-    let lifecycle = partner::lifecycle_headers(grant.product());
-    let limits = state
-        .limits
-        .charge(&state.db, &grant, 1, vdx_catalog::now_ms())
-        .await?;
-    let history = partner::history(&state.db, grant, &query, &request_id.0).await?;
-    let mut response = HttpResponse::Ok();
-    for header in lifecycle.into_iter().chain(limits.pairs()) {
-        response.insert_header(header);
-    }
-    Ok(response.json(HistoryResponse {
-        vin: vin.to_string(),
-        product: product.to_string(),
-        purpose: purpose.to_string(),
-        values: history
-            .page
-            .values
-            .into_iter()
-            .map(SignalValueDto::from)
-            .collect(),
-        next_cursor: history.page.next_cursor,
-        withheld: history.withheld.iter().map(ToString::to_string).collect(),
-    }))
+    vdx_telemetry::history::check(&query).map_err(|e| ApiError::bad_request("INVALID_INPUT", e))?;
+    let admission = partner::admit_one(&state.gate, &ctx, Access::Read(target.clone())).await?;
+    let charged = admission.read(&target)?;
+    let history = state.gate.history(&ctx, charged, &query).await?;
+    Ok(
+        partner::served(HttpResponse::Ok(), &admission, Some(charged.product())).json(
+            HistoryResponse {
+                vin: target.vin.to_string(),
+                product: target.product.to_string(),
+                purpose: target.purpose.to_string(),
+                values: history
+                    .page
+                    .values
+                    .into_iter()
+                    .map(SignalValueDto::from)
+                    .collect(),
+                next_cursor: history.page.next_cursor,
+                withheld: history.withheld.iter().map(ToString::to_string).collect(),
+            },
+        ),
+    )
 }

@@ -4,10 +4,11 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Authenticated;
+use vdx_telemetry::gate::Access;
+
+use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
-use crate::request_id::RequestId;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -61,42 +62,36 @@ pub struct LatestResponse {
         (status = 403, description = "No consent, scope or subscription. An unknown VIN gets the same answer as an unconsented one.", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
 pub async fn latest(
-    Authenticated(principal): Authenticated,
+    Partner(ctx): Partner,
     vin: web::Path<String>,
     query: web::Query<LatestQuery>,
-    request_id: web::ReqData<RequestId>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (vin, product, purpose) = partner::parse_target(&vin, &query.product, &query.purpose)?;
+    let target = partner::parse_target(&vin, &query.product, &query.purpose)?;
     let paths = partner::parse_paths(
         query
             .paths
             .as_ref()
             .map(|p| p.split(',').map(str::to_owned).collect()),
     )?;
-    let grant =
-        partner::decide::<vdx_consent::Read>(&state, &principal, &vin, &product, &purpose).await?;
-    let lifecycle = partner::lifecycle_headers(grant.product());
-    let limits = state
-        .limits
-        .charge(&state.db, &grant, 1, vdx_catalog::now_ms())
-        .await?;
-    let snapshot = partner::latest(&state, grant, paths, &request_id.0).await?;
-    let mut response = HttpResponse::Ok();
-    for header in lifecycle.into_iter().chain(limits.pairs()) {
-        response.insert_header(header);
-    }
-    Ok(response.json(LatestResponse {
-        vin: vin.to_string(),
-        product: product.to_string(),
-        purpose: purpose.to_string(),
-        signals: snapshot
-            .values
-            .into_iter()
-            .map(SignalValueDto::from)
-            .collect(),
-        withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),
-    }))
+    let admission = partner::admit_one(&state.gate, &ctx, Access::Read(target.clone())).await?;
+    let charged = admission.read(&target)?;
+    let snapshot = state.gate.latest(&ctx, charged, paths).await?;
+    Ok(
+        partner::served(HttpResponse::Ok(), &admission, Some(charged.product())).json(
+            LatestResponse {
+                vin: target.vin.to_string(),
+                product: target.product.to_string(),
+                purpose: target.purpose.to_string(),
+                signals: snapshot
+                    .values
+                    .into_iter()
+                    .map(SignalValueDto::from)
+                    .collect(),
+                withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),
+            },
+        ),
+    )
 }
