@@ -9,6 +9,7 @@ mod commands;
 mod consent;
 mod contracts;
 mod federated;
+mod gate;
 mod history;
 mod http_basics;
 mod ingest;

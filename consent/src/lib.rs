@@ -18,8 +18,8 @@ pub mod records;
 pub mod views;
 
 pub use decision::{
-    Action, Command, DECISION_CACHE_CAPACITY, DecisionCache, Denial, Grant, Read, decide,
-    REQUEST_EPOCH_MAX_AGE, decide_cached, policy_epoch,
+    Action, Command, DECISION_CACHE_CAPACITY, DecisionCache, Denial, Grant, REQUEST_EPOCH_MAX_AGE,
+    Read, decide, decide_cached, policy_epoch,
 };
 pub use error::ConsentError;
 pub use fields::AuthorizedFields;

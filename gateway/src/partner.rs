@@ -112,7 +112,12 @@ pub fn served(
     for header in version.map(lifecycle_headers).unwrap_or_default() {
         response.insert_header(header);
     }
-    for header in admission.rate_headers().map(|h| h.pairs()).into_iter().flatten() {
+    for header in admission
+        .rate_headers()
+        .map(|h| h.pairs())
+        .into_iter()
+        .flatten()
+    {
         response.insert_header(header);
     }
     response

@@ -84,4 +84,3 @@ impl LoginThrottle {
         self.by_address.shrink_to_fit();
     }
 }
-

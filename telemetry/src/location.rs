@@ -19,7 +19,12 @@ fn snap(value: f64, step: f64) -> f64 {
 /// withheld (a longitude without a latitude, or a non-numeric value).
 /// `latitude` is the stored latitude observed with the value. Other paths pass
 /// through unchanged.
-pub fn coarsen(path: &str, value: Value, latitude: Option<f64>, precision_km: f64) -> Option<Value> {
+pub fn coarsen(
+    path: &str,
+    value: Value,
+    latitude: Option<f64>,
+    precision_km: f64,
+) -> Option<Value> {
     if !(precision_km.is_finite() && precision_km > 0.0) || (path != LATITUDE && path != LONGITUDE)
     {
         return Some(value);
@@ -67,7 +72,10 @@ mod tests {
         // The longitude grid at 48° is wider than the latitude grid (5 km, not 3.3 km).
         let step = 5.0 / (111.32 * 48.1f64.to_radians().cos());
         let v = f(alone);
-        assert!(((v / step).round() * step - v).abs() < 1e-5, "{v} is on the {step}° grid");
+        assert!(
+            ((v / step).round() * step - v).abs() < 1e-5,
+            "{v} is on the {step}° grid"
+        );
     }
 
     #[test]

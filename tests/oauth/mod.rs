@@ -5,6 +5,7 @@
 
 mod admin;
 mod attacks;
+mod binding;
 mod code_flow;
 mod refresh;
 mod revocation;

@@ -79,15 +79,16 @@ fn collect(
                         .arguments
                         .iter()
                         .find(|(n, _)| n.node.as_str() == name)
-                        .and_then(|(_, v)| v.node.clone().into_const_with(|n| vars(&n).ok_or(())).ok())
+                        .and_then(|(_, v)| {
+                            v.node.clone().into_const_with(|n| vars(&n).ok_or(())).ok()
+                        })
                         .and_then(|v| match v {
                             async_graphql::Value::String(s) => Some(s),
                             _ => None,
                         })
                 };
-                let target = || {
-                    Target::parse(&arg("vin")?, &arg("product")?, &arg("purpose")?).ok()
-                };
+                let target =
+                    || Target::parse(&arg("vin")?, &arg("product")?, &arg("purpose")?).ok();
                 match field.name.node.as_str() {
                     "vehicle" => out.extend(target().map(Access::Read)),
                     "sendCommand" => out.extend(target().map(Access::Command)),
@@ -97,7 +98,13 @@ fn collect(
             }
             Selection::FragmentSpread(spread) => {
                 if let Some(fragment) = doc.fragments.get(&spread.node.fragment_name.node) {
-                    collect(doc, &fragment.node.selection_set.node, vars, nesting + 1, out);
+                    collect(
+                        doc,
+                        &fragment.node.selection_set.node,
+                        vars,
+                        nesting + 1,
+                        out,
+                    );
                 }
             }
             Selection::InlineFragment(inline) => {
@@ -220,7 +227,11 @@ impl Extension for Admit {
 pub fn of<'a>(ctx: &async_graphql::Context<'a>) -> async_graphql::Result<&'a Admission> {
     ctx.data_opt::<Arc<RequestAdmission>>()
         .and_then(|slot| slot.admitted())
-        .ok_or_else(|| gql_error(ApiError::internal("a partner field resolved without admission")))
+        .ok_or_else(|| {
+            gql_error(ApiError::internal(
+                "a partner field resolved without admission",
+            ))
+        })
 }
 
 /// The gate's request context of the request a resolver runs in.

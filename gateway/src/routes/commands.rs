@@ -111,8 +111,7 @@ pub async fn send(
         key,
         state.config.command_ttl_secs,
     )?;
-    let admission =
-        partner::admit_one(&state.gate, &ctx, Access::Command(target.clone())).await?;
+    let admission = partner::admit_one(&state.gate, &ctx, Access::Command(target.clone())).await?;
     let charged = admission.command(&target)?;
     let (command, replayed) = state.gate.send_command(&ctx, charged, &new).await?;
     let status = if replayed {

@@ -29,11 +29,14 @@ impl PartnerGate {
         only_active: bool,
     ) -> Result<ConsentPage, TelemetryError> {
         let mut rows =
-            records::of_principal(&self.db, &ctx.principal, cursor, limit + 1, only_active)
-                .await?;
+            records::of_principal(&self.db, &ctx.principal, cursor, limit + 1, only_active).await?;
         let more = rows.len() as u64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-        let next = if more { rows.last().map(|r| r.id.0) } else { None };
+        let next = if more {
+            rows.last().map(|r| r.id.0)
+        } else {
+            None
+        };
         let consents = views::consents(&self.db, rows, ctx.now_ms).await?;
         Ok(ConsentPage { consents, next })
     }
@@ -81,6 +84,8 @@ impl PartnerGate {
         else {
             return Ok(None);
         };
-        Ok(Some(vdx_consent::receipt::receipt(&self.db, &consent).await?))
+        Ok(Some(
+            vdx_consent::receipt::receipt(&self.db, &consent).await?,
+        ))
     }
 }

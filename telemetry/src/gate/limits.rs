@@ -119,10 +119,7 @@ impl RateLimits {
         let (id, spec) = vdx_catalog::plans::of_subscription(db, sub)
             .await?
             .ok_or_else(|| {
-                TelemetryError::Corrupt(
-                    format!("subscription {sub}"),
-                    "its plan is missing".into(),
-                )
+                TelemetryError::Corrupt(format!("subscription {sub}"), "its plan is missing".into())
             })?;
         lock(&self.inner)
             .plans

@@ -298,20 +298,18 @@ impl PartnerGate {
                     if let Ok(g) = &decided {
                         charge(g.app_id(), g.subscription_id(), g.vehicle_id());
                     }
-                    admission.reads.insert(
-                        target.clone(),
-                        decided.map(|grant| Charged { grant }),
-                    );
+                    admission
+                        .reads
+                        .insert(target.clone(), decided.map(|grant| Charged { grant }));
                 }
                 Access::Command(target) if !admission.commands.contains_key(target) => {
                     let decided = self.decide::<Command>(ctx, epoch, target).await?;
                     if let Ok(g) = &decided {
                         charge(g.app_id(), g.subscription_id(), g.vehicle_id());
                     }
-                    admission.commands.insert(
-                        target.clone(),
-                        decided.map(|grant| Charged { grant }),
-                    );
+                    admission
+                        .commands
+                        .insert(target.clone(), decided.map(|grant| Charged { grant }));
                 }
                 Access::CommandStatus(raw) if !admission.statuses.contains_key(raw) => {
                     let status = self.status_grant(ctx, epoch, raw).await?;
@@ -330,7 +328,11 @@ impl PartnerGate {
         if bill.subscriptions.is_empty() {
             return Ok(Ok(admission));
         }
-        match self.limits.charge(&self.db, &bill, cost, ctx.now_ms).await? {
+        match self
+            .limits
+            .charge(&self.db, &bill, cost, ctx.now_ms)
+            .await?
+        {
             Ok(headers) => {
                 admission.headers = headers;
                 Ok(Ok(admission))
@@ -393,7 +395,10 @@ impl PartnerGate {
         query: &HistoryQuery,
     ) -> Result<History, TelemetryError> {
         crate::history::check(query).map_err(TelemetryError::Invalid)?;
-        let fields = charged.grant.clone().authorize(Some(vec![query.path.clone()]));
+        let fields = charged
+            .grant
+            .clone()
+            .authorize(Some(vec![query.path.clone()]));
         let page = crate::history::history(
             &self.db,
             &self.log,

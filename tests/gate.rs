@@ -1,0 +1,305 @@
+//! The partner gate as an attacker meets it: a GraphQL request is charged in
+//! full before anything is served (aliases, several vehicles, mutations),
+//! location precision holds whatever the request names, and GraphQL lists
+//! the vehicles an app may read.
+
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use serde_json::{Value, json};
+use vdx_tests::{TestApp, on_both_backends};
+
+const EV: &str = "ev-charging";
+const CHARGING: &str = "smart_charging";
+
+/// Sets limits on every seeded plan (before the first call: nothing is cached yet).
+async fn set_plans(app: &TestApp, rate: i32, burst: i32, daily: i64, per_vehicle: Option<i32>) {
+    use vdx_catalog::entity::plan;
+    for row in plan::Entity::find().all(&app.db).await.unwrap() {
+        let mut row: plan::ActiveModel = row.into();
+        row.rate_per_second = Set(rate);
+        row.burst = Set(burst);
+        row.daily_quota = Set(daily);
+        row.vehicle_daily_budget = Set(per_vehicle);
+        row.update(&app.db).await.unwrap();
+    }
+}
+
+async fn commands_count(app: &TestApp) -> i64 {
+    let row = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) FROM commands",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get_by_index::<i64>(0).unwrap()
+}
+
+/// `n` aliases of the same consented read.
+fn aliased_reads(n: usize, vin: &str) -> String {
+    let fields: String = (0..n)
+        .map(|i| {
+            format!(
+                "v{i}: vehicle(vin: \"{vin}\", product: \"{EV}\", purpose: \"{CHARGING}\") {{ latest {{ signals {{ path value }} }} }} "
+            )
+        })
+        .collect();
+    format!("{{ {fields} }}")
+}
+
+/// The one refusal of a request that was over a limit: no data at all.
+fn assert_refused_whole(body: &Value, code: &str) {
+    assert!(body["data"].is_null(), "data must be null: {body}");
+    let errors = body["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{body}");
+    assert_eq!(errors[0]["extensions"]["code"], code, "{body}");
+}
+
+async fn sixty_aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp) {
+    set_plans(&app, 1, 100, 100_000, None).await;
+    let token = app.token_for("Voltwise Energy").await;
+    let vin = app.creds.examples.consented.vin.clone();
+    let logged = app.access_log_count().await;
+    let res = app
+        .graphql(Some(&token), &aliased_reads(60, &vin), json!({}))
+        .await;
+    assert_eq!(res.status(), 429);
+    assert!(res.headers().contains_key("retry-after"));
+    assert!(res.headers()["ratelimit"].to_str().unwrap().contains("r=0"));
+    assert_refused_whole(&res.json::<Value>().await.unwrap(), "RATE_LIMITED");
+    assert_eq!(app.access_log_count().await, logged, "nothing was served");
+}
+
+async fn sixty_aliased_commands_over_the_burst_queue_nothing(app: TestApp) {
+    set_plans(&app, 1, 100, 100_000, None).await;
+    let token = app.token_for("Voltwise Energy").await;
+    let vin = app.creds.examples.consented.vin.clone();
+    let fields: String = (0..60)
+        .map(|i| {
+            format!(
+                "c{i}: sendCommand(vin: \"{vin}\", product: \"{EV}\", purpose: \"{CHARGING}\", actuator: \"Vehicle.Powertrain.TractionBattery.Charging.IsCharging\", value: true) {{ id status }} "
+            )
+        })
+        .collect();
+    let before = commands_count(&app).await;
+    let res = app
+        .graphql(Some(&token), &format!("mutation {{ {fields} }}"), json!({}))
+        .await;
+    assert_eq!(res.status(), 429);
+    assert_refused_whole(&res.json::<Value>().await.unwrap(), "RATE_LIMITED");
+    assert_eq!(commands_count(&app).await, before, "no command was queued");
+}
+
+async fn aliases_cannot_stretch_the_daily_quota(app: TestApp) {
+    set_plans(&app, 100, 1_000, 10, None).await;
+    let token = app.token_for("Voltwise Energy").await;
+    let vin = app.creds.examples.consented.vin.clone();
+    let logged = app.access_log_count().await;
+    // Three aliases cost 15 against a day of 10.
+    let res = app
+        .graphql(Some(&token), &aliased_reads(3, &vin), json!({}))
+        .await;
+    assert_eq!(res.status(), 429);
+    assert_refused_whole(&res.json::<Value>().await.unwrap(), "DAILY_QUOTA_EXCEEDED");
+    assert_eq!(app.access_log_count().await, logged);
+    // Nothing was spent: a request that fits is still served.
+    let res = app
+        .graphql(Some(&token), &aliased_reads(1, &vin), json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+}
+
+/// The VINs an app may read for `product`, from the GraphQL listing.
+async fn consented_vins(app: &TestApp, token: &str, product: &str) -> Vec<String> {
+    let res = app
+        .graphql(
+            Some(token),
+            "{ vehicles(first: 100) { nodes { vin product purpose scopes expiresAt consentId } nextCursor } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert!(body["errors"].is_null(), "{body}");
+    body["data"]["vehicles"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["product"] == product)
+        .map(|n| n["vin"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+async fn a_request_reading_two_cars_spends_each_cars_budget(app: TestApp) {
+    set_plans(&app, 100, 1_000, 100_000, Some(1)).await;
+    let token = app.token_for("Voltwise Energy").await;
+    // Two of the cars consented to Voltwise (see the demo world).
+    let first = app.creds.examples.consented.vin.clone();
+    let second = app
+        .creds
+        .drivers
+        .iter()
+        .filter(|d| d.username != "carol" && d.username != "dave")
+        .flat_map(|d| d.vehicles.iter())
+        .find(|v| v.starts_with("VDXE") && **v != first)
+        .cloned()
+        .unwrap();
+    let vins = [first, second];
+    let query = format!(
+        "{{ a: vehicle(vin: \"{}\", product: \"{EV}\", purpose: \"{CHARGING}\") {{ vin }} b: vehicle(vin: \"{}\", product: \"{EV}\", purpose: \"{CHARGING}\") {{ vin }} }}",
+        vins[0], vins[1]
+    );
+    let res = app.graphql(Some(&token), &query, json!({})).await;
+    assert_eq!(res.status(), 200);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["data"]["b"]["vin"], vins[1].as_str(), "{body}");
+    // Each car's one call of the day is spent, the second's too.
+    for vin in &vins[..2] {
+        let res = app.rest_latest(&token, vin, EV, CHARGING).await;
+        assert_eq!(res.status(), 429, "{vin}");
+        assert_eq!(
+            res.json::<Value>().await.unwrap()["code"],
+            "VEHICLE_BUDGET_EXCEEDED"
+        );
+    }
+}
+
+async fn graphql_lists_the_vehicles_an_app_may_read_a_page_at_a_time(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let all = consented_vins(&app, &token, EV).await;
+    assert!(all.contains(&app.creds.examples.consented.vin));
+    assert!(
+        !all.contains(&app.creds.examples.revoked.vin),
+        "ended consents are not listed"
+    );
+    let mut seen = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let res = app
+            .graphql(
+                Some(&token),
+                "query($after: String) { vehicles(first: 2, after: $after) { nodes { vin } nextCursor } }",
+                json!({"after": after}),
+            )
+            .await;
+        let body: Value = res.json().await.unwrap();
+        let page = &body["data"]["vehicles"];
+        assert!(page["nodes"].as_array().unwrap().len() <= 2, "{body}");
+        seen.extend(
+            page["nodes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|n| n["vin"].as_str().unwrap().to_owned()),
+        );
+        if page["nextCursor"].is_null() {
+            break;
+        }
+        after = page["nextCursor"].clone();
+    }
+    let mut expected: Vec<String> = all;
+    let mut seen_sorted = seen.clone();
+    expected.sort();
+    seen_sorted.sort();
+    assert_eq!(seen_sorted, expected);
+    let res = app
+        .graphql(None, "{ vehicles { nodes { vin } } }", json!({}))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED",
+        "{body}"
+    );
+}
+
+const LAT: &str = "Vehicle.CurrentLocation.Latitude";
+const LON: &str = "Vehicle.CurrentLocation.Longitude";
+
+async fn location_precision_holds_whatever_paths_are_named(app: TestApp) {
+    // Carol's car is consented to Fuelstop under a 5 km location precision.
+    let carol = app
+        .creds
+        .drivers
+        .iter()
+        .find(|d| d.username == "carol")
+        .unwrap();
+    let token = app.token_for("Fuelstop Retail").await;
+    let ingest = app.ingest_token().await;
+    let t = vdx_catalog::now_ms() + 60_000;
+    let at = chrono::DateTime::from_timestamp_millis(t)
+        .unwrap()
+        .to_rfc3339();
+    let mut vin = None;
+    for candidate in &carol.vehicles {
+        let body = json!({"vehicles": [{"vin": candidate, "samples": [
+            {"path": LAT, "value": 48.137154, "observed_at": at},
+            {"path": LON, "value": 11.576124, "observed_at": at},
+        ]}]});
+        if app.ingest(&ingest, &body).await.status() == 200 {
+            let res = app
+                .rest_latest(
+                    &token,
+                    candidate,
+                    "coarse-location",
+                    "location_based_offers",
+                )
+                .await;
+            if res.status() == 200 {
+                vin = Some(candidate.clone());
+                break;
+            }
+        }
+    }
+    let vin = vin.expect("a car of carol's consented to Fuelstop");
+    let read = |paths: &'static str| {
+        let (app, token, vin) = (&app, &token, &vin);
+        async move {
+            let res = app
+                .client
+                .get(app.url(&format!("/v1/vehicles/{vin}/latest")))
+                .query(&[
+                    ("product", "coarse-location"),
+                    ("purpose", "location_based_offers"),
+                    ("paths", paths),
+                ])
+                .bearer_auth(token)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 200);
+            let body: Value = res.json().await.unwrap();
+            body["signals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|s| s["path"] == LON)
+                .map(|s| s["value"].as_f64().unwrap())
+                .expect("a longitude")
+        }
+    };
+    let alone = read(LON).await;
+    let both = read("Vehicle.CurrentLocation.Latitude,Vehicle.CurrentLocation.Longitude").await;
+    assert_eq!(
+        alone, both,
+        "asking for the longitude alone gives the same grid"
+    );
+    // The grid is 5 km wide at the car's latitude, not the latitude grid's 3.3 km.
+    let lat_step = 5.0 / 111.32;
+    let snapped_lat = (48.137154_f64 / lat_step).round() * lat_step;
+    let step = 5.0 / (111.32 * snapped_lat.to_radians().cos());
+    assert!(
+        ((alone / step).round() * step - alone).abs() < 1e-5,
+        "{alone} is on the {step}° grid"
+    );
+    assert!((alone - 11.576124).abs() <= step / 2.0 + 1e-6);
+}
+
+on_both_backends!(
+    sixty_aliased_reads_over_the_burst_serve_nothing_and_log_nothing,
+    sixty_aliased_commands_over_the_burst_queue_nothing,
+    aliases_cannot_stretch_the_daily_quota,
+    a_request_reading_two_cars_spends_each_cars_budget,
+    graphql_lists_the_vehicles_an_app_may_read_a_page_at_a_time,
+    location_precision_holds_whatever_paths_are_named,
+);
