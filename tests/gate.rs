@@ -78,7 +78,7 @@ async fn sixty_aliased_commands_over_the_burst_queue_nothing(app: TestApp) {
     let fields: String = (0..60)
         .map(|i| {
             format!(
-                "c{i}: sendCommand(vin: \"{vin}\", product: \"{EV}\", purpose: \"{CHARGING}\", actuator: \"Vehicle.Powertrain.TractionBattery.Charging.IsCharging\", value: true) {{ id status }} "
+                "c{i}: sendCommand(vin: \"{vin}\", product: \"{EV}\", purpose: \"{CHARGING}\", actuator: \"Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit\", value: 80) {{ id status }} "
             )
         })
         .collect();

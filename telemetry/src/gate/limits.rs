@@ -54,7 +54,8 @@ impl RateHeaders {
 }
 
 /// A refused charge: which limit, why, and when to come back.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{detail}")]
 pub struct Limited {
     /// `RATE_LIMITED`, `DAILY_QUOTA_EXCEEDED` or `VEHICLE_BUDGET_EXCEEDED`.
     pub code: &'static str,

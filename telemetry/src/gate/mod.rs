@@ -19,6 +19,45 @@
 //! The principal's driver binding (tokens from the authorization-code flow
 //! reach only that driver's consents) is applied here for every access,
 //! consents included. Knows nothing of HTTP.
+//!
+//! The one way in compiles:
+//!
+//! ```no_run
+//! # async fn handler(gate: &vdx_telemetry::gate::PartnerGate, ctx: &vdx_telemetry::gate::RequestContext) -> Result<(), Box<dyn std::error::Error>> {
+//! use vdx_telemetry::gate::{Access, Target};
+//! let target = Target::parse("VDXE0000000000001", "ev-charging", "smart_charging")?;
+//! let admission = gate.admit(ctx, &[Access::Read(target.clone())], 1).await??;
+//! let snapshot = gate.latest(ctx, admission.read(&target)?, None).await?;
+//! # let _ = snapshot; Ok(()) }
+//! ```
+//!
+//! A handler reading `signal_latest` itself does not (the entity module is
+//! private to this crate):
+//!
+//! ```compile_fail,E0603
+//! # async fn handler(db: &sea_orm::DatabaseConnection) {
+//! use sea_orm::EntityTrait;
+//! let rows = vdx_telemetry::entity::signal_latest::Entity::find().all(db).await;
+//! # }
+//! ```
+//!
+//! nor does one calling the store read with a grant it got from the consent
+//! decision alone, skipping the charge (the store read is private too):
+//!
+//! ```compile_fail,E0603
+//! # async fn handler(db: &sea_orm::DatabaseConnection, grant: vdx_consent::Grant<vdx_consent::Read>, log: &vdx_consent::access_log::AccessLogWriter) {
+//! let fields = grant.authorize(None);
+//! let values = vdx_telemetry::read::latest(db, log, &fields, "req", 0).await;
+//! # }
+//! ```
+//!
+//! nor one that makes its own charged grant:
+//!
+//! ```compile_fail,E0451
+//! # fn forge(grant: vdx_consent::Grant<vdx_consent::Read>) {
+//! let charged = vdx_telemetry::gate::Charged { grant };
+//! # }
+//! ```
 
 pub mod consents;
 pub mod limits;
