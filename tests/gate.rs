@@ -295,6 +295,50 @@ async fn location_precision_holds_whatever_paths_are_named(app: TestApp) {
     assert!((alone - 11.576124).abs() <= step / 2.0 + 1e-6);
 }
 
+/// The clock, not back-dated rows: a consent that ends while the clock moves
+/// is refused on the next request, over REST and GraphQL alike.
+async fn a_consent_refused_the_moment_the_clock_passes_its_end(backend: vdx_tests::Backend) {
+    let clock = std::sync::Arc::new(vdx_core::ManualClock::starting_now());
+    let app = vdx_tests::spawn_app_with_clock(backend, std::sync::Arc::clone(&clock)).await;
+    let token = app.token_for("Voltwise Energy").await;
+    let res = app
+        .graphql(
+            Some(&token),
+            "{ vehicles(first: 100) { nodes { vin expiresAt } } }",
+            json!({}),
+        )
+        .await;
+    let body: Value = res.json().await.unwrap();
+    let vin = app.creds.examples.consented.vin.clone();
+    let ends = body["data"]["vehicles"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["vin"] == vin.as_str())
+        .map(|n| n["expiresAt"].as_str().unwrap().to_owned())
+        .expect("the example car is listed");
+    let ends = chrono::DateTime::parse_from_rfc3339(&ends).unwrap().timestamp_millis();
+    assert_eq!(app.rest_latest(&token, &vin, EV, CHARGING).await.status(), 200);
+    clock.set(ends - 1_000);
+    assert_eq!(app.rest_latest(&token, &vin, EV, CHARGING).await.status(), 200);
+    clock.set(ends + 1);
+    let res = app.rest_latest(&token, &vin, EV, CHARGING).await;
+    assert_eq!(res.status(), 403);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "NO_CONSENT");
+    let body = app.vehicle_latest(&token, &vin, EV, CHARGING).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "NO_CONSENT", "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consent_is_refused_the_moment_the_clock_passes_its_end_sqlite() {
+    a_consent_refused_the_moment_the_clock_passes_its_end(vdx_tests::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_consent_is_refused_the_moment_the_clock_passes_its_end_postgres() {
+    a_consent_refused_the_moment_the_clock_passes_its_end(vdx_tests::Backend::Postgres).await;
+}
+
 on_both_backends!(
     sixty_aliased_reads_over_the_burst_serve_nothing_and_log_nothing,
     sixty_aliased_commands_over_the_burst_queue_nothing,

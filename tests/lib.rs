@@ -75,6 +75,23 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], with a chance to adjust the configuration.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on(backend, adjust, std::sync::Arc::new(vdx_core::SystemClock)).await
+}
+
+/// Like [`spawn_app`], with the gateway reading the time from `clock`: a
+/// test moves a `ManualClock` instead of back-dating rows or sleeping.
+pub async fn spawn_app_with_clock(
+    backend: Backend,
+    clock: std::sync::Arc<vdx_core::ManualClock>,
+) -> TestApp {
+    spawn_app_on(backend, |_| {}, clock).await
+}
+
+async fn spawn_app_on(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Config),
+    clock: std::sync::Arc<dyn vdx_core::Clock>,
+) -> TestApp {
     vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
     let dir = tempfile::tempdir().expect("tempdir");
     let database_url = fresh_database(backend, dir.path()).await;
@@ -88,7 +105,7 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, vdx_catalog::now_ms())
         .await
         .expect("first fleet report");
-    let app = Application::build_with_db(config, db.clone())
+    let app = Application::build_with_clock(config, db.clone(), clock)
         .await
         .expect("build");
     let port = app.port();

@@ -222,3 +222,30 @@ async fn commit(
     }
     txn.commit().await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_writer_is_a_server_fault_not_bad_input() {
+        // A writer whose task died with its runtime.
+        let writer = {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async {
+                AccessLogWriter::start(sea_orm::DatabaseConnection::default())
+            })
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let err = runtime
+            .block_on(writer.submit(<access_log::ActiveModel as Default>::default()))
+            .unwrap_err();
+        assert!(matches!(err, ConsentError::Unavailable(_)), "{err:?}");
+    }
+}

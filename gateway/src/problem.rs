@@ -326,3 +326,19 @@ impl From<sea_orm::DbErr> for ApiError {
         Self::internal(err)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stopped_access_log_writer_is_an_opaque_500() {
+        let err = ApiError::from(vdx_consent::ConsentError::Unavailable(
+            "the access log writer has stopped".into(),
+        ));
+        assert_eq!(err.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
+        let problem = err.to_problem("req-1");
+        assert_eq!(problem.code, "INTERNAL");
+        assert!(!problem.detail.contains("writer"), "{}", problem.detail);
+    }
+}
