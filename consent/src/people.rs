@@ -103,3 +103,107 @@ pub async fn vehicles_of(
         })
         .collect())
 }
+
+/// A driver by username (as typed: surrounding space ignored).
+pub async fn driver_by_username(
+    db: &impl ConnectionTrait,
+    username: &str,
+) -> Result<Option<driver::Model>, ConsentError> {
+    Ok(driver::Entity::find()
+        .filter(driver::Column::Username.eq(username.trim()))
+        .one(db)
+        .await?)
+}
+
+/// A driver by id.
+pub async fn driver_by_id(
+    db: &impl ConnectionTrait,
+    id: DriverId,
+) -> Result<Option<driver::Model>, ConsentError> {
+    Ok(driver::Entity::find_by_id(id).one(db).await?)
+}
+
+/// A vehicle by VIN.
+pub async fn vehicle_by_vin(
+    db: &impl ConnectionTrait,
+    vin: &Vin,
+) -> Result<Option<vehicle::Model>, ConsentError> {
+    Ok(vehicle::Entity::find()
+        .filter(vehicle::Column::Vin.eq(vin.as_str()))
+        .one(db)
+        .await?)
+}
+
+/// Every vehicle, in id order (the fleet simulator drives them).
+pub async fn all_vehicles(db: &impl ConnectionTrait) -> Result<Vec<vehicle::Model>, ConsentError> {
+    use sea_orm::QueryOrder;
+    Ok(vehicle::Entity::find()
+        .order_by_asc(vehicle::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// What an ownership transfer did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transferred {
+    pub vin: Vin,
+    pub new_owner: String,
+    /// Consents of the previous owner that were ended.
+    pub consents_ended: usize,
+}
+
+/// Transfers `vin` to the driver `new_owner`, in one transaction with its
+/// audit record: every consent the previous owner gave for it ends
+/// (`ended_by_ownership_change`), the old owner and the drivers they added
+/// lose the car, and the new owner owns it. `NotFound` for an unknown
+/// vehicle or driver.
+pub async fn transfer_ownership(
+    db: &sea_orm::DatabaseConnection,
+    vin: &Vin,
+    new_owner: &str,
+    actor: &str,
+    now_ms: i64,
+) -> Result<Transferred, ConsentError> {
+    use sea_orm::{ModelTrait, TransactionTrait};
+    let txn = db.begin().await?;
+    let car = vehicle_by_vin(&txn, vin)
+        .await?
+        .ok_or_else(|| ConsentError::NotFound(format!("no vehicle {vin}")))?;
+    let owner = driver_by_username(&txn, new_owner)
+        .await?
+        .ok_or_else(|| ConsentError::NotFound(format!("no driver {new_owner:?}")))?;
+    let links = vehicle_driver::Entity::find()
+        .filter(vehicle_driver::Column::VehicleId.eq(car.id))
+        .all(&txn)
+        .await?;
+    let mut ended = 0;
+    for link in links {
+        if link.role == Role::Owner.as_str() && link.driver_id != owner.id {
+            ended += crate::records::end_for_previous_owner(
+                &txn,
+                car.id,
+                link.driver_id,
+                &format!("oem:{actor}"),
+                now_ms,
+            )
+            .await?;
+        }
+        link.delete(&txn).await?;
+    }
+    link(&txn, car.id, owner.id, Role::Owner).await?;
+    vdx_catalog::audit::record(
+        &txn,
+        actor,
+        "vehicle.transfer",
+        &format!("vehicle:{vin}"),
+        None,
+        Some(serde_json::json!({"new_owner": owner.username, "consents_ended": ended})),
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(Transferred {
+        vin: vin.clone(),
+        new_owner: owner.username,
+        consents_ended: ended,
+    })
+}

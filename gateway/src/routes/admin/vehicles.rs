@@ -3,10 +3,8 @@
 //! consent as the OEM.
 
 use actix_web::{HttpResponse, web};
-use sea_orm::{ColumnTrait, EntityTrait, ModelTrait, QueryFilter, TransactionTrait};
 use serde::{Deserialize, Serialize};
-use vdx_consent::entity::{driver, vehicle, vehicle_driver};
-use vdx_consent::people::{self, Role};
+use vdx_consent::people;
 use vdx_consent::records::{self, ConsentStatus};
 use vdx_core::{ConsentId, Vin};
 
@@ -43,52 +41,13 @@ pub async fn transfer(
 ) -> Result<HttpResponse, ApiError> {
     let vin =
         Vin::parse(&vin).map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string()))?;
-    let car = vehicle::Entity::find()
-        .filter(vehicle::Column::Vin.eq(vin.as_str()))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no vehicle {vin}")))?;
-    let new_owner = driver::Entity::find()
-        .filter(driver::Column::Username.eq(body.new_owner.trim()))
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no driver {:?}", body.new_owner)))?;
-    let now = vdx_catalog::now_ms();
-    let txn = state.db.begin().await?;
-    let links = vehicle_driver::Entity::find()
-        .filter(vehicle_driver::Column::VehicleId.eq(car.id))
-        .all(&txn)
-        .await?;
-    let mut ended = 0;
-    for link in links {
-        if link.role == Role::Owner.as_str() && link.driver_id != new_owner.id {
-            ended += records::end_for_previous_owner(
-                &txn,
-                car.id,
-                link.driver_id,
-                &format!("oem:{}", actor(&p)),
-                now,
-            )
+    let done =
+        people::transfer_ownership(&state.db, &vin, &body.new_owner, &actor(&p), state.now_ms())
             .await?;
-        }
-        // The old owner and the drivers they added lose the car.
-        link.delete(&txn).await?;
-    }
-    people::link(&txn, car.id, new_owner.id, Role::Owner).await?;
-    vdx_catalog::audit::record(
-        &txn,
-        actor(&p),
-        "vehicle.transfer",
-        &format!("vehicle:{vin}"),
-        None,
-        Some(serde_json::json!({"new_owner": new_owner.username, "consents_ended": ended})),
-    )
-    .await?;
-    txn.commit().await?;
     Ok(HttpResponse::Ok().json(TransferResult {
-        vin: vin.to_string(),
-        new_owner: new_owner.username,
-        consents_ended: ended,
+        vin: done.vin.to_string(),
+        new_owner: done.new_owner,
+        consents_ended: done.consents_ended,
     }))
 }
 
@@ -109,7 +68,7 @@ pub async fn revoke_consent(
         consent.id,
         ConsentStatus::RevokedByOem,
         &format!("oem:{}", actor(&p)),
-        vdx_catalog::now_ms(),
+        state.now_ms(),
     )
     .await?;
     vdx_catalog::audit::record(
