@@ -7,8 +7,7 @@
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use vdx_consent::entity::vehicle;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use vdx_core::Vin;
 use vdx_telemetry::simulator::{self, Powertrain, SimVehicle};
 
@@ -29,12 +28,10 @@ pub struct SimulateOptions {
 
 /// Loads or registers `count` vehicles and builds their simulated cars.
 pub async fn fleet(db: &DatabaseConnection, count: u32) -> Result<Vec<SimVehicle>, String> {
-    let mut rows = vehicle::Entity::find()
-        .order_by_asc(vehicle::Column::Id)
-        .limit(u64::from(count))
-        .all(db)
+    let mut rows = vdx_consent::people::all_vehicles(db)
         .await
         .map_err(|e| e.to_string())?;
+    rows.truncate(count as usize);
     let mut rng = rand::rng();
     let now = vdx_catalog::now_ms();
     let mut serial = rows.len();
@@ -55,9 +52,7 @@ pub async fn fleet(db: &DatabaseConnection, count: u32) -> Result<Vec<SimVehicle
             Ok(row) => rows.push(row),
             // Registered by an earlier run: pick it up instead.
             Err(_) => {
-                if let Some(row) = vehicle::Entity::find()
-                    .filter(vehicle::Column::Vin.eq(vin.as_str()))
-                    .one(db)
+                if let Some(row) = vdx_consent::people::vehicle_by_vin(db, &vin)
                     .await
                     .map_err(|e| e.to_string())?
                 {

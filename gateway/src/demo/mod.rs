@@ -7,7 +7,7 @@ pub mod world;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use vdx_telemetry::simulator::{self, SimVehicle};
 
 pub use quickstart::quickstart;
@@ -51,9 +51,9 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
         mut credentials,
         mut fleet,
     } = seed_world(&db, vehicles).await?;
-    let example = vdx_consent::entity::vehicle::Entity::find()
-        .filter(vdx_consent::entity::vehicle::Column::Vin.eq(&credentials.examples.consented.vin))
-        .one(&db)
+    let example_vin = vdx_core::Vin::parse(&credentials.examples.consented.vin)
+        .map_err(|e| e.to_string())?;
+    let example = vdx_consent::people::vehicle_by_vin(&db, &example_vin)
         .await
         .map_err(|e| e.to_string())?;
     if let Some(car) = example.and_then(|v| fleet.iter_mut().find(|c| c.id == v.id)) {
