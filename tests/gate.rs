@@ -317,16 +317,27 @@ async fn a_consent_refused_the_moment_the_clock_passes_its_end(backend: vdx_test
         .find(|n| n["vin"] == vin.as_str())
         .map(|n| n["expiresAt"].as_str().unwrap().to_owned())
         .expect("the example car is listed");
-    let ends = chrono::DateTime::parse_from_rfc3339(&ends).unwrap().timestamp_millis();
-    assert_eq!(app.rest_latest(&token, &vin, EV, CHARGING).await.status(), 200);
+    let ends = chrono::DateTime::parse_from_rfc3339(&ends)
+        .unwrap()
+        .timestamp_millis();
+    assert_eq!(
+        app.rest_latest(&token, &vin, EV, CHARGING).await.status(),
+        200
+    );
     clock.set(ends - 1_000);
-    assert_eq!(app.rest_latest(&token, &vin, EV, CHARGING).await.status(), 200);
+    assert_eq!(
+        app.rest_latest(&token, &vin, EV, CHARGING).await.status(),
+        200
+    );
     clock.set(ends + 1);
     let res = app.rest_latest(&token, &vin, EV, CHARGING).await;
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "NO_CONSENT");
     let body = app.vehicle_latest(&token, &vin, EV, CHARGING).await;
-    assert_eq!(body["errors"][0]["extensions"]["code"], "NO_CONSENT", "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "NO_CONSENT",
+        "{body}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -235,9 +235,8 @@ mod tests {
                 .enable_all()
                 .build()
                 .unwrap();
-            runtime.block_on(async {
-                AccessLogWriter::start(sea_orm::DatabaseConnection::default())
-            })
+            runtime
+                .block_on(async { AccessLogWriter::start(sea_orm::DatabaseConnection::default()) })
         };
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()

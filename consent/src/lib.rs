@@ -21,6 +21,10 @@ pub use decision::{
     Action, Command, DECISION_CACHE_CAPACITY, DecisionCache, Denial, Grant, REQUEST_EPOCH_MAX_AGE,
     Read, decide, decide_cached, policy_epoch,
 };
+pub use entity::access_log::Model as AccessRecord;
+pub use entity::consent::Model as ConsentRecord;
+pub use entity::driver::Model as Driver;
+pub use entity::vehicle::Model as Vehicle;
 pub use error::ConsentError;
 pub use fields::AuthorizedFields;
 pub use records::ConsentStatus;

@@ -51,8 +51,8 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
         mut credentials,
         mut fleet,
     } = seed_world(&db, vehicles).await?;
-    let example_vin = vdx_core::Vin::parse(&credentials.examples.consented.vin)
-        .map_err(|e| e.to_string())?;
+    let example_vin =
+        vdx_core::Vin::parse(&credentials.examples.consented.vin).map_err(|e| e.to_string())?;
     let example = vdx_consent::people::vehicle_by_vin(&db, &example_vin)
         .await
         .map_err(|e| e.to_string())?;

@@ -40,7 +40,6 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, Quer
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::sync::RwLock;
-use vdx_consent::entity::driver;
 
 use super::login;
 use super::session;
@@ -185,6 +184,12 @@ impl Failure {
 
 impl From<sea_orm::DbErr> for Failure {
     fn from(e: sea_orm::DbErr) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<vdx_consent::ConsentError> for Failure {
+    fn from(e: vdx_consent::ConsentError) -> Self {
         Self::Internal(e.to_string())
     }
 }
@@ -429,7 +434,7 @@ async fn driver_for(
     provider: &Provider,
     issuer: &str,
     claims: &serde_json::Value,
-) -> Result<driver::Model, Failure> {
+) -> Result<vdx_consent::Driver, Failure> {
     let subject = claims["sub"]
         .as_str()
         .filter(|s| !s.is_empty() && s.len() <= 255)
@@ -438,17 +443,14 @@ async fn driver_for(
         .one(&state.db)
         .await?;
     if let Some(link) = linked {
-        return driver::Entity::find_by_id(link.driver_id)
-            .one(&state.db)
+        return vdx_consent::people::driver_by_id(&state.db, link.driver_id)
             .await?
             .ok_or_else(|| Failure::NotLinked(provider.config.name.clone()));
     }
     let Some(username) = claims[provider.config.username_claim.as_str()].as_str() else {
         return Err(Failure::NotLinked(provider.config.name.clone()));
     };
-    let driver = driver::Entity::find()
-        .filter(driver::Column::Username.eq(username))
-        .one(&state.db)
+    let driver = vdx_consent::people::driver_by_username(&state.db, username)
         .await?
         .ok_or_else(|| Failure::NotLinked(provider.config.name.clone()))?;
     identity::ActiveModel {

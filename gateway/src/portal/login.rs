@@ -6,9 +6,8 @@
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
 use serde::Deserialize;
-use vdx_consent::entity::driver;
 
 use super::html::{esc, page};
 use super::session::{self, DriverSession, same};
@@ -148,10 +147,7 @@ pub async fn submit(
         }
         return Ok(res);
     }
-    let found = driver::Entity::find()
-        .filter(driver::Column::Username.eq(body.username.trim()))
-        .one(&state.db)
-        .await?;
+    let found = vdx_consent::people::driver_by_username(&state.db, &body.username).await?;
     let hash = found
         .as_ref()
         .map_or(vdx_core::secret::decoy_hash(), |d| d.password_hash.as_str());

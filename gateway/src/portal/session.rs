@@ -12,7 +12,6 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use sha2::{Digest, Sha256};
-use vdx_consent::entity::driver;
 use vdx_core::DriverId;
 
 use crate::problem::ApiError;
@@ -103,7 +102,7 @@ pub fn safe_next(next: &str) -> Option<&str> {
 /// A signed-in driver. Without a valid session, handlers redirect to login.
 #[derive(Debug, Clone)]
 pub struct DriverSession {
-    pub driver: driver::Model,
+    pub driver: vdx_consent::Driver,
     pub csrf: String,
 }
 
@@ -184,8 +183,7 @@ impl FromRequest for DriverSession {
                 .await
                 .map_err(ApiError::from)?
                 .ok_or_else(sign_in)?;
-            let driver = driver::Entity::find_by_id(session.driver_id)
-                .one(&state.db)
+            let driver = vdx_consent::people::driver_by_id(&state.db, session.driver_id)
                 .await
                 .map_err(ApiError::from)?
                 .ok_or_else(sign_in)?;
