@@ -43,15 +43,8 @@ async fn status(app: &TestApp, token: &str, id: &str) -> Value {
 
 /// The simulated car behind a VIN.
 async fn car_index(app: &TestApp, vin: &str) -> usize {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    use vdx_consent::entity::vehicle;
-    let row = vehicle::Entity::find()
-        .filter(vehicle::Column::Vin.eq(vin))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    app.fleet.iter().position(|c| c.id == row.id).unwrap()
+    let id = vdx_core::VehicleId(app.vehicle_id(vin).await);
+    app.fleet.iter().position(|c| c.id == id).unwrap()
 }
 
 async fn tick(app: &mut TestApp, at_ms: i64) {
@@ -424,17 +417,9 @@ async fn command_status_needs_the_consent_and_ends_with_its_revocation(app: Test
     let before = app.access_log_count().await;
     assert_eq!(status(&app, &token, &id).await["status"], "queued");
     assert_eq!(app.access_log_count().await, before + 1);
-    let kinds: Vec<String> = {
-        use sea_orm::{EntityTrait, QueryOrder};
-        vdx_consent::entity::access_log::Entity::find()
-            .order_by_desc(vdx_consent::entity::access_log::Column::Id)
-            .all(&app.db)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|r| r.kind)
-            .collect()
-    };
+    let kinds = app
+        .sql_strings("SELECT kind FROM access_log ORDER BY id DESC", vec![])
+        .await;
     assert_eq!(kinds[0], "command_status");
 
     // The driver revokes; the partner no longer follows the car's commands,

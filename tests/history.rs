@@ -2,7 +2,6 @@
 //! bounded by the consent's start and the product's history window, with
 //! signals outside the product withheld, and page sizes capped.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use vdx_tests::{TestApp, on_both_backends};
 
@@ -63,26 +62,15 @@ async fn history_pages_with_a_cursor_in_observation_order(app: TestApp) {
 }
 
 async fn history_holds_nothing_from_before_the_consent_started(app: TestApp) {
-    use vdx_consent::entity::{consent, vehicle};
     let vin = app.creds.examples.consented.vin.clone();
     let now = vdx_catalog::now_ms();
     // The driver consented two hours ago.
-    let car = vehicle::Entity::find()
-        .filter(vehicle::Column::Vin.eq(vin.as_str()))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    for row in consent::Entity::find()
-        .filter(consent::Column::VehicleId.eq(car.id))
-        .all(&app.db)
-        .await
-        .unwrap()
-    {
-        let mut row: consent::ActiveModel = row.into();
-        row.granted_at = Set(now - 2 * HOUR_MS);
-        row.update(&app.db).await.unwrap();
-    }
+    let car = app.vehicle_id(&vin).await;
+    app.sql_execute(
+        "UPDATE consents SET granted_at = $1 WHERE vehicle_id = $2",
+        vec![(now - 2 * HOUR_MS).into(), car.into()],
+    )
+    .await;
     let points = [(1.0, now - 3 * HOUR_MS), (2.0, now - HOUR_MS)];
     let ingest = app.ingest_token().await;
     assert_eq!(

@@ -480,11 +480,58 @@ impl TestApp {
 
     /// Number of rows in the access log.
     pub async fn access_log_count(&self) -> i64 {
-        use sea_orm::{EntityTrait, PaginatorTrait};
-        vdx_consent::entity::access_log::Entity::find()
-            .count(&self.db)
+        self.sql_i64("SELECT COUNT(*) FROM access_log", vec![]).await
+    }
+
+    /// The first column of the first row of a query that returns one
+    /// integer (parameters as `$1`, `$2`, … on both backends). For checks
+    /// of what the database holds; the domain crates' tables are not
+    /// reachable through their entities from outside.
+    pub async fn sql_i64(&self, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                values,
+            ))
             .await
-            .expect("count") as i64
+            .expect("query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+
+    /// The strings of a query's first column (parameters as in [`Self::sql_i64`]).
+    pub async fn sql_strings(&self, sql: &str, values: Vec<sea_orm::Value>) -> Vec<String> {
+        self.db
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                values,
+            ))
+            .await
+            .expect("query")
+            .into_iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
+            .collect()
+    }
+
+    /// Runs one statement (parameters as in [`Self::sql_i64`]).
+    pub async fn sql_execute(&self, sql: &str, values: Vec<sea_orm::Value>) {
+        self.db
+            .execute_raw(sea_orm::Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                values,
+            ))
+            .await
+            .expect("statement");
+    }
+
+    /// The row id of the vehicle with this VIN.
+    pub async fn vehicle_id(&self, vin: &str) -> i64 {
+        self.sql_i64("SELECT id FROM vehicles WHERE vin = $1", vec![vin.into()])
+            .await
     }
 }
 

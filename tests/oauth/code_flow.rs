@@ -4,7 +4,6 @@
 
 use oauth2::basic::BasicErrorResponseType;
 use oauth2::{RedirectUrl, TokenResponse};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use vdx_tests::{TestApp, on_both_backends};
 
@@ -35,13 +34,10 @@ async fn a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens(a
     );
 
     // The approval recorded a consent from the driver, and the token reads that car.
-    let consents = vdx_consent::entity::consent::Entity::find()
-        .filter(vdx_consent::entity::consent::Column::Source.eq("oauth"))
-        .all(&app.db)
-        .await
-        .unwrap();
-    assert_eq!(consents.len(), 1);
-    assert_eq!(consents[0].status, "active");
+    let statuses = app
+        .sql_strings("SELECT status FROM consents WHERE source = $1", vec!["oauth".into()])
+        .await;
+    assert_eq!(statuses, ["active"]);
     let res = app
         .rest_latest(access, &carols_ev, "ev-charging", "smart_charging")
         .await;
