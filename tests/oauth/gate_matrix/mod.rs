@@ -80,12 +80,10 @@ async fn without_consent_an_unknown_and_an_unconsented_subject_get_the_same_answ
     let unreachable = Unreachable::new(&app, &consented).await;
     for (case, subject, _) in vehicle_data() {
         let key = case.call.key();
-        let (unknown, others) = match subject {
-            Subject::Vehicle => (
-                app.creds.examples.unknown_vin.vin.as_str(),
-                &unreachable.vins,
-            ),
-            Subject::Command => (world::UNKNOWN_COMMAND, &unreachable.commands),
+        let unknown = world::unknown(&app, subject);
+        let others = match subject {
+            Subject::Vehicle => &unreachable.vins,
+            Subject::Command => &unreachable.commands,
         };
         let before = Counts::of(&app).await;
         let baseline = call(&app, &case.call, Some(&consented.token), Some(unknown)).await;
@@ -169,10 +167,7 @@ async fn a_driver_bound_token_reaches_another_drivers_car_command_or_consent_lik
             own.is_success(),
             "{key}: the driver's own {subject:?} is served: {own:#?}"
         );
-        let unknown = match subject {
-            Subject::Vehicle => app.creds.examples.unknown_vin.vin.as_str(),
-            Subject::Command => world::UNKNOWN_COMMAND,
-        };
+        let unknown = world::unknown(&app, subject);
         let before = Counts::of(&app).await;
         let baseline = call(&app, &case.call, Some(&bound.token), Some(unknown)).await;
         checks::assert_no_consent(key, &case.call, subject, &baseline);

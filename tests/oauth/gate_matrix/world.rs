@@ -20,6 +20,14 @@ pub const OTHER_PARTNERS: [&str; 3] = [
 pub const UNKNOWN_COMMAND: &str = "999999999";
 pub const UNKNOWN_CONSENT: &str = "999999999";
 
+/// A subject that does not exist: a VIN no car has, a command id never issued.
+pub fn unknown(app: &TestApp, subject: super::table::Subject) -> &str {
+    match subject {
+        super::table::Subject::Vehicle => &app.creds.examples.unknown_vin.vin,
+        super::table::Subject::Command => UNKNOWN_COMMAND,
+    }
+}
+
 /// Every consent `token`'s app may see, through every page of `GET /v1/consents`.
 pub async fn listing(app: &TestApp, token: &str) -> Vec<Value> {
     let mut all = Vec::new();
