@@ -11,7 +11,13 @@ const EV: &str = "ev-charging";
 const CHARGING: &str = "smart_charging";
 
 /// Sets limits on every seeded plan (before the first call: nothing is cached yet).
-async fn set_plans(app: &TestApp, rate: i32, burst: i32, daily: i64, per_vehicle: Option<i32>) {
+pub(crate) async fn set_plans(
+    app: &TestApp,
+    rate: i32,
+    burst: i32,
+    daily: i64,
+    per_vehicle: Option<i32>,
+) {
     use vdx_catalog::entity::plan;
     for row in plan::Entity::find().all(&app.db).await.unwrap() {
         let mut row: plan::ActiveModel = row.into();

@@ -321,6 +321,7 @@ impl<A: Action> Grant<A> {
 /// remembered decision if the epoch has not moved, else the full decision
 /// (remembered for next time). Same answers as `decide`, without its six
 /// statements on a hit.
+#[allow(clippy::too_many_arguments)]
 #[tracing::instrument(skip_all, fields(product = %product, purpose = %purpose, action = A::NAME))]
 pub async fn decide_cached<A: Action>(
     cache: &DecisionCache,

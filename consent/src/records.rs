@@ -242,13 +242,15 @@ fn of_principal_query(principal: &Principal) -> sea_orm::Select<consent::Entity>
     query
 }
 
-/// The consents `principal` may see, newest first, a page at a time: ids below `before`.
+/// The consents `principal` may see, newest first, a page at a time: ids
+/// below `before`; with `active_at`, only those that grant at that time
+/// (status active and not past their expiry).
 pub async fn of_principal(
     db: &impl ConnectionTrait,
     principal: &Principal,
     before: Option<i64>,
     limit: u64,
-    only_active: bool,
+    active_at: Option<i64>,
 ) -> Result<Vec<consent::Model>, ConsentError> {
     let mut query = of_principal_query(principal)
         .order_by_desc(consent::Column::Id)
@@ -256,8 +258,10 @@ pub async fn of_principal(
     if let Some(before) = before {
         query = query.filter(consent::Column::Id.lt(before));
     }
-    if only_active {
-        query = query.filter(consent::Column::Status.eq(ConsentStatus::Active.as_str()));
+    if let Some(now_ms) = active_at {
+        query = query
+            .filter(consent::Column::Status.eq(ConsentStatus::Active.as_str()))
+            .filter(consent::Column::ExpiresAt.gt(now_ms));
     }
     Ok(query.all(db).await?)
 }

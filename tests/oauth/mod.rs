@@ -7,6 +7,7 @@ mod admin;
 mod attacks;
 mod binding;
 mod code_flow;
+mod gate_matrix;
 mod refresh;
 mod revocation;
 pub(crate) mod support;

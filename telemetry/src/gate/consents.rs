@@ -20,7 +20,8 @@ pub struct ConsentPage {
 
 impl PartnerGate {
     /// The consents the caller may see, newest first, ids below `cursor`;
-    /// `only_active` leaves out ended ones.
+    /// `only_active` leaves out ended and lapsed ones (those that grant
+    /// nothing now).
     pub async fn consents(
         &self,
         ctx: &RequestContext,
@@ -28,8 +29,14 @@ impl PartnerGate {
         limit: u64,
         only_active: bool,
     ) -> Result<ConsentPage, TelemetryError> {
-        let mut rows =
-            records::of_principal(&self.db, &ctx.principal, cursor, limit + 1, only_active).await?;
+        let mut rows = records::of_principal(
+            &self.db,
+            &ctx.principal,
+            cursor,
+            limit + 1,
+            only_active.then_some(ctx.now_ms),
+        )
+        .await?;
         let more = rows.len() as u64 > limit;
         rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
         let next = if more {
