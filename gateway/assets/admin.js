@@ -45,6 +45,10 @@
     }
   }
 
+  // The token comes by client_secret_post: credentials in the form body, never
+  // an Authorization header, so a failure is a plain 400 and the browser has no
+  // Basic challenge to answer with its own dialog. A request that hangs anyway
+  // is given up after 15 s.
   async function signIn(event) {
     event.preventDefault();
     const form = new URLSearchParams({
@@ -53,12 +57,24 @@
       client_secret: $("client-secret").value,
       scope: "admin",
     });
-    const res = await fetch("/oauth/token", { method: "POST", body: form });
-    const data = await res.json();
-    if (!res.ok) return status("Sign-in failed: " + (data.error_description || data.error), true);
-    sessionStorage.setItem("vdx-admin-token", data.access_token);
-    $("client-secret").value = "";
-    show();
+    const button = $("login-form").querySelector("button[type=submit]");
+    button.disabled = true;
+    status("Signing in…");
+    try {
+      const res = await fetch("/oauth/token", { method: "POST", body: form, credentials: "omit", signal: AbortSignal.timeout(15000) });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok || !data.access_token) {
+        const why = res.status === 400 || res.status === 401 ? data.error_description || data.error : `the server answered ${res.status}`;
+        return status("Sign-in failed: " + (why || "no token in the answer") + ".", true);
+      }
+      sessionStorage.setItem("vdx-admin-token", data.access_token);
+      $("client-secret").value = "";
+      show();
+    } catch (e) {
+      status("Sign-in failed: " + (e.name === "TimeoutError" ? "the server did not answer in time" : "the server could not be reached") + ".", true);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   function signOut() {
