@@ -49,6 +49,12 @@ async fn confirmation(browser: &Browser) -> String {
         .for_element(Locator::Css("dialog#confirm[open]"))
         .await
         .unwrap();
+    let modal: bool = eval(
+        browser,
+        "return document.getElementById('confirm').matches(':modal')",
+    )
+    .await;
+    assert!(modal, "the dialog leaves the page behind it usable");
     browser.wait_text("dialog#confirm", "").await
 }
 
@@ -112,7 +118,11 @@ async fn the_draft_form_keeps_its_product_and_publishing_or_retiring_asks_first(
         .wait_text("#status", "Draft 1.1.0 of mileage-driving saved")
         .await;
     // The product list re-rendered; the picker still holds the admin's choice.
-    let picked: String = eval(&browser, "return document.getElementById('v-product').value").await;
+    let picked: String = eval(
+        &browser,
+        "return document.getElementById('v-product').value",
+    )
+    .await;
     assert_eq!(picked, "mileage-driving");
     browser.wait_text("#v-target", "Mileage and Driving").await;
     browser.fill("#v-version", "1.2.0").await;
@@ -291,7 +301,11 @@ async fn a_draft_is_edited_and_deleted_in_the_console() {
         .wait_text("#status", "Draft 1.1.0 of ev-charging updated")
         .await;
     let listed = versions(&app, &admin, "ev-charging").await;
-    assert_eq!(listed.len(), 2, "editing drafted another version: {listed:?}");
+    assert_eq!(
+        listed.len(),
+        2,
+        "editing drafted another version: {listed:?}"
+    );
     assert_eq!(listed[0]["signals"], json!([current, range]));
     assert_eq!(listed[0]["terms"]["history_days"], 3);
 
@@ -373,7 +387,10 @@ async fn tables_fit_their_cards_the_status_stays_in_view_and_the_audit_names_peo
     )
     .await;
     let scrolled: f64 = eval(&browser, "return window.scrollY").await;
-    assert!(scrolled > 0.0, "the page did not scroll; the check proves nothing");
+    assert!(
+        scrolled > 0.0,
+        "the page did not scroll; the check proves nothing"
+    );
     assert!(
         top >= 0.0 && bottom <= height && bottom > top,
         "the status line is at {top}..{bottom} of a {height} px viewport"
@@ -401,7 +418,11 @@ async fn tables_fit_their_cards_the_status_stays_in_view_and_the_audit_names_peo
     }
     let overflowing: Vec<(String, i64, i64)> = eval(&browser, OVERFLOW).await;
     assert!(overflowing.is_empty(), "audit: {overflowing:?}");
-    browser.client.execute("window.scrollTo(0, 0)", vec![]).await.unwrap();
+    browser
+        .client
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .unwrap();
     snapshot(&browser, "admin-audit").await;
     browser.click("button[data-tab=subscriptions]").await;
     browser.wait_text("#subscriptions", "Voltwise").await;

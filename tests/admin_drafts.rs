@@ -115,7 +115,10 @@ async fn only_a_draft_can_be_deleted_and_the_deletion_is_audited(app: TestApp) {
     assert_eq!(newest["actor_name"], "OEM console (vdx OEM)");
     let before: Value = serde_json::from_str(newest["before"].as_str().unwrap()).unwrap();
     assert_eq!(before["status"], "draft");
-    assert_eq!(before["signals"], json!(["Vehicle.Powertrain.TractionBattery.Range"]));
+    assert_eq!(
+        before["signals"],
+        json!(["Vehicle.Powertrain.TractionBattery.Range"])
+    );
     assert!(newest["after"].is_null());
 
     // The number is free again.

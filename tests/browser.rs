@@ -195,6 +195,7 @@ async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console
     browser
         .click("button[data-action=publish][data-product=battery-health]")
         .await;
+    browser.click("dialog#confirm[open] #confirm-ok").await;
     browser.wait_text("#status", "publish done").await;
     browser
         .wait_text("#product-battery-health", "published")
