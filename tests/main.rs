@@ -2,6 +2,8 @@
 //! spawned on a random port over a fresh database; most run on SQLite and on
 //! PostgreSQL. Add modules here, never new test binaries.
 
+mod admin_console;
+mod admin_drafts;
 mod browser;
 mod catalog;
 mod cli;

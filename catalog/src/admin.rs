@@ -101,7 +101,7 @@ pub async fn create_product(
     Ok(row)
 }
 
-async fn product_or_404(
+pub(crate) async fn product_or_404(
     db: &impl sea_orm::ConnectionTrait,
     slug: &str,
 ) -> Result<product::Model, CatalogError> {
@@ -112,7 +112,7 @@ async fn product_or_404(
         .ok_or_else(|| CatalogError::NotFound(format!("no product {slug:?}")))
 }
 
-async fn version_row(
+pub(crate) async fn version_row(
     db: &impl sea_orm::ConnectionTrait,
     product: &product::Model,
     version: &str,

@@ -6,6 +6,7 @@
 pub mod admin;
 pub mod apps;
 pub mod audit;
+pub mod drafts;
 pub mod entity;
 mod error;
 pub mod marketplace;

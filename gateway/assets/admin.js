@@ -1,22 +1,24 @@
 // vdx admin console. Talks only to this gateway: /oauth/token for an admin
-// token (kept in sessionStorage), then the /admin/v1 API.
+// token (kept in sessionStorage), then the /admin/v1 API. Helpers (elements,
+// the confirmation dialog, audit comparisons) come from admin-kit.js.
 (function () {
   "use strict";
-  const $ = (id) => document.getElementById(id);
-  const el = (tag, attrs, ...children) => {
-    const node = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-      else node.setAttribute(k, v);
-    }
-    for (const c of children) node.append(c instanceof Node ? c : document.createTextNode(String(c)));
-    return node;
-  };
-  const PURPOSES = ["smart_charging", "usage_based_insurance", "location_based_offers", "fleet_management", "predictive_maintenance"];
+  const { $, el, paths, confirmAction, changeList } = window.vdxAdmin;
+  // The controlled list of purposes (vdx_catalog::purposes), in its order.
+  const PURPOSES = ["smart_charging", "usage_based_insurance", "location_based_offers", "in_car_delivery", "fleet_management", "predictive_maintenance"];
+  // The products as last loaded, and the draft loaded into the version form, if any.
+  let products = [];
+  let editing = null;
+  const productNamed = (slug) => products.find((p) => p.slug === slug);
+  const versionPath = (slug, version) => `/admin/v1/products/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}`;
 
+  // The status line is fixed at the bottom of the window, where the admin acts.
   function status(message, isError) {
     $("status").textContent = message;
-    $("status").className = isError ? "error" : "";
+    $("status").classList.toggle("error", Boolean(isError));
+    $("status-bar").classList.toggle("error", Boolean(isError));
+    $("status-bar").classList.toggle("shown", Boolean(message));
+    $("status-dismiss").hidden = !message;
   }
 
   async function api(method, path, body) {
@@ -45,6 +47,10 @@
     }
   }
 
+  // The token comes by client_secret_post: credentials in the form body, never
+  // an Authorization header, so a failure is a plain 400 and the browser has no
+  // Basic challenge to answer with its own dialog. A request that hangs anyway
+  // is given up after 15 s.
   async function signIn(event) {
     event.preventDefault();
     const form = new URLSearchParams({
@@ -53,12 +59,24 @@
       client_secret: $("client-secret").value,
       scope: "admin",
     });
-    const res = await fetch("/oauth/token", { method: "POST", body: form });
-    const data = await res.json();
-    if (!res.ok) return status("Sign-in failed: " + (data.error_description || data.error), true);
-    sessionStorage.setItem("vdx-admin-token", data.access_token);
-    $("client-secret").value = "";
-    show();
+    const button = $("login-form").querySelector("button[type=submit]");
+    button.disabled = true;
+    status("Signing in…");
+    try {
+      const res = await fetch("/oauth/token", { method: "POST", body: form, credentials: "omit", signal: AbortSignal.timeout(15000) });
+      const data = await res.json().catch(() => ({}));
+      if (!res.ok || !data.access_token) {
+        const why = res.status === 400 || res.status === 401 ? data.error_description || data.error : `the server answered ${res.status}`;
+        return status("Sign-in failed: " + (why || "no token in the answer") + ".", true);
+      }
+      sessionStorage.setItem("vdx-admin-token", data.access_token);
+      $("client-secret").value = "";
+      show();
+    } catch (e) {
+      status("Sign-in failed: " + (e.name === "TimeoutError" ? "the server did not answer in time" : "the server could not be reached") + ".", true);
+    } finally {
+      button.disabled = false;
+    }
   }
 
   function signOut() {
@@ -77,46 +95,118 @@
   }
 
   function selectTab(name) {
+    status("");
     for (const b of document.querySelectorAll("[data-tab]")) b.setAttribute("aria-pressed", String(b.dataset.tab === name));
     for (const s of document.querySelectorAll(".tab")) s.hidden = s.id !== "tab-" + name;
     const loaders = { products: loadProducts, subscriptions: loadSubscriptions, usage: loadUsage, audit: loadAudit };
     run(null, loaders[name]);
   }
 
-  async function lifecycle(slug, version, action) {
-    let body;
-    if (action === "deprecate") {
-      const days = prompt("Sunset in how many days?", "90");
-      if (days === null) return;
-      body = { sunset_at: new Date(Date.now() + Number(days) * 86400000).toISOString() };
-    }
-    await run(`${slug}@${version}: ${action} done.`, async () => {
-      await api("POST", `/admin/v1/products/${encodeURIComponent(slug)}/versions/${encodeURIComponent(version)}/${action}`, body);
+  // What each lifecycle step asks before it happens.
+  const QUESTIONS = {
+    publish: (what) => ({ title: "Publish to the marketplace?", message: `${what} will be offered to every partner in the public marketplace. A published version cannot be changed or deleted.` }),
+    deprecate: (what) => ({ title: "Deprecate this version?", message: `${what} keeps serving until its sunset date; partner calls carry Deprecation and Sunset headers.` }),
+    retire: (what) => ({ title: "Retire this version?", message: `${what} stops serving at once: every partner call under it is refused. This cannot be undone.` }),
+  };
+
+  async function lifecycle(p, version, action) {
+    const what = `${p.name} (${p.slug}) version ${version}`;
+    let days;
+    if (action === "deprecate") days = el("input", { id: "sunset-days", type: "number", min: "1", value: "90", required: "" });
+    const extra = days && el("div", {}, el("label", { for: "sunset-days" }, "Sunset in how many days?"), days);
+    const ok = `${action[0].toUpperCase()}${action.slice(1)} ${p.name} ${version}`;
+    if (!(await confirmAction({ ...QUESTIONS[action](what), ok, extra }))) return;
+    const body = days ? { sunset_at: new Date(Date.now() + Number(days.value) * 86400000).toISOString() } : undefined;
+    await run(`${p.slug}@${version}: ${action} done.`, async () => {
+      await api("POST", `${versionPath(p.slug, version)}/${action}`, body);
+      if (editing && editing.slug === p.slug && editing.version === version) stopEditing();
       await loadProducts();
     });
   }
 
+  async function deleteDraft(p, version) {
+    const asked = { title: "Delete this draft?", message: `Draft ${version} of ${p.name} (${p.slug}) will be deleted. It was never published.`, ok: `Delete draft ${version}` };
+    if (!(await confirmAction(asked))) return;
+    await run(`Draft ${version} of ${p.slug} deleted.`, async () => {
+      await api("DELETE", versionPath(p.slug, version));
+      if (editing && editing.slug === p.slug && editing.version === version) stopEditing();
+      await loadProducts();
+    });
+  }
+
+  // Says in the form which product (and which draft) a save goes to.
+  function showTarget() {
+    const p = productNamed($("v-product").value);
+    const name = p ? `${p.name} (${p.slug})` : "no product yet";
+    $("v-target").textContent = editing ? `Editing draft ${editing.version} of ${name}` : `A new draft of ${name}`;
+    $("v-save").textContent = editing ? `Save draft ${editing.version}` : "Save new draft";
+    $("v-stop").hidden = !editing;
+    $("v-product").disabled = Boolean(editing);
+    $("v-version").readOnly = Boolean(editing);
+  }
+
+  function purposeBoxes(checked) {
+    const names = [...PURPOSES, ...checked.filter((c) => !PURPOSES.includes(c))];
+    $("v-purposes").replaceChildren(...names.map((p) => el("label", {}, el("input", { type: "checkbox", name: "purposes", value: p }), " " + p)));
+    for (const box of document.querySelectorAll("#v-purposes input")) box.checked = checked.includes(box.value);
+  }
+
+  // Loads a draft into the version form; saving then replaces it (PUT).
+  function editDraft(p, v) {
+    editing = { slug: p.slug, version: v.version };
+    $("version-details").open = true;
+    $("v-product").value = p.slug;
+    $("v-version").value = v.version;
+    $("v-signals").value = v.signals.join("\n");
+    $("v-commands").value = v.commands.join("\n");
+    purposeBoxes(v.purposes.map((x) => x.name));
+    $("v-history").value = v.terms.history_days;
+    $("v-retention").value = v.terms.retention_days;
+    $("v-precision").value = v.terms.location_precision_km === null ? "" : v.terms.location_precision_km;
+    $("v-consent").value = v.terms.default_consent_days;
+    showTarget();
+    $("version-details").scrollIntoView({ block: "start" });
+    $("v-signals").focus({ preventScroll: true });
+    status(`Draft ${v.version} of ${p.slug} loaded into the form.`);
+  }
+
+  function stopEditing() {
+    editing = null;
+    $("v-version").value = "";
+    showTarget();
+  }
+
+  const table = (headers, rows) => el("div", { class: "table-wrap" }, el("table", {},
+    el("thead", {}, el("tr", {}, ...headers.map((h) => el("th", { scope: "col" }, h)))), el("tbody", {}, ...rows)));
+
   async function loadProducts() {
-    const products = await api("GET", "/admin/v1/products");
+    products = await api("GET", "/admin/v1/products");
     const box = $("products");
     box.replaceChildren();
+    // Re-rendering keeps each picker's choice (and the draft being edited).
     for (const id of ["v-product", "pl-product"]) {
-      $(id).replaceChildren(...products.map((p) => el("option", { value: p.slug }, p.slug)));
+      const keep = id === "v-product" && editing ? editing.slug : $(id).value;
+      $(id).replaceChildren(...products.map((p) => el("option", { value: p.slug }, `${p.name} (${p.slug})`)));
+      if (productNamed(keep)) $(id).value = keep;
     }
+    if (editing && !productNamed(editing.slug)?.versions.some((v) => v.version === editing.version && v.status === "draft")) stopEditing();
+    showTarget();
     for (const p of products) {
       const rows = p.versions.map((v) => {
-        const actions = el("td");
+        const actions = el("td", { class: "row-actions" });
+        const button = (action, onclick) => el("button", { type: "button", "data-action": action, "data-product": p.slug, "data-version": v.version, onclick }, action);
+        if (v.status === "draft") actions.append(button("edit", () => editDraft(p, v)), button("delete", () => deleteDraft(p, v.version)));
         const next = { draft: "publish", published: "deprecate", deprecated: "retire" }[v.status];
-        if (next) actions.append(el("button", { type: "button", "data-action": next, "data-product": p.slug, "data-version": v.version, onclick: () => lifecycle(p.slug, v.version, next) }, next));
+        if (next) actions.append(button(next, () => lifecycle(p, v.version, next)));
         return el("tr", {}, el("td", {}, v.version), el("td", {}, el("span", { class: "badge" }, v.status)),
-          el("td", {}, v.signals.join(", ")), el("td", {}, v.commands.join(", ") || "—"),
+          el("td", {}, paths(v.signals)), el("td", {}, paths(v.commands)),
           el("td", {}, v.purposes.map((x) => x.name).join(", ")), actions);
       });
       const plans = p.plans.map((pl) => `${pl.name} (${pl.rate_per_second}/s, burst ${pl.burst}, ${pl.daily_quota}/day, ${pl.price_model} ${pl.price_minor} ${pl.currency})`).join("; ");
       box.append(el("div", { class: "card", id: "product-" + p.slug },
         el("h3", {}, `${p.name} `, el("code", {}, p.slug), " ", el("span", { class: "badge" }, p.category)),
         el("p", {}, p.description),
-        el("table", {}, el("thead", {}, el("tr", {}, ...["Version", "Status", "Signals", "Commands", "Purposes", ""].map((h) => el("th", {}, h)))), el("tbody", {}, ...rows)),
+        table(["Version", "Status", "Signals", "Commands", "Purposes", "Actions"], rows),
         el("p", {}, "Plans: " + (plans || "none yet"))));
     }
   }
@@ -139,9 +229,7 @@
       return el("tr", { id: "subscription-" + s.id }, el("td", {}, s.id), el("td", {}, s.partner), el("td", {}, s.app),
         el("td", {}, `${s.product}@${s.version}`), el("td", {}, s.plan), el("td", {}, el("span", { class: "badge" }, s.status)), el("td", {}, s.reason || ""), actions);
     });
-    $("subscriptions").replaceChildren(el("table", {},
-      el("thead", {}, el("tr", {}, ...["Id", "Partner", "App", "Product", "Plan", "Status", "Reason", ""].map((h) => el("th", {}, h)))),
-      el("tbody", {}, ...rows)));
+    $("subscriptions").replaceChildren(table(["Id", "Partner", "App", "Product", "Plan", "Status", "Reason", "Actions"], rows));
   }
 
   function barChart(container, entries) {
@@ -192,9 +280,9 @@
 
   async function loadAudit() {
     const records = await api("GET", "/admin/v1/audit?limit=100");
-    $("audit").replaceChildren(el("table", {},
-      el("thead", {}, el("tr", {}, ...["When", "Who", "What", "Target"].map((h) => el("th", {}, h)))),
-      el("tbody", {}, ...records.map((r) => el("tr", {}, el("td", {}, new Date(r.at).toLocaleString()), el("td", {}, r.actor), el("td", {}, r.action), el("td", {}, r.target))))));
+    $("audit").replaceChildren(table(["When", "Who", "What", "Target", "Before → after"], records.map((r) => el("tr", {},
+      el("td", {}, new Date(r.at).toLocaleString()), el("td", { title: "client id " + r.actor }, r.actor_name || r.actor),
+      el("td", {}, el("code", {}, r.action)), el("td", {}, r.target), el("td", {}, changeList(r.before, r.after))))));
   }
 
   const lines = (text) => text.split("\n").map((s) => s.trim()).filter(Boolean);
@@ -221,9 +309,13 @@
   $("version-form").addEventListener("submit", (e) => {
     e.preventDefault();
     const product = $("v-product").value;
-    run(`Draft ${$("v-version").value} of ${product} saved.`, async () => {
-      await api("POST", `/admin/v1/products/${encodeURIComponent(product)}/versions`, {
-        version: $("v-version").value.trim(),
+    const version = $("v-version").value.trim();
+    const [method, path, done] = editing
+      ? ["PUT", versionPath(editing.slug, editing.version), "updated"]
+      : ["POST", `/admin/v1/products/${encodeURIComponent(product)}/versions`, "saved"];
+    run(`Draft ${version} of ${product} ${done}.`, async () => {
+      await api(method, path, {
+        version,
         signals: lines($("v-signals").value),
         commands: lines($("v-commands").value),
         purposes: [...document.querySelectorAll("#v-purposes input:checked")].map((c) => c.value),
@@ -244,7 +336,10 @@
     });
   });
   $("u-month").addEventListener("change", () => run(null, loadUsage));
-  $("v-purposes").replaceChildren(...PURPOSES.map((p) => el("label", {}, el("input", { type: "checkbox", name: "purposes", value: p }), " " + p)));
+  $("v-product").addEventListener("change", showTarget);
+  $("v-stop").addEventListener("click", stopEditing);
+  $("status-dismiss").addEventListener("click", () => status(""));
+  purposeBoxes([]);
   for (const b of document.querySelectorAll("[data-tab]")) b.addEventListener("click", () => selectTab(b.dataset.tab));
   $("login-form").addEventListener("submit", signIn);
   $("logout").addEventListener("click", signOut);

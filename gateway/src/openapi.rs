@@ -36,6 +36,7 @@ use crate::{metrics, problem, routes};
         routes::admin::products::get,
         routes::admin::products::create_version,
         routes::admin::products::update_version,
+        routes::admin::products::delete_version,
         routes::admin::products::publish,
         routes::admin::products::deprecate,
         routes::admin::products::retire,

@@ -27,6 +27,7 @@ const REACT_DOM_JS: &[u8] = include_bytes!(concat!(
 const STYLE_CSS: &str = include_str!("../assets/vdx.css");
 const ADMIN_HTML: &str = include_str!("../assets/admin.html");
 const ADMIN_JS: &str = include_str!("../assets/admin.js");
+const ADMIN_KIT_JS: &str = include_str!("../assets/admin-kit.js");
 const MARKETPLACE_HTML: &str = include_str!("../assets/marketplace.html");
 const MARKETPLACE_JS: &str = include_str!("../assets/marketplace.js");
 
@@ -69,6 +70,7 @@ pub async fn asset(name: web::Path<String>) -> HttpResponse {
     const CSS: &str = "text/css; charset=utf-8";
     let (body, content_type): (&'static [u8], _) = match name.as_str() {
         "admin.js" => (ADMIN_JS.as_bytes(), JS),
+        "admin-kit.js" => (ADMIN_KIT_JS.as_bytes(), JS),
         "marketplace.js" => (MARKETPLACE_JS.as_bytes(), JS),
         "vdx.css" => (STYLE_CSS.as_bytes(), CSS),
         "graphiql-vdx.js" => (GRAPHIQL_VDX_JS, JS),

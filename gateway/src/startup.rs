@@ -290,8 +290,12 @@ fn admin_routes(cfg: &mut web::ServiceConfig) {
             .route(web::post().to(products::create_version)),
     )
     .service(
-        endpoint("/admin/v1/products/{slug}/versions/{version}", "PUT")
-            .route(web::put().to(products::update_version)),
+        endpoint(
+            "/admin/v1/products/{slug}/versions/{version}",
+            "PUT, DELETE",
+        )
+        .route(web::put().to(products::update_version))
+        .route(web::delete().to(products::delete_version)),
     )
     .service(
         endpoint(

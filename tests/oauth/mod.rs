@@ -210,6 +210,53 @@ fn forge(header: Value, claims: Value, signature: &str) -> String {
     )
 }
 
+async fn only_a_client_that_tried_basic_gets_a_basic_challenge(app: TestApp) {
+    let partner = app.partner("Voltwise Energy");
+    let res = app
+        .token_response(&partner.client_id, "wrong-secret", None)
+        .await;
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Basic realm=\"vdx\"");
+    // client_secret_post: no challenge (a browser would answer it with its own
+    // password dialog), so 400 as RFC 6749 §5.2 has it, on every endpoint that authenticates clients.
+    for endpoint in ["/oauth/token", "/oauth/introspect", "/oauth/revoke"] {
+        for (id, secret) in [
+            (partner.client_id.as_str(), "wrong-secret"),
+            ("no-such-client", "x"),
+        ] {
+            let res = app
+                .client
+                .post(app.url(endpoint))
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("token", "x"),
+                    ("client_id", id),
+                    ("client_secret", secret),
+                ])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 400, "{endpoint} {id}");
+            assert!(
+                res.headers().get("www-authenticate").is_none(),
+                "{endpoint} {id} challenges a client_secret_post client"
+            );
+            let body: Value = res.json().await.unwrap();
+            assert_eq!(body["error"], "invalid_client", "{endpoint} {id}");
+        }
+    }
+    // No client authentication at all: 401, naming the scheme to use.
+    let res = app
+        .client
+        .post(app.url("/oauth/token"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(res.headers()["www-authenticate"], "Basic realm=\"vdx\"");
+}
+
 async fn unsigned_tampered_and_mistyped_tokens_are_refused(app: TestApp) {
     let token = app.token_for("Voltwise Energy").await;
     let parts: Vec<&str> = token.split('.').collect();
@@ -261,5 +308,6 @@ on_both_backends!(
     access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks,
     client_secrets_are_stored_only_as_argon2_hashes,
     token_endpoint_errors_follow_rfc6749,
+    only_a_client_that_tried_basic_gets_a_basic_challenge,
     unsigned_tampered_and_mistyped_tokens_are_refused,
 );

@@ -17,7 +17,7 @@ pub struct AuditQuery {
 /// The newest admin changes: who, when, what, before and after.
 #[utoipa::path(get, path = "/admin/v1/audit", tag = "admin", operation_id = "admin_audit",
     params(AuditQuery),
-    responses((status = 200, description = "Audit records, newest first", body = serde_json::Value)),
+    responses((status = 200, description = "Audit records, newest first", body = Vec<vdx_catalog::audit::AuditRecord>)),
     security(("bearer" = ["admin"])))]
 pub async fn list(
     _: Admin,

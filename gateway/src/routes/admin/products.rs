@@ -88,6 +88,25 @@ pub async fn update_version(
     Ok(HttpResponse::Ok().json(VersionDto::from(&updated)))
 }
 
+/// Deletes a draft. A version that was ever published stays (409): retire it instead.
+#[utoipa::path(delete, path = "/admin/v1/products/{slug}/versions/{version}", tag = "admin", operation_id = "admin_delete_version",
+    params(("slug" = String, Path), ("version" = String, Path)),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such product or version", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json"),
+    ),
+    security(("bearer" = ["admin"])))]
+pub async fn delete_version(
+    Admin(p): Admin,
+    path: web::Path<(String, String)>,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, version) = path.into_inner();
+    vdx_catalog::drafts::delete_draft(&state.db, actor(&p), &slug, &version).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
 /// Publishes a draft after checking every signal and command against the catalog.
 #[utoipa::path(post, path = "/admin/v1/products/{slug}/versions/{version}/publish", tag = "admin", operation_id = "admin_publish_version",
     params(("slug" = String, Path), ("version" = String, Path)),

@@ -44,8 +44,8 @@ async fn live_access_token(state: &AppState, token: &str) -> Result<Option<Claim
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=access_token"),
     responses(
         (status = 200, description = "`{\"active\": true, …claims}` or `{\"active\": false}`", body = serde_json::Value),
-        (status = 400, description = "Bad request", body = super::OAuthError),
-        (status = 401, description = "Client authentication failed", body = super::OAuthError),
+        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthError),
+        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthError),
     ),
     security(("client_secret_basic" = [])))]
 pub async fn introspect(
@@ -113,8 +113,8 @@ pub async fn introspect(
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=refresh_token"),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
-        (status = 400, description = "Bad request", body = super::OAuthError),
-        (status = 401, description = "Client authentication failed", body = super::OAuthError),
+        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthError),
+        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthError),
     ),
     security(("client_secret_basic" = [])))]
 pub async fn revoke(

@@ -7,7 +7,10 @@
 //! Client authentication, shared by token, revocation and introspection:
 //! `client_secret_basic` or `client_secret_post` (never both), checked against
 //! the argon2 hash; an unknown client is checked against a decoy hash so both
-//! take the same time.
+//! take the same time. A failure carries the `Basic` challenge only when the
+//! client tried Basic, or sent no credentials at all (RFC 6749 §5.2): a
+//! `client_secret_post` failure is a 400, so a browser page signing in with a
+//! form body never meets a challenge (and its own password dialog).
 
 pub mod introspect;
 pub mod metadata;
@@ -39,15 +42,38 @@ pub fn oauth_error(
     error: &'static str,
     description: impl Into<String>,
 ) -> HttpResponse {
-    let mut res = HttpResponse::build(status);
-    res.insert_header((header::CACHE_CONTROL, "no-store"));
-    if error == "invalid_client" {
-        res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"vdx\""));
+    HttpResponse::build(status)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(OAuthError {
+            error,
+            error_description: description.into(),
+        })
+}
+
+/// How a client presented its credentials.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ClientAuth {
+    /// `client_secret_basic`: the Authorization header.
+    Basic,
+    /// `client_secret_post`: `client_id` in the form body.
+    Post,
+    /// No credentials at all.
+    None,
+}
+
+/// An `invalid_client` answer (RFC 6749 §5.2): 401 with the `Basic`
+/// challenge to a client that tried Basic or sent nothing; 400 without a
+/// challenge to one that authenticated in the body.
+fn invalid_client(auth: ClientAuth, description: &str) -> HttpResponse {
+    if auth == ClientAuth::Post {
+        return oauth_error(StatusCode::BAD_REQUEST, "invalid_client", description);
     }
-    res.json(OAuthError {
-        error,
-        error_description: description.into(),
-    })
+    let mut res = oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description);
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Basic realm=\"vdx\""),
+    );
+    res
 }
 
 /// A `server_error` answer; the detail goes to the log only.
@@ -97,7 +123,7 @@ pub fn form_of(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>
 fn client_credentials(
     req: &HttpRequest,
     params: &HashMap<String, String>,
-) -> Result<(String, String), HttpResponse> {
+) -> Result<(String, String, ClientAuth), HttpResponse> {
     let basic = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -122,19 +148,19 @@ fn client_credentials(
                     s.split_once(':')
                         .map(|(id, secret)| (percent_decode(id), percent_decode(secret)))
                 });
-            decoded.ok_or_else(|| {
-                oauth_error(
-                    StatusCode::UNAUTHORIZED,
-                    "invalid_client",
-                    "the Basic credentials are malformed",
-                )
-            })
+            let (id, secret) = decoded.ok_or_else(|| {
+                invalid_client(ClientAuth::Basic, "the Basic credentials are malformed")
+            })?;
+            Ok((id, secret, ClientAuth::Basic))
         }
-        (None, (Some(id), Some(secret))) => Ok((id.clone(), secret.clone())),
-        (None, _) => Err(oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
+        (None, (Some(id), Some(secret))) => Ok((id.clone(), secret.clone(), ClientAuth::Post)),
+        (None, (None, None)) => Err(invalid_client(
+            ClientAuth::None,
             "client authentication is required",
+        )),
+        (None, _) => Err(invalid_client(
+            ClientAuth::Post,
+            "client_secret_post needs both client_id and client_secret",
         )),
     }
 }
@@ -153,7 +179,7 @@ pub async fn authenticate(
     params: &HashMap<String, String>,
     state: &AppState,
 ) -> Result<app::Model, HttpResponse> {
-    let (client_id, client_secret) = client_credentials(req, params)?;
+    let (client_id, client_secret, auth) = client_credentials(req, params)?;
     let app = vdx_catalog::marketplace::find_app_by_client_id(&state.db, &client_id)
         .await
         .map_err(|e| server_error("client lookup failed", e))?;
@@ -162,13 +188,8 @@ pub async fn authenticate(
         .as_ref()
         .map_or(secret::decoy_hash(), |a| a.client_secret_hash.as_str());
     let secret_ok = secret::verify(&client_secret, hash);
-    app.filter(|_| secret_ok).ok_or_else(|| {
-        oauth_error(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "unknown client or wrong secret",
-        )
-    })
+    app.filter(|_| secret_ok)
+        .ok_or_else(|| invalid_client(auth, "unknown client or wrong secret"))
 }
 
 /// Whether `app` is an OEM client with the `admin` scope, which may

@@ -39,8 +39,8 @@ pub struct TokenResponse {
     request_body(content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials&scope=read:ev-charging, grant_type=authorization_code&code=…&redirect_uri=…&code_verifier=…, or grant_type=refresh_token&refresh_token=…"),
     responses(
         (status = 200, description = "A token", body = TokenResponse),
-        (status = 400, description = "Bad request, invalid grant or scope", body = super::OAuthError),
-        (status = 401, description = "Client authentication failed", body = super::OAuthError),
+        (status = 400, description = "Bad request, invalid grant or scope, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthError),
+        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthError),
     ),
     security(("client_secret_basic" = [])))]
 pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {

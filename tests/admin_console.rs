@@ -1,0 +1,433 @@
+//! The OEM admin console (`/admin`) in Chromium, against the real gateway and
+//! the seeded world: the draft form and its product picker, confirmation
+//! before publish, retire and delete, editing drafts, sign-in errors, and the
+//! layout at desktop width. Screenshots go to `tests/artifacts/`.
+
+use std::time::{Duration, Instant};
+
+use fantoccini::Locator;
+use reqwest::Method;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+use vdx_tests::{Backend, TestApp, spawn_app, spawn_bare_app};
+
+use crate::browser::Browser;
+
+/// Runs `script` in the page and decodes what it returns.
+async fn eval<T: DeserializeOwned>(browser: &Browser, script: &str) -> T {
+    let value = browser.client.execute(script, vec![]).await.unwrap();
+    serde_json::from_value(value).unwrap()
+}
+
+/// A browser on `/admin`, signed in with the seeded OEM admin client.
+async fn signed_in(app: &TestApp) -> Browser {
+    let browser = Browser::start().await;
+    browser.client.goto(&app.url("/admin")).await.unwrap();
+    browser.fill("#client-id", &app.creds.admin.client_id).await;
+    browser
+        .fill("#client-secret", &app.creds.admin.client_secret)
+        .await;
+    browser.click("#login-form button[type=submit]").await;
+    browser.wait_text("#status", "Signed in").await;
+    browser.wait_text("#products", "EV Smart Charging").await;
+    browser
+}
+
+/// Saves the visible page as `tests/artifacts/{name}.png`, as it is.
+async fn snapshot(browser: &Browser, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = browser.client.screenshot().await.unwrap();
+    std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// Waits for the confirmation dialog to be open; returns its text.
+async fn confirmation(browser: &Browser) -> String {
+    browser
+        .client
+        .wait()
+        .for_element(Locator::Css("dialog#confirm[open]"))
+        .await
+        .unwrap();
+    let modal: bool = eval(
+        browser,
+        "return document.getElementById('confirm').matches(':modal')",
+    )
+    .await;
+    assert!(modal, "the dialog leaves the page behind it usable");
+    browser.wait_text("dialog#confirm", "").await
+}
+
+/// Waits until the confirmation dialog has closed.
+async fn dialog_closed(browser: &Browser) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while eval::<bool>(browser, "return document.getElementById('confirm').open").await {
+        assert!(Instant::now() < deadline, "the dialog stayed open");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // Give a wrongly wired Cancel the time to send its request.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+}
+
+/// The product's versions as the admin API has them: version → the whole version.
+async fn versions(app: &TestApp, admin: &str, slug: &str) -> Vec<Value> {
+    let product: Value = app
+        .call(
+            Method::GET,
+            &format!("/admin/v1/products/{slug}"),
+            Some(admin),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    product["versions"].as_array().unwrap().clone()
+}
+
+async fn status_of(app: &TestApp, admin: &str, slug: &str, version: &str) -> Option<String> {
+    versions(app, admin, slug)
+        .await
+        .iter()
+        .find(|v| v["version"] == version)
+        .map(|v| v["status"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_draft_form_keeps_its_product_and_publishing_or_retiring_asks_first() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin_token().await;
+    let browser = signed_in(&app).await;
+    browser.click("#version-details summary").await;
+    browser
+        .client
+        .find(Locator::Css("#v-product"))
+        .await
+        .unwrap()
+        .select_by_value("mileage-driving")
+        .await
+        .unwrap();
+    browser.wait_text("#v-target", "Mileage and Driving").await;
+    browser.fill("#v-version", "1.1.0").await;
+    browser.fill("#v-signals", "Vehicle.TraveledDistance").await;
+    browser
+        .click("#v-purposes input[value=usage_based_insurance]")
+        .await;
+    browser.click("#version-form button[type=submit]").await;
+    browser
+        .wait_text("#status", "Draft 1.1.0 of mileage-driving saved")
+        .await;
+    // The product list re-rendered; the picker still holds the admin's choice.
+    let picked: String = eval(
+        &browser,
+        "return document.getElementById('v-product').value",
+    )
+    .await;
+    assert_eq!(picked, "mileage-driving");
+    browser.wait_text("#v-target", "Mileage and Driving").await;
+    browser.fill("#v-version", "1.2.0").await;
+    browser.click("#version-form button[type=submit]").await;
+    browser
+        .wait_text("#status", "Draft 1.2.0 of mileage-driving saved")
+        .await;
+    assert_eq!(
+        status_of(&app, &admin, "mileage-driving", "1.2.0")
+            .await
+            .as_deref(),
+        Some("draft")
+    );
+    assert_eq!(versions(&app, &admin, "coarse-location").await.len(), 1);
+    snapshot(&browser, "admin-draft-form").await;
+
+    // Publishing asks first, naming product and version; Cancel does nothing.
+    let publish = "button[data-action=publish][data-product=mileage-driving][data-version='1.2.0']";
+    browser.click(publish).await;
+    let question = confirmation(&browser).await;
+    assert!(
+        question.contains("Mileage and Driving") && question.contains("1.2.0"),
+        "{question}"
+    );
+    snapshot(&browser, "admin-confirm-publish").await;
+    browser.click("#confirm-cancel").await;
+    dialog_closed(&browser).await;
+    assert_eq!(
+        status_of(&app, &admin, "mileage-driving", "1.2.0")
+            .await
+            .as_deref(),
+        Some("draft")
+    );
+    browser.click(publish).await;
+    confirmation(&browser).await;
+    browser.click("#confirm-ok").await;
+    browser.wait_text("#status", "publish done").await;
+    assert_eq!(
+        status_of(&app, &admin, "mileage-driving", "1.2.0")
+            .await
+            .as_deref(),
+        Some("published")
+    );
+
+    // Retiring asks too.
+    let sunset = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
+    let res = app
+        .call(
+            Method::POST,
+            "/admin/v1/products/mileage-driving/versions/1.0.0/deprecate",
+            Some(&admin),
+            Some(json!({ "sunset_at": sunset })),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    browser.click("button[data-tab=products]").await;
+    let retire = "button[data-action=retire][data-product=mileage-driving][data-version='1.0.0']";
+    browser.click(retire).await;
+    let question = confirmation(&browser).await;
+    assert!(
+        question.contains("Mileage and Driving") && question.contains("1.0.0"),
+        "{question}"
+    );
+    browser.click("#confirm-cancel").await;
+    dialog_closed(&browser).await;
+    assert_eq!(
+        status_of(&app, &admin, "mileage-driving", "1.0.0")
+            .await
+            .as_deref(),
+        Some("deprecated")
+    );
+    browser.click(retire).await;
+    confirmation(&browser).await;
+    browser.click("#confirm-ok").await;
+    browser.wait_text("#status", "retire done").await;
+    assert_eq!(
+        status_of(&app, &admin, "mileage-driving", "1.0.0")
+            .await
+            .as_deref(),
+        Some("retired")
+    );
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_wrong_client_secret_at_sign_in_shows_an_error_in_the_page_and_no_request_hangs() {
+    let app = spawn_bare_app(Backend::Sqlite).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&app.url("/admin")).await.unwrap();
+    browser.fill("#client-id", &app.creds.admin.client_id).await;
+    browser.fill("#client-secret", "not-the-secret").await;
+    browser.click("#login-form button[type=submit]").await;
+    let shown = browser.wait_text("#status", "Sign-in failed").await;
+    assert!(shown.contains("wrong secret"), "{shown}");
+    // A resource timing entry exists only once its response has fully arrived.
+    let finished: Vec<u16> = eval(
+        &browser,
+        "return performance.getEntriesByType('resource').filter(e => e.name.endsWith('/oauth/token')).map(e => e.responseStatus)",
+    )
+    .await;
+    assert_eq!(finished, [400], "the token request did not settle once");
+    let still_signed_out: bool = eval(
+        &browser,
+        "return !document.getElementById('login').hidden && document.getElementById('app').hidden",
+    )
+    .await;
+    assert!(still_signed_out);
+    snapshot(&browser, "admin-sign-in-failed").await;
+
+    // The right secret still signs in.
+    browser
+        .fill("#client-secret", &app.creds.admin.client_secret)
+        .await;
+    browser.click("#login-form button[type=submit]").await;
+    browser.wait_text("#status", "Signed in").await;
+    browser.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_draft_is_edited_and_deleted_in_the_console() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin_token().await;
+    let current = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
+    let range = "Vehicle.Powertrain.TractionBattery.Range";
+    let res = app
+        .call(
+            Method::POST,
+            "/admin/v1/products/ev-charging/versions",
+            Some(&admin),
+            Some(json!({
+                "version": "1.1.0", "signals": [current], "purposes": ["smart_charging"],
+                "terms": {"history_days": 7, "retention_days": 30, "location_precision_km": null, "default_consent_days": 365}
+            })),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let browser = signed_in(&app).await;
+    let on_published: usize = eval(
+        &browser,
+        "return document.querySelectorAll('[data-product=ev-charging][data-version=\"1.0.0\"]:is([data-action=edit], [data-action=delete])').length",
+    )
+    .await;
+    assert_eq!(on_published, 0, "a published version offers edit or delete");
+
+    browser
+        .click("button[data-action=edit][data-product=ev-charging][data-version='1.1.0']")
+        .await;
+    browser
+        .wait_text("#v-target", "Editing draft 1.1.0 of EV Smart Charging")
+        .await;
+    let form: (String, String, bool, String, String, bool) = eval(
+        &browser,
+        "const v = id => document.getElementById(id); \
+         return [v('v-product').value, v('v-version').value, v('v-version').readOnly, v('v-signals').value, v('v-history').value, \
+                 document.querySelector('#v-purposes input[value=smart_charging]').checked]",
+    )
+    .await;
+    assert_eq!(
+        form,
+        (
+            "ev-charging".into(),
+            "1.1.0".into(),
+            true,
+            current.into(),
+            "7".into(),
+            true
+        )
+    );
+    browser
+        .fill("#v-signals", &format!("{current}\n{range}"))
+        .await;
+    browser.fill("#v-history", "3").await;
+    snapshot(&browser, "admin-edit-draft").await;
+    browser.click("#version-form button[type=submit]").await;
+    browser
+        .wait_text("#status", "Draft 1.1.0 of ev-charging updated")
+        .await;
+    let listed = versions(&app, &admin, "ev-charging").await;
+    assert_eq!(
+        listed.len(),
+        2,
+        "editing drafted another version: {listed:?}"
+    );
+    assert_eq!(listed[0]["signals"], json!([current, range]));
+    assert_eq!(listed[0]["terms"]["history_days"], 3);
+
+    // Deleting asks first; Cancel keeps the draft.
+    let delete = "button[data-action=delete][data-product=ev-charging][data-version='1.1.0']";
+    browser.click(delete).await;
+    let question = confirmation(&browser).await;
+    assert!(
+        question.contains("EV Smart Charging") && question.contains("1.1.0"),
+        "{question}"
+    );
+    browser.click("#confirm-cancel").await;
+    dialog_closed(&browser).await;
+    assert_eq!(versions(&app, &admin, "ev-charging").await.len(), 2);
+    browser.click(delete).await;
+    confirmation(&browser).await;
+    browser.click("#confirm-ok").await;
+    browser
+        .wait_text("#status", "Draft 1.1.0 of ev-charging deleted")
+        .await;
+    let listed = versions(&app, &admin, "ev-charging").await;
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0]["version"], "1.0.0");
+    let rows: usize = eval(
+        &browser,
+        "return document.querySelectorAll('#product-ev-charging tbody tr').length",
+    )
+    .await;
+    assert_eq!(rows, 1);
+    browser.close().await;
+}
+
+/// For every table on the visible tab: how much wider it is than the card or
+/// section that holds it, and how much that container overflows (both 0 when all fits).
+const OVERFLOW: &str = r#"
+return [...document.querySelectorAll('table')].filter(t => t.getClientRects().length).map(t => {
+  const box = t.closest('.card, section');
+  return [box.id || t.closest('[id]').id, Math.round(t.getBoundingClientRect().width - box.clientWidth), box.scrollWidth - box.clientWidth];
+}).filter(([, wider, overflow]) => wider > 0 || overflow > 0);
+"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tables_fit_their_cards_the_status_stays_in_view_and_the_audit_names_people_and_changes() {
+    let app = spawn_app(Backend::Sqlite).await;
+    let admin = app.admin_token().await;
+    // A realistic draft: long VSS paths and commands, several purposes.
+    let res = app
+        .call(
+            Method::POST,
+            "/admin/v1/products/ev-charging/versions",
+            Some(&admin),
+            Some(json!({
+                "version": "1.1.0",
+                "signals": ["Vehicle.Powertrain.TractionBattery.StateOfCharge.Current", "Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete", "Vehicle.Powertrain.TractionBattery.Range"],
+                "commands": ["Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging", "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit"],
+                "purposes": ["smart_charging", "fleet_management", "predictive_maintenance"],
+                "terms": {"history_days": 7, "retention_days": 30, "location_precision_km": null, "default_consent_days": 365}
+            })),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let browser = signed_in(&app).await;
+    let width: u32 = eval(&browser, "return window.innerWidth").await;
+    assert!((1200..=1280).contains(&width), "window {width} px wide");
+    let overflowing: Vec<(String, i64, i64)> = eval(&browser, OVERFLOW).await;
+    assert!(overflowing.is_empty(), "products: {overflowing:?}");
+    snapshot(&browser, "admin-products").await;
+
+    // An action far down the page: its outcome shows where the admin is.
+    browser
+        .click("#tab-products details:nth-of-type(4) summary")
+        .await;
+    browser.fill("#pl-name", "premium").await;
+    browser.click("#plan-form button[type=submit]").await;
+    browser.wait_text("#status", "Plan added").await;
+    let (top, bottom, height): (f64, f64, f64) = eval(
+        &browser,
+        "const r = document.getElementById('status').getBoundingClientRect(); return [r.top, r.bottom, window.innerHeight]",
+    )
+    .await;
+    let scrolled: f64 = eval(&browser, "return window.scrollY").await;
+    assert!(
+        scrolled > 0.0,
+        "the page did not scroll; the check proves nothing"
+    );
+    assert!(
+        top >= 0.0 && bottom <= height && bottom > top,
+        "the status line is at {top}..{bottom} of a {height} px viewport"
+    );
+    snapshot(&browser, "admin-status-after-action").await;
+
+    // Publish in the console, then read the audit trail.
+    browser
+        .click("button[data-action=publish][data-product=ev-charging][data-version='1.1.0']")
+        .await;
+    confirmation(&browser).await;
+    browser.click("#confirm-ok").await;
+    browser.wait_text("#status", "publish done").await;
+    browser.click("button[data-tab=audit]").await;
+    let trail = browser.wait_text("#audit", "version.published").await;
+    let newest = browser.wait_text("#audit tbody tr:first-child", "").await;
+    assert!(newest.contains("version.published"), "{newest}");
+    assert!(newest.contains("OEM console"), "no actor name: {newest}");
+    assert!(
+        !trail.contains(&app.creds.admin.client_id),
+        "the trail shows a client id: {trail}"
+    );
+    for words in ["status", "draft", "published"] {
+        assert!(newest.contains(words), "{words:?} missing from {newest}");
+    }
+    let overflowing: Vec<(String, i64, i64)> = eval(&browser, OVERFLOW).await;
+    assert!(overflowing.is_empty(), "audit: {overflowing:?}");
+    browser
+        .client
+        .execute("window.scrollTo(0, 0)", vec![])
+        .await
+        .unwrap();
+    snapshot(&browser, "admin-audit").await;
+    browser.click("button[data-tab=subscriptions]").await;
+    browser.wait_text("#subscriptions", "Voltwise").await;
+    let overflowing: Vec<(String, i64, i64)> = eval(&browser, OVERFLOW).await;
+    assert!(overflowing.is_empty(), "subscriptions: {overflowing:?}");
+    snapshot(&browser, "admin-subscriptions").await;
+    browser.close().await;
+}

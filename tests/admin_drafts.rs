@@ -1,0 +1,128 @@
+//! Deleting a draft version over the admin API
+//! (`DELETE /admin/v1/products/{slug}/versions/{version}`): drafts only,
+//! audited with who and what was deleted, admin scope required.
+
+use reqwest::Method;
+use serde_json::{Value, json};
+use vdx_tests::{TestApp, on_both_backends};
+
+const DRAFT: &str = "/admin/v1/products/ev-charging/versions/1.1.0";
+
+async fn draft_1_1_0(app: &TestApp, admin: &str) {
+    let res = app
+        .call(
+            Method::POST,
+            "/admin/v1/products/ev-charging/versions",
+            Some(admin),
+            Some(json!({
+                "version": "1.1.0",
+                "signals": ["Vehicle.Powertrain.TractionBattery.Range"],
+                "purposes": ["smart_charging"],
+                "terms": {"history_days": 0, "retention_days": 30, "location_precision_km": null, "default_consent_days": 365}
+            })),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+}
+
+async fn version_numbers(app: &TestApp, admin: &str) -> Vec<String> {
+    let product: Value = app
+        .call(
+            Method::GET,
+            "/admin/v1/products/ev-charging",
+            Some(admin),
+            None,
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    product["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["version"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Asserts a problem+json answer with this status and code.
+async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status(), status);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/problem+json",
+        "{status} {code}"
+    );
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], code, "{body}");
+    body
+}
+
+async fn only_a_draft_can_be_deleted_and_the_deletion_is_audited(app: TestApp) {
+    let admin = app.admin_token().await;
+    draft_1_1_0(&app, &admin).await;
+
+    // A partner token and no token at all are refused, and the draft stays.
+    let partner = app.token_for("Voltwise Energy").await;
+    let res = app.call(Method::DELETE, DRAFT, Some(&partner), None).await;
+    problem(res, 403, "INSUFFICIENT_SCOPE").await;
+    let res = app.call(Method::DELETE, DRAFT, None, None).await;
+    problem(res, 401, "UNAUTHENTICATED").await;
+    assert_eq!(version_numbers(&app, &admin).await, ["1.1.0", "1.0.0"]);
+
+    let res = app.call(Method::DELETE, DRAFT, Some(&admin), None).await;
+    assert_eq!(res.status(), 204);
+    assert!(res.bytes().await.unwrap().is_empty());
+    assert_eq!(version_numbers(&app, &admin).await, ["1.0.0"]);
+
+    // Gone: a second delete, an unknown version or product is a 404.
+    for path in [
+        DRAFT,
+        "/admin/v1/products/ev-charging/versions/9.9.9",
+        "/admin/v1/products/no-such-product/versions/1.0.0",
+    ] {
+        let res = app.call(Method::DELETE, path, Some(&admin), None).await;
+        problem(res, 404, "NOT_FOUND").await;
+    }
+
+    // A published version was served to partners: it stays, for the record.
+    let res = app
+        .call(
+            Method::DELETE,
+            "/admin/v1/products/ev-charging/versions/1.0.0",
+            Some(&admin),
+            None,
+        )
+        .await;
+    let body = problem(res, 409, "CONFLICT").await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("published"),
+        "{body}"
+    );
+    assert_eq!(version_numbers(&app, &admin).await, ["1.0.0"]);
+
+    // The audit trail says who deleted what.
+    let audit: Value = app
+        .call(Method::GET, "/admin/v1/audit", Some(&admin), None)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let newest = &audit[0];
+    assert_eq!(newest["action"], "version.delete");
+    assert_eq!(newest["target"], "product:ev-charging@1.1.0");
+    assert_eq!(newest["actor"], app.creds.admin.client_id.as_str());
+    assert_eq!(newest["actor_name"], "OEM console (vdx OEM)");
+    let before: Value = serde_json::from_str(newest["before"].as_str().unwrap()).unwrap();
+    assert_eq!(before["status"], "draft");
+    assert_eq!(
+        before["signals"],
+        json!(["Vehicle.Powertrain.TractionBattery.Range"])
+    );
+    assert!(newest["after"].is_null());
+
+    // The number is free again.
+    draft_1_1_0(&app, &admin).await;
+}
+
+on_both_backends!(only_a_draft_can_be_deleted_and_the_deletion_is_audited);
