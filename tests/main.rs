@@ -14,5 +14,6 @@ mod http_basics;
 mod ingest;
 mod oauth;
 mod persisted_queries;
+mod portal;
 mod ratelimit;
 mod slice;
