@@ -11,6 +11,8 @@ use vdx_tests::{Backend, spawn_bare_app};
 /// A chromedriver process and a WebDriver session on a fresh profile.
 pub(crate) struct Browser {
     pub(crate) client: Client,
+    /// chromedriver's port, for WebDriver commands fantoccini does not wrap.
+    port: u16,
     driver: Child,
     _profile: tempfile::TempDir,
 }
@@ -22,6 +24,23 @@ impl Browser {
 
     /// With extra Chromium flags, e.g. `--force-dark-mode`.
     pub(crate) async fn start_with(extra: &[&str]) -> Self {
+        Self::launch(extra, None).await
+    }
+
+    /// A phone: Chromium's mobile emulation at `width` × `height` CSS pixels
+    /// (a mobile viewport, so a page without `<meta name=viewport>` is laid
+    /// out 980 px wide, as on a real phone).
+    pub(crate) async fn phone(width: u32, height: u32) -> Self {
+        Self::launch(
+            &[],
+            Some(json!({
+                "deviceMetrics": { "width": width, "height": height, "pixelRatio": 3.0, "mobile": true, "touch": true },
+            })),
+        )
+        .await
+    }
+
+    async fn launch(extra: &[&str], mobile_emulation: Option<serde_json::Value>) -> Self {
         let port = std::net::TcpListener::bind("127.0.0.1:0")
             .unwrap()
             .local_addr()
@@ -56,10 +75,11 @@ impl Browser {
         .to_vec();
         args.push(format!("--user-data-dir={}", profile.path().display()));
         args.extend(extra.iter().map(|a| (*a).to_owned()));
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({ "binary": "/usr/bin/chromium", "args": args }),
-        );
+        let mut options = json!({ "binary": "/usr/bin/chromium", "args": args });
+        if let Some(emulation) = mobile_emulation {
+            options["mobileEmulation"] = emulation;
+        }
+        caps.insert("goog:chromeOptions".into(), options);
         let client = ClientBuilder::rustls()
             .unwrap()
             .capabilities(caps)
@@ -68,9 +88,23 @@ impl Browser {
             .expect("WebDriver session");
         Self {
             client,
+            port,
             driver,
             _profile: profile,
         }
+    }
+
+    /// The ARIA role Chromium computes for the element (WebDriver "Get Computed Role").
+    pub(crate) async fn computed_role(&self, css: &str) -> String {
+        let element = self.client.find(Locator::Css(css)).await.unwrap();
+        let session = self.client.session_id().await.unwrap().unwrap();
+        let url = format!(
+            "http://127.0.0.1:{}/session/{session}/element/{}/computedrole",
+            self.port,
+            element.element_id()
+        );
+        let answer: serde_json::Value = reqwest::get(url).await.unwrap().json().await.unwrap();
+        answer["value"].as_str().unwrap_or_default().to_owned()
     }
 
     pub(crate) async fn fill(&self, css: &str, text: &str) {
@@ -307,7 +341,7 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
         .await;
     browser.screenshot("portal-access-history").await;
 
-    // Revoke: the partner's next call fails, without any restart.
+    // Revoke (and confirm): the partner's next call fails, without any restart.
     browser.click("a[href='/portal']").await;
     let consent_row = browser
         .client
@@ -317,12 +351,13 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
         .await
         .unwrap();
     consent_row
-        .find(Locator::Css("button[type=submit]"))
+        .find(Locator::LinkText("Revoke"))
         .await
         .unwrap()
         .click()
         .await
         .unwrap();
+    browser.click("#revoke-form button[type=submit]").await;
     browser
         .wait_text("#past-consents", "revoked by driver")
         .await;
@@ -527,7 +562,7 @@ const visible = (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth)
 return [el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + ' ' + (el.innerText || el.value || el.name || '').trim().slice(0, 30), visible];
 "#;
 
-async fn audit_page(browser: &Browser, page: &str, scheme: &str) {
+pub(crate) async fn audit_page(browser: &Browser, page: &str, scheme: &str) {
     let failures = browser.client.execute(A11Y_AUDIT, vec![]).await.unwrap();
     let failures: Vec<String> = serde_json::from_value(failures).unwrap();
     assert!(
@@ -645,9 +680,22 @@ async fn portal_pages_are_labelled_keyboard_usable_and_readable_in_light_and_dar
         browser.fill("#password", &alice.password).await;
         browser.click("form[action='/portal/login'] button").await;
         browser.wait_text("main", "Signed in as").await;
-        for page in ["/portal", "/portal/grant", "/portal/access"] {
-            browser.client.goto(&app.url(page)).await.unwrap();
-            audit_page(&browser, page, scheme).await;
+        let consent = crate::consent::consent_of(
+            &app,
+            &app.creds.examples.consented.vin,
+            &app.partner("Voltwise Energy").client_id,
+        )
+        .await
+        .id;
+        for page in [
+            "/portal".to_owned(),
+            "/portal/grant".to_owned(),
+            "/portal/access".to_owned(),
+            format!("/portal/consents/{consent}"),
+            format!("/portal/consents/{consent}/revoke"),
+        ] {
+            browser.client.goto(&app.url(&page)).await.unwrap();
+            audit_page(&browser, &page, scheme).await;
         }
         browser.screenshot(&format!("portal-{scheme}")).await;
         browser.close().await;

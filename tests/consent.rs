@@ -556,7 +556,7 @@ async fn an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it(app: TestAp
         .unwrap();
     assert!(
         home.contains(&format!(
-            "<code>{vin}</code></td><td>Volta e-Hatch</td><td>additional"
+            r#"<code>{vin}</code></td><td data-label="Model">Volta e-Hatch</td><td data-label="My role">additional"#
         )),
         "bob sees alice's car as an additional driver"
     );

@@ -17,5 +17,6 @@ mod http_basics;
 mod ingest;
 mod oauth;
 mod persisted_queries;
+mod portal;
 mod ratelimit;
 mod slice;

@@ -15,6 +15,7 @@ pub mod ledger;
 pub mod people;
 pub mod receipt;
 pub mod records;
+mod status;
 pub mod views;
 
 pub use decision::{

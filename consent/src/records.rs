@@ -1,78 +1,30 @@
 //! Consent records and their statuses. Every change goes through this module
 //! and is appended to the [`ledger`](crate::ledger) in the same transaction;
 //! the `consents` row is the ledger's projection for fast decisions.
+//!
+//! There is at most one active consent per vehicle, partner app, product and
+//! purpose. Sharing again what is already shared ([`share`]) extends that one
+//! consent rather than adding a second: it keeps its id and its start (so the
+//! partner's history window and earlier receipts stay valid), runs until the
+//! later of the two end dates, allows the union of the scopes, and follows the
+//! product version the driver was just shown; the ledger records the change as
+//! an `extended` entry carrying the new terms. Sharing again never takes
+//! anything away: narrowing a consent is revoking it and sharing anew. A
+//! consent that ran out (still marked active, past its end) is first recorded
+//! as `expired`, and the new share starts a new consent.
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
     QueryFilter, QueryOrder, QuerySelect, TransactionSession, TransactionTrait,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vdx_catalog::ProductVersion;
 use vdx_core::{AppId, ConsentId, DriverId, Principal, Purpose, VehicleId};
 
-use crate::entity::consent;
+pub use crate::status::ConsentStatus;
+
+use crate::entity::{consent, vehicle};
 use crate::{ConsentError, ledger};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ConsentStatus {
-    Pending,
-    Active,
-    Rejected,
-    Expired,
-    RevokedByDriver,
-    RevokedByPartner,
-    RevokedByOem,
-    EndedByOwnershipChange,
-}
-
-impl ConsentStatus {
-    pub const ALL: [Self; 8] = [
-        Self::Pending,
-        Self::Active,
-        Self::Rejected,
-        Self::Expired,
-        Self::RevokedByDriver,
-        Self::RevokedByPartner,
-        Self::RevokedByOem,
-        Self::EndedByOwnershipChange,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Rejected => "rejected",
-            Self::Expired => "expired",
-            Self::RevokedByDriver => "revoked_by_driver",
-            Self::RevokedByPartner => "revoked_by_partner",
-            Self::RevokedByOem => "revoked_by_oem",
-            Self::EndedByOwnershipChange => "ended_by_ownership_change",
-        }
-    }
-
-    pub fn parse(raw: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == raw)
-    }
-
-    /// Whether a consent may move from `self` to `next`.
-    pub fn can_become(self, next: Self) -> bool {
-        use ConsentStatus as S;
-        matches!(
-            (self, next),
-            (S::Pending, S::Active | S::Rejected)
-                | (
-                    S::Active,
-                    S::Expired
-                        | S::RevokedByDriver
-                        | S::RevokedByPartner
-                        | S::RevokedByOem
-                        | S::EndedByOwnershipChange
-                )
-        )
-    }
-}
 
 /// A consent to record.
 #[derive(Debug, Clone)]
@@ -100,12 +52,27 @@ fn terms(row: &consent::Model) -> serde_json::Value {
     })
 }
 
-/// Records a consent and its first ledger entry, in one transaction. A purpose
-/// the product does not allow, or scopes other than read/command, are refused.
-pub async fn create(
-    db: &impl TransactionTrait,
-    new: NewConsent<'_>,
-) -> Result<ConsentId, ConsentError> {
+/// What [`share`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shared {
+    /// A new consent.
+    Created(ConsentId),
+    /// The active consent for the same vehicle, app, product and purpose now
+    /// runs longer, allows more, or follows the product version shown.
+    Extended(ConsentId),
+    /// That consent already covered everything asked for: nothing changed.
+    Unchanged(ConsentId),
+}
+
+impl Shared {
+    pub fn id(self) -> ConsentId {
+        match self {
+            Self::Created(id) | Self::Extended(id) | Self::Unchanged(id) => id,
+        }
+    }
+}
+
+fn validate(new: &NewConsent<'_>) -> Result<(), ConsentError> {
     if !new.product.allows_purpose(&new.purpose) {
         return Err(ConsentError::Invalid(format!(
             "product {} does not allow purpose {}",
@@ -127,7 +94,135 @@ pub async fn create(
             "a consent must expire after it is granted".into(),
         ));
     }
+    Ok(())
+}
+
+/// Records a consent, in one transaction with its ledger entries; see [`share`].
+pub async fn create(
+    db: &impl TransactionTrait,
+    new: NewConsent<'_>,
+) -> Result<ConsentId, ConsentError> {
+    Ok(share(db, new).await?.id())
+}
+
+/// Records what a driver shares, in one transaction with its ledger entries.
+/// An active share extends the active consent for the same vehicle, app,
+/// product and purpose when there is one (see the module docs); a purpose the
+/// product does not allow, or scopes other than read/command, are refused.
+pub async fn share(
+    db: &impl TransactionTrait,
+    new: NewConsent<'_>,
+) -> Result<Shared, ConsentError> {
+    validate(&new)?;
     let txn = db.begin().await?;
+    let shared = if new.status == ConsentStatus::Active {
+        match settle_active(&txn, &new).await? {
+            Some(current) => extend(&txn, current, &new).await?,
+            None => Shared::Created(insert(&txn, &new).await?),
+        }
+    } else {
+        Shared::Created(insert(&txn, &new).await?)
+    };
+    txn.commit().await?;
+    Ok(shared)
+}
+
+/// The active consents for the new one's vehicle, app, product and purpose,
+/// settled: those that ran out are recorded as expired, duplicates from
+/// before this rule as replaced. Returns the one to extend, if any.
+async fn settle_active(
+    txn: &impl ConnectionTrait,
+    new: &NewConsent<'_>,
+) -> Result<Option<consent::Model>, ConsentError> {
+    // One sharer per vehicle at a time (a row lock on PostgreSQL; SQLite
+    // has a single writer and refuses a transaction that read stale data).
+    vehicle::Entity::find_by_id(new.vehicle)
+        .lock_exclusive()
+        .one(txn)
+        .await?;
+    let rows = consent::Entity::find()
+        .filter(consent::Column::VehicleId.eq(new.vehicle))
+        .filter(consent::Column::AppId.eq(new.app))
+        .filter(consent::Column::ProductId.eq(new.product.product_id))
+        .filter(consent::Column::Purpose.eq(new.purpose.as_str()))
+        .filter(consent::Column::Status.eq(ConsentStatus::Active.as_str()))
+        .order_by_desc(consent::Column::ExpiresAt)
+        .order_by_desc(consent::Column::Id)
+        .all(txn)
+        .await?;
+    let now = new.granted_at;
+    let mut keep = None;
+    for row in rows {
+        if row.expires_at <= now {
+            transition(txn, row, ConsentStatus::Expired, "expired", "system", now).await?;
+        } else if row.driver_id != new.driver {
+            return Err(ConsentError::Conflict(format!(
+                "consent {} of another driver is still active for this vehicle",
+                row.id
+            )));
+        } else if keep.is_none() {
+            keep = Some(row);
+        } else {
+            let actor = format!("driver:{}", new.driver);
+            transition(
+                txn,
+                row,
+                ConsentStatus::RevokedByDriver,
+                "replaced",
+                &actor,
+                now,
+            )
+            .await?;
+        }
+    }
+    Ok(keep)
+}
+
+/// `read` and/or `command`, each once, in that order.
+fn union_of_scopes(a: &str, b: &str) -> String {
+    let has = |s: &str| {
+        a.split_whitespace()
+            .chain(b.split_whitespace())
+            .any(|x| x == s)
+    };
+    ["read", "command"]
+        .into_iter()
+        .filter(|s| has(s))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn extend(
+    txn: &impl ConnectionTrait,
+    current: consent::Model,
+    new: &NewConsent<'_>,
+) -> Result<Shared, ConsentError> {
+    let id = current.id;
+    let scopes = union_of_scopes(&current.scopes, new.scopes);
+    let expires_at = current.expires_at.max(new.expires_at);
+    if scopes == current.scopes
+        && expires_at == current.expires_at
+        && current.product_version_id == new.product.id
+    {
+        return Ok(Shared::Unchanged(id));
+    }
+    let mut row = current.into_active_model();
+    row.scopes = Set(scopes);
+    row.expires_at = Set(expires_at);
+    row.product_version_id = Set(new.product.id);
+    row.updated_at = Set(new.granted_at);
+    let updated = row.update(txn).await?;
+    let actor = format!("driver:{}", new.driver);
+    let status = ConsentStatus::Active.as_str();
+    let terms = terms(&updated);
+    ledger::append(txn, id, "extended", status, &actor, &terms, new.granted_at).await?;
+    Ok(Shared::Extended(id))
+}
+
+async fn insert(
+    txn: &impl ConnectionTrait,
+    new: &NewConsent<'_>,
+) -> Result<ConsentId, ConsentError> {
     let row = consent::ActiveModel {
         driver_id: Set(new.driver),
         vehicle_id: Set(new.vehicle),
@@ -143,11 +238,11 @@ pub async fn create(
         updated_at: Set(new.granted_at),
         ..Default::default()
     }
-    .insert(&txn)
+    .insert(txn)
     .await?;
     let actor = format!("driver:{}", new.driver);
     ledger::append(
-        &txn,
+        txn,
         row.id,
         "created",
         new.status.as_str(),
@@ -156,8 +251,34 @@ pub async fn create(
         new.granted_at,
     )
     .await?;
-    txn.commit().await?;
     Ok(row.id)
+}
+
+/// Moves a consent to `next` inside `txn`, with its ledger entry.
+async fn transition(
+    txn: &impl ConnectionTrait,
+    row: consent::Model,
+    next: ConsentStatus,
+    event: &str,
+    actor: &str,
+    now_ms: i64,
+) -> Result<consent::Model, ConsentError> {
+    let id = row.id;
+    let mut active = row.into_active_model();
+    active.status = Set(next.as_str().to_owned());
+    active.updated_at = Set(now_ms);
+    let updated = active.update(txn).await?;
+    ledger::append(
+        txn,
+        id,
+        event,
+        next.as_str(),
+        actor,
+        &terms(&updated),
+        now_ms,
+    )
+    .await?;
+    Ok(updated)
 }
 
 /// Moves a consent to a new status (revocation, expiry, end), appending to
@@ -184,6 +305,24 @@ pub async fn change_status(
             next.as_str()
         )));
     }
+    if next == ConsentStatus::Active {
+        let twin = consent::Entity::find()
+            .filter(consent::Column::Id.ne(id))
+            .filter(consent::Column::VehicleId.eq(row.vehicle_id))
+            .filter(consent::Column::AppId.eq(row.app_id))
+            .filter(consent::Column::ProductId.eq(row.product_id))
+            .filter(consent::Column::Purpose.eq(row.purpose.as_str()))
+            .filter(consent::Column::Status.eq(ConsentStatus::Active.as_str()))
+            .filter(consent::Column::ExpiresAt.gt(now_ms))
+            .one(&txn)
+            .await?;
+        if let Some(twin) = twin {
+            return Err(ConsentError::Conflict(format!(
+                "consent {} already allows this; share again to extend it",
+                twin.id
+            )));
+        }
+    }
     let event = match next {
         ConsentStatus::Active => "approved",
         ConsentStatus::Rejected => "rejected",
@@ -191,20 +330,7 @@ pub async fn change_status(
         ConsentStatus::EndedByOwnershipChange => "ended",
         _ => "revoked",
     };
-    let mut active = row.into_active_model();
-    active.status = Set(next.as_str().to_owned());
-    active.updated_at = Set(now_ms);
-    let updated = active.update(&txn).await?;
-    ledger::append(
-        &txn,
-        id,
-        event,
-        next.as_str(),
-        actor,
-        &terms(&updated),
-        now_ms,
-    )
-    .await?;
+    let updated = transition(&txn, row, next, event, actor, now_ms).await?;
     txn.commit().await?;
     Ok(updated)
 }
@@ -304,28 +430,4 @@ pub async fn end_for_previous_owner(
         .await?;
     }
     Ok(active.len())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_active_consents_can_be_revoked_and_terminal_states_stay_terminal() {
-        use ConsentStatus as S;
-        assert!(S::Active.can_become(S::RevokedByDriver));
-        assert!(S::Pending.can_become(S::Active));
-        for terminal in [
-            S::Rejected,
-            S::Expired,
-            S::RevokedByDriver,
-            S::RevokedByPartner,
-            S::RevokedByOem,
-            S::EndedByOwnershipChange,
-        ] {
-            for next in S::ALL {
-                assert!(!terminal.can_become(next), "{terminal:?} -> {next:?}");
-            }
-        }
-    }
 }

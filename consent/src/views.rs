@@ -8,8 +8,8 @@ use serde::Serialize;
 use vdx_catalog::entity::{app, partner, product};
 use vdx_core::{AppId, PartnerId, ProductId, VehicleId};
 
-use crate::ConsentError;
 use crate::entity::{access_log, consent, vehicle};
+use crate::{ConsentError, ConsentStatus};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConsentView {
@@ -29,6 +29,47 @@ pub struct ConsentView {
     pub expires_at: i64,
     /// True when active but past its expiry: it grants nothing.
     pub lapsed: bool,
+    /// When it stopped granting anything (revoked, ended, or ran out); null while it runs.
+    pub ended_at: Option<i64>,
+    /// Who or what ended it; null while it runs.
+    pub ended_by: Option<EndedBy>,
+}
+
+/// Who or what ended a consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum EndedBy {
+    /// The driver revoked it (or declined it).
+    Driver,
+    /// The partner ended it.
+    Partner,
+    /// The vehicle manufacturer revoked it.
+    Oem,
+    /// The vehicle changed owner.
+    OwnershipChange,
+    /// It ran out: its end date passed.
+    Expiry,
+}
+
+/// When and by whom a consent ended, or `None` while it runs. A consent
+/// revoked after its end date had already passed ended by running out.
+pub fn ending(row: &consent::Model, now_ms: i64) -> Option<(i64, EndedBy)> {
+    let by = match ConsentStatus::parse(&row.status)? {
+        ConsentStatus::Pending => return None,
+        ConsentStatus::Active if row.expires_at > now_ms => return None,
+        ConsentStatus::Active | ConsentStatus::Expired => {
+            return Some((row.expires_at, EndedBy::Expiry));
+        }
+        ConsentStatus::Rejected | ConsentStatus::RevokedByDriver => EndedBy::Driver,
+        ConsentStatus::RevokedByPartner => EndedBy::Partner,
+        ConsentStatus::RevokedByOem => EndedBy::Oem,
+        ConsentStatus::EndedByOwnershipChange => EndedBy::OwnershipChange,
+    };
+    if row.expires_at <= row.updated_at {
+        Some((row.expires_at, EndedBy::Expiry))
+    } else {
+        Some((row.updated_at, by))
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -129,6 +170,7 @@ pub async fn consents(
         .map(|c| {
             let (partner, app) = names.app(c.app_id);
             let product = names.products.get(&c.product_id);
+            let ended = ending(&c, now_ms);
             ConsentView {
                 id: c.id.0,
                 vin: names.vins.get(&c.vehicle_id).cloned().unwrap_or_default(),
@@ -143,6 +185,8 @@ pub async fn consents(
                 source: c.source,
                 granted_at: c.granted_at,
                 expires_at: c.expires_at,
+                ended_at: ended.map(|(at, _)| at),
+                ended_by: ended.map(|(_, by)| by),
             }
         })
         .collect())

@@ -5,9 +5,11 @@
 //! signals and commands in plain words, the purpose, the terms and the date the
 //! consent ends, and lets the driver pick which of their own vehicles to share.
 //!
-//! Approving creates one consent (source `oauth`, active until the product's
-//! default consent period ends) per chosen vehicle and product, and a one-time
-//! authorization code, in one transaction, then redirects to the client.
+//! Approving shares each chosen vehicle and product (source `oauth`, active
+//! until the product's default consent period ends) through the same domain
+//! rule as the portal's form, [`records::share`], so what is already shared is
+//! extended rather than shared twice, and issues a one-time authorization
+//! code, in one transaction, then redirects to the client.
 //! Denying redirects with `error=access_denied`. Either consumes the request.
 
 use std::collections::HashMap;
@@ -339,7 +341,8 @@ async fn approve(
         }
         for v in &vehicles {
             for offer in &offers {
-                records::create(
+                // Shares, or extends what the driver already shares (never a second consent).
+                records::share(
                     &txn,
                     NewConsent {
                         driver,

@@ -1,22 +1,25 @@
-//! My vehicles and consents; granting, revoking, receipts.
+//! My vehicles and consents: the portal's home page, and adding a driver to
+//! a car. Sharing is in [`super::grant`], revoking in [`super::revoke`],
+//! receipts in [`super::receipt`].
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use vdx_consent::records::{self, ConsentStatus, NewConsent};
-use vdx_consent::{people, views};
-use vdx_core::{AppId, ConsentId, ProductVersionId, Purpose};
+use vdx_consent::records;
+use vdx_consent::views::{self, ConsentView, EndedBy};
+use vdx_consent::{ConsentStatus, people};
+use vdx_core::ConsentId;
 
-use super::html::{esc, page, when};
+use super::html::{esc, page, scrolling, when};
 use super::login::html;
+use super::notice;
 use super::session::DriverSession;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
-const DAY_MS: i64 = 24 * 3600 * 1000;
-
-/// `GET /portal`: vehicles, active and past consents.
+/// `GET /portal`: vehicles, active and past consents, and what the last form did.
 pub async fn dashboard(
     me: DriverSession,
+    req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let now = vdx_catalog::now_ms();
@@ -27,9 +30,21 @@ pub async fn dashboard(
         now,
     )
     .await?;
-    let mut body = format!(
-        "<p>Signed in as <strong>{}</strong>.</p><h3>My vehicles</h3><table><thead><tr><th>VIN</th><th>Model</th><th>My role</th><th></th></tr></thead><tbody>",
+    let said = notice::pending(&req).and_then(|n| {
+        consents
+            .iter()
+            .find(|c| c.id == n.consent().0)
+            .and_then(|c| n.sentence(c))
+    });
+    let mut body = said
+        .map(|s| format!(r#"<p class="notice" role="status" id="notice">{s}</p>"#))
+        .unwrap_or_default();
+    body.push_str(&format!(
+        "<p>Signed in as <strong>{}</strong>.</p><h3>My vehicles</h3>",
         esc(&me.driver.display_name)
+    ));
+    let mut table = String::from(
+        r#"<table class="reflow"><thead><tr><th>VIN</th><th>Model</th><th>My role</th><th></th></tr></thead><tbody>"#,
     );
     for (v, role) in &vehicles {
         let add = if role == "owner" {
@@ -41,23 +56,35 @@ pub async fn dashboard(
         } else {
             String::new()
         };
-        body.push_str(&format!(
-            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{add}</td></tr>",
+        table.push_str(&format!(
+            r#"<tr><td data-label="VIN"><code>{}</code></td><td data-label="Model">{}</td><td data-label="My role">{}</td><td>{add}</td></tr>"#,
             esc(&v.vin),
             esc(&v.model),
             esc(role)
         ));
     }
-    body.push_str("</tbody></table>");
+    table.push_str("</tbody></table>");
+    body.push_str(&scrolling("My vehicles", &table));
     let (current, past): (Vec<_>, Vec<_>) = consents
         .into_iter()
         .partition(|c| c.status == "active" && !c.lapsed);
-    body.push_str(r#"<h3>Active consents</h3><table id="active-consents"><thead><tr><th>Partner</th><th>Product</th><th>Purpose</th><th>Vehicle</th><th>Allows</th><th>Expires</th><th></th></tr></thead><tbody>"#);
-    for c in &current {
-        body.push_str(&format!(
-            r#"<tr id="consent-{id}"><td>{partner}<br><small>{app}</small></td><td>{product}</td><td>{purpose}</td><td><code>{vin}</code></td><td>{scopes}</td><td>{expires}</td>
-<td><form method="post" action="/portal/consents/{id}/revoke" class="inline"><input type="hidden" name="csrf" value="{csrf}"><button type="submit" aria-label="Revoke {partner} access to {vin}">Revoke</button></form>
-<a href="/portal/consents/{id}/receipt">Receipt</a></td></tr>"#,
+    body.push_str("<h3>Active consents</h3>");
+    body.push_str(&scrolling("Active consents", &active_table(&current)));
+    body.push_str("<h3>Past consents</h3>");
+    body.push_str(&scrolling("Past consents", &past_table(&past)));
+    let mut res = html(page("My vehicles and consents", Some(&me.csrf), &body));
+    notice::clear(&state, &req, &mut res);
+    Ok(res)
+}
+
+fn active_table(current: &[ConsentView]) -> String {
+    let mut table = String::from(
+        r#"<table id="active-consents" class="reflow"><thead><tr><th>Partner</th><th>Product</th><th>Purpose</th><th>Vehicle</th><th>Allows</th><th>Expires</th><th></th></tr></thead><tbody>"#,
+    );
+    for c in current {
+        table.push_str(&format!(
+            r#"<tr id="consent-{id}"><td data-label="Partner">{partner}<br><small>{app}</small></td><td data-label="Product">{product}</td><td data-label="Purpose">{purpose}</td><td data-label="Vehicle"><code>{vin}</code></td><td data-label="Allows">{scopes}</td><td data-label="Expires">{expires}</td>
+<td class="actions"><a class="button" href="/portal/consents/{id}/revoke" aria-label="Revoke {partner}'s access to {vin}">Revoke</a> <a href="/portal/consents/{id}">Receipt</a></td></tr>"#,
             id = c.id,
             partner = esc(&c.partner),
             app = esc(&c.app),
@@ -66,226 +93,79 @@ pub async fn dashboard(
             vin = esc(&c.vin),
             scopes = esc(&c.scopes),
             expires = when(c.expires_at),
-            csrf = esc(&me.csrf),
         ));
     }
     if current.is_empty() {
-        body.push_str(r#"<tr><td colspan="7">No active consents. <a href="/portal/grant">Share data with a partner</a>.</td></tr>"#);
+        table.push_str(r#"<tr><td colspan="7">No active consents. <a href="/portal/grant">Share data with a partner</a>.</td></tr>"#);
     }
-    body.push_str(r#"</tbody></table><h3>Past consents</h3><table id="past-consents"><thead><tr><th>Partner</th><th>Product</th><th>Purpose</th><th>Vehicle</th><th>Status</th><th>Until</th><th></th></tr></thead><tbody>"#);
-    for c in &past {
+    table.push_str("</tbody></table>");
+    table
+}
+
+fn past_table(past: &[ConsentView]) -> String {
+    let mut table = String::from(
+        r#"<table id="past-consents" class="reflow"><thead><tr><th>Partner</th><th>Product</th><th>Purpose</th><th>Vehicle</th><th>Status</th><th>Ended</th><th></th></tr></thead><tbody>"#,
+    );
+    for c in past {
         let status = if c.lapsed {
             "expired".to_owned()
         } else {
             c.status.replace('_', " ")
         };
-        body.push_str(&format!(
-            r#"<tr id="consent-{id}"><td>{partner}</td><td>{product}</td><td>{purpose}</td><td><code>{vin}</code></td><td>{status}</td><td>{until}</td><td><a href="/portal/consents/{id}/receipt">Receipt</a></td></tr>"#,
+        table.push_str(&format!(
+            r#"<tr id="consent-{id}"><td data-label="Partner">{partner}</td><td data-label="Product">{product}</td><td data-label="Purpose">{purpose}</td><td data-label="Vehicle"><code>{vin}</code></td><td data-label="Status">{status}</td><td data-label="Ended">{ended}</td><td><a href="/portal/consents/{id}">Receipt</a></td></tr>"#,
             id = c.id,
             partner = esc(&c.partner),
             product = esc(&c.product_name),
             purpose = esc(&c.purpose),
             vin = esc(&c.vin),
             status = esc(&status),
-            until = when(c.expires_at),
+            ended = ended(c),
         ));
     }
-    body.push_str("</tbody></table>");
-    Ok(html(page(
-        "My vehicles and consents",
-        Some(&me.csrf),
-        &body,
-    )))
-}
-
-/// `GET /portal/grant`: choose a vehicle, a partner's product and purpose, and a duration.
-pub async fn grant_form(
-    me: DriverSession,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let vehicles = people::vehicles_of(&state.db, me.driver.id).await?;
-    let owned: Vec<_> = vehicles
-        .iter()
-        .filter(|(_, role)| role == "owner")
-        .collect();
-    let offers = vdx_catalog::marketplace::offers(&state.db).await?;
-    let mut options = String::new();
-    for offer in &offers {
-        for purpose in &offer.version.purposes {
-            let about = vdx_catalog::purposes::lookup(purpose)
-                .map(|p| p.description)
-                .unwrap_or_default();
-            options.push_str(&format!(
-                r#"<option value="{app}:{version}:{purpose}">{partner} — {product} — {purpose_name}: {about} (signals: {signals}; up to {days} days)</option>"#,
-                app = offer.app.id,
-                version = offer.version.id,
-                purpose = esc(purpose.as_str()),
-                partner = esc(&offer.partner),
-                product = esc(&offer.version.name),
-                purpose_name = esc(purpose.as_str()),
-                about = esc(about),
-                signals = esc(&offer.version.signals.iter().map(|p| vdx_catalog::plain::label(p.as_str())).collect::<Vec<_>>().join("; ")),
-                days = offer.version.terms.default_consent_days,
-            ));
-        }
+    if past.is_empty() {
+        table.push_str(r#"<tr><td colspan="7">None yet.</td></tr>"#);
     }
-    let vehicle_options: String = owned
-        .iter()
-        .map(|(v, _)| {
-            format!(
-                r#"<option value="{0}">{0} ({1})</option>"#,
-                esc(&v.vin),
-                esc(&v.model)
-            )
-        })
-        .collect();
-    let body = format!(
-        r#"<p class="notice">Only the owner of a vehicle can share its data. You can revoke at any time, and the partner loses access on its next request.</p>
-<form method="post" action="/portal/grant" id="grant-form">
-<input type="hidden" name="csrf" value="{csrf}">
-<label for="vin">Vehicle</label><select id="vin" name="vin" required>{vehicle_options}</select>
-<label for="offer">Partner, product and purpose</label><select id="offer" name="offer" required>{options}</select>
-<label for="days">For how many days (empty: the product's default, which is also the most)</label><input id="days" name="days" type="number" min="1" max="3650">
-<label><input type="checkbox" name="commands" value="yes"> Also allow the partner to send this product's commands (for example start charging)</label>
-<button type="submit">Share</button></form>"#,
-        csrf = esc(&me.csrf),
-    );
-    Ok(html(page("Share data", Some(&me.csrf), &body)))
+    table.push_str("</tbody></table>");
+    table
 }
 
-#[derive(Debug, Deserialize)]
-pub struct GrantForm {
-    csrf: String,
-    vin: String,
-    offer: String,
-    #[serde(default, deserialize_with = "empty_as_none")]
-    days: Option<u32>,
-    commands: Option<String>,
-}
-
-/// `POST /portal/grant`.
-pub async fn grant(
-    me: DriverSession,
-    form: web::Form<GrantForm>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    me.check_csrf(&form.csrf)?;
-    let bad = |detail: &str| ApiError::bad_request("INVALID_INPUT", detail.to_owned());
-    let mut parts = form.offer.splitn(3, ':');
-    let (Some(app), Some(version), Some(purpose)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Err(bad("choose a partner, product and purpose"));
+/// When a consent ended and by whom, as HTML (empty while it runs).
+pub fn ended(c: &ConsentView) -> String {
+    let (Some(at), Some(by)) = (c.ended_at, c.ended_by) else {
+        return String::new();
     };
-    let app = AppId(app.parse().map_err(|_| bad("unknown offer"))?);
-    let version = ProductVersionId(version.parse().map_err(|_| bad("unknown offer"))?);
-    let purpose = Purpose::parse(purpose).map_err(|e| bad(&e.to_string()))?;
-    let offers = vdx_catalog::marketplace::offers(&state.db).await?;
-    let offer = offers
-        .iter()
-        .find(|o| o.app.id == app && o.version.id == version)
-        .ok_or_else(|| bad("that partner no longer offers this product"))?;
-    let vehicles = people::vehicles_of(&state.db, me.driver.id).await?;
-    let (vehicle, _) = vehicles
-        .iter()
-        .find(|(v, role)| v.vin == form.vin && role == "owner")
-        .ok_or_else(|| bad("only the owner of a vehicle can share its data"))?;
-    let max_days = offer.version.terms.default_consent_days;
-    let days = form.days.unwrap_or(max_days);
-    if days == 0 || days > max_days {
-        return Err(bad(&format!("choose between 1 and {max_days} days")));
-    }
-    let scopes = if form.commands.is_some() && !offer.version.commands.is_empty() {
-        "read command"
-    } else {
-        "read"
+    let by = match by {
+        EndedBy::Driver => "by you".to_owned(),
+        EndedBy::Partner => format!("by {}", esc(&c.partner)),
+        EndedBy::Oem => "by the vehicle manufacturer".to_owned(),
+        EndedBy::OwnershipChange => "when the vehicle changed owner".to_owned(),
+        EndedBy::Expiry => "when it ran out".to_owned(),
     };
-    let now = vdx_catalog::now_ms();
-    records::create(
-        &state.db,
-        NewConsent {
-            driver: me.driver.id,
-            vehicle: vehicle.id,
-            app,
-            product: &offer.version,
-            purpose,
-            scopes,
-            status: ConsentStatus::Active,
-            source: "portal",
-            granted_at: now,
-            expires_at: now + i64::from(days) * DAY_MS,
-        },
-    )
-    .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("location", "/portal"))
-        .finish())
+    format!("{}<br><small>{by}</small>", when(at))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct CsrfForm {
-    csrf: String,
-}
-
-async fn own_consent(
+/// One of the signed-in driver's consents, with its names.
+pub async fn own_consent(
     me: &DriverSession,
     state: &AppState,
     id: i64,
-) -> Result<vdx_consent::entity::consent::Model, ApiError> {
-    records::find(&state.db, ConsentId(id))
+) -> Result<(vdx_consent::entity::consent::Model, ConsentView), ApiError> {
+    let row = records::find(&state.db, ConsentId(id))
         .await?
         .filter(|c| c.driver_id == me.driver.id)
-        .ok_or_else(|| ApiError::NotFound(format!("you have no consent {id}")))
+        .ok_or_else(|| ApiError::NotFound(format!("you have no consent {id}")))?;
+    let view = views::consents(&state.db, vec![row.clone()], vdx_catalog::now_ms())
+        .await?
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::internal("consent vanished"))?;
+    Ok((row, view))
 }
 
-/// `POST /portal/consents/{id}/revoke`: effective on the partner's next request.
-pub async fn revoke(
-    me: DriverSession,
-    id: web::Path<i64>,
-    form: web::Form<CsrfForm>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    me.check_csrf(&form.csrf)?;
-    let consent = own_consent(&me, &state, *id).await?;
-    records::change_status(
-        &state.db,
-        consent.id,
-        ConsentStatus::RevokedByDriver,
-        &format!("driver:{}", me.driver.id),
-        vdx_catalog::now_ms(),
-    )
-    .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header(("location", "/portal"))
-        .finish())
-}
-
-/// `GET /portal/consents/{id}/receipt`: the consent receipt as JSON.
-pub async fn receipt(
-    me: DriverSession,
-    id: web::Path<i64>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let consent = own_consent(&me, &state, *id).await?;
-    let receipt = vdx_consent::receipt::receipt(&state.db, &consent).await?;
-    Ok(HttpResponse::Ok()
-        .insert_header((
-            "content-disposition",
-            format!("attachment; filename=\"vdx-consent-{}.json\"", consent.id),
-        ))
-        .json(receipt))
-}
-
-/// An empty form field is "not given".
-fn empty_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    let raw = String::deserialize(d)?;
-    if raw.trim().is_empty() {
-        Ok(None)
-    } else {
-        raw.trim()
-            .parse()
-            .map(Some)
-            .map_err(serde::de::Error::custom)
-    }
+/// Whether a consent still grants something (active and not run out).
+pub fn running(c: &ConsentView) -> bool {
+    c.status == ConsentStatus::Active.as_str() && !c.lapsed
 }
 
 #[derive(Debug, Deserialize)]

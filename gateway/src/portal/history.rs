@@ -7,7 +7,7 @@ use serde_json::json;
 use vdx_consent::{people, records, views};
 use vdx_core::{AppId, VehicleId};
 
-use super::html::{esc, page, when};
+use super::html::{esc, page, scrolling, when};
 use super::login::html;
 use super::session::DriverSession;
 use crate::problem::ApiError;
@@ -144,7 +144,7 @@ pub async fn access(
 <label for="f-app">Partner</label><select id="f-app" name="app"><option value="">all</option>{app_options}</select>
 <button type="submit">Filter</button></form>
 <p>Download: <a href="/portal/access?format=csv{q}">CSV</a> · <a href="/portal/access?format=json{q}">JSON</a></p>
-<table id="access-history"><thead><tr><th>When</th><th>Partner</th><th>Vehicle</th><th>Product</th><th>Purpose</th><th>What</th></tr></thead><tbody>"#,
+"#,
         q = esc(&format!(
             "{}{}",
             query
@@ -156,9 +156,12 @@ pub async fn access(
             query.app.map(|a| format!("&app={a}")).unwrap_or_default()
         )),
     );
+    let mut table = String::from(
+        r#"<table id="access-history" class="reflow"><thead><tr><th>When</th><th>Partner</th><th>Vehicle</th><th>Product</th><th>Purpose</th><th>What</th></tr></thead><tbody>"#,
+    );
     for r in &records {
-        body.push_str(&format!(
-            "<tr><td>{}</td><td>{}<br><small>{}</small></td><td><code>{}</code></td><td>{}</td><td>{}</td><td>{} {}</td></tr>",
+        table.push_str(&format!(
+            r#"<tr><td data-label="When">{}</td><td data-label="Partner">{}<br><small>{}</small></td><td data-label="Vehicle"><code>{}</code></td><td data-label="Product">{}</td><td data-label="Purpose">{}</td><td data-label="What">{} {}</td></tr>"#,
             when(r.at),
             esc(&r.partner),
             esc(&r.app),
@@ -170,9 +173,10 @@ pub async fn access(
         ));
     }
     if records.is_empty() {
-        body.push_str(r#"<tr><td colspan="6">Nobody has accessed this data.</td></tr>"#);
+        table.push_str(r#"<tr><td colspan="6">Nobody has accessed this data.</td></tr>"#);
     }
-    body.push_str("</tbody></table>");
+    table.push_str("</tbody></table>");
+    body.push_str(&scrolling("Access history", &table));
     Ok(html(page("Access history", Some(&me.csrf), &body)))
 }
 

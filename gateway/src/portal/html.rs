@@ -32,11 +32,21 @@ pub fn page(title: &str, csrf: Option<&str>, body: &str) -> String {
         r#"<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>{title} · vdx driver portal</title><link rel="stylesheet" href="/assets/vdx.css"></head>
-<body><header><h1>vdx driver portal</h1>{nav}</header>
+<body class="portal"><header><h1>vdx driver portal</h1>{nav}</header>
 <main class="page"><h2>{title}</h2>
 {body}
 </main></body></html>"#,
         title = esc(title),
+    )
+}
+
+/// A table in a region of its own that scrolls sideways when the table is
+/// wider than the screen, so the page itself never does; the region takes the
+/// keyboard focus (to scroll it without a mouse) and is named by `label`.
+pub fn scrolling(label: &str, table: &str) -> String {
+    format!(
+        r#"<div class="table-scroll" role="region" tabindex="0" aria-label="{}">{table}</div>"#,
+        esc(label)
     )
 }
 

@@ -6,9 +6,13 @@
 mod authorize;
 mod consents;
 pub mod federated;
+mod grant;
 mod history;
 pub mod html;
 mod login;
+mod notice;
+mod receipt;
+mod revoke;
 pub mod session;
 
 use actix_web::web;
@@ -34,14 +38,17 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .service(web::resource("/portal/logout").route(web::post().to(login::logout)))
         .service(
             web::resource("/portal/grant")
-                .route(web::get().to(consents::grant_form))
-                .route(web::post().to(consents::grant)),
+                .route(web::get().to(grant::grant_form))
+                .route(web::post().to(grant::grant)),
+        )
+        .service(web::resource("/portal/consents/{id}").route(web::get().to(receipt::show)))
+        .service(
+            web::resource("/portal/consents/{id}/revoke")
+                .route(web::get().to(revoke::confirm))
+                .route(web::post().to(revoke::revoke)),
         )
         .service(
-            web::resource("/portal/consents/{id}/revoke").route(web::post().to(consents::revoke)),
-        )
-        .service(
-            web::resource("/portal/consents/{id}/receipt").route(web::get().to(consents::receipt)),
+            web::resource("/portal/consents/{id}/receipt").route(web::get().to(receipt::download)),
         )
         .service(
             web::resource("/portal/vehicles/{vin}/drivers")

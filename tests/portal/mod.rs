@@ -1,0 +1,117 @@
+//! The driver portal as drivers use it: revoking asks first and says what
+//! happened, sharing again renews the one consent instead of adding a second,
+//! an ended consent says when and by whom it ended, and every page fits a
+//! phone. Helpers shared by the submodules live here.
+
+mod ended;
+mod phone;
+mod revoking;
+mod sharing;
+
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use vdx_consent::entity::{consent, vehicle};
+use vdx_tests::TestApp;
+
+/// How the portal writes a time: `2026-11-23 17:05 UTC`.
+pub(crate) fn when(ms: i64) -> String {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .unwrap()
+        .format("%Y-%m-%d %H:%M UTC")
+        .to_string()
+}
+
+/// The first EV a demo driver has.
+pub(crate) fn ev_of(app: &TestApp, username: &str) -> String {
+    app.creds
+        .drivers
+        .iter()
+        .find(|d| d.username == username)
+        .unwrap()
+        .vehicles
+        .iter()
+        .find(|v| v.starts_with("VDXE"))
+        .unwrap()
+        .clone()
+}
+
+/// The value of the grant form's offer whose text starts with `partner`.
+pub(crate) async fn offer_of(app: &TestApp, portal: &reqwest::Client, partner: &str) -> String {
+    let form = portal
+        .get(app.url("/portal/grant"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    form.split(r#"<option value=""#)
+        .find(|o| {
+            o.split_once('>')
+                .is_some_and(|(_, text)| text.starts_with(partner))
+        })
+        .unwrap_or_else(|| panic!("no offer of {partner} in {form}"))
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+/// Shares `vin` through the portal's grant form; returns the response.
+pub(crate) async fn share(
+    app: &TestApp,
+    portal: &reqwest::Client,
+    csrf: &str,
+    vin: &str,
+    offer: &str,
+    days: &str,
+) -> reqwest::Response {
+    portal
+        .post(app.url("/portal/grant"))
+        .form(&[
+            ("csrf", csrf),
+            ("vin", vin),
+            ("offer", offer),
+            ("days", days),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Every consent of the partner's app for the car, oldest first.
+pub(crate) async fn consents_for(app: &TestApp, vin: &str, partner: &str) -> Vec<consent::Model> {
+    let car = vehicle::Entity::find()
+        .filter(vehicle::Column::Vin.eq(vin))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    let client_id = &app.partner(partner).client_id;
+    let partner_app = vdx_catalog::marketplace::find_app_by_client_id(&app.db, client_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut rows = consent::Entity::find()
+        .filter(consent::Column::VehicleId.eq(car.id))
+        .filter(consent::Column::AppId.eq(partner_app.id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    rows.sort_by_key(|c| c.id);
+    rows
+}
+
+/// The HTML of the table row of consent `id` on the portal's home page.
+pub(crate) fn row_of(page: &str, id: impl std::fmt::Display) -> String {
+    let start = page
+        .find(&format!(r#"<tr id="consent-{id}""#))
+        .unwrap_or_else(|| panic!("no row of consent {id} in {page}"));
+    let rest = &page[start..];
+    rest[..rest.find("</tr>").unwrap()].to_owned()
+}
+
+/// The ledger verifies: the hash chain is unbroken and every consent matches its last entry.
+pub(crate) async fn assert_ledger_verifies(app: &TestApp) {
+    let verification = vdx_consent::ledger::verify(&app.db).await.unwrap();
+    assert_eq!(verification.first_broken, None, "{verification:?}");
+}

@@ -1,0 +1,205 @@
+//! Sharing what is already shared extends the one consent (same id, same
+//! start, the later end date, the union of the scopes) instead of adding a
+//! second active consent; the portal says so, the OAuth consent screen takes
+//! the same path, and the ledger still verifies.
+
+use vdx_tests::{TestApp, on_both_backends};
+
+use super::*;
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn active(
+    rows: &[vdx_consent::entity::consent::Model],
+) -> Vec<&vdx_consent::entity::consent::Model> {
+    rows.iter().filter(|c| c.status == "active").collect()
+}
+
+async fn sharing_again_extends_the_one_active_consent_and_says_so(app: TestApp) {
+    let vin = ev_of(&app, "carol");
+    let (portal, csrf) = app.portal_login("carol").await;
+    let offer = offer_of(&app, &portal, "Voltwise").await;
+    let res = share(&app, &portal, &csrf, &vin, &offer, "30").await;
+    assert_eq!(res.status(), 303);
+    let first = consents_for(&app, &vin, "Voltwise Energy").await;
+    let shared = active(&first);
+    assert_eq!(shared.len(), 1, "{first:?}");
+    let id = shared[0].id;
+
+    let res = share(&app, &portal, &csrf, &vin, &offer, "90").await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/portal");
+    let rows = consents_for(&app, &vin, "Voltwise Energy").await;
+    let shared = active(&rows);
+    assert_eq!(shared.len(), 1, "sharing again added a consent: {rows:?}");
+    let consent = shared[0];
+    assert_eq!(consent.id, id, "the same consent, extended");
+    assert_eq!(
+        consent.granted_at,
+        first.iter().find(|c| c.id == id).unwrap().granted_at
+    );
+    let days = (consent.expires_at - vdx_catalog::now_ms()) as f64 / DAY_MS as f64;
+    assert!((89.9..=90.0).contains(&days), "ends in {days} days, not 90");
+
+    // The portal shows the one consent with its new end date, and says what happened.
+    let page = portal
+        .get(app.url("/portal"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let status = &page[page.find(r#"role="status""#).expect("a status message")..];
+    let status = &status[..status.find("</").unwrap()];
+    assert!(
+        status.contains("You extended Voltwise Energy")
+            && status.contains(&vin)
+            && status.contains(&when(consent.expires_at)),
+        "{status}"
+    );
+    let active_table =
+        &page[page.find("active-consents").unwrap()..page.find("past-consents").unwrap()];
+    let listed = active_table
+        .split("<tr id=")
+        .filter(|row| {
+            row.contains("Voltwise Energy") && row.contains(&format!("<code>{vin}</code>"))
+        })
+        .count();
+    assert_eq!(listed, 1, "{active_table}");
+    assert!(row_of(&page, id).contains(&when(consent.expires_at)));
+
+    // The ledger records the extension as a change of that consent, and verifies.
+    let events: Vec<String> = vdx_consent::ledger::history(&app.db, id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(events, ["created", "extended"]);
+    assert_ledger_verifies(&app).await;
+}
+
+async fn approving_on_the_oauth_consent_screen_extends_the_consent_the_driver_already_gave(
+    app: TestApp,
+) {
+    use crate::oauth::support;
+    use oauth2::TokenResponse;
+    let vin = app.creds.examples.consented.vin.clone();
+    let before = consents_for(&app, &vin, "Voltwise Energy").await;
+    let given = active(&before);
+    assert_eq!(given.len(), 1, "{before:?}");
+    let (id, scopes) = (given[0].id, given[0].scopes.clone());
+
+    let client = support::voltwise(&app).await;
+    let (code, verifier) = support::approved_code(&app, &client, "alice", &vin).await;
+    let rows = consents_for(&app, &vin, "Voltwise Energy").await;
+    let shared = active(&rows);
+    assert_eq!(
+        shared.len(),
+        1,
+        "the consent screen added a consent: {rows:?}"
+    );
+    assert_eq!(shared[0].id, id);
+    // Asking for less (read only) takes nothing away: revoking does that.
+    assert_eq!(shared[0].scopes, scopes);
+    let last = vdx_consent::ledger::history(&app.db, id).await.unwrap();
+    assert_eq!(last.last().unwrap().event, "extended");
+    assert_ledger_verifies(&app).await;
+
+    let token = support::exchange(&client, code, verifier).await.unwrap();
+    let res = app
+        .rest_latest(
+            token.access_token().secret(),
+            &vin,
+            "ev-charging",
+            "smart_charging",
+        )
+        .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+}
+
+async fn sharing_again_after_a_consent_ran_out_ends_it_and_starts_a_new_one(app: TestApp) {
+    // Dave's first EV still has a consent marked active, past its end date.
+    let dave = app
+        .creds
+        .drivers
+        .iter()
+        .find(|d| d.username == "dave")
+        .unwrap();
+    let mut lapsed = None;
+    for vin in dave.vehicles.iter().filter(|v| v.starts_with("VDXE")) {
+        let rows = consents_for(&app, vin, "Voltwise Energy").await;
+        if let Some(c) = rows
+            .iter()
+            .find(|c| c.status == "active" && c.expires_at < vdx_catalog::now_ms())
+        {
+            lapsed = Some((vin.clone(), c.clone()));
+        }
+    }
+    let (vin, old) = lapsed.expect("dave's lapsed consent");
+    let (portal, csrf) = app.portal_login("dave").await;
+    let offer = offer_of(&app, &portal, "Voltwise").await;
+    let res = share(&app, &portal, &csrf, &vin, &offer, "30").await;
+    assert_eq!(res.status(), 303);
+    let rows = consents_for(&app, &vin, "Voltwise Energy").await;
+    let shared = active(&rows);
+    assert_eq!(shared.len(), 1, "{rows:?}");
+    assert_ne!(
+        shared[0].id, old.id,
+        "a consent that ran out is not revived"
+    );
+    let old_now = rows.iter().find(|c| c.id == old.id).unwrap();
+    assert_eq!(old_now.status, "expired");
+    let entries = vdx_consent::ledger::history(&app.db, old.id).await.unwrap();
+    assert_eq!(entries.last().unwrap().event, "expired");
+    assert_eq!(entries.last().unwrap().actor, "system");
+    assert_ledger_verifies(&app).await;
+}
+
+/// The lifecycle's other way to an active consent (pending, then approved)
+/// cannot make a second one either.
+async fn approving_a_pending_consent_is_refused_while_another_allows_the_same(app: TestApp) {
+    use vdx_consent::records::{self, ConsentStatus, NewConsent};
+    let vin = app.creds.examples.consented.vin.clone();
+    let rows = consents_for(&app, &vin, "Voltwise Energy").await;
+    let given = active(&rows)[0].clone();
+    let version = vdx_catalog::product::version_by_id(&app.db, given.product_version_id)
+        .await
+        .unwrap()
+        .unwrap();
+    let now = vdx_catalog::now_ms();
+    let pending = records::create(
+        &app.db,
+        NewConsent {
+            driver: given.driver_id,
+            vehicle: given.vehicle_id,
+            app: given.app_id,
+            product: &version,
+            purpose: vdx_core::Purpose::parse(&given.purpose).unwrap(),
+            scopes: "read",
+            status: ConsentStatus::Pending,
+            source: "portal",
+            granted_at: now,
+            expires_at: now + DAY_MS,
+        },
+    )
+    .await
+    .unwrap();
+    let approved =
+        records::change_status(&app.db, pending, ConsentStatus::Active, "system", now).await;
+    assert!(
+        matches!(approved, Err(vdx_consent::ConsentError::Conflict(_))),
+        "{approved:?}"
+    );
+    let rows = consents_for(&app, &vin, "Voltwise Energy").await;
+    assert_eq!(active(&rows).len(), 1, "{rows:?}");
+    assert_ledger_verifies(&app).await;
+}
+
+on_both_backends!(
+    approving_a_pending_consent_is_refused_while_another_allows_the_same,
+    sharing_again_extends_the_one_active_consent_and_says_so,
+    approving_on_the_oauth_consent_screen_extends_the_consent_the_driver_already_gave,
+    sharing_again_after_a_consent_ran_out_ends_it_and_starts_a_new_one,
+);
