@@ -480,7 +480,8 @@ impl TestApp {
 
     /// Number of rows in the access log.
     pub async fn access_log_count(&self) -> i64 {
-        self.sql_i64("SELECT COUNT(*) FROM access_log", vec![]).await
+        self.sql_i64("SELECT COUNT(*) FROM access_log", vec![])
+            .await
     }
 
     /// The first column of the first row of a query that returns one

@@ -64,17 +64,25 @@ mod tests {
     }
 
     #[test]
-    fn a_longitude_is_rounded_on_its_own_grid_whatever_else_was_asked() {
-        // The grid is sized by the stored latitude, not by what the request named.
-        let alone = coarsen(LONGITUDE, json!(11.576124), Some(48.137154), 5.0);
-        let with_lat = coarsen(LONGITUDE, json!(11.576124), Some(48.137154), 5.0);
-        assert_eq!(alone, with_lat);
-        // The longitude grid at 48° is wider than the latitude grid (5 km, not 3.3 km).
-        let step = 5.0 / (111.32 * 48.1f64.to_radians().cos());
-        let v = f(alone);
+    fn a_longitude_is_rounded_on_a_grid_sized_by_the_stored_latitude() {
+        let lon = f(coarsen(LONGITUDE, json!(11.576124), Some(48.137154), 5.0));
+        // The grid is 5 km wide at the (snapped) latitude, not the latitude
+        // grid's 5 km of a degree of latitude (3.3 km of longitude here).
+        let lat_step = 5.0 / 111.32;
+        let snapped = (48.137154_f64 / lat_step).round() * lat_step;
+        let step = 5.0 / (111.32 * snapped.to_radians().cos());
         assert!(
-            ((v / step).round() * step - v).abs() < 1e-5,
-            "{v} is on the {step}° grid"
+            ((lon / step).round() * step - lon).abs() < 1e-5,
+            "{lon} on the {step}° grid"
+        );
+        assert!(
+            ((lon / lat_step).round() * lat_step - lon).abs() > 1e-4,
+            "{lon} not on the latitude grid"
+        );
+        // A nearby latitude that snaps to the same grid line gives the same grid.
+        assert_eq!(
+            coarsen(LONGITUDE, json!(11.576124), Some(48.1372), 5.0),
+            Some(json!(lon))
         );
     }
 

@@ -35,7 +35,10 @@ async fn a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens(a
 
     // The approval recorded a consent from the driver, and the token reads that car.
     let statuses = app
-        .sql_strings("SELECT status FROM consents WHERE source = $1", vec!["oauth".into()])
+        .sql_strings(
+            "SELECT status FROM consents WHERE source = $1",
+            vec!["oauth".into()],
+        )
         .await;
     assert_eq!(statuses, ["active"]);
     let res = app
