@@ -8,7 +8,14 @@
 
 pub mod access_log;
 mod decision;
+/// The consent tables. Private to this crate: the gateway reaches them only
+/// through the services here. The `test-support` feature (enabled by the
+/// integration tests alone, never by the `vdx` binary) opens them for
+/// checks of what the database holds.
+#[cfg(feature = "test-support")]
 pub mod entity;
+#[cfg(not(feature = "test-support"))]
+pub(crate) mod entity;
 mod error;
 mod fields;
 pub mod ledger;

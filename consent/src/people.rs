@@ -207,3 +207,17 @@ pub async fn transfer_ownership(
         consents_ended: ended,
     })
 }
+
+/// The row ids of the registered vehicles among `vins`, by VIN.
+pub async fn vehicle_ids(
+    db: &impl ConnectionTrait,
+    vins: impl IntoIterator<Item = String>,
+) -> Result<std::collections::HashMap<String, VehicleId>, ConsentError> {
+    Ok(vehicle::Entity::find()
+        .filter(vehicle::Column::Vin.is_in(vins))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|v| (v.vin, v.id))
+        .collect())
+}

@@ -19,7 +19,6 @@ use sea_orm::{
 };
 use serde_json::Value;
 use vdx_catalog::entity::signal;
-use vdx_consent::entity::vehicle;
 use vdx_core::{SignalPath, VehicleId, Vin};
 
 use crate::TelemetryError;
@@ -79,13 +78,7 @@ pub async fn ingest(
         }
     }
     let wanted: BTreeSet<String> = vins.iter().flatten().map(ToString::to_string).collect();
-    let known: HashMap<String, VehicleId> = vehicle::Entity::find()
-        .filter(vehicle::Column::Vin.is_in(wanted))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|v| (v.vin, v.id))
-        .collect();
+    let known: HashMap<String, VehicleId> = vdx_consent::people::vehicle_ids(db, wanted).await?;
     let mut batches = Vec::with_capacity(uploads.len());
     for (i, (upload, vin)) in uploads.iter().zip(&vins).enumerate() {
         let Some(vin) = vin else { continue };

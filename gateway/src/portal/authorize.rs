@@ -20,7 +20,6 @@ use sea_orm::{EntityTrait, TransactionTrait};
 use serde::Deserialize;
 use vdx_catalog::entity::{app, partner};
 use vdx_consent::ConsentStatus;
-use vdx_consent::entity::vehicle;
 use vdx_consent::people::{self, Role};
 use vdx_consent::records::{self, NewConsent};
 use vdx_core::{DriverId, Purpose, ScopeSet};
@@ -74,7 +73,7 @@ async fn claim(state: &AppState, id: &str, driver: DriverId) -> Result<Pending, 
 async fn owned_vehicles(
     state: &AppState,
     driver: DriverId,
-) -> Result<Vec<vehicle::Model>, HttpResponse> {
+) -> Result<Vec<vdx_consent::Vehicle>, HttpResponse> {
     Ok(people::vehicles_of(&state.db, driver)
         .await
         .map_err(|e| server_page("cannot list vehicles", e))?

@@ -150,7 +150,7 @@ pub async fn own_consent(
     me: &DriverSession,
     state: &AppState,
     id: i64,
-) -> Result<(vdx_consent::entity::consent::Model, ConsentView), ApiError> {
+) -> Result<(vdx_consent::ConsentRecord, ConsentView), ApiError> {
     let row = records::find(&state.db, ConsentId(id))
         .await?
         .filter(|c| c.driver_id == me.driver.id)
@@ -182,7 +182,6 @@ pub async fn add_driver(
     form: web::Form<AddDriverForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     me.check_csrf(&form.csrf)?;
     let vehicles = people::vehicles_of(&state.db, me.driver.id).await?;
     let (vehicle, _) = vehicles
@@ -194,9 +193,7 @@ pub async fn add_driver(
                 "only the owner of a vehicle can add drivers",
             )
         })?;
-    let other = vdx_consent::entity::driver::Entity::find()
-        .filter(vdx_consent::entity::driver::Column::Username.eq(form.username.trim()))
-        .one(&state.db)
+    let other = vdx_consent::people::driver_by_username(&state.db, &form.username)
         .await?
         .ok_or_else(|| {
             ApiError::bad_request(
