@@ -15,4 +15,5 @@ mod ingest;
 mod oauth;
 mod persisted_queries;
 mod ratelimit;
+mod secrets;
 mod slice;

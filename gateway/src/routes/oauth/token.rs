@@ -17,8 +17,8 @@ use crate::auth::grants::{self, GrantError};
 use crate::auth::token::AccessGrant;
 use crate::state::AppState;
 
-/// A successful token response (RFC 6749 §5.1).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+/// A successful token response (RFC 6749 §5.1). `Debug` leaves the tokens out.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     /// Always `Bearer`.
@@ -31,6 +31,17 @@ pub struct TokenResponse {
     /// each use returns a new one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+}
+
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"[REDACTED]")
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "[REDACTED]"))
+            .finish_non_exhaustive()
+    }
 }
 
 /// Issues tokens. Grants: `client_credentials`, `authorization_code` (with
