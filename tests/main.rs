@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod consent;
 mod contracts;
+mod edge;
 mod federated;
 mod history;
 mod http_basics;

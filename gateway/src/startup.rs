@@ -192,6 +192,7 @@ impl Application {
                         .route(web::get().to(pages::graphiql)),
                 )
                 .service(endpoint("/assets/{name}", "GET").route(web::get().to(pages::asset)))
+                .service(endpoint("/", "GET").route(web::get().to(pages::index)))
                 .service(endpoint("/admin", "GET").route(web::get().to(pages::admin)))
                 .service(endpoint("/marketplace", "GET").route(web::get().to(pages::marketplace)))
                 .service(endpoint("/docs", "GET").route(web::get().to(|| async {
@@ -200,7 +201,9 @@ impl Application {
                         .finish()
                 })))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
-                .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(ApiError::NotFound("no route matches this path".into()))
+                }))
         })
         .shutdown_timeout(config.shutdown_timeout_secs)
         .listen(listener)
