@@ -26,7 +26,8 @@ pub struct NewAppRequest {
     pub redirect_uris: Vec<String>,
 }
 
-/// An app's credentials. The secret is shown only in this response (never by `Debug`).
+/// An app's credentials. The secret is shown only in this response.
+// `Debug` (below) leaves the secret out.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct AppCredentials {
     pub client_id: String,

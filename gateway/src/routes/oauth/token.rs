@@ -17,7 +17,8 @@ use crate::auth::grants::{self, GrantError};
 use crate::auth::token::AccessGrant;
 use crate::state::AppState;
 
-/// A successful token response (RFC 6749 §5.1). `Debug` leaves the tokens out.
+/// A successful token response (RFC 6749 §5.1).
+// `Debug` (below) leaves the tokens out.
 #[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
