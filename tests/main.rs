@@ -10,6 +10,7 @@ mod consent;
 mod contracts;
 mod edge;
 mod federated;
+mod graphql_limits;
 mod history;
 mod http_basics;
 mod ingest;
