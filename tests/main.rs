@@ -15,6 +15,7 @@ mod history;
 mod http_basics;
 mod ingest;
 mod oauth;
+mod openapi_docs;
 mod persisted_queries;
 mod ratelimit;
 mod secrets;
