@@ -9,14 +9,14 @@ use serde_json::json;
 use vdx_tests::{Backend, spawn_bare_app};
 
 /// A chromedriver process and a WebDriver session on a fresh profile.
-struct Browser {
-    client: Client,
+pub(crate) struct Browser {
+    pub(crate) client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
 }
 
 impl Browser {
-    async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_with(&[]).await
     }
 
@@ -73,7 +73,7 @@ impl Browser {
         }
     }
 
-    async fn fill(&self, css: &str, text: &str) {
+    pub(crate) async fn fill(&self, css: &str, text: &str) {
         let field = self
             .client
             .wait()
@@ -84,7 +84,7 @@ impl Browser {
         field.send_keys(text).await.unwrap();
     }
 
-    async fn click(&self, css: &str) {
+    pub(crate) async fn click(&self, css: &str) {
         self.client
             .wait()
             .for_element(Locator::Css(css))
@@ -96,7 +96,7 @@ impl Browser {
     }
 
     /// Waits until the element's text contains `needle`.
-    async fn wait_text(&self, css: &str, needle: &str) -> String {
+    pub(crate) async fn wait_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
         loop {
             let text = match self.client.find(Locator::Css(css)).await {
@@ -114,7 +114,7 @@ impl Browser {
         }
     }
 
-    async fn screenshot(&self, name: &str) {
+    pub(crate) async fn screenshot(&self, name: &str) {
         self.client.execute("document.querySelectorAll('details').forEach(d => d.open = false); window.scrollTo(0, 0);", vec![]).await.unwrap();
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("artifacts");
         std::fs::create_dir_all(&dir).unwrap();
@@ -125,7 +125,7 @@ impl Browser {
         .unwrap();
     }
 
-    async fn close(mut self) {
+    pub(crate) async fn close(mut self) {
         let _ = self.client.close().await;
         let _ = self.driver.kill();
         let _ = self.driver.wait();

@@ -3,6 +3,7 @@
 //! PostgreSQL. Add modules here, never new test binaries.
 
 mod browser;
+mod browser_docs;
 mod catalog;
 mod cli;
 mod commands;

@@ -106,7 +106,7 @@ impl Modify for Security {
                         ("ingest", "OEM telemetry ingest (OEM clients only)"),
                     ]),
                 ))],
-                "A client-credentials token from /oauth/token (client_secret_basic or client_secret_post). Product scopes are read:<product> and command:<product>; with no scope selected, the token carries every scope the app's subscriptions allow.",
+                "A client-credentials token from /oauth/token (client_secret_basic or client_secret_post). Product scopes are `read:<product>` and `command:<product>`; with no scope selected, the token carries every scope the app's subscriptions allow.",
             )),
         );
         let bearer = SecurityRequirement::new("bearer", Vec::<String>::new());

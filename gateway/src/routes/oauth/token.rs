@@ -49,24 +49,32 @@ impl std::fmt::Debug for TokenResponse {
 /// authenticates with HTTP Basic (`client_secret_basic`) or with `client_id`
 /// and `client_secret` in this form (`client_secret_post`), never both.
 // The handler reads the form itself (a repeated parameter is an error); this
-// type describes it in the OpenAPI document.
+// type describes it in the OpenAPI document. The empty examples keep Swagger
+// UI from filling the form with sample values it would then send.
 #[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
 pub struct TokenRequest {
     pub grant_type: GrantType,
     /// Space-separated scopes, e.g. `read:ev-charging command:ev-charging`;
     /// absent: every scope the client may have.
+    #[schema(example = "")]
     pub scope: Option<String>,
     /// With `client_secret_post`: the client id.
+    #[schema(example = "")]
     pub client_id: Option<String>,
     /// With `client_secret_post`: the client secret.
+    #[schema(example = "")]
     pub client_secret: Option<String>,
     /// `authorization_code`: the code the authorization endpoint returned.
+    #[schema(example = "")]
     pub code: Option<String>,
     /// `authorization_code`: the redirect URI of the authorization request.
+    #[schema(example = "")]
     pub redirect_uri: Option<String>,
     /// `authorization_code`: the PKCE verifier (S256).
+    #[schema(example = "")]
     pub code_verifier: Option<String>,
     /// `refresh_token`: the refresh token (each use returns a new one).
+    #[schema(example = "")]
     pub refresh_token: Option<String>,
 }
 
