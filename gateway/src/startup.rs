@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, web};
 use sea_orm::DatabaseConnection;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 use crate::state::AppState;
-use crate::{auth, db, graphql, metrics, pages, problem_mw, request_id, routes};
+use crate::{auth, db, edge, graphql, metrics, pages, problem_mw, request_id, routes};
 
 /// A bound, not yet running, gateway.
 pub struct Application {
@@ -77,7 +77,8 @@ impl Application {
         let schema = graphql::schema();
         let metrics = Arc::new(Metrics::new());
         let app_state = state.clone();
-        let server = HttpServer::new(move || {
+        // Like actix_web::HttpServer, with every connection behind the head guard.
+        let server = edge::serve(listener, config.shutdown_timeout_secs, move || {
             let max_body = app_state.config.max_body_bytes;
             let graphql_max_body = app_state.config.graphql_max_body_bytes;
             App::new()
@@ -193,6 +194,10 @@ impl Application {
                 )
                 .service(endpoint("/assets/{name}", "GET").route(web::get().to(pages::asset)))
                 .service(endpoint("/", "GET").route(web::get().to(pages::index)))
+                .service(
+                    endpoint(&format!("{}/{{status}}", edge::REFUSED_PATH), "GET")
+                        .route(web::get().to(edge::refused)),
+                )
                 .service(endpoint("/admin", "GET").route(web::get().to(pages::admin)))
                 .service(endpoint("/marketplace", "GET").route(web::get().to(pages::marketplace)))
                 .service(endpoint("/docs", "GET").route(web::get().to(|| async {
@@ -205,10 +210,7 @@ impl Application {
                     Err::<HttpResponse, _>(ApiError::NotFound("no route matches this path".into()))
                 }))
         })
-        .shutdown_timeout(config.shutdown_timeout_secs)
-        .listen(listener)
-        .map_err(|e| format!("cannot serve: {e}"))?
-        .run();
+        .map_err(|e| format!("cannot serve: {e}"))?;
         Ok(Self {
             port,
             state,
