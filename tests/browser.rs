@@ -502,6 +502,29 @@ async fn graphiql_runs_a_query_with_only_local_assets() {
     let result = browser.wait_text(".result-window", "smart_charging").await;
     assert!(!result.contains("\"errors\""), "{result}");
     browser.screenshot("graphiql").await;
+    // The Docs explorer loads the schema through the standard introspection
+    // query and lists the root types.
+    browser
+        .click("button[aria-label='Show Documentation Explorer']")
+        .await;
+    let docs = browser
+        .wait_text(".graphiql-doc-explorer", "query: Query")
+        .await;
+    assert!(!docs.contains("Error fetching schema"), "{docs}");
+    assert!(docs.contains("mutation: Mutation"), "{docs}");
+    browser
+        .client
+        .find(Locator::XPath(
+            "//*[contains(@class, 'graphiql-doc-explorer')]//a[text()='Query']",
+        ))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    browser.wait_text(".graphiql-doc-explorer", "catalog").await;
+    browser.wait_text(".graphiql-doc-explorer", "vehicle").await;
+    browser.screenshot("graphiql-docs").await;
     // Every script and stylesheet came from the gateway itself.
     let origins = browser
         .client

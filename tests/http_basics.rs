@@ -167,7 +167,9 @@ async fn a_missing_query_parameter_is_a_400_problem(app: TestApp) {
 
 async fn graphql_depth_beyond_the_limit_is_refused(app: TestApp) {
     let token = app.token_for("Voltwise Energy").await;
-    let deep = "{ __schema { types { fields { type { ofType { ofType { ofType { ofType { ofType { ofType { name } } } } } } } } } } }";
+    // Eleven levels of data fields; introspection has its own, larger limit
+    // (see graphql_limits).
+    let deep = "{ catalog { products { versions { terms { a { b { c { d { e { f { g } } } } } } } } } } }";
     let body: Value = app
         .graphql(Some(&token), deep, Value::Null)
         .await
@@ -176,6 +178,7 @@ async fn graphql_depth_beyond_the_limit_is_refused(app: TestApp) {
         .unwrap();
     let message = body["errors"][0]["message"].as_str().unwrap_or_default();
     assert!(message.contains("nested too deep"), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "QUERY_TOO_DEEP");
 }
 
 async fn pages_load_no_script_from_another_origin(app: TestApp) {

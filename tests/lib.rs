@@ -59,7 +59,7 @@ pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
 
 pub fn test_config(database_url: String) -> Config {
     Config {
-        database_url,
+        database_url: database_url.into(),
         database_max_connections: 5,
         port: 0,
         log_level: "warn".to_owned(),
@@ -97,7 +97,7 @@ async fn spawn_app_on(
     let database_url = fresh_database(backend, dir.path()).await;
     let mut config = test_config(database_url.clone());
     adjust(&mut config);
-    let db = vdx_gateway::db::connect(&config.database_url, config.database_max_connections)
+    let db = vdx_gateway::db::connect(config.database_url.expose(), config.database_max_connections)
         .await
         .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
@@ -139,7 +139,7 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let database_url = fresh_database(backend, dir.path()).await;
     let config = test_config(database_url.clone());
-    let db = vdx_gateway::db::connect(&config.database_url, config.database_max_connections)
+    let db = vdx_gateway::db::connect(config.database_url.expose(), config.database_max_connections)
         .await
         .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
@@ -214,7 +214,7 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
 pub async fn spawn_replica(first: &TestApp) -> (String, actix_web::dev::ServerHandle) {
     let mut config = test_config(first.database_url.clone());
     config.public_url = Some(first.base_url.clone());
-    let db = vdx_gateway::db::connect(&config.database_url, config.database_max_connections)
+    let db = vdx_gateway::db::connect(config.database_url.expose(), config.database_max_connections)
         .await
         .expect("connect");
     let app = Application::build_with_db(config, db)
@@ -305,7 +305,7 @@ impl TestApp {
     pub async fn spawn_replica(&self) -> Replica {
         let mut config = test_config(self.database_url.clone());
         config.public_url = Some(self.base_url.clone());
-        let db = vdx_gateway::db::connect(&config.database_url, config.database_max_connections)
+        let db = vdx_gateway::db::connect(config.database_url.expose(), config.database_max_connections)
             .await
             .expect("connect");
         let replica = Application::build_with_db(config, db)

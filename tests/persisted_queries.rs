@@ -48,4 +48,30 @@ async fn a_persisted_query_is_registered_once_then_sent_by_hash(app: TestApp) {
     assert!(b["errors"].is_null(), "{b}");
 }
 
-on_both_backends!(a_persisted_query_is_registered_once_then_sent_by_hash);
+/// Each hash runs its own document, however many are registered (the
+/// parsed-document cache must not answer one persisted query for another).
+async fn each_persisted_query_runs_its_own_document(app: TestApp) {
+    let token = app.token_for("Voltwise Energy").await;
+    let queries: Vec<String> = (0..3).map(|i| format!("{{ q{i}: __typename }}")).collect();
+    let by_hash = |query: &str| {
+        json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": format!("{:x}", Sha256::digest(query.as_bytes()))}}})
+    };
+    for query in &queries {
+        let mut register = by_hash(query);
+        register["query"] = json!(query);
+        post(&app, &token, register).await;
+    }
+    for (i, query) in queries.iter().enumerate() {
+        let answer = post(&app, &token, by_hash(query)).await;
+        assert_eq!(
+            answer["data"],
+            json!({ format!("q{i}"): "Query" }),
+            "{query} answered {answer}"
+        );
+    }
+}
+
+on_both_backends!(
+    a_persisted_query_is_registered_once_then_sent_by_hash,
+    each_persisted_query_runs_its_own_document,
+);

@@ -35,11 +35,21 @@ impl SubscriptionStatus {
     }
 }
 
-/// A newly created app and its client secret, shown exactly once.
-#[derive(Debug, Clone)]
+/// A newly created app and its client secret, shown exactly once (and never
+/// by `Debug`).
+#[derive(Clone)]
 pub struct NewApp {
     pub app: app::Model,
     pub client_secret: String,
+}
+
+impl std::fmt::Debug for NewApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("NewApp")
+            .field("app", &self.app)
+            .field("client_secret", &"[REDACTED]")
+            .finish()
+    }
 }
 
 pub async fn create_partner(

@@ -32,7 +32,7 @@ pub struct GlobalArgs {
         value_name = "URL",
         hide_env_values = true
     )]
-    pub database_url: Option<String>,
+    pub database_url: Option<crate::db::DatabaseUrl>,
     /// Log line format.
     #[arg(long, global = true, env = "VDX_LOG_FORMAT", value_enum)]
     pub log_format: Option<LogFormat>,

@@ -25,7 +25,7 @@ pub async fn create_app(
     for uri in redirect_uris {
         apps::check_redirect_uri(uri).map_err(|e| format!("--redirect-uri: {e}"))?;
     }
-    let db = db::connect(&config.database_url, 1).await?;
+    let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
     let (partner, created) = apps::create(&db, partner, name, redirect_uris, &scopes)
         .await
@@ -47,7 +47,7 @@ pub async fn create_app(
 /// `vdx keys rotate`: a new signing key; the old ones retire once the tokens
 /// they signed have expired.
 pub async fn rotate_keys(config: &Config) -> Result<(), String> {
-    let db = db::connect(&config.database_url, 1).await?;
+    let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
     let grace_secs = config
         .access_token_ttl_secs

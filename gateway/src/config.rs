@@ -7,7 +7,10 @@ use std::path::Path;
 
 use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
+
+use crate::db::DatabaseUrl;
 
 /// Log line format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -20,11 +23,13 @@ pub enum LogFormat {
 }
 
 /// The whole runtime configuration. Every key is documented in the README's table.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Secrets are wrapped: `Debug` shows the database URL without its password
+/// and the OIDC client secret as `[REDACTED]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Config {
     /// `sqlite://…` (default) or `postgres://…`.
-    pub database_url: String,
+    pub database_url: DatabaseUrl,
     /// Largest pool of database connections.
     pub database_max_connections: u32,
     /// Address to listen on.
@@ -55,8 +60,10 @@ pub struct Config {
     pub oidc_issuer: Option<String>,
     /// vdx's client id at that provider.
     pub oidc_client_id: Option<String>,
-    /// vdx's client secret at that provider.
-    pub oidc_client_secret: Option<String>,
+    /// vdx's client secret at that provider. Never serialized: the default
+    /// layer has none, and the file and environment layers deserialize it.
+    #[serde(skip_serializing)]
+    pub oidc_client_secret: Option<SecretString>,
     /// The provider's name on the sign-in button.
     pub oidc_provider_name: String,
     /// The ID-token claim matched against driver usernames at first sign-in.
@@ -90,7 +97,7 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://vdx-data/vdx.db?mode=rwc";
 impl Default for Config {
     fn default() -> Self {
         Self {
-            database_url: DEFAULT_DATABASE_URL.to_owned(),
+            database_url: DEFAULT_DATABASE_URL.into(),
             database_max_connections: 16,
             host: IpAddr::from([127, 0, 0, 1]),
             port: 8080,
@@ -117,7 +124,7 @@ impl Default for Config {
 #[derive(Debug, Default, Clone, Serialize)]
 pub struct Overrides {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub host: Option<IpAddr>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -154,13 +161,14 @@ impl Config {
     }
 
     fn validate(&self) -> Result<(), String> {
-        if !(self.database_url.starts_with("sqlite:")
-            || self.database_url.starts_with("postgres://")
-            || self.database_url.starts_with("postgresql://"))
+        let url = self.database_url.expose();
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres://")
+            || url.starts_with("postgresql://"))
         {
             return Err(format!(
                 "database_url must start with sqlite:, postgres:// or postgresql://, got {}",
-                crate::db::mask_password(&self.database_url)
+                self.database_url
             ));
         }
         if let Some(url) = &self.public_url {
@@ -190,7 +198,10 @@ impl Config {
                 ));
             }
             if self.oidc_client_id.as_deref().is_none_or(str::is_empty)
-                || self.oidc_client_secret.as_deref().is_none_or(str::is_empty)
+                || self
+                    .oidc_client_secret
+                    .as_ref()
+                    .is_none_or(|s| secrecy::ExposeSecret::expose_secret(s).is_empty())
             {
                 return Err(
                     "oidc_issuer is set: oidc_client_id and oidc_client_secret are needed too"
@@ -307,10 +318,45 @@ mod tests {
             "oidc_issuer = \"https://id.oem.example\"\noidc_client_id = \"vdx\"\noidc_client_secret = \"s\"\n",
         );
         let config = Config::load(Some(&file.0), &Overrides::default()).unwrap();
-        let provider = config.oidc_provider().unwrap();
-        assert!(
-            !format!("{provider:?}").contains("\"s\""),
-            "the secret is never printed"
+        assert!(config.oidc_provider().is_some());
+    }
+
+    #[test]
+    fn debug_output_of_the_configuration_shows_no_secret() {
+        let file = write(
+            "database_url = \"postgres://vdx:db-pass-4711@db:5432/vdx\"\n\
+             oidc_issuer = \"https://id.oem.example\"\n\
+             oidc_client_id = \"vdx\"\n\
+             oidc_client_secret = \"oidc-secret-0815\"\n",
+        );
+        let overrides = Overrides {
+            database_url: Some("postgres://vdx:flag-pass-42@db/vdx".into()),
+            ..Default::default()
+        };
+        let from_file = Config::load(Some(&file.0), &Overrides::default()).unwrap();
+        let from_flag = Config::load(Some(&file.0), &overrides).unwrap();
+        let printed = [
+            format!("{from_file:?}"),
+            format!("{from_file:#?}"),
+            format!("{from_flag:?}"),
+            format!("{overrides:?}"),
+            format!("{:?}", from_file.oidc_provider().unwrap()),
+        ];
+        for text in &printed {
+            for secret in ["oidc-secret-0815", "db-pass-4711", "flag-pass-42"] {
+                assert!(!text.contains(secret), "{secret} printed in {text}");
+            }
+        }
+        assert!(printed[0].contains("db:5432"), "the rest stays readable: {}", printed[0]);
+        // The values themselves are intact for the code that needs them.
+        assert_eq!(
+            from_flag.database_url.expose(),
+            "postgres://vdx:flag-pass-42@db/vdx"
+        );
+        let provider = from_file.oidc_provider().unwrap();
+        assert_eq!(
+            secrecy::ExposeSecret::expose_secret(&provider.client_secret),
+            "oidc-secret-0815"
         );
     }
 }

@@ -11,6 +11,7 @@ pub mod commands;
 pub mod config;
 pub mod db;
 pub mod demo;
+pub mod edge;
 pub mod graphql;
 pub mod logging;
 pub mod metrics;

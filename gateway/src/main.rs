@@ -104,11 +104,11 @@ async fn serve(config: Config) -> Result<(), String> {
 }
 
 async fn migrate(config: Config) -> Result<(), String> {
-    let db = db::connect(&config.database_url, 1).await?;
+    let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
     println!(
         "migrations applied; database {} is current",
-        db::mask_password(&config.database_url)
+        config.database_url
     );
     Ok(())
 }
@@ -116,7 +116,7 @@ async fn migrate(config: Config) -> Result<(), String> {
 async fn import_catalog(config: Config, file: &std::path::Path) -> Result<(), String> {
     let json = std::fs::read_to_string(file)
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
-    let db = db::connect(&config.database_url, 1).await?;
+    let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
     let summary = vdx_catalog::vss::import(&db, &json, |done, total| {
         eprintln!("imported {done}/{total} nodes")
@@ -136,7 +136,7 @@ async fn import_catalog(config: Config, file: &std::path::Path) -> Result<(), St
 }
 
 async fn verify_ledger(config: Config) -> Result<(), String> {
-    let db = db::connect(&config.database_url, 1).await?;
+    let db = db::connect(config.database_url.expose(), 1).await?;
     let report = vdx_consent::ledger::verify(&db)
         .await
         .map_err(|e| e.to_string())?;

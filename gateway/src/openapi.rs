@@ -1,7 +1,11 @@
 //! The OpenAPI 3.1 document (`/openapi.json`, checked in as `openapi.json`)
 //! and Swagger UI at `/docs`, served from the vendored bundle.
 
-use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, Http, HttpAuthScheme, OAuth2, Scopes, SecurityRequirement,
+    SecurityScheme,
+};
 use utoipa::{Modify, OpenApi};
 
 use crate::{metrics, problem, routes};
@@ -52,7 +56,7 @@ use crate::{metrics, problem, routes};
         routes::consents::revoke,
         routes::consents::receipt,
     ),
-    components(schemas(problem::Problem)),
+    components(schemas(problem::Problem, routes::oauth::token::TokenRequest)),
     modifiers(&Security),
     tags(
         (name = "operations", description = "Health and metrics"),
@@ -68,7 +72,14 @@ use crate::{metrics, problem, routes};
 )]
 pub struct ApiDoc;
 
+/// The security schemes: bearer tokens, HTTP Basic client authentication,
+/// and the OAuth 2.0 client-credentials flow at `/oauth/token` (Swagger UI's
+/// Authorize button fetches a token with it). Every operation that takes a
+/// bearer token also accepts one from that flow.
 struct Security;
+
+/// The token endpoint, relative to the document (Swagger UI resolves it).
+const TOKEN_URL: &str = "/oauth/token";
 
 impl Modify for Security {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
@@ -86,6 +97,46 @@ impl Modify for Security {
             "client_secret_basic",
             SecurityScheme::Http(Http::new(HttpAuthScheme::Basic)),
         );
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    TOKEN_URL,
+                    Scopes::from_iter([
+                        ("admin", "OEM administration (OEM clients only)"),
+                        ("ingest", "OEM telemetry ingest (OEM clients only)"),
+                    ]),
+                ))],
+                "A client-credentials token from /oauth/token (client_secret_basic or client_secret_post). Product scopes are `read:<product>` and `command:<product>`; with no scope selected, the token carries every scope the app's subscriptions allow.",
+            )),
+        );
+        let bearer = SecurityRequirement::new("bearer", Vec::<String>::new());
+        let oauth2 = SecurityRequirement::new("oauth2", Vec::<String>::new());
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                accept_flow_tokens(operation, &bearer, &oauth2);
+            }
+        }
+    }
+}
+
+fn accept_flow_tokens(
+    operation: &mut Operation,
+    bearer: &SecurityRequirement,
+    oauth2: &SecurityRequirement,
+) {
+    if let Some(security) = operation.security.as_mut()
+        && security.contains(bearer)
+        && !security.contains(oauth2)
+    {
+        security.push(oauth2.clone());
     }
 }
 

@@ -1,4 +1,4 @@
-//! The gateway's own pages (GraphiQL, admin console, marketplace). Every
+//! The gateway's own pages (landing page, GraphiQL, admin console, marketplace). Every
 //! asset is embedded in the binary and served from `/assets`; nothing loads
 //! from a CDN, and the CSP allows only this origin. GraphiQL and React come
 //! from the npm registry through `./scripts/web-assets` (see `build.rs`).
@@ -24,6 +24,7 @@ const REACT_DOM_JS: &[u8] = include_bytes!(concat!(
     env!("VDX_WEB_MODULES"),
     "/react-dom/umd/react-dom.production.min.js"
 ));
+const INDEX_HTML: &str = include_str!("../assets/index.html");
 const STYLE_CSS: &str = include_str!("../assets/vdx.css");
 const ADMIN_HTML: &str = include_str!("../assets/admin.html");
 const ADMIN_JS: &str = include_str!("../assets/admin.js");
@@ -47,6 +48,11 @@ fn page_with(html: &'static str, csp: &'static str) -> HttpResponse {
         .insert_header(("content-security-policy", csp))
         .insert_header(("x-content-type-options", "nosniff"))
         .body(html)
+}
+
+/// `GET /`: what vdx is, and links to every surface.
+pub async fn index() -> HttpResponse {
+    page(INDEX_HTML)
 }
 
 /// `GET /graphql`: GraphiQL.
@@ -79,7 +85,11 @@ pub async fn asset(name: web::Path<String>) -> HttpResponse {
         "graphiql.min.css" => (GRAPHIQL_CSS, CSS),
         "react.production.min.js" => (REACT_JS, JS),
         "react-dom.production.min.js" => (REACT_DOM_JS, JS),
-        _ => return HttpResponse::NotFound().finish(),
+        _ => {
+            return actix_web::ResponseError::error_response(&crate::problem::ApiError::NotFound(
+                format!("no asset {name}"),
+            ));
+        }
     };
     HttpResponse::Ok()
         .content_type(content_type)

@@ -63,7 +63,11 @@ pub enum ApiError {
     /// this method is not allowed here
     MethodNotAllowed,
     /// {0}
+    RequestTimeout(String),
+    /// {0}
     PayloadTooLarge(String),
+    /// {0}
+    HeadTooLarge(String),
     /// the request body must be {expected}
     UnsupportedMediaType { expected: &'static str },
     /// {detail}
@@ -104,6 +108,8 @@ impl ApiError {
             Self::Conflict(_) => "CONFLICT",
             Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
             Self::PayloadTooLarge(_) => "PAYLOAD_TOO_LARGE",
+            Self::HeadTooLarge(_) => "REQUEST_HEAD_TOO_LARGE",
+            Self::RequestTimeout(_) => "REQUEST_TIMEOUT",
             Self::UnsupportedMediaType { .. } => "UNSUPPORTED_MEDIA_TYPE",
             Self::Unavailable(_) => "NOT_READY",
             Self::Internal(_) => "INTERNAL",
@@ -194,6 +200,8 @@ impl ResponseError for ApiError {
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::HeadTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

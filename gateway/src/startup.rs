@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpRequest, HttpResponse, web};
 use sea_orm::DatabaseConnection;
 use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
 use crate::state::AppState;
-use crate::{auth, db, graphql, metrics, pages, problem_mw, request_id, routes};
+use crate::{auth, db, edge, graphql, metrics, pages, problem_mw, request_id, routes};
 
 /// A bound, not yet running, gateway.
 pub struct Application {
@@ -38,7 +38,7 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Connects, migrates, binds.
     pub async fn build(config: Config) -> Result<Self, String> {
-        let db = db::connect(&config.database_url, config.database_max_connections).await?;
+        let db = db::connect(config.database_url.expose(), config.database_max_connections).await?;
         db::migrate(&db).await?;
         Self::build_with_db(config, db).await
     }
@@ -87,7 +87,8 @@ impl Application {
         let schema = graphql::schema();
         let metrics = Arc::new(Metrics::new());
         let app_state = state.clone();
-        let server = HttpServer::new(move || {
+        // Like actix_web::HttpServer, with every connection behind the head guard.
+        let server = edge::serve(listener, config.shutdown_timeout_secs, move || {
             let max_body = app_state.config.max_body_bytes;
             let graphql_max_body = app_state.config.graphql_max_body_bytes;
             App::new()
@@ -202,6 +203,11 @@ impl Application {
                         .route(web::get().to(pages::graphiql)),
                 )
                 .service(endpoint("/assets/{name}", "GET").route(web::get().to(pages::asset)))
+                .service(endpoint("/", "GET").route(web::get().to(pages::index)))
+                .service(
+                    endpoint(&format!("{}/{{status}}", edge::REFUSED_PATH), "GET")
+                        .route(web::get().to(edge::refused)),
+                )
                 .service(endpoint("/admin", "GET").route(web::get().to(pages::admin)))
                 .service(endpoint("/marketplace", "GET").route(web::get().to(pages::marketplace)))
                 .service(endpoint("/docs", "GET").route(web::get().to(|| async {
@@ -210,12 +216,11 @@ impl Application {
                         .finish()
                 })))
                 .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
-                .default_service(web::to(|| async { HttpResponse::NotFound().finish() }))
+                .default_service(web::to(|| async {
+                    Err::<HttpResponse, _>(ApiError::NotFound("no route matches this path".into()))
+                }))
         })
-        .shutdown_timeout(config.shutdown_timeout_secs)
-        .listen(listener)
-        .map_err(|e| format!("cannot serve: {e}"))?
-        .run();
+        .map_err(|e| format!("cannot serve: {e}"))?;
         Ok(Self {
             port,
             state,

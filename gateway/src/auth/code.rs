@@ -31,13 +31,25 @@ pub struct NewCode<'a> {
     pub code_challenge: &'a str,
 }
 
-/// What redeeming a code yields: a new token family with its first refresh token.
-#[derive(Debug, Clone)]
+/// What redeeming a code yields: a new token family with its first refresh
+/// token (`Debug` leaves the token out).
+#[derive(Clone)]
 pub struct Redeemed {
     pub family_id: String,
     pub driver: DriverId,
     pub scope: String,
     pub refresh_token: String,
+}
+
+impl std::fmt::Debug for Redeemed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redeemed")
+            .field("family_id", &self.family_id)
+            .field("driver", &self.driver)
+            .field("scope", &self.scope)
+            .field("refresh_token", &"[REDACTED]")
+            .finish()
+    }
 }
 
 /// True for a well-formed S256 challenge: 43 base64url characters (a SHA-256).

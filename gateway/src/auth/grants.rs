@@ -43,11 +43,20 @@ impl Lifetimes {
     }
 }
 
-/// A rotated refresh token's family and its successor.
-#[derive(Debug, Clone)]
+/// A rotated refresh token's family and its successor (`Debug` leaves the token out).
+#[derive(Clone)]
 pub struct Rotated {
     pub family: token_family::Model,
     pub refresh_token: String,
+}
+
+impl std::fmt::Debug for Rotated {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rotated")
+            .field("family", &self.family)
+            .field("refresh_token", &"[REDACTED]")
+            .finish()
+    }
 }
 
 /// Starts a token family for `app` (and the driver who authorised it).

@@ -82,12 +82,22 @@ pub struct AccessGrant<'a> {
     pub family: Option<&'a str>,
 }
 
-/// An issued token.
-#[derive(Debug, Clone)]
+/// An issued token (`Debug` leaves the token out).
+#[derive(Clone)]
 pub struct Issued {
     pub access_token: String,
     pub expires_in: u64,
     pub scope: ScopeSet,
+}
+
+impl std::fmt::Debug for Issued {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Issued")
+            .field("access_token", &"[REDACTED]")
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish()
+    }
 }
 
 /// Why a token was refused. Shown to the client as `error_description`.

@@ -39,13 +39,13 @@ pub struct Demo {
 /// Seeds the world and binds the gateway, without serving yet. The fleet has
 /// reported once, so every car has values from the start.
 pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
-    if config.database_url == DEFAULT_DATABASE_URL {
+    if config.database_url.expose() == DEFAULT_DATABASE_URL {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("vdx-data/demo.db{suffix}"));
         }
-        DEMO_DATABASE_URL.clone_into(&mut config.database_url);
+        config.database_url = DEMO_DATABASE_URL.into();
     }
-    let db = db::connect(&config.database_url, config.database_max_connections).await?;
+    let db = db::connect(config.database_url.expose(), config.database_max_connections).await?;
     db::migrate(&db).await?;
     let World {
         mut credentials,

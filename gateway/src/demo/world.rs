@@ -16,7 +16,8 @@ use vdx_telemetry::simulator::{Powertrain, SimVehicle};
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-#[derive(Debug, Clone, Serialize)]
+/// A demo partner's credentials: serialized for the quickstart, never shown by `Debug`.
+#[derive(Clone, Serialize)]
 pub struct PartnerCredentials {
     pub name: String,
     pub client_id: String,
@@ -26,11 +27,34 @@ pub struct PartnerCredentials {
     pub redirect_uris: Vec<String>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+/// A demo driver's sign-in: serialized for the quickstart, never shown by `Debug`.
+#[derive(Clone, Serialize)]
 pub struct DriverCredentials {
     pub username: String,
     pub password: String,
     pub vehicles: Vec<String>,
+}
+
+impl std::fmt::Debug for PartnerCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PartnerCredentials")
+            .field("name", &self.name)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("scopes", &self.scopes)
+            .field("redirect_uris", &self.redirect_uris)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for DriverCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DriverCredentials")
+            .field("username", &self.username)
+            .field("password", &"[REDACTED]")
+            .field("vehicles", &self.vehicles)
+            .finish()
+    }
 }
 
 /// A ready-made request for the quickstart: who asks about which car, and what happens.

@@ -3,7 +3,8 @@
 //! skips the parser. Bounded: at most [`CAPACITY`] documents of at most
 //! [`MAX_QUERY_BYTES`] each; when full, an arbitrary entry makes room.
 //! Automatic Persisted Queries (async-graphql's `ApolloPersistedQueries`,
-//! installed next to it) cache by SHA-256 in the same spirit.
+//! installed next to it) cache by SHA-256 in the same spirit; their
+//! documents arrive parsed, without text, and bypass this cache.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -34,6 +35,12 @@ impl Extension for DocumentCache {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
+        // A persisted query arrives already parsed, with no text: there is
+        // nothing to key on (and keying on "" would answer every persisted
+        // query with the first one).
+        if query.is_empty() {
+            return next.run(ctx, query, variables).await;
+        }
         let lock = || {
             self.0
                 .lock()

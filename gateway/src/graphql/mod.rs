@@ -5,8 +5,10 @@
 
 mod admission;
 mod catalog;
+pub mod codes;
 mod commands;
 mod documents;
+pub mod limits;
 mod vehicle;
 
 use actix_web::http::header;
@@ -34,7 +36,8 @@ pub struct Mutation(commands::CommandMutation);
 
 pub type VdxSchema = Schema<Query, Mutation, EmptySubscription>;
 
-/// Most nested a query may be.
+/// Most nested a query may be, in data fields (introspection has its own
+/// limit, see `limits`).
 pub const MAX_DEPTH: usize = 10;
 /// Persisted queries kept (Automatic Persisted Queries, by SHA-256).
 pub const APQ_CAPACITY: usize = 1_024;
@@ -43,11 +46,14 @@ pub const MAX_COMPLEXITY: usize = 500;
 
 pub fn schema() -> VdxSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .limit_depth(MAX_DEPTH)
+        // Depth, aliases and directives: `limits::ShapeLimits`, which also
+        // adds `__typename` to the complexity (inside the cost meter, so the
+        // charge includes it).
         .limit_complexity(MAX_COMPLEXITY)
         .limit_recursive_depth(32)
         .disable_suggestions()
         .extension(admission::Admit)
+        .extension(limits::ShapeLimits)
         .extension(documents::DocumentCache::default())
         .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
             APQ_CAPACITY,
@@ -120,15 +126,7 @@ pub async fn execute(
         request = request.data(commands::IdempotencyHeader(key.to_owned()));
     }
     let mut response = schema.execute(request).await;
-    // Apollo clients look for this message; give it a stable code as well.
-    for error in &mut response.errors {
-        if error.message == "PersistedQueryNotFound" {
-            error
-                .extensions
-                .get_or_insert_with(Default::default)
-                .set("code", "PERSISTED_QUERY_NOT_FOUND");
-        }
-    }
+    codes::assign(&mut response.errors);
     // A request refused by a rate limit or quota is a 429, as over REST.
     let limited = response.errors.iter().any(|e| {
         e.extensions.as_ref().and_then(|x| x.get("code")).is_some_and(|c| {

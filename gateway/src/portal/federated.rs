@@ -93,11 +93,11 @@ pub mod entity {
 use entity::{identity, login_attempt};
 
 /// What the configuration says about the provider.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct ProviderConfig {
     pub issuer: String,
     pub client_id: String,
-    pub client_secret: String,
+    pub client_secret: secrecy::SecretString,
     /// Shown on the sign-in button.
     pub name: String,
     /// The ID-token claim matched against driver usernames on first sign-in.
@@ -109,7 +109,7 @@ impl std::fmt::Debug for ProviderConfig {
         f.debug_struct("ProviderConfig")
             .field("issuer", &self.issuer)
             .field("client_id", &self.client_id)
-            .field("client_secret", &"<redacted>")
+            .field("client_secret", &self.client_secret)
             .field("name", &self.name)
             .field("username_claim", &self.username_claim)
             .finish()
@@ -257,7 +257,9 @@ impl Provider {
         let bad = |what: &str, e: &dyn std::fmt::Display| Failure::Provider(format!("{what}: {e}"));
         Ok(
             oauth2::Client::new(ClientId::new(self.config.client_id.clone()))
-                .set_client_secret(ClientSecret::new(self.config.client_secret.clone()))
+                .set_client_secret(ClientSecret::new(
+                    secrecy::ExposeSecret::expose_secret(&self.config.client_secret).to_owned(),
+                ))
                 .set_auth_uri(
                     AuthUrl::new(found.authorization_endpoint.clone())
                         .map_err(|e| bad("authorization_endpoint", &e))?,

@@ -27,13 +27,24 @@ pub struct NewAppRequest {
 }
 
 /// An app's credentials. The secret is shown only in this response.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+// `Debug` (below) leaves the secret out.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct AppCredentials {
     pub client_id: String,
     pub client_secret: String,
     pub name: String,
     pub partner: String,
     pub redirect_uris: Vec<String>,
+}
+
+impl std::fmt::Debug for AppCredentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppCredentials")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
 }
 
 fn check(body: &NewAppRequest) -> Result<(), ApiError> {
@@ -100,12 +111,21 @@ pub async fn create(
 }
 
 /// A rotated secret.
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct RotatedSecret {
     pub client_id: String,
     /// The new secret; the old one no longer authenticates, and the access
     /// tokens it obtained by client_credentials are revoked.
     pub client_secret: String,
+}
+
+impl std::fmt::Debug for RotatedSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotatedSecret")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[REDACTED]")
+            .finish()
+    }
 }
 
 /// Gives an app a new client secret; the old one stops working at once, and so

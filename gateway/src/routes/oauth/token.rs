@@ -18,7 +18,8 @@ use crate::auth::token::AccessGrant;
 use crate::state::AppState;
 
 /// A successful token response (RFC 6749 §5.1).
-#[derive(Debug, Serialize, utoipa::ToSchema)]
+// `Debug` (below) leaves the tokens out.
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
     pub access_token: String,
     /// Always `Bearer`.
@@ -33,10 +34,63 @@ pub struct TokenResponse {
     pub refresh_token: Option<String>,
 }
 
+impl std::fmt::Debug for TokenResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenResponse")
+            .field("access_token", &"[REDACTED]")
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "[REDACTED]"))
+            .finish_non_exhaustive()
+    }
+}
+
+/// A token request's form (RFC 6749 §4.1.3, §4.4.2, §6). The client
+/// authenticates with HTTP Basic (`client_secret_basic`) or with `client_id`
+/// and `client_secret` in this form (`client_secret_post`), never both.
+// The handler reads the form itself (a repeated parameter is an error); this
+// type describes it in the OpenAPI document. The empty examples keep Swagger
+// UI from filling the form with sample values it would then send.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct TokenRequest {
+    pub grant_type: GrantType,
+    /// Space-separated scopes, e.g. `read:ev-charging command:ev-charging`;
+    /// absent: every scope the client may have.
+    #[schema(example = "")]
+    pub scope: Option<String>,
+    /// With `client_secret_post`: the client id.
+    #[schema(example = "")]
+    pub client_id: Option<String>,
+    /// With `client_secret_post`: the client secret.
+    #[schema(example = "")]
+    pub client_secret: Option<String>,
+    /// `authorization_code`: the code the authorization endpoint returned.
+    #[schema(example = "")]
+    pub code: Option<String>,
+    /// `authorization_code`: the redirect URI of the authorization request.
+    #[schema(example = "")]
+    pub redirect_uri: Option<String>,
+    /// `authorization_code`: the PKCE verifier (S256).
+    #[schema(example = "")]
+    pub code_verifier: Option<String>,
+    /// `refresh_token`: the refresh token (each use returns a new one).
+    #[schema(example = "")]
+    pub refresh_token: Option<String>,
+}
+
+/// The grants the token endpoint serves.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum GrantType {
+    ClientCredentials,
+    AuthorizationCode,
+    RefreshToken,
+}
+
 /// Issues tokens. Grants: `client_credentials`, `authorization_code` (with
 /// `code`, `redirect_uri`, `code_verifier`) and `refresh_token`.
 #[utoipa::path(post, path = "/oauth/token", tag = "oauth", operation_id = "token",
-    request_body(content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials&scope=read:ev-charging, grant_type=authorization_code&code=…&redirect_uri=…&code_verifier=…, or grant_type=refresh_token&refresh_token=…"),
+    request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials&scope=read:ev-charging, grant_type=authorization_code&code=…&redirect_uri=…&code_verifier=…, or grant_type=refresh_token&refresh_token=…"),
     responses(
         (status = 200, description = "A token", body = TokenResponse),
         (status = 400, description = "Bad request, invalid grant or scope, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthError),
