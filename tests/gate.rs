@@ -62,26 +62,37 @@ fn assert_refused_whole(body: &Value, code: &str) {
     assert_eq!(errors[0]["extensions"]["code"], code, "{body}");
 }
 
-async fn sixty_aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp) {
+/// Twenty-five aliases (under the alias limit) cost 125 against a burst of
+/// 100: the whole request is refused, not just the first alias.
+async fn aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp) {
     set_plans(&app, 1, 100, 100_000, None).await;
     let token = app.token_for("Voltwise Energy").await;
     let vin = app.creds.examples.consented.vin.clone();
     let logged = app.access_log_count().await;
     let res = app
-        .graphql(Some(&token), &aliased_reads(60, &vin), json!({}))
+        .graphql(Some(&token), &aliased_reads(25, &vin), json!({}))
         .await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     assert!(res.headers()["ratelimit"].to_str().unwrap().contains("r=0"));
     assert_refused_whole(&res.json::<Value>().await.unwrap(), "RATE_LIMITED");
     assert_eq!(app.access_log_count().await, logged, "nothing was served");
+    // Sixty aliases are refused before anything runs, by the alias limit.
+    let res = app
+        .graphql(Some(&token), &aliased_reads(60, &vin), json!({}))
+        .await;
+    let body: Value = res.json().await.unwrap();
+    assert!(body["data"].is_null(), "{body}");
+    assert_eq!(body["errors"][0]["extensions"]["code"], "TOO_MANY_ALIASES", "{body}");
+    assert_eq!(app.access_log_count().await, logged, "nothing was served");
 }
 
-async fn sixty_aliased_commands_over_the_burst_queue_nothing(app: TestApp) {
-    set_plans(&app, 1, 100, 100_000, None).await;
+/// Twenty-five aliased commands cost 75 against a burst of 50: none is queued.
+async fn aliased_commands_over_the_burst_queue_nothing(app: TestApp) {
+    set_plans(&app, 1, 50, 100_000, None).await;
     let token = app.token_for("Voltwise Energy").await;
     let vin = app.creds.examples.consented.vin.clone();
-    let fields: String = (0..60)
+    let fields: String = (0..25)
         .map(|i| {
             format!(
                 "c{i}: sendCommand(vin: \"{vin}\", product: \"{EV}\", purpose: \"{CHARGING}\", actuator: \"Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit\", value: 80) {{ id status }} "
@@ -357,8 +368,8 @@ async fn a_consent_is_refused_the_moment_the_clock_passes_its_end_postgres() {
 }
 
 on_both_backends!(
-    sixty_aliased_reads_over_the_burst_serve_nothing_and_log_nothing,
-    sixty_aliased_commands_over_the_burst_queue_nothing,
+    aliased_reads_over_the_burst_serve_nothing_and_log_nothing,
+    aliased_commands_over_the_burst_queue_nothing,
     aliases_cannot_stretch_the_daily_quota,
     a_request_reading_two_cars_spends_each_cars_budget,
     graphql_lists_the_vehicles_an_app_may_read_a_page_at_a_time,
