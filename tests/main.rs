@@ -21,3 +21,4 @@ mod persisted_queries;
 mod ratelimit;
 mod secrets;
 mod slice;
+mod times;

@@ -11,6 +11,7 @@ mod scope;
 pub mod secret;
 mod signal_path;
 mod slug;
+pub mod time;
 mod vin;
 
 pub use ids::{
