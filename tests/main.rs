@@ -25,3 +25,4 @@ mod portal;
 mod ratelimit;
 mod secrets;
 mod slice;
+mod times;

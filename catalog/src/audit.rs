@@ -29,6 +29,8 @@ pub mod entity {
         pub before: Option<String>,
         #[sea_orm(column_type = "Text", nullable)]
         pub after: Option<String>,
+        /// Epoch milliseconds; RFC 3339 on the wire.
+        #[serde(serialize_with = "vdx_core::time::rfc3339")]
         pub at: i64,
     }
 

@@ -78,8 +78,12 @@ pub struct ProductVersion {
     pub commands: Vec<SignalPath>,
     pub purposes: Vec<Purpose>,
     pub terms: Terms,
+    /// Epoch milliseconds here; RFC 3339 when serialized (audit snapshots).
+    #[serde(serialize_with = "vdx_core::time::rfc3339_opt")]
     pub sunset_at: Option<i64>,
+    #[serde(serialize_with = "vdx_core::time::rfc3339_opt")]
     pub published_at: Option<i64>,
+    #[serde(serialize_with = "vdx_core::time::rfc3339_opt")]
     pub deprecated_at: Option<i64>,
 }
 

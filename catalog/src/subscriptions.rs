@@ -39,7 +39,11 @@ pub struct SubscriptionView {
     pub plan: String,
     pub status: String,
     pub reason: Option<String>,
+    #[serde(serialize_with = "vdx_core::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub created_at: i64,
+    #[serde(serialize_with = "vdx_core::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub decided_at: Option<i64>,
 }
 

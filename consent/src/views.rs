@@ -11,6 +11,7 @@ use vdx_core::{AppId, PartnerId, ProductId, VehicleId};
 use crate::entity::{access_log, consent, vehicle};
 use crate::{ConsentError, ConsentStatus};
 
+// Times: epoch milliseconds in code, RFC 3339 strings on the wire.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ConsentView {
     pub id: i64,
@@ -25,7 +26,11 @@ pub struct ConsentView {
     pub status: String,
     /// portal or oauth.
     pub source: String,
+    #[serde(serialize_with = "vdx_core::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub granted_at: i64,
+    #[serde(serialize_with = "vdx_core::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub expires_at: i64,
     /// True when active but past its expiry: it grants nothing.
     pub lapsed: bool,
@@ -74,6 +79,8 @@ pub fn ending(row: &consent::Model, now_ms: i64) -> Option<(i64, EndedBy)> {
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct AccessView {
+    #[serde(serialize_with = "vdx_core::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: i64,
     pub request_id: String,
     pub partner: String,

@@ -12,6 +12,7 @@ mod scope;
 pub mod secret;
 mod signal_path;
 mod slug;
+pub mod time;
 mod vin;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -6,6 +6,16 @@
 pub mod signing_key {
     use sea_orm::entity::prelude::*;
 
+    /// A PKCS#8 private key document; `Debug` never shows it.
+    #[derive(Clone, PartialEq, Eq, DeriveValueType)]
+    pub struct PrivateKey(pub Vec<u8>);
+
+    impl std::fmt::Debug for PrivateKey {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("[REDACTED]")
+        }
+    }
+
     #[sea_orm::model]
     #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
     #[sea_orm(table_name = "signing_keys")]
@@ -14,7 +24,7 @@ pub mod signing_key {
         pub kid: String,
         pub algorithm: String,
         /// PKCS#8 document of the private key.
-        pub private_key: Vec<u8>,
+        pub private_key: PrivateKey,
         /// Raw public key bytes.
         pub public_key: Vec<u8>,
         pub created_at: i64,
@@ -23,6 +33,25 @@ pub mod signing_key {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
+
+    #[cfg(test)]
+    mod tests {
+        #[test]
+        fn a_signing_key_prints_without_its_private_key() {
+            let key = super::Model {
+                kid: "k1".into(),
+                algorithm: "EdDSA".into(),
+                private_key: super::PrivateKey(b"very-private-pkcs8".to_vec()),
+                public_key: vec![1, 2, 3],
+                created_at: 0,
+                retired_at: None,
+            };
+            let printed = format!("{key:?}");
+            assert!(printed.contains("[REDACTED]") && printed.contains("k1"), "{printed}");
+            // The bytes of "very" as a derived Debug would print them.
+            assert!(!printed.contains("118, 101, 114, 121"), "{printed}");
+        }
+    }
 }
 
 pub mod authorize_request {

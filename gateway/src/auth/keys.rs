@@ -94,7 +94,7 @@ pub async fn generate(db: &impl ConnectionTrait, now_ms: i64) -> Result<String, 
     signing_key::ActiveModel {
         kid: Set(kid.clone()),
         algorithm: Set(ALGORITHM.to_owned()),
-        private_key: Set(pkcs8.as_ref().to_vec()),
+        private_key: Set(signing_key::PrivateKey(pkcs8.as_ref().to_vec())),
         public_key: Set(public),
         created_at: Set(now_ms),
         retired_at: Set(None),
@@ -152,7 +152,7 @@ pub async fn load(db: &impl ConnectionTrait, now_ms: i64) -> Result<KeyRing, Str
     }
     let newest = rows.first().ok_or("no signing key could be created")?;
     let signing_kid = newest.kid.clone();
-    let signing = EncodingKey::from_ed_der(&newest.private_key);
+    let signing = EncodingKey::from_ed_der(&newest.private_key.0);
     let verifying = rows
         .iter()
         .map(|r| {
