@@ -83,7 +83,10 @@ async fn aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp
         .await;
     let body: Value = res.json().await.unwrap();
     assert!(body["data"].is_null(), "{body}");
-    assert_eq!(body["errors"][0]["extensions"]["code"], "TOO_MANY_ALIASES", "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "TOO_MANY_ALIASES",
+        "{body}"
+    );
     assert_eq!(app.access_log_count().await, logged, "nothing was served");
 }
 
