@@ -57,11 +57,20 @@ async fn swagger_ui_gets_a_token_with_authorize_and_calls_the_api() {
     browser.click(".auth-btn-wrapper button.btn-done").await;
 
     // GET /v1/consents with the token the dialog fetched.
-    browser.click("#operations-consents-list_consents .opblock-summary-control").await;
-    browser.click("#operations-consents-list_consents button.try-out__btn").await;
-    browser.click("#operations-consents-list_consents button.execute").await;
+    browser
+        .click("#operations-consents-list_consents .opblock-summary-control")
+        .await;
+    browser
+        .click("#operations-consents-list_consents button.try-out__btn")
+        .await;
+    browser
+        .click("#operations-consents-list_consents button.execute")
+        .await;
     let status = browser
-        .wait_text("#operations-consents-list_consents .live-responses-table tbody .response-col_status", "200")
+        .wait_text(
+            "#operations-consents-list_consents .live-responses-table tbody .response-col_status",
+            "200",
+        )
         .await;
     assert!(status.contains("200"), "{status}");
     browser.screenshot("swagger-consents").await;
@@ -75,7 +84,9 @@ async fn swagger_ui_sends_the_token_form_it_describes() {
     let browser = Browser::start().await;
     browser.client.goto(&app.url("/docs/")).await.unwrap();
     let op = "#operations-oauth-token";
-    browser.click(&format!("{op} .opblock-summary-control")).await;
+    browser
+        .click(&format!("{op} .opblock-summary-control"))
+        .await;
     browser.click(&format!("{op} button.try-out__btn")).await;
     // The form: grant_type is a choice, the other parameters are fields.
     let grant = browser
@@ -110,7 +121,10 @@ async fn swagger_ui_sends_the_token_form_it_describes() {
     }
     browser.click(&format!("{op} button.execute")).await;
     let status = browser
-        .wait_text(&format!("{op} .live-responses-table tbody .response-col_status"), "200")
+        .wait_text(
+            &format!("{op} .live-responses-table tbody .response-col_status"),
+            "200",
+        )
         .await;
     assert!(status.contains("200"), "{status}");
     browser

@@ -21,7 +21,10 @@ async fn the_landing_page_says_what_vdx_is_and_links_every_surface(app: TestApp)
     assert!(html.contains("connected-car data"), "{html}");
     assert!(html.contains(r#"href="/assets/vdx.css""#), "{html}");
     for link in ["/marketplace", "/docs/", "/graphql", "/portal", "/admin"] {
-        assert!(html.contains(&format!(r#"href="{link}""#)), "no link to {link}");
+        assert!(
+            html.contains(&format!(r#"href="{link}""#)),
+            "no link to {link}"
+        );
         let page = app.client.get(app.url(link)).send().await.unwrap();
         assert!(
             page.status().is_success() || page.status().is_redirection(),
@@ -81,10 +84,19 @@ impl RawResponse {
 
     /// Asserts a problem+json answer with this status and code.
     fn assert_problem(&self, status: u16, code: &str) -> Value {
-        assert_eq!(self.status, status, "{}", String::from_utf8_lossy(&self.body));
-        assert_eq!(self.header("content-type"), Some("application/problem+json"));
-        let body: Value = serde_json::from_slice(&self.body)
-            .unwrap_or_else(|e| panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body)));
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert_eq!(
+            self.header("content-type"),
+            Some("application/problem+json")
+        );
+        let body: Value = serde_json::from_slice(&self.body).unwrap_or_else(|e| {
+            panic!("not JSON ({e}): {:?}", String::from_utf8_lossy(&self.body))
+        });
         assert_eq!(body["code"], code, "{body}");
         assert_eq!(body["status"], status, "{body}");
         for key in ["type", "title", "detail", "request_id"] {
@@ -107,7 +119,11 @@ async fn read_response(stream: &mut tokio::net::TcpStream, pending: &mut Vec<u8>
             .await
             .expect("no response in time")
             .expect("read");
-        assert!(n > 0, "the connection closed before a response: {:?}", String::from_utf8_lossy(pending));
+        assert!(
+            n > 0,
+            "the connection closed before a response: {:?}",
+            String::from_utf8_lossy(pending)
+        );
         pending.extend_from_slice(&chunk[..n]);
     };
     let head = String::from_utf8_lossy(&pending[..head_end]).to_string();
@@ -187,7 +203,10 @@ async fn a_malformed_request_head_is_a_400_problem(app: TestApp) {
     ] {
         let res = raw(&app, request.as_bytes()).await;
         let body = res.assert_problem(400, "MALFORMED_REQUEST");
-        assert!(body["detail"].as_str().unwrap().contains("HTTP/1.1"), "{body}");
+        assert!(
+            body["detail"].as_str().unwrap().contains("HTTP/1.1"),
+            "{body}"
+        );
     }
 }
 
@@ -217,7 +236,12 @@ async fn requests_still_share_a_connection_around_the_guard(app: TestApp) {
     stream.write_all(pipelined.as_bytes()).await.unwrap();
     let mut pending = Vec::new();
     let token = read_response(&mut stream, &mut pending).await;
-    assert_eq!(token.status, 200, "{}", String::from_utf8_lossy(&token.body));
+    assert_eq!(
+        token.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&token.body)
+    );
     let health = read_response(&mut stream, &mut pending).await;
     assert_eq!(health.status, 200);
     let chunked = format!(

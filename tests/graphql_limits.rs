@@ -130,7 +130,11 @@ async fn alias_and_directive_floods_are_refused_before_execution(app: TestApp) {
     let directives = "__typename @skip(if: false) ".repeat(60);
     let body = query(&app, &format!("{{ {directives} }}")).await;
     assert_eq!(codes(&body), ["TOO_MANY_DIRECTIVES"], "{body}");
-    let body = query(&app, &format!("{{ {} }}", "__typename @skip(if: false) ".repeat(20))).await;
+    let body = query(
+        &app,
+        &format!("{{ {} }}", "__typename @skip(if: false) ".repeat(20)),
+    )
+    .await;
     assert!(body.get("errors").is_none(), "{body}");
 }
 
@@ -147,7 +151,10 @@ async fn every_graphql_error_has_a_specific_code(app: TestApp) {
     let slugs = "slug ".repeat(600);
     for (text, code) in [
         ("{ catalog { ", "GRAPHQL_PARSE_FAILED"),
-        ("{ catalog { products { nope } } }", "GRAPHQL_VALIDATION_FAILED"),
+        (
+            "{ catalog { products { nope } } }",
+            "GRAPHQL_VALIDATION_FAILED",
+        ),
         (nested(12).as_str(), "QUERY_TOO_DEEP"),
         (
             &format!("{{ catalog {{ products {{ {slugs} }} }} }}"),

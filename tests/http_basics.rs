@@ -169,7 +169,8 @@ async fn graphql_depth_beyond_the_limit_is_refused(app: TestApp) {
     let token = app.token_for("Voltwise Energy").await;
     // Eleven levels of data fields; introspection has its own, larger limit
     // (see graphql_limits).
-    let deep = "{ catalog { products { versions { terms { a { b { c { d { e { f { g } } } } } } } } } } }";
+    let deep =
+        "{ catalog { products { versions { terms { a { b { c { d { e { f { g } } } } } } } } } } }";
     let body: Value = app
         .graphql(Some(&token), deep, Value::Null)
         .await

@@ -80,9 +80,12 @@ pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) 
     let database_url = fresh_database(backend, dir.path()).await;
     let mut config = test_config(database_url.clone());
     adjust(&mut config);
-    let db = vdx_gateway::db::connect(config.database_url.expose(), config.database_max_connections)
-        .await
-        .expect("connect");
+    let db = vdx_gateway::db::connect(
+        config.database_url.expose(),
+        config.database_max_connections,
+    )
+    .await
+    .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
     let mut world = seed_world(&db, 50).await.expect("seed");
     vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, vdx_catalog::now_ms())
@@ -122,9 +125,12 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let database_url = fresh_database(backend, dir.path()).await;
     let config = test_config(database_url.clone());
-    let db = vdx_gateway::db::connect(config.database_url.expose(), config.database_max_connections)
-        .await
-        .expect("connect");
+    let db = vdx_gateway::db::connect(
+        config.database_url.expose(),
+        config.database_max_connections,
+    )
+    .await
+    .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
     let creds =
         |name: &str, app: &vdx_catalog::marketplace::NewApp, scopes: &str| PartnerCredentials {
@@ -197,9 +203,12 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
 pub async fn spawn_replica(first: &TestApp) -> (String, actix_web::dev::ServerHandle) {
     let mut config = test_config(first.database_url.clone());
     config.public_url = Some(first.base_url.clone());
-    let db = vdx_gateway::db::connect(config.database_url.expose(), config.database_max_connections)
-        .await
-        .expect("connect");
+    let db = vdx_gateway::db::connect(
+        config.database_url.expose(),
+        config.database_max_connections,
+    )
+    .await
+    .expect("connect");
     let app = Application::build_with_db(config, db)
         .await
         .expect("build replica");
@@ -288,9 +297,12 @@ impl TestApp {
     pub async fn spawn_replica(&self) -> Replica {
         let mut config = test_config(self.database_url.clone());
         config.public_url = Some(self.base_url.clone());
-        let db = vdx_gateway::db::connect(config.database_url.expose(), config.database_max_connections)
-            .await
-            .expect("connect");
+        let db = vdx_gateway::db::connect(
+            config.database_url.expose(),
+            config.database_max_connections,
+        )
+        .await
+        .expect("connect");
         let replica = Application::build_with_db(config, db)
             .await
             .expect("build replica");

@@ -47,7 +47,11 @@ async fn a_token_can_be_fetched_as_the_openapi_document_describes(app: TestApp) 
     ] {
         assert!(properties.contains_key(name), "{name} missing from {form}");
     }
-    assert_eq!(form["required"], serde_json::json!(["grant_type"]), "{form}");
+    assert_eq!(
+        form["required"],
+        serde_json::json!(["grant_type"]),
+        "{form}"
+    );
     let grant_types = resolve(&doc, &properties["grant_type"])["enum"].clone();
     for grant in ["client_credentials", "authorization_code", "refresh_token"] {
         assert!(
@@ -58,14 +62,21 @@ async fn a_token_can_be_fetched_as_the_openapi_document_describes(app: TestApp) 
 
     // The OAuth 2.0 flow Swagger UI's Authorize button follows.
     let schemes = &doc["components"]["securitySchemes"];
-    assert_eq!(schemes["client_secret_basic"]["scheme"], "basic", "{schemes}");
+    assert_eq!(
+        schemes["client_secret_basic"]["scheme"], "basic",
+        "{schemes}"
+    );
     let flow = &schemes["oauth2"]["flows"]["clientCredentials"];
     let token_url = flow["tokenUrl"].as_str().expect("a tokenUrl");
     assert_eq!(token_url, "/oauth/token");
     // A partner operation accepts the token the flow gets.
     let security = &doc["paths"]["/v1/consents"]["get"]["security"];
     assert!(
-        security.as_array().unwrap().iter().any(|s| s.get("oauth2").is_some()),
+        security
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|s| s.get("oauth2").is_some()),
         "{security}"
     );
 

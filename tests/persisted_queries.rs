@@ -53,9 +53,7 @@ async fn a_persisted_query_is_registered_once_then_sent_by_hash(app: TestApp) {
 async fn each_persisted_query_runs_its_own_document(app: TestApp) {
     let token = app.token_for("Voltwise Energy").await;
     let queries: Vec<String> = (0..3).map(|i| format!("{{ q{i}: __typename }}")).collect();
-    let by_hash = |query: &str| {
-        json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": format!("{:x}", Sha256::digest(query.as_bytes()))}}})
-    };
+    let by_hash = |query: &str| json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": format!("{:x}", Sha256::digest(query.as_bytes()))}}});
     for query in &queries {
         let mut register = by_hash(query);
         register["query"] = json!(query);

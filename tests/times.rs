@@ -10,7 +10,10 @@ use vdx_tests::{TestApp, on_both_backends};
 /// that parses as RFC 3339, or null. Returns how many times it checked.
 fn rfc3339_times(what: &str, value: &Value) -> usize {
     fn walk(what: &str, key: &str, value: &Value, found: &mut usize) {
-        assert!(!key.ends_with("_ms"), "{what}: {key} is a millisecond field");
+        assert!(
+            !key.ends_with("_ms"),
+            "{what}: {key} is a millisecond field"
+        );
         if (key == "at" || key.ends_with("_at")) && !value.is_null() {
             let text = value
                 .as_str()
@@ -59,10 +62,10 @@ async fn partners_admins_and_drivers_read_rfc3339_times(app: TestApp) {
     for key in ["granted_at", "expires_at"] {
         assert!(consent[key].is_string(), "{key}: {consent}");
     }
-    let granted = chrono::DateTime::parse_from_rfc3339(consent["granted_at"].as_str().unwrap())
-        .unwrap();
-    let expires = chrono::DateTime::parse_from_rfc3339(consent["expires_at"].as_str().unwrap())
-        .unwrap();
+    let granted =
+        chrono::DateTime::parse_from_rfc3339(consent["granted_at"].as_str().unwrap()).unwrap();
+    let expires =
+        chrono::DateTime::parse_from_rfc3339(consent["expires_at"].as_str().unwrap()).unwrap();
     assert!(granted < expires, "{consent}");
     let id = consent["id"].as_i64().unwrap();
     let receipt = get(&app, &format!("/v1/consents/{id}/receipt"), &partner).await;

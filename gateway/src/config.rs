@@ -347,7 +347,11 @@ mod tests {
                 assert!(!text.contains(secret), "{secret} printed in {text}");
             }
         }
-        assert!(printed[0].contains("db:5432"), "the rest stays readable: {}", printed[0]);
+        assert!(
+            printed[0].contains("db:5432"),
+            "the rest stays readable: {}",
+            printed[0]
+        );
         // The values themselves are intact for the code that needs them.
         assert_eq!(
             from_flag.database_url.expose(),

@@ -84,7 +84,11 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), String>
     if options.fast && options.ticks == 0 {
         return Err("--fast needs --ticks".into());
     }
-    let db = db::connect(config.database_url.expose(), config.database_max_connections).await?;
+    let db = db::connect(
+        config.database_url.expose(),
+        config.database_max_connections,
+    )
+    .await?;
     db::migrate(&db).await?;
     // Values are validated against the catalog: a fresh database gets the seed VSS subset.
     let has_catalog = vdx_catalog::entity::signal::Entity::find()

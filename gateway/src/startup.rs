@@ -38,7 +38,11 @@ impl std::fmt::Debug for Application {
 impl Application {
     /// Connects, migrates, binds.
     pub async fn build(config: Config) -> Result<Self, String> {
-        let db = db::connect(config.database_url.expose(), config.database_max_connections).await?;
+        let db = db::connect(
+            config.database_url.expose(),
+            config.database_max_connections,
+        )
+        .await?;
         db::migrate(&db).await?;
         Self::build_with_db(config, db).await
     }

@@ -47,7 +47,10 @@ pub mod signing_key {
                 retired_at: None,
             };
             let printed = format!("{key:?}");
-            assert!(printed.contains("[REDACTED]") && printed.contains("k1"), "{printed}");
+            assert!(
+                printed.contains("[REDACTED]") && printed.contains("k1"),
+                "{printed}"
+            );
             // The bytes of "very" as a derived Debug would print them.
             assert!(!printed.contains("118, 101, 114, 121"), "{printed}");
         }

@@ -45,7 +45,11 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
         }
         config.database_url = DEMO_DATABASE_URL.into();
     }
-    let db = db::connect(config.database_url.expose(), config.database_max_connections).await?;
+    let db = db::connect(
+        config.database_url.expose(),
+        config.database_max_connections,
+    )
+    .await?;
     db::migrate(&db).await?;
     let World {
         mut credentials,

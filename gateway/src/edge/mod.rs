@@ -16,8 +16,12 @@ use std::fmt;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use actix_http::{HttpService, KeepAlive, Request, Response, ServiceConfigBuilder, body::MessageBody};
-use actix_service::{IntoServiceFactory, Service, ServiceFactory, ServiceFactoryExt, fn_service, map_config};
+use actix_http::{
+    HttpService, KeepAlive, Request, Response, ServiceConfigBuilder, body::MessageBody,
+};
+use actix_service::{
+    IntoServiceFactory, Service, ServiceFactory, ServiceFactoryExt, fn_service, map_config,
+};
 use actix_web::dev::{AppConfig, Server};
 use actix_web::rt::net::TcpStream;
 use actix_web::{ResponseError, web};
@@ -76,7 +80,13 @@ where
         fn_service(move |io: TcpStream| {
             let peer = io.peer_addr().ok();
             let guarded = head_guard::HeadGuard::new(io, decoder_config.clone());
-            async move { Ok::<_, actix_http::error::DispatchError>((guarded, actix_http::Protocol::Http1, peer)) }
+            async move {
+                Ok::<_, actix_http::error::DispatchError>((
+                    guarded,
+                    actix_http::Protocol::Http1,
+                    peer,
+                ))
+            }
         })
         .and_then(http)
     })?;

@@ -107,10 +107,12 @@ impl Extension for ShapeLimitsExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let mut result = next
-            .run(ctx)
-            .await
-            .map_err(|errors| errors.into_iter().map(codes::validation_error).collect::<Vec<_>>())?;
+        let mut result = next.run(ctx).await.map_err(|errors| {
+            errors
+                .into_iter()
+                .map(codes::validation_error)
+                .collect::<Vec<_>>()
+        })?;
         result.complexity = result
             .complexity
             .saturating_add(self.typenames.load(Ordering::Relaxed));
@@ -183,8 +185,7 @@ impl Shape {
             let op = &operation.node;
             let (depth, counts) = walk.selection_set(&op.selection_set.node);
             let own = op.directives.len()
-                + op
-                    .variable_definitions
+                + op.variable_definitions
                     .iter()
                     .map(|v| v.node.directives.len())
                     .sum::<usize>();
@@ -295,7 +296,13 @@ mod tests {
     #[test]
     fn introspection_depth_is_measured_apart_from_data_depth() {
         let s = shape("{ a { b { c } } __schema { types { fields { name } } } }");
-        assert_eq!(s.depth, Depth { data: 3, introspection: 4 });
+        assert_eq!(
+            s.depth,
+            Depth {
+                data: 3,
+                introspection: 4
+            }
+        );
     }
 
     #[test]

@@ -40,7 +40,10 @@ impl std::fmt::Debug for TokenResponse {
             .field("access_token", &"[REDACTED]")
             .field("expires_in", &self.expires_in)
             .field("scope", &self.scope)
-            .field("refresh_token", &self.refresh_token.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "refresh_token",
+                &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
+            )
             .finish_non_exhaustive()
     }
 }
