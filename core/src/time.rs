@@ -4,7 +4,7 @@
 //! views, so a view keeps its milliseconds for code and shows RFC 3339 to
 //! people and partners:
 //!
-//! ```ignore
+//! ```text
 //! #[serde(serialize_with = "vdx_core::time::rfc3339")]
 //! #[schema(value_type = String, format = DateTime)]
 //! pub granted_at: i64,

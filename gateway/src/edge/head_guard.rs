@@ -125,6 +125,7 @@ impl<IO> HeadGuard<IO> {
     }
 
     fn refuse(&mut self, status: StatusCode) {
+        tracing::debug!(status = status.as_u16(), "request head refused at the edge");
         self.first_head = None;
         self.state = State::Refusing(Bytes::from(format!(
             "GET {}/{} HTTP/1.1\r\nhost: vdx\r\nconnection: close\r\n\r\n",
