@@ -3,31 +3,12 @@
 //! location precision holds whatever the request names, and GraphQL lists
 //! the vehicles an app may read.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use vdx_tests::{TestApp, on_both_backends};
 
 const EV: &str = "ev-charging";
 const CHARGING: &str = "smart_charging";
-
-/// Sets limits on every seeded plan (before the first call: nothing is cached yet).
-pub(crate) async fn set_plans(
-    app: &TestApp,
-    rate: i32,
-    burst: i32,
-    daily: i64,
-    per_vehicle: Option<i32>,
-) {
-    use vdx_catalog::entity::plan;
-    for row in plan::Entity::find().all(&app.db).await.unwrap() {
-        let mut row: plan::ActiveModel = row.into();
-        row.rate_per_second = Set(rate);
-        row.burst = Set(burst);
-        row.daily_quota = Set(daily);
-        row.vehicle_daily_budget = Set(per_vehicle);
-        row.update(&app.db).await.unwrap();
-    }
-}
 
 async fn commands_count(app: &TestApp) -> i64 {
     let row = app
@@ -65,7 +46,7 @@ fn assert_refused_whole(body: &Value, code: &str) {
 /// Twenty-five aliases (under the alias limit) cost 125 against a burst of
 /// 100: the whole request is refused, not just the first alias.
 async fn aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp) {
-    set_plans(&app, 1, 100, 100_000, None).await;
+    app.set_plans(1, 100, 100_000, None).await;
     let token = app.token_for("Voltwise Energy").await;
     let vin = app.creds.examples.consented.vin.clone();
     let logged = app.access_log_count().await;
@@ -92,7 +73,7 @@ async fn aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp
 
 /// Twenty-five aliased commands cost 75 against a burst of 50: none is queued.
 async fn aliased_commands_over_the_burst_queue_nothing(app: TestApp) {
-    set_plans(&app, 1, 50, 100_000, None).await;
+    app.set_plans(1, 50, 100_000, None).await;
     let token = app.token_for("Voltwise Energy").await;
     let vin = app.creds.examples.consented.vin.clone();
     let fields: String = (0..25)
@@ -112,7 +93,7 @@ async fn aliased_commands_over_the_burst_queue_nothing(app: TestApp) {
 }
 
 async fn aliases_cannot_stretch_the_daily_quota(app: TestApp) {
-    set_plans(&app, 100, 1_000, 10, None).await;
+    app.set_plans(100, 1_000, 10, None).await;
     let token = app.token_for("Voltwise Energy").await;
     let vin = app.creds.examples.consented.vin.clone();
     let logged = app.access_log_count().await;
@@ -152,7 +133,7 @@ async fn consented_vins(app: &TestApp, token: &str, product: &str) -> Vec<String
 }
 
 async fn a_request_reading_two_cars_spends_each_cars_budget(app: TestApp) {
-    set_plans(&app, 100, 1_000, 100_000, Some(1)).await;
+    app.set_plans(100, 1_000, 100_000, Some(1)).await;
     let token = app.token_for("Voltwise Energy").await;
     // Two of the cars consented to Voltwise (see the demo world).
     let first = app.creds.examples.consented.vin.clone();

@@ -490,6 +490,21 @@ impl TestApp {
             .expect("rest request")
     }
 
+    /// Sets limits on every seeded plan (before the first call: the gate
+    /// caches a subscription's plan for a minute).
+    pub async fn set_plans(&self, rate: i32, burst: i32, daily: i64, per_vehicle: Option<i32>) {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+        use vdx_catalog::entity::plan;
+        for row in plan::Entity::find().all(&self.db).await.expect("plans") {
+            let mut row: plan::ActiveModel = row.into();
+            row.rate_per_second = Set(rate);
+            row.burst = Set(burst);
+            row.daily_quota = Set(daily);
+            row.vehicle_daily_budget = Set(per_vehicle);
+            row.update(&self.db).await.expect("plan update");
+        }
+    }
+
     /// Number of rows in the access log.
     pub async fn access_log_count(&self) -> i64 {
         self.sql_i64("SELECT COUNT(*) FROM access_log", vec![])

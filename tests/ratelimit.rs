@@ -2,28 +2,14 @@
 //! the daily quota, the per-vehicle daily budget; IETF RateLimit headers on
 //! every served response and Retry-After on a 429; GraphQL charged by complexity.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
 use serde_json::{Value, json};
 use vdx_tests::{TestApp, on_both_backends};
 
 const EV: &str = "ev-charging";
 const CHARGING: &str = "smart_charging";
 
-/// Sets limits on every seeded plan (before the first call: nothing is cached yet).
-async fn set_plans(app: &TestApp, rate: i32, burst: i32, daily: i64, per_vehicle: Option<i32>) {
-    use vdx_catalog::entity::plan;
-    for row in plan::Entity::find().all(&app.db).await.unwrap() {
-        let mut row: plan::ActiveModel = row.into();
-        row.rate_per_second = Set(rate);
-        row.burst = Set(burst);
-        row.daily_quota = Set(daily);
-        row.vehicle_daily_budget = Set(per_vehicle);
-        row.update(&app.db).await.unwrap();
-    }
-}
-
 async fn served_responses_carry_ratelimit_headers_and_a_burst_ends_in_429(app: TestApp) {
-    set_plans(&app, 1, 3, 1_000, None).await;
+    app.set_plans(1, 3, 1_000, None).await;
     let token = app.token_for("Voltwise Energy").await;
     let vin = app.creds.examples.consented.vin.clone();
     let first = app.rest_latest(&token, &vin, EV, CHARGING).await;
@@ -63,7 +49,7 @@ async fn served_responses_carry_ratelimit_headers_and_a_burst_ends_in_429(app: T
 }
 
 async fn the_daily_quota_and_the_vehicle_budget_are_enforced(app: TestApp) {
-    set_plans(&app, 100, 100, 3, Some(2)).await;
+    app.set_plans(100, 100, 3, Some(2)).await;
     let token = app.token_for("Voltwise Energy").await;
     let vin = app.creds.examples.consented.vin.clone();
     for _ in 0..2 {
@@ -104,7 +90,7 @@ async fn the_daily_quota_and_the_vehicle_budget_are_enforced(app: TestApp) {
 }
 
 async fn graphql_requests_are_charged_by_their_complexity(app: TestApp) {
-    set_plans(&app, 1, 40, 1_000, None).await;
+    app.set_plans(1, 40, 1_000, None).await;
     let token = app.token_for("Voltwise Energy").await;
     let vin = app.creds.examples.consented.vin.clone();
     let small = "query($vin: String!) { vehicle(vin: $vin, product: \"ev-charging\", purpose: \"smart_charging\") { vin } }";

@@ -27,7 +27,7 @@ use world::{Bound, Consented, PARTNER, Unreachable};
 
 /// Limits no test here comes near, set before the first call.
 async fn roomy_plans(app: &TestApp) {
-    crate::gate::set_plans(app, 1_000, 100_000, 100_000_000, None).await;
+    app.set_plans(1_000, 100_000, 100_000_000, None).await;
 }
 
 /// The vehicle-data cases with their subject kind and what they log.
@@ -118,7 +118,7 @@ async fn without_consent_an_unknown_and_an_unconsented_subject_get_the_same_answ
 
 async fn over_quota_a_consented_call_is_refused_whole_and_serves_and_queues_nothing(app: TestApp) {
     // A day of one call, spent at once on the command the status cases read.
-    crate::gate::set_plans(&app, 1_000, 100_000, 1, None).await;
+    app.set_plans(1_000, 100_000, 1, None).await;
     let consented = Consented::new(&app).await;
     for (case, subject, _) in vehicle_data() {
         let key = case.call.key();
