@@ -76,7 +76,9 @@ pub struct AuditRecord {
     pub before: Option<String>,
     /// The state after the change, as JSON text; null for a deletion.
     pub after: Option<String>,
-    /// When, in milliseconds since the Unix epoch.
+    /// When (RFC 3339).
+    #[serde(serialize_with = "vdx_core::time::rfc3339")]
+    #[schema(value_type = String, format = DateTime)]
     pub at: i64,
 }
 

@@ -35,6 +35,8 @@ pub struct ConsentView {
     /// True when active but past its expiry: it grants nothing.
     pub lapsed: bool,
     /// When it stopped granting anything (revoked, ended, or ran out); null while it runs.
+    #[serde(serialize_with = "vdx_core::time::rfc3339_opt")]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub ended_at: Option<i64>,
     /// Who or what ended it; null while it runs.
     pub ended_by: Option<EndedBy>,
