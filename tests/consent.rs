@@ -852,7 +852,7 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
 
     // Rewrite history: make a revoked consent's entry say active.
-    let entries = vdx_consent::ledger::entity::Entity::find()
+    let entries = vdx_consent::entity::consent_ledger::Entity::find()
         .all(&app.db)
         .await
         .unwrap();

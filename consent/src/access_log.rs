@@ -54,14 +54,17 @@ pub async fn for_vehicle(
     db: &impl ConnectionTrait,
     vehicle: VehicleId,
     limit: u64,
-) -> Result<Vec<access_log::Model>, ConsentError> {
+) -> Result<Vec<crate::AccessRecord>, ConsentError> {
     use sea_orm::QuerySelect;
     Ok(access_log::Entity::find()
         .filter(access_log::Column::VehicleId.eq(vehicle))
         .order_by_desc(access_log::Column::Id)
         .limit(limit)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(crate::AccessRecord::from)
+        .collect())
 }
 
 /// Metered usage of one subscription over a period.

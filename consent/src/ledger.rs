@@ -17,32 +17,40 @@ use crate::ConsentError;
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-    use vdx_core::ConsentId;
+use crate::entity::consent_ledger as entity;
 
-    #[sea_orm::model]
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
-    #[sea_orm(table_name = "consent_ledger")]
-    pub struct Model {
-        #[sea_orm(primary_key)]
-        pub id: i64,
-        pub consent_id: ConsentId,
-        /// What happened: created, revoked, expired, ended, …
-        pub event: String,
-        /// The consent's status after the event.
-        pub status: String,
-        /// Who caused it: `driver:<id>`, `partner:<client_id>`, `oem:<client_id>`, `system`.
-        pub actor: String,
-        /// The consent's terms at the time, as canonical JSON.
-        #[sea_orm(column_type = "Text")]
-        pub payload: String,
-        pub at: i64,
-        pub prev_hash: String,
-        pub hash: String,
+/// One entry of the ledger, as receipts show it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct Entry {
+    pub id: i64,
+    pub consent_id: ConsentId,
+    /// What happened: created, revoked, expired, ended, …
+    pub event: String,
+    /// The consent's status after the event.
+    pub status: String,
+    /// Who caused it: `driver:<id>`, `partner:<client_id>`, `oem:<client_id>`, `system`.
+    pub actor: String,
+    /// The consent's terms at the time, as canonical JSON.
+    pub payload: String,
+    pub at: i64,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl From<entity::Model> for Entry {
+    fn from(m: entity::Model) -> Self {
+        Self {
+            id: m.id,
+            consent_id: m.consent_id,
+            event: m.event,
+            status: m.status,
+            actor: m.actor,
+            payload: m.payload,
+            at: m.at,
+            prev_hash: m.prev_hash,
+            hash: m.hash,
+        }
     }
-
-    impl ActiveModelBehavior for ActiveModel {}
 }
 
 /// The hash of an entry: SHA-256 over its fields and the previous hash, hex.
@@ -200,11 +208,14 @@ pub async fn verify(db: &impl ConnectionTrait) -> Result<Verification, ConsentEr
 pub async fn history(
     db: &impl ConnectionTrait,
     consent: ConsentId,
-) -> Result<Vec<entity::Model>, ConsentError> {
+) -> Result<Vec<Entry>, ConsentError> {
     use sea_orm::{ColumnTrait, QueryFilter};
     Ok(entity::Entity::find()
         .filter(entity::Column::ConsentId.eq(consent))
         .order_by_asc(entity::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Entry::from)
+        .collect())
 }

@@ -5,6 +5,25 @@
 //! way to obtain [`AuthorizedFields`]; and the vehicle data store's partner
 //! reads take `&AuthorizedFields`. A handler that skips the decision therefore
 //! has nothing to hand the store and does not compile. Knows nothing of HTTP.
+//!
+//! The tables are this crate's alone. A caller cannot query them:
+//!
+//! ```compile_fail,E0603
+//! # async fn handler(db: &sea_orm::DatabaseConnection) {
+//! use sea_orm::EntityTrait;
+//! let every_consent = vdx_consent::entity::consent::Entity::find().all(db).await;
+//! # }
+//! ```
+//!
+//! and the rows it hands out are plain data, not SeaORM models, so they do
+//! not lead to their table either:
+//!
+//! ```compile_fail,E0277
+//! # async fn handler(db: &sea_orm::DatabaseConnection) {
+//! use sea_orm::{EntityTrait, ModelTrait};
+//! let every_consent = <vdx_consent::ConsentRecord as ModelTrait>::Entity::find().all(db).await;
+//! # }
+//! ```
 
 pub mod access_log;
 mod decision;
@@ -22,6 +41,7 @@ pub mod ledger;
 pub mod people;
 pub mod receipt;
 pub mod records;
+mod rows;
 mod status;
 pub mod views;
 
@@ -29,10 +49,7 @@ pub use decision::{
     Action, Command, DECISION_CACHE_CAPACITY, DecisionCache, Denial, Grant, REQUEST_EPOCH_MAX_AGE,
     Read, decide, decide_cached, policy_epoch,
 };
-pub use entity::access_log::Model as AccessRecord;
-pub use entity::consent::Model as ConsentRecord;
-pub use entity::driver::Model as Driver;
-pub use entity::vehicle::Model as Vehicle;
 pub use error::ConsentError;
 pub use fields::AuthorizedFields;
 pub use records::ConsentStatus;
+pub use rows::{AccessRecord, ConsentRecord, Driver, Vehicle};

@@ -5,8 +5,8 @@ use sea_orm::{
 };
 use vdx_core::{DriverId, VehicleId, Vin, secret};
 
-use crate::ConsentError;
 use crate::entity::{driver, vehicle, vehicle_driver};
+use crate::{ConsentError, Driver, Vehicle};
 
 /// A driver's relation to a vehicle.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,7 +32,7 @@ pub async fn create_driver(
     password: &str,
     display_name: &str,
     now_ms: i64,
-) -> Result<driver::Model, ConsentError> {
+) -> Result<Driver, ConsentError> {
     let hash = secret::hash(password).map_err(|e| ConsentError::Hashing(e.to_string()))?;
     Ok(driver::ActiveModel {
         username: Set(username.to_owned()),
@@ -42,7 +42,8 @@ pub async fn create_driver(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?
+    .into())
 }
 
 pub async fn create_vehicle(
@@ -51,7 +52,7 @@ pub async fn create_vehicle(
     model: &str,
     powertrain: &str,
     now_ms: i64,
-) -> Result<vehicle::Model, ConsentError> {
+) -> Result<Vehicle, ConsentError> {
     Ok(vehicle::ActiveModel {
         vin: Set(vin.to_string()),
         model: Set(model.to_owned()),
@@ -60,7 +61,8 @@ pub async fn create_vehicle(
         ..Default::default()
     }
     .insert(db)
-    .await?)
+    .await?
+    .into())
 }
 
 pub async fn link(
@@ -83,7 +85,7 @@ pub async fn link(
 pub async fn vehicles_of(
     db: &impl ConnectionTrait,
     driver: DriverId,
-) -> Result<Vec<(vehicle::Model, String)>, ConsentError> {
+) -> Result<Vec<(Vehicle, String)>, ConsentError> {
     let links = vehicle_driver::Entity::find()
         .filter(vehicle_driver::Column::DriverId.eq(driver))
         .all(db)
@@ -99,7 +101,7 @@ pub async fn vehicles_of(
             links
                 .iter()
                 .find(|l| l.vehicle_id == v.id)
-                .map(|l| (v, l.role.clone()))
+                .map(|l| (v.into(), l.role.clone()))
         })
         .collect())
 }
@@ -108,39 +110,47 @@ pub async fn vehicles_of(
 pub async fn driver_by_username(
     db: &impl ConnectionTrait,
     username: &str,
-) -> Result<Option<driver::Model>, ConsentError> {
+) -> Result<Option<Driver>, ConsentError> {
     Ok(driver::Entity::find()
         .filter(driver::Column::Username.eq(username.trim()))
         .one(db)
-        .await?)
+        .await?
+        .map(Driver::from))
 }
 
 /// A driver by id.
 pub async fn driver_by_id(
     db: &impl ConnectionTrait,
     id: DriverId,
-) -> Result<Option<driver::Model>, ConsentError> {
-    Ok(driver::Entity::find_by_id(id).one(db).await?)
+) -> Result<Option<Driver>, ConsentError> {
+    Ok(driver::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(Driver::from))
 }
 
 /// A vehicle by VIN.
 pub async fn vehicle_by_vin(
     db: &impl ConnectionTrait,
     vin: &Vin,
-) -> Result<Option<vehicle::Model>, ConsentError> {
+) -> Result<Option<Vehicle>, ConsentError> {
     Ok(vehicle::Entity::find()
         .filter(vehicle::Column::Vin.eq(vin.as_str()))
         .one(db)
-        .await?)
+        .await?
+        .map(Vehicle::from))
 }
 
 /// Every vehicle, in id order (the fleet simulator drives them).
-pub async fn all_vehicles(db: &impl ConnectionTrait) -> Result<Vec<vehicle::Model>, ConsentError> {
+pub async fn all_vehicles(db: &impl ConnectionTrait) -> Result<Vec<Vehicle>, ConsentError> {
     use sea_orm::QueryOrder;
     Ok(vehicle::Entity::find()
         .order_by_asc(vehicle::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(Vehicle::from)
+        .collect())
 }
 
 /// What an ownership transfer did.

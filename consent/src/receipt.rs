@@ -7,8 +7,8 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
 use vdx_catalog::entity::{app, partner};
 
-use crate::entity::{consent, vehicle};
-use crate::{ConsentError, ledger};
+use crate::entity::vehicle;
+use crate::{ConsentError, ConsentRecord, ledger};
 
 fn iso(ms: i64) -> String {
     DateTime::<Utc>::from_timestamp_millis(ms)
@@ -19,7 +19,7 @@ fn iso(ms: i64) -> String {
 /// Builds the receipt of one consent.
 pub async fn receipt(
     db: &impl ConnectionTrait,
-    row: &consent::Model,
+    row: &ConsentRecord,
 ) -> Result<Value, ConsentError> {
     let missing = |what: &str| {
         ConsentError::NotFound(format!("consent {} refers to a missing {what}", row.id))

@@ -24,7 +24,7 @@ use vdx_core::{AppId, ConsentId, DriverId, Principal, Purpose, VehicleId};
 pub use crate::status::ConsentStatus;
 
 use crate::entity::{consent, vehicle};
-use crate::{ConsentError, ledger};
+use crate::{ConsentError, ConsentRecord, ledger};
 
 /// A consent to record.
 #[derive(Debug, Clone)]
@@ -289,7 +289,7 @@ pub async fn change_status(
     next: ConsentStatus,
     actor: &str,
     now_ms: i64,
-) -> Result<consent::Model, ConsentError> {
+) -> Result<ConsentRecord, ConsentError> {
     let txn = db.begin().await?;
     let row = consent::Entity::find_by_id(id)
         .one(&txn)
@@ -332,27 +332,33 @@ pub async fn change_status(
     };
     let updated = transition(&txn, row, next, event, actor, now_ms).await?;
     txn.commit().await?;
-    Ok(updated)
+    Ok(updated.into())
 }
 
 /// One consent by id.
 pub async fn find(
     db: &impl ConnectionTrait,
     id: ConsentId,
-) -> Result<Option<consent::Model>, ConsentError> {
-    Ok(consent::Entity::find_by_id(id).one(db).await?)
+) -> Result<Option<ConsentRecord>, ConsentError> {
+    Ok(consent::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .map(ConsentRecord::from))
 }
 
 /// A driver's consents, newest first.
 pub async fn of_driver(
     db: &impl ConnectionTrait,
     driver: DriverId,
-) -> Result<Vec<consent::Model>, ConsentError> {
+) -> Result<Vec<ConsentRecord>, ConsentError> {
     Ok(consent::Entity::find()
         .filter(consent::Column::DriverId.eq(driver))
         .order_by_desc(consent::Column::Id)
         .all(db)
-        .await?)
+        .await?
+        .into_iter()
+        .map(ConsentRecord::from)
+        .collect())
 }
 
 /// The consents a partner principal may see: those given to its app and, for
@@ -377,7 +383,7 @@ pub async fn of_principal(
     before: Option<i64>,
     limit: u64,
     active_at: Option<i64>,
-) -> Result<Vec<consent::Model>, ConsentError> {
+) -> Result<Vec<ConsentRecord>, ConsentError> {
     let mut query = of_principal_query(principal)
         .order_by_desc(consent::Column::Id)
         .limit(limit);
@@ -389,7 +395,12 @@ pub async fn of_principal(
             .filter(consent::Column::Status.eq(ConsentStatus::Active.as_str()))
             .filter(consent::Column::ExpiresAt.gt(now_ms));
     }
-    Ok(query.all(db).await?)
+    Ok(query
+        .all(db)
+        .await?
+        .into_iter()
+        .map(ConsentRecord::from)
+        .collect())
 }
 
 /// One consent `principal` may see; `None` for any other id (another app's,
@@ -398,11 +409,12 @@ pub async fn find_of_principal(
     db: &impl ConnectionTrait,
     principal: &Principal,
     id: ConsentId,
-) -> Result<Option<consent::Model>, ConsentError> {
+) -> Result<Option<ConsentRecord>, ConsentError> {
     Ok(of_principal_query(principal)
         .filter(consent::Column::Id.eq(id))
         .one(db)
-        .await?)
+        .await?
+        .map(ConsentRecord::from))
 }
 
 /// Ends every active consent given by `driver` for `vehicle` (ownership change).

@@ -8,8 +8,8 @@ use serde::Serialize;
 use vdx_catalog::entity::{app, partner, product};
 use vdx_core::{AppId, PartnerId, ProductId, VehicleId};
 
-use crate::entity::{access_log, consent, vehicle};
-use crate::{ConsentError, ConsentStatus};
+use crate::entity::{access_log, vehicle};
+use crate::{ConsentError, ConsentRecord, ConsentStatus};
 
 // Times: epoch milliseconds in code, RFC 3339 strings on the wire.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -60,7 +60,7 @@ pub enum EndedBy {
 
 /// When and by whom a consent ended, or `None` while it runs. A consent
 /// revoked after its end date had already passed ended by running out.
-pub fn ending(row: &consent::Model, now_ms: i64) -> Option<(i64, EndedBy)> {
+pub fn ending(row: &ConsentRecord, now_ms: i64) -> Option<(i64, EndedBy)> {
     let by = match ConsentStatus::parse(&row.status)? {
         ConsentStatus::Pending => return None,
         ConsentStatus::Active if row.expires_at > now_ms => return None,
@@ -164,7 +164,7 @@ impl Names {
 /// Consents with names, in the given order.
 pub async fn consents(
     db: &impl ConnectionTrait,
-    rows: Vec<consent::Model>,
+    rows: Vec<ConsentRecord>,
     now_ms: i64,
 ) -> Result<Vec<ConsentView>, ConsentError> {
     let names = Names::load(

@@ -10,7 +10,11 @@ use vdx_tests::{TestApp, on_both_backends};
 use super::*;
 
 /// The driver's consents to the partner's app, oldest first.
-async fn consents_of(app: &TestApp, username: &str, partner: &str) -> Vec<consent::Model> {
+async fn consents_of(
+    app: &TestApp,
+    username: &str,
+    partner: &str,
+) -> Vec<vdx_consent::ConsentRecord> {
     let driver = driver::Entity::find()
         .filter(driver::Column::Username.eq(username))
         .one(&app.db)
@@ -29,7 +33,7 @@ async fn consents_of(app: &TestApp, username: &str, partner: &str) -> Vec<consen
         .await
         .unwrap();
     rows.sort_by_key(|c| c.id);
-    rows
+    rows.into_iter().map(Into::into).collect()
 }
 
 async fn home(portal: &reqwest::Client, app: &TestApp) -> String {
@@ -43,7 +47,7 @@ async fn home(portal: &reqwest::Client, app: &TestApp) -> String {
         .unwrap()
 }
 
-async fn reload(app: &TestApp, id: vdx_core::ConsentId) -> consent::Model {
+async fn reload(app: &TestApp, id: vdx_core::ConsentId) -> vdx_consent::ConsentRecord {
     vdx_consent::records::find(&app.db, id)
         .await
         .unwrap()
@@ -51,7 +55,7 @@ async fn reload(app: &TestApp, id: vdx_core::ConsentId) -> consent::Model {
 }
 
 /// The row of an ended consent shows when it ended and by whom, not the old end date.
-fn assert_ended(page: &str, row: &consent::Model, by: &str) {
+fn assert_ended(page: &str, row: &vdx_consent::ConsentRecord, by: &str) {
     let html = row_of(page, row.id);
     assert!(
         html.contains(&when(row.updated_at)) && html.contains(by),

@@ -2,6 +2,7 @@
 
 pub mod access_log;
 pub mod consent;
+pub mod consent_ledger;
 pub mod driver;
 pub mod vehicle;
 pub mod vehicle_driver;
