@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use vdx_core::ScopeSet;
+use vdx_core::{ScopeSet, SystemClock};
 use vdx_gateway::auth::TokenService;
 use vdx_gateway::auth::token::AccessGrant;
 
@@ -56,6 +56,7 @@ async fn run() -> Result<(), String> {
         db.clone(),
         "http://bench.local".into(),
         Duration::from_secs(900),
+        std::sync::Arc::new(SystemClock),
     )
     .await?;
     let token = tokens
