@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
+use vdx_core::{Clock, ManualClock, SystemClock};
 use vdx_gateway::config::Config;
 use vdx_gateway::demo::{Credentials, seed_world};
 use vdx_gateway::startup::Application;
@@ -75,22 +76,27 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], with a chance to adjust the configuration.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_on(backend, adjust, std::sync::Arc::new(vdx_core::SystemClock)).await
+    spawn_app_on(backend, adjust, std::sync::Arc::new(SystemClock)).await
 }
 
 /// Like [`spawn_app`], with the gateway reading the time from `clock`: a
 /// test moves a `ManualClock` instead of back-dating rows or sleeping.
-pub async fn spawn_app_with_clock(
-    backend: Backend,
-    clock: std::sync::Arc<vdx_core::ManualClock>,
-) -> TestApp {
+pub async fn spawn_app_with_clock(backend: Backend, clock: std::sync::Arc<ManualClock>) -> TestApp {
     spawn_app_on(backend, |_| {}, clock).await
+}
+
+/// [`spawn_app_with_clock`] on a `ManualClock` showing the time now; the
+/// test gets the clock to move.
+pub async fn spawn_app_and_clock(backend: Backend) -> (TestApp, std::sync::Arc<ManualClock>) {
+    let clock = std::sync::Arc::new(ManualClock::starting_now());
+    let app = spawn_app_with_clock(backend, std::sync::Arc::clone(&clock)).await;
+    (app, clock)
 }
 
 async fn spawn_app_on(
     backend: Backend,
     adjust: impl FnOnce(&mut Config),
-    clock: std::sync::Arc<dyn vdx_core::Clock>,
+    clock: std::sync::Arc<dyn Clock>,
 ) -> TestApp {
     vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -105,7 +111,7 @@ async fn spawn_app_on(
     .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
     let mut world = seed_world(&db, 50).await.expect("seed");
-    vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, vdx_catalog::now_ms())
+    vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, clock.now_ms())
         .await
         .expect("first fleet report");
     let app = Application::build_with_clock(config, db.clone(), clock)
@@ -564,10 +570,12 @@ impl TestApp {
 }
 
 /// Generates one `#[tokio::test]` per backend for each listed test function,
-/// each taking a freshly spawned `TestApp`.
+/// each taking a freshly spawned `TestApp`. The functions listed after
+/// `with_clock:` move time: each takes the `TestApp` and the `ManualClock`
+/// its gateway reads (see [`spawn_app_and_clock`]).
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident),* $(,)? $(; with_clock: $($timed:ident),+ $(,)?)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -575,6 +583,13 @@ macro_rules! on_both_backends {
                     super::$name($crate::spawn_app($crate::Backend::Sqlite).await).await;
                 }
             )*
+            $($(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $timed() {
+                    let (app, clock) = $crate::spawn_app_and_clock($crate::Backend::Sqlite).await;
+                    super::$timed(app, clock).await;
+                }
+            )+)?
         }
         mod postgres {
             $(
@@ -583,6 +598,13 @@ macro_rules! on_both_backends {
                     super::$name($crate::spawn_app($crate::Backend::Postgres).await).await;
                 }
             )*
+            $($(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $timed() {
+                    let (app, clock) = $crate::spawn_app_and_clock($crate::Backend::Postgres).await;
+                    super::$timed(app, clock).await;
+                }
+            )+)?
         }
     };
 }
