@@ -110,7 +110,7 @@ async fn spawn_app_on(
     .await
     .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
-    let mut world = seed_world(&db, 50).await.expect("seed");
+    let mut world = seed_world(&db, 50, clock.now_ms()).await.expect("seed");
     vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, clock.now_ms())
         .await
         .expect("first fleet report");
@@ -155,6 +155,7 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
     .await
     .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
+    let now = SystemClock.now_ms();
     let creds =
         |name: &str, app: &vdx_catalog::marketplace::NewApp, scopes: &str| PartnerCredentials {
             name: name.to_owned(),
@@ -163,14 +164,15 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
             scopes: scopes.split_whitespace().map(str::to_owned).collect(),
             redirect_uris: Vec::new(),
         };
-    let oem = vdx_catalog::marketplace::create_partner(&db, "OEM")
+    let oem = vdx_catalog::marketplace::create_partner(&db, "OEM", now)
         .await
         .expect("partner");
     let admin_scopes = ScopeSet::parse("admin").expect("scope");
-    let admin = vdx_catalog::marketplace::create_app(&db, oem.id, "console", &[], &admin_scopes)
-        .await
-        .expect("admin app");
-    let partner = vdx_catalog::marketplace::create_partner(&db, "Voltwise Energy")
+    let admin =
+        vdx_catalog::marketplace::create_app(&db, oem.id, "console", &[], &admin_scopes, now)
+            .await
+            .expect("admin app");
+    let partner = vdx_catalog::marketplace::create_partner(&db, "Voltwise Energy", now)
         .await
         .expect("partner");
     let app = vdx_catalog::marketplace::create_app(
@@ -179,6 +181,7 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
         "charging",
         &[],
         &ScopeSet::default(),
+        now,
     )
     .await
     .expect("app");

@@ -95,6 +95,7 @@ pub async fn create(
         &body.name,
         &body.redirect_uris,
         &vdx_core::ScopeSet::default(),
+        state.now_ms(),
     )
     .await
     .map_err(ApiError::internal)?;
