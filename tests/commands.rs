@@ -74,7 +74,7 @@ async fn a_command_is_queued_delivered_and_carried_out_by_the_car(mut app: TestA
     assert_eq!(app.access_log_count().await, before + 1);
     let id = queued["id"].as_str().unwrap().to_owned();
 
-    let now = vdx_catalog::now_ms();
+    let now = chrono::Utc::now().timestamp_millis();
     tick(&mut app, now).await;
     assert_eq!(status(&app, &token, &id).await["status"], "delivered");
     tick(&mut app, now + 10_000).await;
@@ -126,7 +126,7 @@ async fn a_command_to_a_car_that_stays_offline_expires(mut app: TestApp) {
         .as_str()
         .unwrap()
         .to_owned();
-    let now = vdx_catalog::now_ms();
+    let now = chrono::Utc::now().timestamp_millis();
     tick(&mut app, now).await;
     assert_eq!(status(&app, &token, &id).await["status"], "queued");
     // The car comes back after the command's expiry: it never gets it.
@@ -209,7 +209,8 @@ async fn second_energy_partner(app: &TestApp, vin: &str) -> (String, String) {
         .unwrap()
         .unwrap()
         .plan_id;
-    let partner = marketplace::create_partner(&app.db, "Gridly Energy")
+    let now = chrono::Utc::now().timestamp_millis();
+    let partner = marketplace::create_partner(&app.db, "Gridly Energy", now)
         .await
         .unwrap();
     let created = marketplace::create_app(
@@ -218,6 +219,7 @@ async fn second_energy_partner(app: &TestApp, vin: &str) -> (String, String) {
         "Gridly",
         &[],
         &vdx_core::ScopeSet::default(),
+        now,
     )
     .await
     .unwrap();
@@ -227,6 +229,7 @@ async fn second_energy_partner(app: &TestApp, vin: &str) -> (String, String) {
         theirs.product_version_id,
         plan,
         SubscriptionStatus::Active,
+        now,
     )
     .await
     .unwrap();
@@ -245,8 +248,8 @@ async fn second_energy_partner(app: &TestApp, vin: &str) -> (String, String) {
             scopes: "read command",
             status: vdx_consent::ConsentStatus::Active,
             source: "portal",
-            granted_at: vdx_catalog::now_ms(),
-            expires_at: vdx_catalog::now_ms() + 86_400_000,
+            granted_at: now,
+            expires_at: now + 86_400_000,
         },
     )
     .await
@@ -502,7 +505,7 @@ async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_prod
     app.fleet[car].wake(1e6);
     app.fleet[car].fault_rate = 0.0;
     let token = app.token_for("Parcelway Logistics").await;
-    let now = vdx_catalog::now_ms();
+    let now = chrono::Utc::now().timestamp_millis();
     tick(&mut app, now).await;
     assert_eq!(locked_now(&app, &token, &vin).await, true);
 

@@ -659,8 +659,12 @@ async fn a_grant_without_a_duration_lasts_the_products_default(app: TestApp) {
 /// gateway's back, in plain SQL, still takes effect on the next request,
 /// because the database's triggers raise the epoch; and a remembered grant
 /// whose consent runs out is denied at once, with no write at all.
-async fn remembered_decisions_follow_every_committed_change_and_expiry(app: TestApp) {
+async fn remembered_decisions_follow_every_committed_change_and_expiry(
+    app: TestApp,
+    clock: std::sync::Arc<vdx_core::ManualClock>,
+) {
     use sea_orm::ConnectionTrait;
+    use vdx_core::Clock;
     let token = app.token_for("Voltwise Energy").await;
     let vin = app.creds.examples.consented.vin.clone();
     let row = consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
@@ -681,7 +685,7 @@ async fn remembered_decisions_follow_every_committed_change_and_expiry(app: Test
     assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
 
     // Active again, but only for two more seconds.
-    let ends = vdx_catalog::now_ms() + 2_000;
+    let ends = clock.now_ms() + 2_000;
     app.db
         .execute_unprepared(&format!(
             "UPDATE consents SET status = 'active', expires_at = {ends} WHERE id = {}",
@@ -691,8 +695,7 @@ async fn remembered_decisions_follow_every_committed_change_and_expiry(app: Test
         .unwrap();
     assert_eq!(code_of(&app, &token, &vin).await, "OK");
     let before = vdx_consent::policy_epoch(&app.db).await.unwrap();
-    let wait = ends - vdx_catalog::now_ms() + 100;
-    tokio::time::sleep(std::time::Duration::from_millis(wait.max(0) as u64)).await;
+    clock.advance(std::time::Duration::from_millis(2_100));
     assert_eq!(vdx_consent::policy_epoch(&app.db).await.unwrap(), before);
     assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
 
@@ -787,8 +790,8 @@ on_both_backends!(
     receipts_name_controller_subject_purpose_and_data_for_driver_and_partner,
     partners_page_through_their_consents_and_can_end_one,
     transferring_ownership_ends_the_previous_owners_consents,
-    remembered_decisions_follow_every_committed_change_and_expiry,
-    portal_sign_in_is_throttled_per_username,
+    portal_sign_in_is_throttled_per_username;
+    with_clock: remembered_decisions_follow_every_committed_change_and_expiry,
 );
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

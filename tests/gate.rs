@@ -227,7 +227,7 @@ async fn location_precision_holds_whatever_paths_are_named(app: TestApp) {
         .unwrap();
     let token = app.token_for("Fuelstop Retail").await;
     let ingest = app.ingest_token().await;
-    let t = vdx_catalog::now_ms() + 60_000;
+    let t = chrono::Utc::now().timestamp_millis() + 60_000;
     let at = chrono::DateTime::from_timestamp_millis(t)
         .unwrap()
         .to_rfc3339();
@@ -326,6 +326,8 @@ async fn a_consent_refused_the_moment_the_clock_passes_its_end(backend: vdx_test
         200
     );
     clock.set(ends - 1_000);
+    // Tokens expire by the same clock: weeks later, the partner takes a new one.
+    let token = app.token_for("Voltwise Energy").await;
     assert_eq!(
         app.rest_latest(&token, &vin, EV, CHARGING).await.status(),
         200

@@ -2,8 +2,14 @@
 //! bounded by the consent's start and the product's history window, with
 //! signals outside the product withheld, and page sizes capped.
 
+use std::sync::Arc;
+use std::time::Duration;
+
 use serde_json::{Value, json};
+use vdx_core::{Clock, ManualClock};
 use vdx_tests::{TestApp, on_both_backends};
+
+use crate::portal::{ev_of, offer_of, share};
 
 const SOC: &str = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
 const EV: (&str, &str) = ("ev-charging", "smart_charging");
@@ -33,7 +39,7 @@ fn values(body: &Value) -> Vec<f64> {
 
 async fn history_pages_with_a_cursor_in_observation_order(app: TestApp) {
     let vin = app.creds.examples.consented.vin.clone();
-    let base = vdx_catalog::now_ms() - HOUR_MS;
+    let base = chrono::Utc::now().timestamp_millis() - HOUR_MS;
     let points: Vec<(f64, i64)> = (0..5)
         .map(|i| (10.0 + i as f64, base + i * 1_000))
         .collect();
@@ -61,16 +67,21 @@ async fn history_pages_with_a_cursor_in_observation_order(app: TestApp) {
     assert_eq!(seen[..5], [10.0, 11.0, 12.0, 13.0, 14.0], "{seen:?}");
 }
 
-async fn history_holds_nothing_from_before_the_consent_started(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let now = vdx_catalog::now_ms();
+async fn history_holds_nothing_from_before_the_consent_started(
+    app: TestApp,
+    clock: Arc<ManualClock>,
+) {
+    let hours = |n: u64| Duration::from_secs(n * 3600);
+    let vin = ev_of(&app, "carol");
+    // The fleet's first report, at start, is long before the consent.
+    clock.advance(hours(2));
+    let (portal, csrf) = app.portal_login("carol").await;
+    let offer = offer_of(&app, &portal, "Voltwise").await;
+    let shared = share(&app, &portal, &csrf, &vin, &offer, "30").await;
+    assert_eq!(shared.status(), 303);
     // The driver consented two hours ago.
-    let car = app.vehicle_id(&vin).await;
-    app.sql_execute(
-        "UPDATE consents SET granted_at = $1 WHERE vehicle_id = $2",
-        vec![(now - 2 * HOUR_MS).into(), car.into()],
-    )
-    .await;
+    clock.advance(hours(2));
+    let now = clock.now_ms();
     let points = [(1.0, now - 3 * HOUR_MS), (2.0, now - HOUR_MS)];
     let ingest = app.ingest_token().await;
     assert_eq!(
@@ -87,7 +98,7 @@ async fn history_holds_nothing_from_before_the_consent_started(app: TestApp) {
 async fn history_outside_the_products_window_is_not_served(app: TestApp) {
     // ev-charging keeps 7 days of history; the consent is 30 days old.
     let vin = app.creds.examples.consented.vin.clone();
-    let now = vdx_catalog::now_ms();
+    let now = chrono::Utc::now().timestamp_millis();
     let points = [(3.0, now - 8 * 24 * HOUR_MS), (4.0, now - 6 * 24 * HOUR_MS)];
     let ingest = app.ingest_token().await;
     assert_eq!(
@@ -194,9 +205,9 @@ async fn rest_history_matches_graphql_and_writes_the_access_log(app: TestApp) {
 
 on_both_backends!(
     history_pages_with_a_cursor_in_observation_order,
-    history_holds_nothing_from_before_the_consent_started,
     history_outside_the_products_window_is_not_served,
     a_signal_outside_the_product_is_withheld_from_history_not_an_error,
     a_page_larger_than_the_maximum_or_a_bad_cursor_is_bad_input,
-    rest_history_matches_graphql_and_writes_the_access_log,
+    rest_history_matches_graphql_and_writes_the_access_log;
+    with_clock: history_holds_nothing_from_before_the_consent_started,
 );

@@ -40,7 +40,7 @@ async fn latest_soc(app: &TestApp, vin: &str) -> Value {
 async fn ingested_values_become_the_latest_values_partners_read(app: TestApp) {
     let vin = app.creds.examples.consented.vin.clone();
     let token = app.ingest_token().await;
-    let t = vdx_catalog::now_ms() + 1_000;
+    let t = chrono::Utc::now().timestamp_millis() + 1_000;
     let res = app
         .ingest(
             &token,
@@ -60,7 +60,7 @@ async fn a_late_upload_is_stored_in_history_but_never_overwrites_a_newer_latest_
 ) {
     let vin = app.creds.examples.consented.vin.clone();
     let token = app.ingest_token().await;
-    let now = vdx_catalog::now_ms();
+    let now = chrono::Utc::now().timestamp_millis();
     let newer = batch(&vin, &[(SOC, json!(61.0), now + 2_000)]);
     assert_eq!(app.ingest(&token, &newer).await.status(), 200);
     // The car was offline; its buffered, older samples arrive afterwards, out of order.
@@ -98,7 +98,7 @@ async fn a_late_upload_is_stored_in_history_but_never_overwrites_a_newer_latest_
 async fn a_re_uploaded_batch_is_ignored_as_duplicates(app: TestApp) {
     let vin = app.creds.examples.consented.vin.clone();
     let token = app.ingest_token().await;
-    let now = vdx_catalog::now_ms();
+    let now = chrono::Utc::now().timestamp_millis();
     let samples = batch(
         &vin,
         &[
@@ -116,7 +116,7 @@ async fn a_re_uploaded_batch_is_ignored_as_duplicates(app: TestApp) {
 async fn a_bad_value_refuses_the_whole_batch_naming_its_path(app: TestApp) {
     let vin = app.creds.examples.consented.vin.clone();
     let token = app.ingest_token().await;
-    let t = vdx_catalog::now_ms() + 1_000;
+    let t = chrono::Utc::now().timestamp_millis() + 1_000;
     let before = latest_soc(&app, &vin).await;
     let res = app
         .ingest(
@@ -162,7 +162,10 @@ async fn a_bad_value_refuses_the_whole_batch_naming_its_path(app: TestApp) {
 async fn ingest_needs_the_ingest_scope(app: TestApp) {
     let vin = app.creds.examples.consented.vin.clone();
     let partner = app.token_for("Voltwise Energy").await;
-    let body = batch(&vin, &[(SOC, json!(1.0), vdx_catalog::now_ms())]);
+    let body = batch(
+        &vin,
+        &[(SOC, json!(1.0), chrono::Utc::now().timestamp_millis())],
+    );
     let res = app.ingest(&partner, &body).await;
     assert_eq!(res.status(), 403);
     let body: Value = res.json().await.unwrap();
@@ -172,7 +175,7 @@ async fn ingest_needs_the_ingest_scope(app: TestApp) {
 async fn oversized_and_malformed_batches_get_a_4xx_not_a_crash(app: TestApp) {
     let vin = app.creds.examples.consented.vin.clone();
     let token = app.ingest_token().await;
-    let t = vdx_catalog::now_ms();
+    let t = chrono::Utc::now().timestamp_millis();
     let many: Vec<(&str, Value, i64)> = (0..10_001).map(|i| (SOC, json!(1.0), t - i)).collect();
     let res = app.ingest(&token, &batch(&vin, &many)).await;
     assert_eq!(res.status(), 413);

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
+use vdx_core::{Clock, ManualClock, SystemClock};
 use vdx_gateway::config::Config;
 use vdx_gateway::demo::{Credentials, seed_world};
 use vdx_gateway::startup::Application;
@@ -75,22 +76,27 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], with a chance to adjust the configuration.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_on(backend, adjust, std::sync::Arc::new(vdx_core::SystemClock)).await
+    spawn_app_on(backend, adjust, std::sync::Arc::new(SystemClock)).await
 }
 
 /// Like [`spawn_app`], with the gateway reading the time from `clock`: a
 /// test moves a `ManualClock` instead of back-dating rows or sleeping.
-pub async fn spawn_app_with_clock(
-    backend: Backend,
-    clock: std::sync::Arc<vdx_core::ManualClock>,
-) -> TestApp {
+pub async fn spawn_app_with_clock(backend: Backend, clock: std::sync::Arc<ManualClock>) -> TestApp {
     spawn_app_on(backend, |_| {}, clock).await
+}
+
+/// [`spawn_app_with_clock`] on a `ManualClock` showing the time now; the
+/// test gets the clock to move.
+pub async fn spawn_app_and_clock(backend: Backend) -> (TestApp, std::sync::Arc<ManualClock>) {
+    let clock = std::sync::Arc::new(ManualClock::starting_now());
+    let app = spawn_app_with_clock(backend, std::sync::Arc::clone(&clock)).await;
+    (app, clock)
 }
 
 async fn spawn_app_on(
     backend: Backend,
     adjust: impl FnOnce(&mut Config),
-    clock: std::sync::Arc<dyn vdx_core::Clock>,
+    clock: std::sync::Arc<dyn Clock>,
 ) -> TestApp {
     vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -104,8 +110,8 @@ async fn spawn_app_on(
     .await
     .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
-    let mut world = seed_world(&db, 50).await.expect("seed");
-    vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, vdx_catalog::now_ms())
+    let mut world = seed_world(&db, 50, clock.now_ms()).await.expect("seed");
+    vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, clock.now_ms())
         .await
         .expect("first fleet report");
     let app = Application::build_with_clock(config, db.clone(), clock)
@@ -149,6 +155,7 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
     .await
     .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
+    let now = SystemClock.now_ms();
     let creds =
         |name: &str, app: &vdx_catalog::marketplace::NewApp, scopes: &str| PartnerCredentials {
             name: name.to_owned(),
@@ -157,14 +164,15 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
             scopes: scopes.split_whitespace().map(str::to_owned).collect(),
             redirect_uris: Vec::new(),
         };
-    let oem = vdx_catalog::marketplace::create_partner(&db, "OEM")
+    let oem = vdx_catalog::marketplace::create_partner(&db, "OEM", now)
         .await
         .expect("partner");
     let admin_scopes = ScopeSet::parse("admin").expect("scope");
-    let admin = vdx_catalog::marketplace::create_app(&db, oem.id, "console", &[], &admin_scopes)
-        .await
-        .expect("admin app");
-    let partner = vdx_catalog::marketplace::create_partner(&db, "Voltwise Energy")
+    let admin =
+        vdx_catalog::marketplace::create_app(&db, oem.id, "console", &[], &admin_scopes, now)
+            .await
+            .expect("admin app");
+    let partner = vdx_catalog::marketplace::create_partner(&db, "Voltwise Energy", now)
         .await
         .expect("partner");
     let app = vdx_catalog::marketplace::create_app(
@@ -173,6 +181,7 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
         "charging",
         &[],
         &ScopeSet::default(),
+        now,
     )
     .await
     .expect("app");
@@ -564,10 +573,12 @@ impl TestApp {
 }
 
 /// Generates one `#[tokio::test]` per backend for each listed test function,
-/// each taking a freshly spawned `TestApp`.
+/// each taking a freshly spawned `TestApp`. The functions listed after
+/// `with_clock:` move time: each takes the `TestApp` and the `ManualClock`
+/// its gateway reads (see [`spawn_app_and_clock`]).
 #[macro_export]
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {
+    ($($name:ident),* $(,)? $(; with_clock: $($timed:ident),+ $(,)?)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -575,6 +586,13 @@ macro_rules! on_both_backends {
                     super::$name($crate::spawn_app($crate::Backend::Sqlite).await).await;
                 }
             )*
+            $($(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $timed() {
+                    let (app, clock) = $crate::spawn_app_and_clock($crate::Backend::Sqlite).await;
+                    super::$timed(app, clock).await;
+                }
+            )+)?
         }
         mod postgres {
             $(
@@ -583,6 +601,13 @@ macro_rules! on_both_backends {
                     super::$name($crate::spawn_app($crate::Backend::Postgres).await).await;
                 }
             )*
+            $($(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $timed() {
+                    let (app, clock) = $crate::spawn_app_and_clock($crate::Backend::Postgres).await;
+                    super::$timed(app, clock).await;
+                }
+            )+)?
         }
     };
 }

@@ -13,7 +13,7 @@ use vdx_core::{ProductSlug, Purpose, SignalPath};
 
 use crate::entity::{product, product_version, signal};
 use crate::product::{Lifecycle, ProductVersion, Terms, find_product, versions};
-use crate::{CatalogError, audit, now_ms, purposes};
+use crate::{CatalogError, audit, purposes};
 
 pub const CATEGORIES: &[&str] = &["energy", "insurance", "retail", "fleet", "other"];
 
@@ -61,6 +61,7 @@ pub async fn create_product(
     db: &DatabaseConnection,
     actor: &str,
     new: NewProduct,
+    now_ms: i64,
 ) -> Result<product::Model, CatalogError> {
     let slug = ProductSlug::parse(&new.slug)?;
     if !CATEGORIES.contains(&new.category.as_str()) {
@@ -83,7 +84,7 @@ pub async fn create_product(
         name: Set(new.name.trim().to_owned()),
         description: Set(new.description),
         category: Set(new.category),
-        created_at: Set(now_ms()),
+        created_at: Set(now_ms),
         ..Default::default()
     }
     .insert(&txn)
@@ -95,6 +96,7 @@ pub async fn create_product(
         &format!("product:{slug}"),
         None,
         Some(json!({"name": row.name, "category": row.category})),
+        now_ms,
     )
     .await?;
     txn.commit().await?;
@@ -181,6 +183,7 @@ pub async fn create_version(
     actor: &str,
     slug: &str,
     spec: VersionSpec,
+    now_ms: i64,
 ) -> Result<ProductVersion, CatalogError> {
     let product = product_or_404(db, slug).await?;
     let (signals, commands, purposes) = check_spec(&spec)?;
@@ -203,7 +206,7 @@ pub async fn create_version(
         commands: Set(to_json(&commands)?),
         purposes: Set(to_json(&purposes)?),
         terms: Set(to_json(&spec.terms)?),
-        created_at: Set(now_ms()),
+        created_at: Set(now_ms),
         ..Default::default()
     }
     .insert(&txn)
@@ -216,6 +219,7 @@ pub async fn create_version(
         &format!("product:{}@{}", product.slug, version.version),
         None,
         Some(json!(version)),
+        now_ms,
     )
     .await?;
     txn.commit().await?;
@@ -229,6 +233,7 @@ pub async fn update_draft(
     slug: &str,
     version: &str,
     spec: VersionSpec,
+    now_ms: i64,
 ) -> Result<ProductVersion, CatalogError> {
     let product = product_or_404(db, slug).await?;
     let row = version_row(db, &product, version).await?;
@@ -259,6 +264,7 @@ pub async fn update_draft(
         &format!("product:{slug}@{version}"),
         Some(json!(before)),
         Some(json!(after)),
+        now_ms,
     )
     .await?;
     txn.commit().await?;
@@ -313,6 +319,7 @@ pub async fn transition(
     version: &str,
     to: Lifecycle,
     sunset_at: Option<i64>,
+    now_ms: i64,
 ) -> Result<ProductVersion, CatalogError> {
     let product = product_or_404(db, slug).await?;
     let row = version_row(db, &product, version).await?;
@@ -339,8 +346,7 @@ pub async fn transition(
             });
         }
     }
-    let now = now_ms();
-    if to == Lifecycle::Deprecated && sunset_at.is_none_or(|t| t <= now) {
+    if to == Lifecycle::Deprecated && sunset_at.is_none_or(|t| t <= now_ms) {
         return Err(CatalogError::Invalid(
             "deprecating needs a sunset date in the future".into(),
         ));
@@ -349,10 +355,10 @@ pub async fn transition(
     let mut active = row.into_active_model();
     active.status = Set(to.as_str().to_owned());
     match to {
-        Lifecycle::Published => active.published_at = Set(Some(now)),
+        Lifecycle::Published => active.published_at = Set(Some(now_ms)),
         Lifecycle::Deprecated => {
             active.sunset_at = Set(sunset_at);
-            active.deprecated_at = Set(Some(now));
+            active.deprecated_at = Set(Some(now_ms));
         }
         _ => {}
     }
@@ -365,6 +371,7 @@ pub async fn transition(
         &format!("product:{slug}@{version}"),
         Some(json!(before)),
         Some(json!(after)),
+        now_ms,
     )
     .await?;
     txn.commit().await?;

@@ -37,6 +37,7 @@ pub fn check_redirect_uri(raw: &str) -> Result<(), String> {
 pub async fn partner_named(
     db: &impl ConnectionTrait,
     name: &str,
+    now_ms: i64,
 ) -> Result<partner::Model, CatalogError> {
     match partner::Entity::find()
         .filter(partner::Column::Name.eq(name))
@@ -44,7 +45,7 @@ pub async fn partner_named(
         .await?
     {
         Some(found) => Ok(found),
-        None => marketplace::create_partner(db, name).await,
+        None => marketplace::create_partner(db, name, now_ms).await,
     }
 }
 
@@ -56,6 +57,7 @@ pub async fn create(
     name: &str,
     redirect_uris: &[String],
     direct_scopes: &ScopeSet,
+    now_ms: i64,
 ) -> Result<(partner::Model, NewApp), CatalogError> {
     if direct_scopes
         .iter()
@@ -63,8 +65,9 @@ pub async fn create(
     {
         return Err(CatalogError::Invalid("only the OEM scopes admin and ingest can be granted directly; product scopes come from subscriptions".into()));
     }
-    let partner = partner_named(db, partner).await?;
-    let app = marketplace::create_app(db, partner.id, name, redirect_uris, direct_scopes).await?;
+    let partner = partner_named(db, partner, now_ms).await?;
+    let app =
+        marketplace::create_app(db, partner.id, name, redirect_uris, direct_scopes, now_ms).await?;
     Ok((partner, app))
 }
 

@@ -9,8 +9,8 @@ use sea_orm::{
 };
 use serde_json::Value;
 
+use crate::CatalogError;
 use crate::entity::{app, partner};
-use crate::{CatalogError, now_ms};
 
 pub mod entity {
     use sea_orm::entity::prelude::*;
@@ -45,6 +45,7 @@ pub async fn record(
     target: &str,
     before: Option<Value>,
     after: Option<Value>,
+    now_ms: i64,
 ) -> Result<(), CatalogError> {
     entity::ActiveModel {
         actor: Set(actor.to_owned()),
@@ -52,7 +53,7 @@ pub async fn record(
         target: Set(target.to_owned()),
         before: Set(before.map(|v| v.to_string())),
         after: Set(after.map(|v| v.to_string())),
-        at: Set(now_ms()),
+        at: Set(now_ms),
         ..Default::default()
     }
     .insert(db)

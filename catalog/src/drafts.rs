@@ -17,6 +17,7 @@ pub async fn delete_draft(
     actor: &str,
     slug: &str,
     version: &str,
+    now_ms: i64,
 ) -> Result<ProductVersion, CatalogError> {
     let txn = db.begin().await?;
     let product = product_or_404(&txn, slug).await?;
@@ -46,6 +47,7 @@ pub async fn delete_draft(
         &format!("product:{}@{}", product.slug, before.version),
         Some(json!(before)),
         None,
+        now_ms,
     )
     .await?;
     txn.commit().await?;

@@ -20,8 +20,3 @@ pub mod vss;
 
 pub use error::CatalogError;
 pub use product::{Lifecycle, ProductVersion, Terms};
-
-/// Milliseconds since the Unix epoch: the time format of every stored timestamp.
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}

@@ -9,8 +9,8 @@ use vdx_core::{
     AppId, PartnerId, PlanId, ProductVersionId, Scope, ScopeSet, SubscriptionId, secret,
 };
 
+use crate::CatalogError;
 use crate::entity::{app, partner, product, product_version, subscription};
-use crate::{CatalogError, now_ms};
 
 /// Where a subscription is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,10 +55,11 @@ impl std::fmt::Debug for NewApp {
 pub async fn create_partner(
     db: &impl ConnectionTrait,
     name: &str,
+    now_ms: i64,
 ) -> Result<partner::Model, CatalogError> {
     Ok(partner::ActiveModel {
         name: Set(name.to_owned()),
-        created_at: Set(now_ms()),
+        created_at: Set(now_ms),
         ..Default::default()
     }
     .insert(db)
@@ -72,6 +73,7 @@ pub async fn create_app(
     name: &str,
     redirect_uris: &[String],
     direct_scopes: &ScopeSet,
+    now_ms: i64,
 ) -> Result<NewApp, CatalogError> {
     let client_secret = secret::generate("vdxs_");
     let hash = secret::hash(&client_secret).map_err(|e| CatalogError::Hashing(e.to_string()))?;
@@ -82,7 +84,7 @@ pub async fn create_app(
         client_secret_hash: Set(hash),
         redirect_uris: Set(serde_json::to_string(redirect_uris).unwrap_or_else(|_| "[]".into())),
         direct_scopes: Set(direct_scopes.to_string()),
-        created_at: Set(now_ms()),
+        created_at: Set(now_ms),
         ..Default::default()
     }
     .insert(db)
@@ -107,15 +109,15 @@ pub async fn subscribe(
     version: ProductVersionId,
     plan: PlanId,
     status: SubscriptionStatus,
+    now_ms: i64,
 ) -> Result<SubscriptionId, CatalogError> {
-    let now = now_ms();
     let row = subscription::ActiveModel {
         app_id: Set(app),
         product_version_id: Set(version),
         plan_id: Set(plan),
         status: Set(status.as_str().to_owned()),
-        created_at: Set(now),
-        decided_at: Set((status != SubscriptionStatus::Pending).then_some(now)),
+        created_at: Set(now_ms),
+        decided_at: Set((status != SubscriptionStatus::Pending).then_some(now_ms)),
         ..Default::default()
     }
     .insert(db)

@@ -122,6 +122,7 @@ pub async fn create_plan(
     actor: &str,
     product: &product::Model,
     spec: PlanSpec,
+    now_ms: i64,
 ) -> Result<plan::Model, CatalogError> {
     spec.check()?;
     let exists = plan::Entity::find()
@@ -161,6 +162,7 @@ pub async fn create_plan(
         &format!("product:{}/plan:{}", product.slug, row.name),
         None,
         Some(json!(spec)),
+        now_ms,
     )
     .await?;
     txn.commit().await?;

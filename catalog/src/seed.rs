@@ -6,9 +6,9 @@
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, TransactionSession, TransactionTrait};
 use vdx_core::{PlanId, ProductSlug, ProductVersionId};
 
+use crate::CatalogError;
 use crate::entity::{plan, product, product_version};
 use crate::product::{Lifecycle, Terms};
-use crate::{CatalogError, now_ms};
 
 /// The seed signal catalog, a vss-tools JSON export of a VSS subset.
 pub const SEED_VSS: &str = include_str!("../seed/vss-seed.json");
@@ -129,10 +129,12 @@ fn json(value: &impl serde::Serialize) -> Result<String, CatalogError> {
 
 /// Imports the seed VSS subset and publishes the four seed products, each
 /// with a free `standard` plan. All or nothing.
-pub async fn seed_catalog(db: &impl TransactionTrait) -> Result<Vec<SeededProduct>, CatalogError> {
-    crate::vss::import(db, SEED_VSS, |_, _| {}).await?;
+pub async fn seed_catalog(
+    db: &impl TransactionTrait,
+    now_ms: i64,
+) -> Result<Vec<SeededProduct>, CatalogError> {
+    crate::vss::import(db, SEED_VSS, now_ms, |_, _| {}).await?;
     let txn = db.begin().await?;
-    let now = now_ms();
     let mut seeded = Vec::new();
     for spec in specs() {
         let product = product::ActiveModel {
@@ -140,7 +142,7 @@ pub async fn seed_catalog(db: &impl TransactionTrait) -> Result<Vec<SeededProduc
             name: Set(spec.name.to_owned()),
             description: Set(spec.description.to_owned()),
             category: Set(spec.category.to_owned()),
-            created_at: Set(now),
+            created_at: Set(now_ms),
             ..Default::default()
         }
         .insert(&txn)
@@ -153,8 +155,8 @@ pub async fn seed_catalog(db: &impl TransactionTrait) -> Result<Vec<SeededProduc
             commands: Set(json(&spec.commands)?),
             purposes: Set(json(&spec.purposes)?),
             terms: Set(json(&spec.terms)?),
-            published_at: Set(Some(now)),
-            created_at: Set(now),
+            published_at: Set(Some(now_ms)),
+            created_at: Set(now_ms),
             ..Default::default()
         }
         .insert(&txn)

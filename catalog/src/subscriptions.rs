@@ -14,7 +14,7 @@ use vdx_core::{AppId, SubscriptionId};
 use crate::entity::{app, partner, plan, product, product_version, subscription};
 use crate::marketplace::SubscriptionStatus;
 use crate::product::Lifecycle;
-use crate::{CatalogError, audit, now_ms};
+use crate::{CatalogError, audit};
 
 /// What an admin does to a subscription.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
@@ -54,6 +54,7 @@ pub async fn request(
     slug: &str,
     version: &str,
     plan_name: &str,
+    now_ms: i64,
 ) -> Result<SubscriptionView, CatalogError> {
     let product = product::Entity::find()
         .filter(product::Column::Slug.eq(slug))
@@ -101,8 +102,15 @@ pub async fn request(
             open.status, open.id
         )));
     }
-    let id = crate::marketplace::subscribe(db, app, row.id, plan.id, SubscriptionStatus::Pending)
-        .await?;
+    let id = crate::marketplace::subscribe(
+        db,
+        app,
+        row.id,
+        plan.id,
+        SubscriptionStatus::Pending,
+        now_ms,
+    )
+    .await?;
     view(db, id).await
 }
 
@@ -113,6 +121,7 @@ pub async fn decide(
     id: SubscriptionId,
     decision: Decision,
     reason: Option<String>,
+    now_ms: i64,
 ) -> Result<SubscriptionView, CatalogError> {
     let row = subscription::Entity::find_by_id(id)
         .one(db)
@@ -148,7 +157,7 @@ pub async fn decide(
     let mut active = row.into_active_model();
     active.status = Set(next.as_str().to_owned());
     active.reason = Set(reason.clone());
-    active.decided_at = Set(Some(now_ms()));
+    active.decided_at = Set(Some(now_ms));
     active.update(&txn).await?;
     audit::record(
         &txn,
@@ -157,6 +166,7 @@ pub async fn decide(
         &format!("subscription:{id}"),
         Some(before),
         Some(json!({"status": next.as_str(), "reason": reason})),
+        now_ms,
     )
     .await?;
     txn.commit().await?;

@@ -11,8 +11,8 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionSession, Transac
 use serde_json::Value;
 use vdx_core::SignalPath;
 
+use crate::CatalogError;
 use crate::entity::signal;
-use crate::{CatalogError, now_ms};
 
 /// The datatypes VSS defines, plus their array forms (`uint8[]`).
 const PRIMITIVE_DATATYPES: &[&str] = &[
@@ -150,10 +150,10 @@ fn walk(path: String, node: &Value, out: &mut Vec<VssNode>) -> Result<(), Catalo
 pub async fn import(
     db: &impl TransactionTrait,
     json: &str,
+    now_ms: i64,
     mut progress: impl FnMut(usize, usize) + Send,
 ) -> Result<ImportSummary, CatalogError> {
     let nodes = parse(json)?;
-    let now = now_ms();
     let txn = db.begin().await?;
     let existing: BTreeMap<String, signal::Model> = signal::Entity::find()
         .all(&txn)
@@ -182,8 +182,8 @@ pub async fn import(
             allowed,
             description: node.description.clone(),
             deprecation: node.deprecation.clone(),
-            deprecated_at: node.deprecation.as_ref().map(|_| now),
-            updated_at: now,
+            deprecated_at: node.deprecation.as_ref().map(|_| now_ms),
+            updated_at: now_ms,
         };
         match existing.get(node.path.as_str()) {
             None => {
@@ -209,7 +209,7 @@ pub async fn import(
             signal::Entity::update_many()
                 .col_expr(
                     signal::Column::DeprecatedAt,
-                    sea_orm::sea_query::Expr::value(now),
+                    sea_orm::sea_query::Expr::value(now_ms),
                 )
                 .col_expr(
                     signal::Column::Deprecation,

@@ -208,6 +208,7 @@ pub async fn transfer_ownership(
         &format!("vehicle:{vin}"),
         None,
         Some(serde_json::json!({"new_owner": owner.username, "consents_ended": ended})),
+        now_ms,
     )
     .await?;
     txn.commit().await?;

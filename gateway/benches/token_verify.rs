@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use vdx_core::ScopeSet;
+use vdx_core::{Clock, ScopeSet, SystemClock};
 use vdx_gateway::auth::TokenService;
 use vdx_gateway::auth::token::AccessGrant;
 
@@ -45,17 +45,25 @@ async fn run() -> Result<(), String> {
     let url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
     let db = vdx_gateway::db::connect(&url, 4).await?;
     vdx_gateway::db::migrate(&db).await?;
-    let partner = vdx_catalog::marketplace::create_partner(&db, "Bench")
+    let now_ms = SystemClock.now_ms();
+    let partner = vdx_catalog::marketplace::create_partner(&db, "Bench", now_ms)
         .await
         .map_err(|e| e.to_string())?;
-    let app =
-        vdx_catalog::marketplace::create_app(&db, partner.id, "bench", &[], &ScopeSet::default())
-            .await
-            .map_err(|e| e.to_string())?;
+    let app = vdx_catalog::marketplace::create_app(
+        &db,
+        partner.id,
+        "bench",
+        &[],
+        &ScopeSet::default(),
+        now_ms,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     let tokens = TokenService::new(
         db.clone(),
         "http://bench.local".into(),
         Duration::from_secs(900),
+        std::sync::Arc::new(SystemClock),
     )
     .await?;
     let token = tokens

@@ -3,6 +3,7 @@
 //! thing, and prints what an operator needs, secrets only once.
 
 use vdx_catalog::apps;
+use vdx_core::{Clock, SystemClock};
 
 use crate::auth::keys;
 use crate::auth::token::ROTATION_MARGIN_SECS;
@@ -27,9 +28,16 @@ pub async fn create_app(
     }
     let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
-    let (partner, created) = apps::create(&db, partner, name, redirect_uris, &scopes)
-        .await
-        .map_err(|e| format!("cannot create the app: {e}"))?;
+    let (partner, created) = apps::create(
+        &db,
+        partner,
+        name,
+        redirect_uris,
+        &scopes,
+        SystemClock.now_ms(),
+    )
+    .await
+    .map_err(|e| format!("cannot create the app: {e}"))?;
     println!("partner:       {}", partner.name);
     println!("app:           {}", created.app.name);
     println!("client_id:     {}", created.app.client_id);
@@ -53,7 +61,7 @@ pub async fn rotate_keys(config: &Config) -> Result<(), String> {
         .access_token_ttl_secs
         .saturating_add(ROTATION_MARGIN_SECS);
     let grace_ms = i64::try_from(grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    let now = vdx_catalog::now_ms();
+    let now = SystemClock.now_ms();
     let (kid, retired) = keys::rotate(&db, now, grace_ms).await?;
     println!("new signing key: {kid}");
     let at = chrono::DateTime::from_timestamp_millis(now.saturating_add(grace_ms))

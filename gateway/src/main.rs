@@ -118,14 +118,15 @@ async fn import_catalog(config: Config, file: &std::path::Path) -> Result<(), St
         .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
     let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
-    let summary = vdx_catalog::vss::import(&db, &json, |done, total| {
+    let now_ms = vdx_core::Clock::now_ms(&vdx_core::SystemClock);
+    let summary = vdx_catalog::vss::import(&db, &json, now_ms, |done, total| {
         eprintln!("imported {done}/{total} nodes")
     })
     .await
     .map_err(|e| format!("nothing was imported: {e}"))?;
     vdx_catalog::audit::record(&db, "cli", "catalog.import", "catalog", None, Some(serde_json::json!({
         "file": file.display().to_string(), "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated
-    })))
+    })), now_ms)
     .await
     .map_err(|e| e.to_string())?;
     println!(

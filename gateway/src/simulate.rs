@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use rand::Rng;
 use sea_orm::{DatabaseConnection, EntityTrait};
-use vdx_core::Vin;
+use vdx_core::{Clock, SystemClock, Vin};
 use vdx_telemetry::simulator::{self, Powertrain, SimVehicle};
 
 use crate::config::Config;
@@ -26,14 +26,18 @@ pub struct SimulateOptions {
     pub fast: bool,
 }
 
-/// Loads or registers `count` vehicles and builds their simulated cars.
-pub async fn fleet(db: &DatabaseConnection, count: u32) -> Result<Vec<SimVehicle>, String> {
+/// Loads or registers `count` vehicles (registered at `now_ms`) and builds
+/// their simulated cars.
+pub async fn fleet(
+    db: &DatabaseConnection,
+    count: u32,
+    now_ms: i64,
+) -> Result<Vec<SimVehicle>, String> {
     let mut rows = vdx_consent::people::all_vehicles(db)
         .await
         .map_err(|e| e.to_string())?;
     rows.truncate(count as usize);
     let mut rng = rand::rng();
-    let now = vdx_catalog::now_ms();
     let mut serial = rows.len();
     while rows.len() < count as usize {
         serial += 1;
@@ -48,7 +52,7 @@ pub async fn fleet(db: &DatabaseConnection, count: u32) -> Result<Vec<SimVehicle
         } else {
             ("Volta Tourer", "ice")
         };
-        match vdx_consent::people::create_vehicle(db, &vin, model, kind, now).await {
+        match vdx_consent::people::create_vehicle(db, &vin, model, kind, now_ms).await {
             Ok(row) => rows.push(row),
             // Registered by an earlier run: pick it up instead.
             Err(_) => {
@@ -85,6 +89,7 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), String>
     )
     .await?;
     db::migrate(&db).await?;
+    let clock = SystemClock;
     // Values are validated against the catalog: a fresh database gets the seed VSS subset.
     let has_catalog = vdx_catalog::entity::signal::Entity::find()
         .one(&db)
@@ -92,17 +97,17 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), String>
         .map_err(|e| e.to_string())?
         .is_some();
     if !has_catalog {
-        vdx_catalog::vss::import(&db, vdx_catalog::seed::SEED_VSS, |_, _| {})
+        vdx_catalog::vss::import(&db, vdx_catalog::seed::SEED_VSS, clock.now_ms(), |_, _| {})
             .await
             .map_err(|e| format!("cannot import the seed catalog: {e}"))?;
     }
-    let mut cars = fleet(&db, options.vehicles).await?;
+    let mut cars = fleet(&db, options.vehicles, clock.now_ms()).await?;
     let tick_ms = options.tick_secs.saturating_mul(1000) as i64;
     let started = Instant::now();
     let start_ms = if options.fast {
-        vdx_catalog::now_ms() - tick_ms.saturating_mul(options.ticks as i64)
+        clock.now_ms() - tick_ms.saturating_mul(options.ticks as i64)
     } else {
-        vdx_catalog::now_ms()
+        clock.now_ms()
     };
     let (mut stored, mut duplicates) = (0_u64, 0_u64);
     let mut n = 0_u64;
@@ -112,7 +117,7 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), String>
             start_ms + tick_ms.saturating_mul(n as i64)
         } else {
             tokio::time::sleep(Duration::from_secs(options.tick_secs)).await;
-            vdx_catalog::now_ms()
+            clock.now_ms()
         };
         let report = simulator::tick(&db, &mut cars, options.tick_secs as f64, now)
             .await

@@ -70,6 +70,7 @@ impl Application {
             db.clone(),
             base_url.clone(),
             Duration::from_secs(config.access_token_ttl_secs),
+            Arc::clone(&clock),
         )
         .await?;
         let federation = config

@@ -159,7 +159,11 @@ async fn kids_in_jwks(app: &TestApp) -> Vec<String> {
         .collect()
 }
 
-async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(app: TestApp) {
+async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(
+    app: TestApp,
+    clock: std::sync::Arc<vdx_core::ManualClock>,
+) {
+    use vdx_core::Clock;
     let (old_kid, old_private, _) = signing_key(&app).await;
     let old_token = app.token_for("Voltwise Energy").await;
     assert_eq!(part(&old_token, 0)["kid"], old_kid.as_str());
@@ -201,22 +205,15 @@ async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(a
     .await;
     assert_accepted(&app, &old_token, "an old-key token within the grace period").await;
 
-    // The grace period ends (we move the retirement into the past).
-    use sea_orm::{ConnectionTrait, Statement};
-    let past = vdx_catalog::now_ms() - 1;
-    app.db
-        .execute_raw(Statement::from_sql_and_values(
-            app.db.get_database_backend(),
-            match app.db.get_database_backend() {
-                sea_orm::DbBackend::Postgres => {
-                    "UPDATE signing_keys SET retired_at = $1 WHERE kid = $2"
-                }
-                _ => "UPDATE signing_keys SET retired_at = ? WHERE kid = ?",
-            },
-            [past.into(), old_kid.clone().into()],
-        ))
-        .await
-        .unwrap();
+    // The grace period ends: the clock passes the retirement the command announced.
+    let retires = stdout
+        .lines()
+        .find(|l| l.starts_with("retiring:") && l.contains(&old_kid))
+        .and_then(|l| l.rsplit_once(" at "))
+        .map(|(_, at)| chrono::DateTime::parse_from_rfc3339(at).unwrap())
+        .unwrap_or_else(|| panic!("no retirement time in {stdout}"))
+        .timestamp_millis();
+    clock.set(retires + 1);
     eventually("refusing the retired key", async || {
         let res = app
             .rest_latest(
@@ -230,9 +227,15 @@ async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(a
     })
     .await;
     assert_refused(&app, &old_token, "a token of a retired key").await;
+    // Fresh by the gateway's clock: refused for its key alone.
+    let now = clock.now_ms() / 1000;
+    let mut fresh = claims(&app, 300, 0);
+    fresh["iat"] = now.into();
+    fresh["nbf"] = now.into();
+    fresh["exp"] = (now + 300).into();
     assert_refused(
         &app,
-        &sign_eddsa(&old_kid, &old_private, &claims(&app, 300, 0)),
+        &sign_eddsa(&old_kid, &old_private, &fresh),
         "a fresh forgery with the retired key",
     )
     .await;
@@ -244,6 +247,6 @@ on_both_backends!(
     a_token_with_an_unknown_kid_is_refused,
     a_kid_that_injects_a_path_query_or_foreign_key_is_refused,
     expired_and_not_yet_valid_tokens_are_refused_beyond_a_small_leeway,
-    tokens_for_another_audience_or_from_another_issuer_are_refused,
-    a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period,
+    tokens_for_another_audience_or_from_another_issuer_are_refused;
+    with_clock: a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period,
 );

@@ -133,7 +133,7 @@ async fn an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end
     let lapsed = consents_of(&app, "dave", "Voltwise Energy").await;
     let lapsed = lapsed
         .iter()
-        .find(|c| c.status == "active" && c.expires_at < vdx_catalog::now_ms())
+        .find(|c| c.status == "active" && c.expires_at < chrono::Utc::now().timestamp_millis())
         .unwrap();
     let html = row_of(&page, lapsed.id);
     assert!(

@@ -38,7 +38,7 @@ async fn sharing_again_extends_the_one_active_consent_and_says_so(app: TestApp) 
         consent.granted_at,
         first.iter().find(|c| c.id == id).unwrap().granted_at
     );
-    let days = (consent.expires_at - vdx_catalog::now_ms()) as f64 / DAY_MS as f64;
+    let days = (consent.expires_at - chrono::Utc::now().timestamp_millis()) as f64 / DAY_MS as f64;
     assert!((89.9..=90.0).contains(&days), "ends in {days} days, not 90");
 
     // The portal shows the one consent with its new end date, and says what happened.
@@ -132,7 +132,7 @@ async fn sharing_again_after_a_consent_ran_out_ends_it_and_starts_a_new_one(app:
         let rows = consents_for(&app, vin, "Voltwise Energy").await;
         if let Some(c) = rows
             .iter()
-            .find(|c| c.status == "active" && c.expires_at < vdx_catalog::now_ms())
+            .find(|c| c.status == "active" && c.expires_at < chrono::Utc::now().timestamp_millis())
         {
             lapsed = Some((vin.clone(), c.clone()));
         }
@@ -168,7 +168,7 @@ async fn approving_a_pending_consent_is_refused_while_another_allows_the_same(ap
         .await
         .unwrap()
         .unwrap();
-    let now = vdx_catalog::now_ms();
+    let now = chrono::Utc::now().timestamp_millis();
     let pending = records::create(
         &app.db,
         NewConsent {

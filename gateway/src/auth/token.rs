@@ -1,7 +1,7 @@
 //! RFC 9068 JWT access tokens: issued by `/oauth/token`, verified on every
 //! request. Verification pins the algorithm (EdDSA), requires `typ: at+jwt`
 //! and a known, unretired `kid`, and checks `iss`, `aud`, `exp` and `nbf` with
-//! a small leeway. A verified token is cached until it expires
+//! a small leeway, against the injected [`Clock`]. A verified token is cached until it expires
 //! ([`super::cache`]); revocation is checked on every request, cached or not
 //! ([`super::revocation`]). A token is never logged.
 
@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use jsonwebtoken::{Algorithm, Header, Validation};
 use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
-use vdx_core::{AppPrincipal, DriverId, Principal, ScopeSet};
+use vdx_core::{AppPrincipal, Clock, DriverId, Principal, ScopeSet};
 
 use super::cache::{self, Verified, VerifiedCache};
 use super::keys::{self, KeyRing};
@@ -129,6 +129,9 @@ pub struct TokenService {
     issuer: String,
     audience: String,
     ttl: Duration,
+    /// Wall-clock time for issuing, expiry and key retirement (a
+    /// `ManualClock` in tests).
+    clock: Arc<dyn Clock>,
     keys: RwLock<Arc<KeyRing>>,
     loaded_at: Mutex<Instant>,
     reloading: AtomicBool,
@@ -168,13 +171,15 @@ impl TokenService {
         db: DatabaseConnection,
         issuer: String,
         ttl: Duration,
+        clock: Arc<dyn Clock>,
     ) -> Result<Self, String> {
-        let ring = keys::load(&db, vdx_catalog::now_ms()).await?;
+        let ring = keys::load(&db, clock.now_ms()).await?;
         Ok(Self {
             db,
             audience: issuer.clone(),
             issuer,
             ttl,
+            clock,
             keys: RwLock::new(Arc::new(ring)),
             loaded_at: Mutex::new(Instant::now()),
             reloading: AtomicBool::new(false),
@@ -217,7 +222,7 @@ impl TokenService {
             .unwrap_or(true);
         if stale && !self.reloading.swap(true, Ordering::AcqRel) {
             let _guard = ReloadGuard(&self.reloading);
-            match keys::load(&self.db, vdx_catalog::now_ms()).await {
+            match keys::load(&self.db, self.clock.now_ms()).await {
                 Ok(ring) => self.store_ring(Arc::new(ring)),
                 Err(e) => tracing::warn!(error = %e, "cannot refresh the signing keys"),
             }
@@ -227,12 +232,12 @@ impl TokenService {
 
     /// The public keys, as a JWKS document.
     pub async fn jwks(&self) -> serde_json::Value {
-        self.fresh_ring().await.jwks(vdx_catalog::now_ms())
+        self.fresh_ring().await.jwks(self.clock.now_ms())
     }
 
     /// Signs an access token.
     pub async fn issue(&self, grant: AccessGrant<'_>) -> Result<Issued, String> {
-        let now = chrono::Utc::now().timestamp();
+        let now = self.clock.now_ms().div_euclid(1000);
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = Claims {
             iss: self.issuer.clone(),
@@ -275,20 +280,23 @@ impl TokenService {
             return Err(TokenError::WrongAlgorithm);
         }
         let kid = header.kid.ok_or(TokenError::UnknownKey)?;
-        let now_ms = vdx_catalog::now_ms();
+        let now_ms = self.clock.now_ms();
         let mut ring = self.fresh_ring().await;
         if !ring.knows(&kid) {
             ring = self.reload_for(&kid).await?;
         }
         let (key, retired_at) = ring.verifying(&kid, now_ms).ok_or(TokenError::RetiredKey)?;
+        // `exp` and `nbf` are checked below against our clock, not the
+        // library's; their presence is still required here.
         let mut validation = Validation::new(Algorithm::EdDSA);
-        validation.leeway = LEEWAY_SECS;
-        validation.validate_nbf = true;
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         validation.set_issuer(&[&self.issuer]);
         validation.set_audience(&[&self.audience]);
         validation.set_required_spec_claims(&["exp", "nbf", "iat", "iss", "aud", "sub"]);
         let data = jsonwebtoken::decode::<Claims>(token, key, &validation)
             .map_err(|e| TokenError::Rejected(describe(&e)))?;
+        check_times(&data.claims, now_ms.div_euclid(1000))?;
         Ok(Checked {
             claims: data.claims,
             kid,
@@ -342,7 +350,7 @@ impl TokenService {
 
     /// Signature and claims, from the verified-token cache when possible.
     async fn verified(&self, token: &str) -> Result<Verified, TokenError> {
-        let now_ms = vdx_catalog::now_ms();
+        let now_ms = self.clock.now_ms();
         let key = cache::key_of(token);
         let ring = self.fresh_ring().await;
         let cached = self
@@ -432,7 +440,7 @@ impl TokenService {
             *last = Instant::now();
         }
         let ring = Arc::new(
-            keys::load(&self.db, vdx_catalog::now_ms())
+            keys::load(&self.db, self.clock.now_ms())
                 .await
                 .map_err(TokenError::Internal)?,
         );
@@ -442,6 +450,24 @@ impl TokenService {
         }
         Ok(ring)
     }
+}
+
+/// `exp` and `nbf` against `now` (epoch seconds), with [`LEEWAY_SECS`] either
+/// way: the checks `jsonwebtoken` would make against the system clock.
+fn check_times(claims: &Claims, now: i64) -> Result<(), TokenError> {
+    use jsonwebtoken::errors::ErrorKind;
+    let leeway = i64::try_from(LEEWAY_SECS).unwrap_or(i64::MAX);
+    if claims.exp < now.saturating_sub(leeway) {
+        return Err(TokenError::Rejected(describe(
+            &ErrorKind::ExpiredSignature.into(),
+        )));
+    }
+    if claims.nbf > now.saturating_add(leeway) {
+        return Err(TokenError::Rejected(describe(
+            &ErrorKind::ImmatureSignature.into(),
+        )));
+    }
+    Ok(())
 }
 
 fn describe(err: &jsonwebtoken::errors::Error) -> String {

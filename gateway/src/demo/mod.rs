@@ -5,9 +5,11 @@ mod quickstart;
 pub mod world;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
+use vdx_core::{Clock, SystemClock};
 use vdx_telemetry::simulator::{self, SimVehicle};
 
 pub use quickstart::quickstart;
@@ -51,10 +53,11 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
     )
     .await?;
     db::migrate(&db).await?;
+    let clock: Arc<dyn Clock> = Arc::new(SystemClock);
     let World {
         mut credentials,
         mut fleet,
-    } = seed_world(&db, vehicles).await?;
+    } = seed_world(&db, vehicles, clock.now_ms()).await?;
     let example_vin =
         vdx_core::Vin::parse(&credentials.examples.consented.vin).map_err(|e| e.to_string())?;
     let example = vdx_consent::people::vehicle_by_vin(&db, &example_vin)
@@ -63,10 +66,10 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
     if let Some(car) = example.and_then(|v| fleet.iter_mut().find(|c| c.id == v.id)) {
         car.park_at_home(24.0 * 3600.0);
     }
-    simulator::tick(&db, &mut fleet, 1.0, vdx_catalog::now_ms())
+    simulator::tick(&db, &mut fleet, 1.0, clock.now_ms())
         .await
         .map_err(|e| format!("simulator failed: {e}"))?;
-    let app = Application::build_with_db(config, db.clone()).await?;
+    let app = Application::build_with_clock(config, db.clone(), clock).await?;
     app.base_url().clone_into(&mut credentials.base_url);
     Ok(Demo {
         app,
@@ -94,12 +97,13 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), String> {
         quickstart(&credentials, app.port(), options.credentials_out.as_deref())
     );
     let tick = Duration::from_secs(options.tick_secs);
+    let clock = Arc::clone(&app.state().clock);
     let simulation = tokio::spawn(async move {
         let mut interval = tokio::time::interval(tick);
         interval.tick().await;
         loop {
             interval.tick().await;
-            let now = vdx_catalog::now_ms();
+            let now = clock.now_ms();
             if let Err(e) = simulator::tick(&db, &mut fleet, tick.as_secs_f64(), now).await {
                 tracing::warn!(error = %e, "simulator tick failed");
             }

@@ -5,9 +5,9 @@
 use rand::Rng;
 use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
 use serde::Serialize;
+use vdx_catalog::ProductVersion;
 use vdx_catalog::marketplace::{self, SubscriptionStatus};
 use vdx_catalog::seed::{self, COARSE_LOCATION, EV_CHARGING, MILEAGE_DRIVING, VEHICLE_ACCESS};
-use vdx_catalog::{ProductVersion, now_ms};
 use vdx_consent::ConsentStatus;
 use vdx_consent::people::{self, Role};
 use vdx_consent::records::{self, NewConsent};
@@ -105,8 +105,13 @@ fn password(username: &str) -> String {
     format!("{username}-{suffix}")
 }
 
-/// Seeds an empty database. Refuses a database that already holds partners.
-pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<World, String> {
+/// Seeds an empty database as of `now` (epoch ms). Refuses a database that
+/// already holds partners.
+pub async fn seed_world(
+    db: &DatabaseConnection,
+    vehicle_count: u32,
+    now: i64,
+) -> Result<World, String> {
     if vdx_catalog::entity::partner::Entity::find()
         .count(db)
         .await
@@ -115,8 +120,7 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
     {
         return Err("the demo needs an empty database, and this one already holds data".into());
     }
-    let now = now_ms();
-    let products = seed::seed_catalog(db).await.map_err(err)?;
+    let products = seed::seed_catalog(db, now).await.map_err(err)?;
     let product = |slug: &str| {
         products
             .iter()
@@ -144,11 +148,11 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
     );
 
     // The OEM's own admin client.
-    let oem = marketplace::create_partner(db, "vdx OEM")
+    let oem = marketplace::create_partner(db, "vdx OEM", now)
         .await
         .map_err(err)?;
     let admin_scopes = ScopeSet::parse("admin ingest").map_err(err)?;
-    let admin = marketplace::create_app(db, oem.id, "OEM console", &[], &admin_scopes)
+    let admin = marketplace::create_app(db, oem.id, "OEM console", &[], &admin_scopes, now)
         .await
         .map_err(err)?;
 
@@ -180,18 +184,27 @@ pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<W
             "parcelway",
         ),
     ] {
-        let partner = marketplace::create_partner(db, name).await.map_err(err)?;
+        let partner = marketplace::create_partner(db, name, now)
+            .await
+            .map_err(err)?;
         let redirect = [format!("https://{host}.example/oauth/callback")];
-        let new_app =
-            marketplace::create_app(db, partner.id, app_name, &redirect, &ScopeSet::default())
-                .await
-                .map_err(err)?;
+        let new_app = marketplace::create_app(
+            db,
+            partner.id,
+            app_name,
+            &redirect,
+            &ScopeSet::default(),
+            now,
+        )
+        .await
+        .map_err(err)?;
         marketplace::subscribe(
             db,
             new_app.app.id,
             seeded.version_id,
             seeded.plan_id,
             SubscriptionStatus::Active,
+            now,
         )
         .await
         .map_err(err)?;

@@ -63,7 +63,7 @@ fn fields(body: &[u8]) -> Result<(HashMap<String, String>, Vec<String>), String>
 }
 
 async fn claim(state: &AppState, id: &str, driver: DriverId) -> Result<Pending, HttpResponse> {
-    match pending::claim(&state.db, id, driver, vdx_catalog::now_ms()).await {
+    match pending::claim(&state.db, id, driver, state.now_ms()).await {
         Ok(Some(p)) => Ok(p),
         Ok(None) => Err(gone()),
         Err(e) => Err(server_page("cannot load the authorization request", e)),
@@ -181,7 +181,7 @@ async fn screen(
             Err(e) => return Err(bad(&e)),
         };
         let vehicles = owned_vehicles(state, me.driver.id).await?;
-        let now_ms = vdx_catalog::now_ms();
+        let now_ms = state.now_ms();
         let mut body = format!(
             r#"<p class="notice"><strong>{partner}</strong> asks, through its app <strong>{app}</strong>, for access to data of your vehicles.</p>"#,
             partner = esc(&partner),
@@ -329,7 +329,7 @@ async fn approve(
         Err(res) => return res,
     };
     let scope = ScopeSet::parse(&pending.params.scope).unwrap_or_default();
-    let now_ms = vdx_catalog::now_ms();
+    let now_ms = state.now_ms();
     let stored = async {
         let txn = state.db.begin().await.map_err(|e| e.to_string())?;
         if !pending::take(&txn, &pending.id)

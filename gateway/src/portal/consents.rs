@@ -22,7 +22,7 @@ pub async fn dashboard(
     req: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let now = vdx_catalog::now_ms();
+    let now = state.now_ms();
     let vehicles = people::vehicles_of(&state.db, me.driver.id).await?;
     let consents = views::consents(
         &state.db,
@@ -155,7 +155,7 @@ pub async fn own_consent(
         .await?
         .filter(|c| c.driver_id == me.driver.id)
         .ok_or_else(|| ApiError::NotFound(format!("you have no consent {id}")))?;
-    let view = views::consents(&state.db, vec![row.clone()], vdx_catalog::now_ms())
+    let view = views::consents(&state.db, vec![row.clone()], state.now_ms())
         .await?
         .into_iter()
         .next()

@@ -381,7 +381,7 @@ pub async fn start(query: web::Query<StartQuery>, state: web::Data<AppState>) ->
             request = request.add_scope(Scope::new(scope.to_owned()));
         }
         let (url, csrf) = request.url();
-        let now = vdx_catalog::now_ms();
+        let now = state.now_ms();
         login_attempt::Entity::delete_many()
             .filter(login_attempt::Column::ExpiresAt.lt(now))
             .exec(&state.db)
@@ -459,7 +459,7 @@ async fn driver_for(
         issuer: Set(issuer.to_owned()),
         subject: Set(subject.to_owned()),
         driver_id: Set(driver.id),
-        linked_at: Set(vdx_catalog::now_ms()),
+        linked_at: Set(state.now_ms()),
     }
     .insert(&state.db)
     .await?;
@@ -491,7 +491,7 @@ pub async fn callback(
         let taken = login_attempt::Entity::delete_by_id(attempt.state_hash.clone())
             .exec(&state.db)
             .await?;
-        if taken.rows_affected != 1 || attempt.expires_at <= vdx_catalog::now_ms() {
+        if taken.rows_affected != 1 || attempt.expires_at <= state.now_ms() {
             return Err(Failure::Stale);
         }
         if let Some(error) = &query.error {

@@ -130,7 +130,7 @@ pub async fn grant(
     } else {
         "read"
     };
-    let now = vdx_catalog::now_ms();
+    let now = state.now_ms();
     let shared = records::share(
         &state.db,
         NewConsent {

@@ -99,7 +99,7 @@ pub async fn access(
     let partners = views::consents(
         &state.db,
         records::of_driver(&state.db, me.driver.id).await?,
-        vdx_catalog::now_ms(),
+        state.now_ms(),
     )
     .await?;
     let mut apps: Vec<(i64, String)> = Vec::new();

@@ -89,7 +89,7 @@ pub async fn revoke(
         consent.id,
         ConsentStatus::RevokedByDriver,
         &format!("driver:{}", me.driver.id),
-        vdx_catalog::now_ms(),
+        state.now_ms(),
     )
     .await?;
     Ok(notice::redirect_home(&state, Notice::Revoked(consent.id)))

@@ -56,7 +56,7 @@ pub fn same(a: &str, b: &str) -> bool {
 /// Starts a session; returns the cookie to set.
 pub async fn start(state: &AppState, driver: DriverId) -> Result<Cookie<'static>, ApiError> {
     let token = vdx_core::secret::generate("");
-    let now = vdx_catalog::now_ms();
+    let now = state.now_ms();
     entity::ActiveModel {
         token_hash: Set(digest(&token)),
         driver_id: Set(driver),
@@ -178,7 +178,7 @@ impl FromRequest for DriverSession {
             };
             let token = req.cookie(COOKIE).ok_or_else(sign_in)?;
             let session = entity::Entity::find_by_id(digest(token.value()))
-                .filter(entity::Column::ExpiresAt.gt(vdx_catalog::now_ms()))
+                .filter(entity::Column::ExpiresAt.gt(state.now_ms()))
                 .one(&state.db)
                 .await
                 .map_err(ApiError::from)?

@@ -95,6 +95,7 @@ pub async fn create(
         &body.name,
         &body.redirect_uris,
         &vdx_core::ScopeSet::default(),
+        state.now_ms(),
     )
     .await
     .map_err(ApiError::internal)?;
@@ -157,7 +158,7 @@ pub async fn rotate_secret(
         .await
         .map_err(ApiError::internal)?
         .ok_or_else(|| no_such_app(&client_id))?;
-    let now = vdx_catalog::now_ms();
+    let now = state.now_ms();
     let ttl_ms =
         i64::try_from(state.config.access_token_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     crate::auth::revocation::revoke(

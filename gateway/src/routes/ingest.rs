@@ -86,7 +86,7 @@ pub async fn ingest(
                 .collect(),
         })
         .collect();
-    let summary = vdx_telemetry::ingest::ingest(&state.db, &uploads, vdx_catalog::now_ms()).await?;
+    let summary = vdx_telemetry::ingest::ingest(&state.db, &uploads, state.now_ms()).await?;
     Ok(HttpResponse::Ok().json(IngestResponse {
         accepted: summary.accepted,
         duplicates: summary.duplicates,

@@ -43,6 +43,7 @@ pub async fn request(
         &body.product,
         &body.version,
         &body.plan,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Created().json(view))

@@ -36,7 +36,8 @@ pub async fn import(
 ) -> Result<HttpResponse, ApiError> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("INVALID_INPUT", "the body must be UTF-8 JSON"))?;
-    let summary = vdx_catalog::vss::import(&state.db, text, |_, _| {}).await?;
+    let now_ms = state.now_ms();
+    let summary = vdx_catalog::vss::import(&state.db, text, now_ms, |_, _| {}).await?;
     vdx_catalog::audit::record(
         &state.db,
         super::actor(&principal),
@@ -46,6 +47,7 @@ pub async fn import(
         Some(serde_json::json!({
             "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated
         })),
+        now_ms,
     )
     .await?;
     Ok(HttpResponse::Ok().json(ImportSummary {

@@ -46,7 +46,8 @@ pub async fn create(
             "a partner named {name:?} exists"
         )));
     }
-    let partner = vdx_catalog::marketplace::create_partner(&state.db, name).await?;
+    let now_ms = state.now_ms();
+    let partner = vdx_catalog::marketplace::create_partner(&state.db, name, now_ms).await?;
     vdx_catalog::audit::record(
         &state.db,
         super::actor(&principal),
@@ -54,6 +55,7 @@ pub async fn create(
         &format!("partner:{}", partner.id),
         None,
         Some(serde_json::json!({"name": name})),
+        now_ms,
     )
     .await?;
     Ok(HttpResponse::Created().json(PartnerDto {

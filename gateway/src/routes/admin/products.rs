@@ -41,7 +41,8 @@ pub async fn create(
     body: web::Json<NewProduct>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let product = admin::create_product(&state.db, actor(&p), body.into_inner()).await?;
+    let product =
+        admin::create_product(&state.db, actor(&p), body.into_inner(), state.now_ms()).await?;
     Ok(HttpResponse::Created().json(product_dto(&state, &product.slug).await?))
 }
 
@@ -67,7 +68,14 @@ pub async fn create_version(
     body: web::Json<VersionSpec>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let version = admin::create_version(&state.db, actor(&p), &slug, body.into_inner()).await?;
+    let version = admin::create_version(
+        &state.db,
+        actor(&p),
+        &slug,
+        body.into_inner(),
+        state.now_ms(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(VersionDto::from(&version)))
 }
 
@@ -83,8 +91,15 @@ pub async fn update_version(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, version) = path.into_inner();
-    let updated =
-        admin::update_draft(&state.db, actor(&p), &slug, &version, body.into_inner()).await?;
+    let updated = admin::update_draft(
+        &state.db,
+        actor(&p),
+        &slug,
+        &version,
+        body.into_inner(),
+        state.now_ms(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(VersionDto::from(&updated)))
 }
 
@@ -103,7 +118,8 @@ pub async fn delete_version(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, version) = path.into_inner();
-    vdx_catalog::drafts::delete_draft(&state.db, actor(&p), &slug, &version).await?;
+    vdx_catalog::drafts::delete_draft(&state.db, actor(&p), &slug, &version, state.now_ms())
+        .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -125,6 +141,7 @@ pub async fn publish(
         &version,
         Lifecycle::Published,
         None,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
@@ -155,6 +172,7 @@ pub async fn deprecate(
         &version,
         Lifecycle::Deprecated,
         Some(body.sunset_at.timestamp_millis()),
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
@@ -177,6 +195,7 @@ pub async fn retire(
         &version,
         Lifecycle::Retired,
         None,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
@@ -194,6 +213,13 @@ pub async fn create_plan(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (product, _) = admin::product_with_versions(&state.db, &slug).await?;
-    let plan = plans::create_plan(&state.db, actor(&p), &product, body.into_inner()).await?;
+    let plan = plans::create_plan(
+        &state.db,
+        actor(&p),
+        &product,
+        body.into_inner(),
+        state.now_ms(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(PlanSpec::from_row(&plan)))
 }

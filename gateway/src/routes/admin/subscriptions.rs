@@ -55,6 +55,7 @@ pub async fn decide(
         SubscriptionId(*id),
         body.decision,
         body.reason,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(view))

@@ -63,12 +63,13 @@ pub async fn revoke_consent(
     let consent = records::find(&state.db, ConsentId(*id))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no consent {id}")))?;
+    let now_ms = state.now_ms();
     let updated = records::change_status(
         &state.db,
         consent.id,
         ConsentStatus::RevokedByOem,
         &format!("oem:{}", actor(&p)),
-        state.now_ms(),
+        now_ms,
     )
     .await?;
     vdx_catalog::audit::record(
@@ -78,6 +79,7 @@ pub async fn revoke_consent(
         &format!("consent:{id}"),
         None,
         Some(serde_json::json!({"status": updated.status})),
+        now_ms,
     )
     .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": updated.id, "status": updated.status})))

@@ -245,7 +245,7 @@ pub async fn authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
         Ok(Err((error, description))) => return back.error(error, &description),
         Err(e) => return server_page("authorization request check failed", e),
     };
-    let request = match pending::create(&state.db, app.id, &params, vdx_catalog::now_ms()).await {
+    let request = match pending::create(&state.db, app.id, &params, state.now_ms()).await {
         Ok(id) => id,
         Err(e) => return server_page("cannot store the authorization request", e),
     };

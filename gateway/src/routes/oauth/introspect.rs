@@ -64,7 +64,7 @@ pub async fn introspect(
     let Some(token) = params.get("token") else {
         return invalid_request("token is required");
     };
-    let now_ms = vdx_catalog::now_ms();
+    let now_ms = state.now_ms();
     match grants::find_refresh_token(&state.db, token).await {
         Err(e) => return server_error("refresh token lookup failed", e),
         Ok(Some((row, family))) => {
@@ -133,7 +133,7 @@ pub async fn revoke(
     let Some(token) = params.get("token") else {
         return invalid_request("token is required");
     };
-    let now_ms = vdx_catalog::now_ms();
+    let now_ms = state.now_ms();
     let done = HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish();

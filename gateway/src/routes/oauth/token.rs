@@ -187,7 +187,7 @@ async fn authorization_code(
         app.id,
         params.get("redirect_uri").map(String::as_str),
         params.get("code_verifier").map(String::as_str),
-        vdx_catalog::now_ms(),
+        state.now_ms(),
         lifetimes(state),
     )
     .await
@@ -234,7 +234,7 @@ async fn refresh_token(
         &state.db,
         presented,
         app.id,
-        vdx_catalog::now_ms(),
+        state.now_ms(),
         lifetimes(state),
     )
     .await
