@@ -41,6 +41,8 @@ fn assert_refused_whole(body: &Value, code: &str) {
     let errors = body["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1, "{body}");
     assert_eq!(errors[0]["extensions"]["code"], code, "{body}");
+    // About the request, not a place in it (GraphQL positions are 1-based).
+    assert!(errors[0].get("locations").is_none(), "{body}");
 }
 
 /// Twenty-five aliases (under the alias limit) cost 125 against a burst of

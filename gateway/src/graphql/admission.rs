@@ -146,8 +146,12 @@ fn accesses(doc: &ExecutableDocument, variables: &Variables, name: Option<&str>)
     out
 }
 
+/// The whole request refused: one error, about no place in the document
+/// (GraphQL positions are 1-based, so `Pos::default()` would name line 0).
 fn refused(err: ApiError) -> Response {
-    Response::from_errors(vec![gql_error(err).into_server_error(Pos::default())])
+    let mut error = gql_error(err).into_server_error(Pos::default());
+    error.locations.clear();
+    Response::from_errors(vec![error])
 }
 
 #[async_graphql::async_trait::async_trait]
