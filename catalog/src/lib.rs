@@ -18,6 +18,12 @@ pub mod seed;
 pub mod subscriptions;
 pub mod vss;
 
+pub use entity::app::Model as App;
+pub use entity::partner::Model as Partner;
+pub use entity::plan::Model as Plan;
+pub use entity::product::Model as Product;
+pub use entity::signal::Model as Signal;
+pub use entity::subscription::Model as Subscription;
 pub use error::CatalogError;
 pub use product::{Lifecycle, ProductVersion, Terms};
 
