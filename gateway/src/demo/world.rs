@@ -3,7 +3,7 @@
 //! in every interesting state (active, revoked, expired by date, expired).
 
 use rand::Rng;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use vdx_catalog::marketplace::{self, SubscriptionStatus};
 use vdx_catalog::seed::{self, COARSE_LOCATION, EV_CHARGING, MILEAGE_DRIVING, VEHICLE_ACCESS};
@@ -107,12 +107,7 @@ fn password(username: &str) -> String {
 
 /// Seeds an empty database. Refuses a database that already holds partners.
 pub async fn seed_world(db: &DatabaseConnection, vehicle_count: u32) -> Result<World, String> {
-    if vdx_catalog::entity::partner::Entity::find()
-        .count(db)
-        .await
-        .map_err(err)?
-        > 0
-    {
+    if marketplace::has_partners(db).await.map_err(err)? {
         return Err("the demo needs an empty database, and this one already holds data".into());
     }
     let now = now_ms();
