@@ -42,7 +42,7 @@ pub async fn transfer(
     let vin =
         Vin::parse(&vin).map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string()))?;
     let done =
-        people::transfer_ownership(&state.db, &vin, &body.new_owner, &actor(&p), state.now_ms())
+        people::transfer_ownership(&state.db, &vin, &body.new_owner, actor(&p), state.now_ms())
             .await?;
     Ok(HttpResponse::Ok().json(TransferResult {
         vin: done.vin.to_string(),
