@@ -5,10 +5,7 @@
 //! checked here and matched exactly, character for character, at
 //! authorization time.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel,
-    QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, IntoActiveModel};
 use vdx_core::{ScopeSet, secret};
 
 use crate::CatalogError;
@@ -39,11 +36,7 @@ pub async fn partner_named(
     name: &str,
     now_ms: i64,
 ) -> Result<partner::Model, CatalogError> {
-    match partner::Entity::find()
-        .filter(partner::Column::Name.eq(name))
-        .one(db)
-        .await?
-    {
+    match marketplace::find_partner_by_name(db, name).await? {
         Some(found) => Ok(found),
         None => marketplace::create_partner(db, name, now_ms).await,
     }

@@ -2,12 +2,39 @@
 //! immutable versions, terms and plans, and the marketplace of partners, apps
 //! and subscriptions. Knows nothing of HTTP, and nothing of consent: it says
 //! what a product *could* share, never what a given partner *may* read.
+//!
+//! The tables are private to this crate: other crates call the services
+//! here and receive plain rows ([`App`], [`Partner`], [`Product`], …). A
+//! service call compiles:
+//!
+//! ```no_run
+//! # async fn handler(db: &sea_orm::DatabaseConnection) -> Result<(), vdx_catalog::CatalogError> {
+//! let app = vdx_catalog::marketplace::find_app_by_client_id(db, "vdxc_example").await?;
+//! # let _ = app; Ok(()) }
+//! ```
+//!
+//! a handler querying a table itself does not:
+//!
+//! ```compile_fail,E0603
+//! # async fn handler(db: &sea_orm::DatabaseConnection) {
+//! use sea_orm::EntityTrait;
+//! let apps = vdx_catalog::entity::app::Entity::find().all(db).await;
+//! # }
+//! ```
 
 pub mod admin;
 pub mod apps;
 pub mod audit;
 pub mod drafts;
+/// The catalog and marketplace tables. Private to this crate: the gateway,
+/// consent and telemetry reach them only through the services here, and
+/// only plain rows (the re-exported models below) cross the boundary. The
+/// `test-support` feature (enabled by the integration tests alone, never by
+/// the `vdx` binary) opens them for checks of what the database holds.
+#[cfg(feature = "test-support")]
 pub mod entity;
+#[cfg(not(feature = "test-support"))]
+pub(crate) mod entity;
 mod error;
 pub mod marketplace;
 pub mod plain;
@@ -18,5 +45,11 @@ pub mod seed;
 pub mod subscriptions;
 pub mod vss;
 
+pub use entity::app::Model as App;
+pub use entity::partner::Model as Partner;
+pub use entity::plan::Model as Plan;
+pub use entity::product::Model as Product;
+pub use entity::signal::Model as Signal;
+pub use entity::subscription::Model as Subscription;
 pub use error::CatalogError;
 pub use product::{Lifecycle, ProductVersion, Terms};

@@ -2,7 +2,8 @@
 //! turns active subscriptions into the scopes an app's token may carry.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
+    QueryFilter,
 };
 use serde::{Deserialize, Serialize};
 use vdx_core::{
@@ -90,6 +91,60 @@ pub async fn create_app(
     .insert(db)
     .await?;
     Ok(NewApp { app, client_secret })
+}
+
+/// The partner named `name`, if there is one.
+pub async fn find_partner_by_name(
+    db: &impl ConnectionTrait,
+    name: &str,
+) -> Result<Option<partner::Model>, CatalogError> {
+    Ok(partner::Entity::find()
+        .filter(partner::Column::Name.eq(name))
+        .one(db)
+        .await?)
+}
+
+/// One partner by id.
+pub async fn find_partner_by_id(
+    db: &impl ConnectionTrait,
+    id: PartnerId,
+) -> Result<Option<partner::Model>, CatalogError> {
+    Ok(partner::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The partners among `ids` that exist, in one query.
+pub async fn partners_by_ids(
+    db: &impl ConnectionTrait,
+    ids: Vec<PartnerId>,
+) -> Result<Vec<partner::Model>, CatalogError> {
+    Ok(partner::Entity::find()
+        .filter(partner::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
+/// Whether any partner exists (the demo seeds only an empty database).
+pub async fn has_partners(db: &impl ConnectionTrait) -> Result<bool, CatalogError> {
+    Ok(partner::Entity::find().count(db).await? > 0)
+}
+
+/// One app by id.
+pub async fn find_app_by_id(
+    db: &impl ConnectionTrait,
+    id: AppId,
+) -> Result<Option<app::Model>, CatalogError> {
+    Ok(app::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The apps among `ids` that exist, in one query.
+pub async fn apps_by_ids(
+    db: &impl ConnectionTrait,
+    ids: Vec<AppId>,
+) -> Result<Vec<app::Model>, CatalogError> {
+    Ok(app::Entity::find()
+        .filter(app::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
 }
 
 pub async fn find_app_by_client_id(

@@ -133,6 +133,40 @@ pub async fn find_product(
         .await?)
 }
 
+/// Finds a product by id.
+pub async fn find_product_by_id(
+    db: &impl ConnectionTrait,
+    id: ProductId,
+) -> Result<Option<product::Model>, CatalogError> {
+    Ok(product::Entity::find_by_id(id).one(db).await?)
+}
+
+/// The products among `ids` that exist, in one query.
+pub async fn products_by_ids(
+    db: &impl ConnectionTrait,
+    ids: Vec<ProductId>,
+) -> Result<Vec<product::Model>, CatalogError> {
+    Ok(product::Entity::find()
+        .filter(product::Column::Id.is_in(ids))
+        .all(db)
+        .await?)
+}
+
+/// The longest `history_days` of any product version still serving, in
+/// days; 0 when none serves. A version whose status or terms do not parse
+/// counts as not serving.
+pub async fn longest_serving_history_days(db: &impl ConnectionTrait) -> Result<u32, CatalogError> {
+    let mut keep_days = 0;
+    for row in product_version::Entity::find().all(db).await? {
+        let serving = Lifecycle::parse(&row.status).is_some_and(Lifecycle::serves);
+        let terms: Option<Terms> = serde_json::from_str(&row.terms).ok();
+        if let (true, Some(terms)) = (serving, terms) {
+            keep_days = keep_days.max(terms.history_days);
+        }
+    }
+    Ok(keep_days)
+}
+
 /// Loads one version by id.
 pub async fn version_by_id(
     db: &impl ConnectionTrait,

@@ -1,4 +1,5 @@
-//! Import of a standard `vss-tools` JSON export into the signal catalog.
+//! The signal catalog: import of a standard `vss-tools` JSON export, and the
+//! reads of its rows that ingestion, commands and the admin API need.
 //!
 //! Parsing is separate from storing: the whole file is parsed and validated
 //! first, and any invalid node (bad name, unknown type or datatype) names its
@@ -7,7 +8,10 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionSession, TransactionTrait,
+};
 use serde_json::Value;
 use vdx_core::SignalPath;
 
@@ -223,6 +227,46 @@ pub async fn import(
     }
     txn.commit().await?;
     Ok(summary)
+}
+
+/// Whether the catalog holds any signal yet.
+pub async fn has_signals(db: &impl ConnectionTrait) -> Result<bool, CatalogError> {
+    Ok(signal::Entity::find().one(db).await?.is_some())
+}
+
+/// One catalog node by its exact path.
+pub async fn find_signal(
+    db: &impl ConnectionTrait,
+    path: &str,
+) -> Result<Option<signal::Model>, CatalogError> {
+    Ok(signal::Entity::find_by_id(path.to_owned()).one(db).await?)
+}
+
+/// The catalog nodes among `paths`, in one query; paths not in the catalog
+/// are simply absent. Ingestion calls this once per batch.
+pub async fn signals_at<'a>(
+    db: &impl ConnectionTrait,
+    paths: impl IntoIterator<Item = &'a str>,
+) -> Result<Vec<signal::Model>, CatalogError> {
+    Ok(signal::Entity::find()
+        .filter(signal::Column::Path.is_in(paths))
+        .all(db)
+        .await?)
+}
+
+/// At most `limit` catalog nodes by path, only those under `prefix` if given.
+pub async fn list_signals(
+    db: &impl ConnectionTrait,
+    prefix: Option<&str>,
+    limit: u64,
+) -> Result<Vec<signal::Model>, CatalogError> {
+    let mut find = signal::Entity::find()
+        .order_by_asc(signal::Column::Path)
+        .limit(limit);
+    if let Some(prefix) = prefix {
+        find = find.filter(signal::Column::Path.starts_with(prefix));
+    }
+    Ok(find.all(db).await?)
 }
 
 fn same_definition(old: &signal::Model, new: &signal::Model) -> bool {

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::{Value, json};
-use vdx_catalog::entity::{app, partner};
+use vdx_catalog::marketplace;
 
 use crate::entity::vehicle;
 use crate::{ConsentError, ConsentRecord, ledger};
@@ -24,12 +24,10 @@ pub async fn receipt(
     let missing = |what: &str| {
         ConsentError::NotFound(format!("consent {} refers to a missing {what}", row.id))
     };
-    let app = app::Entity::find_by_id(row.app_id)
-        .one(db)
+    let app = marketplace::find_app_by_id(db, row.app_id)
         .await?
         .ok_or_else(|| missing("app"))?;
-    let partner = partner::Entity::find_by_id(app.partner_id)
-        .one(db)
+    let partner = marketplace::find_partner_by_id(db, app.partner_id)
         .await?
         .ok_or_else(|| missing("partner"))?;
     let vehicle = vehicle::Entity::find_by_id(row.vehicle_id)

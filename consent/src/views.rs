@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
-use vdx_catalog::entity::{app, partner, product};
+use vdx_catalog::{App, Product, marketplace};
 use vdx_core::{AppId, PartnerId, ProductId, VehicleId};
 
 use crate::entity::{access_log, vehicle};
@@ -98,9 +98,9 @@ pub struct AccessView {
 
 /// Name lookups, loaded once per listing.
 struct Names {
-    apps: HashMap<AppId, app::Model>,
+    apps: HashMap<AppId, App>,
     partners: HashMap<PartnerId, String>,
-    products: HashMap<ProductId, product::Model>,
+    products: HashMap<ProductId, Product>,
     vins: HashMap<VehicleId, String>,
 }
 
@@ -111,24 +111,18 @@ impl Names {
         products: Vec<ProductId>,
         vehicles: Vec<VehicleId>,
     ) -> Result<Self, ConsentError> {
-        let apps: HashMap<_, _> = app::Entity::find()
-            .filter(app::Column::Id.is_in(apps))
-            .all(db)
+        let apps: HashMap<_, _> = marketplace::apps_by_ids(db, apps)
             .await?
             .into_iter()
             .map(|a| (a.id, a))
             .collect();
         let partner_ids: Vec<PartnerId> = apps.values().map(|a| a.partner_id).collect();
-        let partners = partner::Entity::find()
-            .filter(partner::Column::Id.is_in(partner_ids))
-            .all(db)
+        let partners = marketplace::partners_by_ids(db, partner_ids)
             .await?
             .into_iter()
             .map(|p| (p.id, p.name))
             .collect();
-        let products = product::Entity::find()
-            .filter(product::Column::Id.is_in(products))
-            .all(db)
+        let products = vdx_catalog::product::products_by_ids(db, products)
             .await?
             .into_iter()
             .map(|p| (p.id, p))

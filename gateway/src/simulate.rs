@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use vdx_core::{Clock, SystemClock, Vin};
 use vdx_telemetry::simulator::{self, Powertrain, SimVehicle};
 
@@ -91,11 +91,9 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), String>
     db::migrate(&db).await?;
     let clock = SystemClock;
     // Values are validated against the catalog: a fresh database gets the seed VSS subset.
-    let has_catalog = vdx_catalog::entity::signal::Entity::find()
-        .one(&db)
+    let has_catalog = vdx_catalog::vss::has_signals(&db)
         .await
-        .map_err(|e| e.to_string())?
-        .is_some();
+        .map_err(|e| e.to_string())?;
     if !has_catalog {
         vdx_catalog::vss::import(&db, vdx_catalog::seed::SEED_VSS, clock.now_ms(), |_, _| {})
             .await

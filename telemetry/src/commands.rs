@@ -14,7 +14,6 @@ use sea_orm::{
     EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::Value;
-use vdx_catalog::entity::signal;
 use vdx_consent::{Command, Grant};
 use vdx_core::{AppId, ProductSlug, Purpose, SignalPath, VehicleId, Vin};
 
@@ -125,8 +124,7 @@ pub(crate) async fn enqueue(
             new.actuator, product.slug
         )));
     }
-    let rule = signal::Entity::find_by_id(new.actuator.as_str().to_owned())
-        .one(db)
+    let rule = vdx_catalog::vss::find_signal(db, new.actuator.as_str())
         .await?
         .and_then(|row| Rule::of(&row))
         .ok_or_else(|| {
@@ -233,10 +231,7 @@ pub(crate) async fn target(
     else {
         return Ok(None);
     };
-    let Some(product) = vdx_catalog::entity::product::Entity::find_by_id(row.product_id)
-        .one(db)
-        .await?
-    else {
+    let Some(product) = vdx_catalog::product::find_product_by_id(db, row.product_id).await? else {
         return Ok(None);
     };
     let parsed = (

@@ -11,7 +11,6 @@
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
-use vdx_catalog::entity::product_version;
 use vdx_core::SignalPath;
 
 use crate::entity::signal_history;
@@ -164,14 +163,7 @@ async fn coarsen(
 /// Deletes history older than the longest `history_days` of any product
 /// version still serving: nothing older can be read by anyone. Returns rows deleted.
 pub async fn prune(db: &impl ConnectionTrait, now_ms: i64) -> Result<u64, TelemetryError> {
-    let mut keep_days = 0_i64;
-    for row in product_version::Entity::find().all(db).await? {
-        let serving = vdx_catalog::Lifecycle::parse(&row.status).is_some_and(|s| s.serves());
-        let terms: Option<vdx_catalog::Terms> = serde_json::from_str(&row.terms).ok();
-        if let (true, Some(terms)) = (serving, terms) {
-            keep_days = keep_days.max(i64::from(terms.history_days));
-        }
-    }
+    let keep_days = i64::from(vdx_catalog::product::longest_serving_history_days(db).await?);
     let cutoff = now_ms.saturating_sub(keep_days * DAY_MS);
     let deleted = signal_history::Entity::delete_many()
         .filter(signal_history::Column::ObservedAt.lt(cutoff))

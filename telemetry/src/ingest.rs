@@ -14,11 +14,9 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::sea_query::{Alias, Expr, OnConflict};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait,
-    QueryFilter, TransactionTrait,
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, TransactionTrait,
 };
 use serde_json::Value;
-use vdx_catalog::entity::signal;
 use vdx_core::{SignalPath, VehicleId, Vin};
 
 use crate::TelemetryError;
@@ -133,13 +131,12 @@ async fn store(
         .iter()
         .flat_map(|b| b.1.iter().map(|s| s.path.as_str()))
         .collect();
-    let rules: HashMap<String, Option<Rule>> = signal::Entity::find()
-        .filter(signal::Column::Path.is_in(paths.iter().copied()))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|row| (row.path.clone(), Rule::of(&row)))
-        .collect();
+    let rules: HashMap<String, Option<Rule>> =
+        vdx_catalog::vss::signals_at(db, paths.iter().copied())
+            .await?
+            .into_iter()
+            .map(|row| (row.path.clone(), Rule::of(&row)))
+            .collect();
     // Deduplicated within the batch; the last of equal keys wins, as a re-send would.
     let mut rows: BTreeMap<(VehicleId, &str, i64), Row> = BTreeMap::new();
     for (vehicle, samples, i) in batches {

@@ -3,7 +3,7 @@
 //! within min/max and, where the catalog lists allowed values, is one of them.
 
 use serde_json::Value;
-use vdx_catalog::entity::signal;
+use vdx_catalog::Signal;
 
 /// A catalog signal, prepared for checking values.
 #[derive(Debug, Clone)]
@@ -16,7 +16,7 @@ pub struct Rule {
 
 impl Rule {
     /// The rule of a catalog row; `None` for branches and datatype-less nodes.
-    pub fn of(row: &signal::Model) -> Option<Self> {
+    pub fn of(row: &Signal) -> Option<Self> {
         if row.node_type == "branch" {
             return None;
         }

@@ -3,7 +3,7 @@
 //! in every interesting state (active, revoked, expired by date, expired).
 
 use rand::Rng;
-use sea_orm::{DatabaseConnection, EntityTrait, PaginatorTrait};
+use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use vdx_catalog::ProductVersion;
 use vdx_catalog::marketplace::{self, SubscriptionStatus};
@@ -112,12 +112,7 @@ pub async fn seed_world(
     vehicle_count: u32,
     now: i64,
 ) -> Result<World, String> {
-    if vdx_catalog::entity::partner::Entity::find()
-        .count(db)
-        .await
-        .map_err(err)?
-        > 0
-    {
+    if marketplace::has_partners(db).await.map_err(err)? {
         return Err("the demo needs an empty database, and this one already holds data".into());
     }
     let products = seed::seed_catalog(db, now).await.map_err(err)?;

@@ -16,9 +16,8 @@ use std::collections::HashMap;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpResponse, web};
-use sea_orm::{EntityTrait, TransactionTrait};
+use sea_orm::TransactionTrait;
 use serde::Deserialize;
-use vdx_catalog::entity::{app, partner};
 use vdx_consent::ConsentStatus;
 use vdx_consent::people::{self, Role};
 use vdx_consent::records::{self, NewConsent};
@@ -83,14 +82,15 @@ async fn owned_vehicles(
         .collect())
 }
 
-async fn app_of(state: &AppState, pending: &Pending) -> Result<(app::Model, String), HttpResponse> {
-    let app = app::Entity::find_by_id(pending.app_id)
-        .one(&state.db)
+async fn app_of(
+    state: &AppState,
+    pending: &Pending,
+) -> Result<(vdx_catalog::App, String), HttpResponse> {
+    let app = vdx_catalog::marketplace::find_app_by_id(&state.db, pending.app_id)
         .await
         .map_err(|e| server_page("cannot load the app", e))?
         .ok_or_else(|| bad("the app no longer exists"))?;
-    let partner = partner::Entity::find_by_id(app.partner_id)
-        .one(&state.db)
+    let partner = vdx_catalog::marketplace::find_partner_by_id(&state.db, app.partner_id)
         .await
         .map_err(|e| server_page("cannot load the partner", e))?
         .map(|p| p.name)

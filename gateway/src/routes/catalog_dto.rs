@@ -3,9 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
-use vdx_catalog::entity::{plan, product};
 use vdx_catalog::plans::PlanSpec;
-use vdx_catalog::{ProductVersion, Terms};
+use vdx_catalog::{Plan, Product, ProductVersion, Terms};
 
 fn time(ms: Option<i64>) -> Option<DateTime<Utc>> {
     ms.and_then(DateTime::from_timestamp_millis)
@@ -74,11 +73,7 @@ pub struct ProductDto {
 }
 
 impl ProductDto {
-    pub fn new(
-        product: &product::Model,
-        versions: &[ProductVersion],
-        plans: &[plan::Model],
-    ) -> Self {
+    pub fn new(product: &Product, versions: &[ProductVersion], plans: &[Plan]) -> Self {
         let mut scopes = vec![format!("read:{}", product.slug)];
         if versions.iter().any(|v| !v.commands.is_empty()) {
             scopes.push(format!("command:{}", product.slug));

@@ -1,9 +1,7 @@
 //! Importing the COVESA VSS catalog and browsing its signals.
 
 use actix_web::{HttpResponse, web};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::{Deserialize, Serialize};
-use vdx_catalog::entity::signal;
 
 use crate::auth::Admin;
 use crate::problem::{ApiError, Problem};
@@ -90,13 +88,9 @@ pub async fn signals(
     query: web::Query<SignalQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let mut find = signal::Entity::find()
-        .order_by_asc(signal::Column::Path)
-        .limit(query.limit.unwrap_or(200).min(2000));
-    if let Some(prefix) = query.prefix.as_deref().filter(|p| !p.is_empty()) {
-        find = find.filter(signal::Column::Path.starts_with(prefix));
-    }
-    let rows = find.all(&state.db).await?;
+    let prefix = query.prefix.as_deref().filter(|p| !p.is_empty());
+    let limit = query.limit.unwrap_or(200).min(2000);
+    let rows = vdx_catalog::vss::list_signals(&state.db, prefix, limit).await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
             .map(|s| SignalDto {

@@ -36,11 +36,7 @@ pub async fn create(
             "name must have 1 to 128 characters",
         ));
     }
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let taken = vdx_catalog::entity::partner::Entity::find()
-        .filter(vdx_catalog::entity::partner::Column::Name.eq(name))
-        .one(&state.db)
-        .await?;
+    let taken = vdx_catalog::marketplace::find_partner_by_name(&state.db, name).await?;
     if taken.is_some() {
         return Err(ApiError::Conflict(format!(
             "a partner named {name:?} exists"

@@ -16,8 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use vdx_catalog::entity::app;
-use vdx_catalog::{CatalogError, ProductVersion};
+use vdx_catalog::{App, CatalogError, ProductVersion};
 use vdx_core::{AppId, ProductSlug, Purpose, Scope, ScopeSet};
 
 use crate::auth::{code, pending};
@@ -66,7 +65,7 @@ impl Back<'_> {
     }
 }
 
-fn registered(app: &app::Model, redirect_uri: &str) -> bool {
+fn registered(app: &App, redirect_uri: &str) -> bool {
     serde_json::from_str::<Vec<String>>(&app.redirect_uris)
         .unwrap_or_default()
         .iter()
@@ -130,7 +129,7 @@ pub async fn offers(
 /// Checks everything after client and redirect URI; the error is `(error, description)`.
 async fn validate(
     state: &AppState,
-    app: &app::Model,
+    app: &App,
     query: &HashMap<String, String>,
     redirect_uri: &str,
 ) -> Result<Result<pending::AuthorizeParams, (&'static str, String)>, CatalogError> {

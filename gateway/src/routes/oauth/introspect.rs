@@ -7,9 +7,8 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use sea_orm::EntityTrait;
 use serde_json::json;
-use vdx_catalog::entity::app;
+use vdx_catalog::App;
 
 use super::{authenticate, form_of, invalid_request, is_admin, lifetimes, server_error};
 use crate::auth::grants;
@@ -23,7 +22,7 @@ fn inactive() -> HttpResponse {
         .json(json!({ "active": false }))
 }
 
-fn owns(app: &app::Model, client_id: &str) -> bool {
+fn owns(app: &App, client_id: &str) -> bool {
     app.client_id == client_id || is_admin(app)
 }
 
@@ -70,10 +69,11 @@ pub async fn introspect(
         Ok(Some((row, family))) => {
             let live =
                 family.revoked_at.is_none() && row.rotated_at.is_none() && row.expires_at > now_ms;
-            let client = match app::Entity::find_by_id(family.app_id).one(&state.db).await {
-                Ok(client) => client,
-                Err(e) => return server_error("client lookup failed", e),
-            };
+            let client =
+                match vdx_catalog::marketplace::find_app_by_id(&state.db, family.app_id).await {
+                    Ok(client) => client,
+                    Err(e) => return server_error("client lookup failed", e),
+                };
             return match client {
                 Some(client) if live && owns(&app, &client.client_id) => HttpResponse::Ok()
                     .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -3,7 +3,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use sea_orm::EntityTrait;
 use serde_json::json;
 
 use crate::state::AppState;
@@ -11,14 +10,10 @@ use crate::state::AppState;
 /// The scopes a client may ask for: the OEM's own and those of every product.
 async fn scopes_supported(state: &AppState) -> Vec<String> {
     let mut scopes = vec!["admin".to_owned(), "ingest".to_owned()];
-    let products = vdx_catalog::entity::product::Entity::find()
-        .all(&state.db)
+    let products = vdx_catalog::admin::all_products(&state.db)
         .await
         .unwrap_or_default();
-    for product in products {
-        let versions = vdx_catalog::product::versions(&state.db, &product)
-            .await
-            .unwrap_or_default();
+    for (product, versions) in products {
         scopes.push(format!("read:{}", product.slug));
         if versions.iter().any(|v| !v.commands.is_empty()) {
             scopes.push(format!("command:{}", product.slug));

@@ -22,7 +22,7 @@ use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse};
 use base64::Engine;
 use serde::Serialize;
-use vdx_catalog::entity::app;
+use vdx_catalog::App;
 use vdx_core::{Scope, ScopeSet, secret};
 
 use crate::auth::grants::Lifetimes;
@@ -178,7 +178,7 @@ pub async fn authenticate(
     req: &HttpRequest,
     params: &HashMap<String, String>,
     state: &AppState,
-) -> Result<app::Model, HttpResponse> {
+) -> Result<App, HttpResponse> {
     let (client_id, client_secret, auth) = client_credentials(req, params)?;
     let app = vdx_catalog::marketplace::find_app_by_client_id(&state.db, &client_id)
         .await
@@ -194,7 +194,7 @@ pub async fn authenticate(
 
 /// Whether `app` is an OEM client with the `admin` scope, which may
 /// introspect and revoke any client's tokens.
-pub fn is_admin(app: &app::Model) -> bool {
+pub fn is_admin(app: &App) -> bool {
     ScopeSet::parse(&app.direct_scopes).is_ok_and(|s| s.contains(&Scope::Admin))
 }
 

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
-use vdx_catalog::entity::app;
+use vdx_catalog::App;
 use vdx_core::{DriverId, ScopeSet};
 
 use super::{authenticate, form_of, invalid_request, lifetimes, oauth_error, server_error};
@@ -125,7 +125,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
 
 type Outcome = Result<HttpResponse, HttpResponse>;
 
-async fn allowed(state: &AppState, app: &app::Model) -> Result<ScopeSet, HttpResponse> {
+async fn allowed(state: &AppState, app: &App) -> Result<ScopeSet, HttpResponse> {
     vdx_catalog::marketplace::allowed_scopes(&state.db, app)
         .await
         .map_err(|e| server_error("scope lookup failed", e))
@@ -165,7 +165,7 @@ fn narrow(params: &HashMap<String, String>, available: ScopeSet) -> Result<Scope
 
 async fn client_credentials(
     state: &AppState,
-    app: &app::Model,
+    app: &App,
     params: &HashMap<String, String>,
 ) -> Outcome {
     let scope = narrow(params, allowed(state, app).await?)?;
@@ -175,7 +175,7 @@ async fn client_credentials(
 
 async fn authorization_code(
     state: &AppState,
-    app: &app::Model,
+    app: &App,
     params: &HashMap<String, String>,
 ) -> Outcome {
     let Some(code) = params.get("code") else {
@@ -206,11 +206,7 @@ async fn authorization_code(
     .await
 }
 
-async fn refresh_token(
-    state: &AppState,
-    app: &app::Model,
-    params: &HashMap<String, String>,
-) -> Outcome {
+async fn refresh_token(state: &AppState, app: &App, params: &HashMap<String, String>) -> Outcome {
     let Some(presented) = params.get("refresh_token") else {
         return Err(invalid_request("refresh_token is required"));
     };
@@ -254,7 +250,7 @@ async fn refresh_token(
 
 async fn respond(
     state: &AppState,
-    app: &app::Model,
+    app: &App,
     driver: Option<DriverId>,
     scope: ScopeSet,
     family: Option<&str>,
