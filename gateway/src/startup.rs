@@ -79,16 +79,7 @@ impl Application {
             .transpose()?
             .map(Arc::new);
         let config = Arc::new(config);
-        let state = AppState {
-            gate: vdx_telemetry::gate::PartnerGate::new(db.clone()),
-            db,
-            config: Arc::clone(&config),
-            tokens: Arc::new(tokens),
-            login: Arc::new(crate::ratelimit::LoginThrottle::default()),
-            clock,
-            base_url,
-            federation,
-        };
+        let state = AppState::new(db, Arc::clone(&config), tokens, clock, base_url, federation);
         let schema = graphql::schema();
         let metrics = Arc::new(Metrics::new());
         let app_state = state.clone();
@@ -257,7 +248,7 @@ impl Application {
         let gate = self.state.gate.clone();
         let login = Arc::clone(&self.state.login);
         let clock = Arc::clone(&self.state.clock);
-        let db = self.state.db.clone();
+        let db = self.state.db_bypassing_gate().clone();
         let sweeper = tokio::spawn(async move {
             let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
             let mut minutes: u64 = 0;

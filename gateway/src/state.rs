@@ -1,4 +1,19 @@
 //! Shared application state, injected into every handler as `web::Data<AppState>`.
+//!
+//! The database handle is a private field: a handler gets it only by asking
+//! for it by a name that says it bypasses the partner gate.
+//!
+//! ```compile_fail,E0616
+//! fn handler(state: &vdx_gateway::state::AppState) -> &sea_orm::DatabaseConnection {
+//!     &state.db
+//! }
+//! ```
+//!
+//! ```
+//! fn handler(state: &vdx_gateway::state::AppState) -> &sea_orm::DatabaseConnection {
+//!     state.db_bypassing_gate()
+//! }
+//! ```
 
 use std::sync::Arc;
 
@@ -12,10 +27,9 @@ use crate::ratelimit::LoginThrottle;
 
 #[derive(Clone)]
 pub struct AppState {
-    /// For the OEM admin API, the portal and OAuth: domain services that are
-    /// not partner data. Partner data goes through `gate` only (its store
-    /// functions are private to the domain crates).
-    pub db: DatabaseConnection,
+    /// Private: reached through [`AppState::db_bypassing_gate`], whose name
+    /// says what it skips.
+    db: DatabaseConnection,
     pub config: Arc<Config>,
     pub tokens: Arc<TokenService>,
     /// The partner gate: decide, charge, authorize, serve, record.
@@ -39,6 +53,38 @@ impl std::fmt::Debug for AppState {
 }
 
 impl AppState {
+    /// The state of one gateway process; the partner gate, the sign-in
+    /// throttle and the limiter state start empty.
+    pub fn new(
+        db: DatabaseConnection,
+        config: Arc<Config>,
+        tokens: TokenService,
+        clock: Arc<dyn Clock>,
+        base_url: String,
+        federation: Option<Arc<crate::portal::federated::Provider>>,
+    ) -> Self {
+        Self {
+            gate: PartnerGate::new(db.clone()),
+            db,
+            config,
+            tokens: Arc::new(tokens),
+            login: Arc::new(LoginThrottle::default()),
+            clock,
+            base_url,
+            federation,
+        }
+    }
+
+    /// The raw database handle, outside the partner gate: for the OEM admin
+    /// API, the portal (a driver's own cars and consents), OAuth and the
+    /// tooling, whose domain services apply their own rules. Partner data is
+    /// not reachable through it: the tables of vehicle data, consents and the
+    /// catalog are private to their crates, and partner reads, commands and
+    /// consents go through [`AppState::gate`] only.
+    pub fn db_bypassing_gate(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
     /// Milliseconds since the Unix epoch, by the state's clock.
     pub fn now_ms(&self) -> i64 {
         self.clock.now_ms()

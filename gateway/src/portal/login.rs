@@ -147,7 +147,8 @@ pub async fn submit(
         }
         return Ok(res);
     }
-    let found = vdx_consent::people::driver_by_username(&state.db, &body.username).await?;
+    let found =
+        vdx_consent::people::driver_by_username(state.db_bypassing_gate(), &body.username).await?;
     let hash = found
         .as_ref()
         .map_or(vdx_core::secret::decoy_hash(), |d| d.password_hash.as_str());

@@ -30,7 +30,7 @@ pub async fn show(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (row, c) = own_consent(&me, &state, *id).await?;
-    let entries = vdx_consent::ledger::history(&state.db, row.id).await?;
+    let entries = vdx_consent::ledger::history(state.db_bypassing_gate(), row.id).await?;
     let mut table = String::from(
         r#"<table id="consent-history" class="reflow"><thead><tr><th>When</th><th>What</th><th>By</th><th>Ledger entry</th></tr></thead><tbody>"#,
     );
@@ -69,7 +69,7 @@ pub async fn download(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (consent, _) = own_consent(&me, &state, *id).await?;
-    let receipt = vdx_consent::receipt::receipt(&state.db, &consent).await?;
+    let receipt = vdx_consent::receipt::receipt(state.db_bypassing_gate(), &consent).await?;
     Ok(HttpResponse::Ok()
         .insert_header((
             "content-disposition",

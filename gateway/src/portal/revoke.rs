@@ -85,7 +85,7 @@ pub async fn revoke(
     me.check_csrf(&form.csrf)?;
     let (consent, _) = own_consent(&me, &state, *id).await?;
     records::change_status(
-        &state.db,
+        state.db_bypassing_gate(),
         consent.id,
         ConsentStatus::RevokedByDriver,
         &format!("driver:{}", me.driver.id),

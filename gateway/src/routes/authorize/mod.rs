@@ -165,7 +165,7 @@ async fn validate(
         Ok(scope) => scope,
         Err(e) => return Ok(Err(("invalid_scope", e.to_string()))),
     };
-    let allowed = vdx_catalog::marketplace::allowed_scopes(&state.db, app).await?;
+    let allowed = vdx_catalog::marketplace::allowed_scopes(state.db_bypassing_gate(), app).await?;
     let granted = requested.intersection(&allowed);
     if granted.is_empty()
         || granted
@@ -194,7 +194,7 @@ async fn validate(
             v.slug
         )),
     };
-    let offers = match offers(&state.db, app.id, &granted, choose).await? {
+    let offers = match offers(state.db_bypassing_gate(), app.id, &granted, choose).await? {
         Ok(offers) => offers,
         Err(e) => return Ok(Err(("invalid_request", e))),
     };
@@ -221,11 +221,14 @@ pub async fn authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
     let Some(client_id) = query.get("client_id") else {
         return bad("client_id is required");
     };
-    let app = match vdx_catalog::marketplace::find_app_by_client_id(&state.db, client_id).await {
-        Ok(Some(app)) => app,
-        Ok(None) => return bad("the client is unknown"),
-        Err(e) => return server_page("client lookup failed", e),
-    };
+    let app =
+        match vdx_catalog::marketplace::find_app_by_client_id(state.db_bypassing_gate(), client_id)
+            .await
+        {
+            Ok(Some(app)) => app,
+            Ok(None) => return bad("the client is unknown"),
+            Err(e) => return server_page("client lookup failed", e),
+        };
     let Some(redirect_uri) = query.get("redirect_uri") else {
         return bad("redirect_uri is required");
     };
@@ -244,10 +247,11 @@ pub async fn authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResp
         Ok(Err((error, description))) => return back.error(error, &description),
         Err(e) => return server_page("authorization request check failed", e),
     };
-    let request = match pending::create(&state.db, app.id, &params, state.now_ms()).await {
-        Ok(id) => id,
-        Err(e) => return server_page("cannot store the authorization request", e),
-    };
+    let request =
+        match pending::create(state.db_bypassing_gate(), app.id, &params, state.now_ms()).await {
+            Ok(id) => id,
+            Err(e) => return server_page("cannot store the authorization request", e),
+        };
     HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,

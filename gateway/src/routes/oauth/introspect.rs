@@ -64,16 +64,20 @@ pub async fn introspect(
         return invalid_request("token is required");
     };
     let now_ms = state.now_ms();
-    match grants::find_refresh_token(&state.db, token).await {
+    match grants::find_refresh_token(state.db_bypassing_gate(), token).await {
         Err(e) => return server_error("refresh token lookup failed", e),
         Ok(Some((row, family))) => {
             let live =
                 family.revoked_at.is_none() && row.rotated_at.is_none() && row.expires_at > now_ms;
-            let client =
-                match vdx_catalog::marketplace::find_app_by_id(&state.db, family.app_id).await {
-                    Ok(client) => client,
-                    Err(e) => return server_error("client lookup failed", e),
-                };
+            let client = match vdx_catalog::marketplace::find_app_by_id(
+                state.db_bypassing_gate(),
+                family.app_id,
+            )
+            .await
+            {
+                Ok(client) => client,
+                Err(e) => return server_error("client lookup failed", e),
+            };
             return match client {
                 Some(client) if live && owns(&app, &client.client_id) => HttpResponse::Ok()
                     .insert_header((header::CACHE_CONTROL, "no-store"))
@@ -137,12 +141,12 @@ pub async fn revoke(
     let done = HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .finish();
-    match grants::find_refresh_token(&state.db, token).await {
+    match grants::find_refresh_token(state.db_bypassing_gate(), token).await {
         Err(e) => return server_error("refresh token lookup failed", e),
         Ok(Some((_, family))) => {
             if family.app_id == app.id || is_admin(&app) {
                 let revoked = grants::revoke_family(
-                    &state.db,
+                    state.db_bypassing_gate(),
                     &family.id,
                     "revoked_by_client",
                     now_ms,
@@ -162,7 +166,7 @@ pub async fn revoke(
         Ok(Some(claims)) if owns(&app, &claims.client_id) => {
             let leeway = i64::try_from(LEEWAY_SECS).unwrap_or_default();
             let until = claims.exp.saturating_add(leeway).saturating_mul(1000);
-            match revocation::revoke(&state.db, &claims.jti, now_ms, until).await {
+            match revocation::revoke(state.db_bypassing_gate(), &claims.jti, now_ms, until).await {
                 Ok(()) => {
                     tracing::info!(client_id = %app.client_id, jti = %claims.jti, "access token revoked");
                     done

@@ -126,7 +126,7 @@ pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState
 type Outcome = Result<HttpResponse, HttpResponse>;
 
 async fn allowed(state: &AppState, app: &App) -> Result<ScopeSet, HttpResponse> {
-    vdx_catalog::marketplace::allowed_scopes(&state.db, app)
+    vdx_catalog::marketplace::allowed_scopes(state.db_bypassing_gate(), app)
         .await
         .map_err(|e| server_error("scope lookup failed", e))
 }
@@ -182,7 +182,7 @@ async fn authorization_code(
         return Err(invalid_request("code is required"));
     };
     let redeemed = code::redeem(
-        &state.db,
+        state.db_bypassing_gate(),
         code,
         app.id,
         params.get("redirect_uri").map(String::as_str),
@@ -214,7 +214,7 @@ async fn refresh_token(state: &AppState, app: &App, params: &HashMap<String, Str
     // before rotating, so a refused request does not use the token up.
     if let Some(requested) = params.get("scope").filter(|s| !s.trim().is_empty()) {
         let requested = ScopeSet::parse(requested).map_err(|e| invalid_scope(&e.to_string()))?;
-        let granted = grants::find_refresh_token(&state.db, presented)
+        let granted = grants::find_refresh_token(state.db_bypassing_gate(), presented)
             .await
             .map_err(|e| server_error("refresh token lookup failed", e))?
             .map(|(_, family)| ScopeSet::parse(&family.scope).unwrap_or_default());
@@ -227,7 +227,7 @@ async fn refresh_token(state: &AppState, app: &App, params: &HashMap<String, Str
         }
     }
     let rotated = grants::rotate(
-        &state.db,
+        state.db_bypassing_gate(),
         presented,
         app.id,
         state.now_ms(),
