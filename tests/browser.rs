@@ -412,13 +412,13 @@ async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
     // (RFC 8252); its redirect URI is registered like any other.
     let (redirect, callbacks) = callback_catcher();
     let voltwise = app.partner("Voltwise Energy");
-    let row = vdx_catalog::entity::app::Entity::find()
-        .filter(vdx_catalog::entity::app::Column::ClientId.eq(voltwise.client_id.as_str()))
+    let row = vdx_catalog::test_support::app::Entity::find()
+        .filter(vdx_catalog::test_support::app::Column::ClientId.eq(voltwise.client_id.as_str()))
         .one(&app.db)
         .await
         .unwrap()
         .unwrap();
-    let mut row: vdx_catalog::entity::app::ActiveModel = row.into();
+    let mut row: vdx_catalog::test_support::app::ActiveModel = row.into();
     row.redirect_uris = Set(serde_json::to_string(&[&redirect]).unwrap());
     row.update(&app.db).await.unwrap();
     let client = support::client(

@@ -13,7 +13,7 @@ fn vss_export() -> String {
 
 async fn signal_count(app: &TestApp) -> u64 {
     use sea_orm::{EntityTrait, PaginatorTrait};
-    vdx_catalog::entity::signal::Entity::find()
+    vdx_catalog::test_support::signal::Entity::find()
         .count(&app.db)
         .await
         .unwrap()

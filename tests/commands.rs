@@ -198,8 +198,8 @@ async fn a_newer_command_to_the_same_actuator_supersedes_the_older_one(app: Test
 /// product version and plan as Voltwise: its client id and secret.
 async fn second_energy_partner(app: &TestApp, vin: &str) -> (String, String) {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    use vdx_catalog::entity::subscription;
     use vdx_catalog::marketplace::{self, SubscriptionStatus};
+    use vdx_catalog::test_support::subscription;
     let voltwise = app.partner("Voltwise Energy").client_id.clone();
     let theirs = crate::consent::consent_of(app, vin, &voltwise).await;
     let plan = subscription::Entity::find()

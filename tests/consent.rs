@@ -7,8 +7,8 @@ use sea_orm::{
     QueryFilter,
 };
 use serde_json::{Value, json};
-use vdx_consent::entity::{consent, vehicle};
 use vdx_consent::records::ConsentStatus;
+use vdx_consent::test_support::{consent, vehicle};
 use vdx_tests::{Backend, TestApp, hidden, on_both_backends, spawn_app, spawn_replica, vdx_binary};
 
 const EV: &str = "ev-charging";
@@ -855,7 +855,7 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
 
     // Rewrite history: make a revoked consent's entry say active.
-    let entries = vdx_consent::entity::consent_ledger::Entity::find()
+    let entries = vdx_consent::test_support::consent_ledger::Entity::find()
         .all(&app.db)
         .await
         .unwrap();

@@ -503,7 +503,7 @@ impl TestApp {
     /// caches a subscription's plan for a minute).
     pub async fn set_plans(&self, rate: i32, burst: i32, daily: i64, per_vehicle: Option<i32>) {
         use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-        use vdx_catalog::entity::plan;
+        use vdx_catalog::test_support::plan;
         for row in plan::Entity::find().all(&self.db).await.expect("plans") {
             let mut row: plan::ActiveModel = row.into();
             row.rate_per_second = Set(rate);

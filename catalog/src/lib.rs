@@ -4,7 +4,7 @@
 //! what a product *could* share, never what a given partner *may* read.
 //!
 //! The tables are private to this crate: other crates call the services
-//! here and receive plain rows ([`App`], [`Partner`], [`Product`], …). A
+//! here and receive rows ([`App`], [`Partner`], [`Product`], …). A
 //! service call compiles:
 //!
 //! ```no_run
@@ -28,13 +28,16 @@ pub mod audit;
 pub mod drafts;
 /// The catalog and marketplace tables. Private to this crate: the gateway,
 /// consent and telemetry reach them only through the services here, and
-/// only plain rows (the re-exported models below) cross the boundary. The
-/// `test-support` feature (enabled by the integration tests alone, never by
-/// the `vdx` binary) opens them for checks of what the database holds.
-#[cfg(feature = "test-support")]
-pub mod entity;
-#[cfg(not(feature = "test-support"))]
+/// only rows (the re-exported models below) cross the boundary.
 pub(crate) mod entity;
+/// The tables, opened to the integration tests for checks of what the
+/// database holds (feature `test-support`, enabled by the `tests` crate
+/// alone, never by the `vdx` binary). Under its own name, so that
+/// `vdx_catalog::entity` stays private whatever features a build unifies.
+#[cfg(feature = "test-support")]
+pub mod test_support {
+    pub use crate::entity::*;
+}
 mod error;
 pub mod marketplace;
 pub mod plain;

@@ -28,13 +28,16 @@
 pub mod access_log;
 mod decision;
 /// The consent tables. Private to this crate: the gateway reaches them only
-/// through the services here. The `test-support` feature (enabled by the
-/// integration tests alone, never by the `vdx` binary) opens them for
-/// checks of what the database holds.
-#[cfg(feature = "test-support")]
-pub mod entity;
-#[cfg(not(feature = "test-support"))]
+/// through the services here.
 pub(crate) mod entity;
+/// The tables, opened to the integration tests for checks of what the
+/// database holds (feature `test-support`, enabled by the `tests` crate
+/// alone, never by the `vdx` binary). Under its own name, so that
+/// `vdx_consent::entity` stays private whatever features a build unifies.
+#[cfg(feature = "test-support")]
+pub mod test_support {
+    pub use crate::entity::*;
+}
 mod error;
 mod fields;
 pub mod ledger;

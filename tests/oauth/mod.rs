@@ -150,7 +150,7 @@ async fn access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks(app: TestApp) {
 
 async fn client_secrets_are_stored_only_as_argon2_hashes(app: TestApp) {
     use sea_orm::EntityTrait;
-    let apps = vdx_catalog::entity::app::Entity::find()
+    let apps = vdx_catalog::test_support::app::Entity::find()
         .all(&app.db)
         .await
         .unwrap();

@@ -4,7 +4,7 @@
 
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use vdx_consent::entity::{consent, driver};
+use vdx_consent::test_support::{consent, driver};
 use vdx_tests::{TestApp, on_both_backends};
 
 use super::*;

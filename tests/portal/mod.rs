@@ -9,7 +9,7 @@ mod revoking;
 mod sharing;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use vdx_consent::entity::{consent, vehicle};
+use vdx_consent::test_support::{consent, vehicle};
 use vdx_tests::TestApp;
 
 /// How the portal writes a time: `2026-11-23 17:05 UTC`.

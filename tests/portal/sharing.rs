@@ -10,8 +10,8 @@ use super::*;
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 fn active(
-    rows: &[vdx_consent::entity::consent::Model],
-) -> Vec<&vdx_consent::entity::consent::Model> {
+    rows: &[vdx_consent::test_support::consent::Model],
+) -> Vec<&vdx_consent::test_support::consent::Model> {
     rows.iter().filter(|c| c.status == "active").collect()
 }
 

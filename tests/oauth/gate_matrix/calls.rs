@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
-use vdx_consent::entity::access_log;
+use vdx_consent::test_support::access_log;
 use vdx_tests::TestApp;
 
 use super::table::Call;

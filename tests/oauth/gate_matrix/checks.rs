@@ -68,7 +68,7 @@ pub fn assert_refused_whole(key: &str, call: &Call, answer: &Answer) {
 /// The database id of the car `vin`.
 pub async fn vehicle_id(app: &TestApp, vin: &str) -> vdx_core::VehicleId {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    use vdx_consent::entity::vehicle;
+    use vdx_consent::test_support::vehicle;
     vehicle::Entity::find()
         .filter(vehicle::Column::Vin.eq(vin))
         .one(&app.db)
