@@ -21,6 +21,15 @@
 //! let apps = vdx_catalog::entity::app::Entity::find().all(db).await;
 //! # }
 //! ```
+//!
+//! and the audit trail can be appended to and read, never rewritten:
+//!
+//! ```compile_fail,E0433
+//! # async fn handler(db: &sea_orm::DatabaseConnection) {
+//! use sea_orm::EntityTrait;
+//! let wiped = vdx_catalog::audit::entity::Entity::delete_many().exec(db).await;
+//! # }
+//! ```
 
 pub mod admin;
 pub mod apps;

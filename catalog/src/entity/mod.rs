@@ -2,6 +2,7 @@
 //! domain types and rules live in the parent modules.
 
 pub mod app;
+pub mod audit_log;
 pub mod partner;
 pub mod plan;
 pub mod product;
