@@ -6,6 +6,7 @@
 
 pub mod clock;
 mod ids;
+mod newtype;
 mod principal;
 mod purpose;
 mod scope;

@@ -25,30 +25,9 @@ impl Purpose {
         }
         Ok(Self(raw.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl std::fmt::Display for Purpose {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Purpose {
-    type Error = ParseError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Purpose> for String {
-    fn from(value: Purpose) -> Self {
-        value.0
-    }
-}
+crate::newtype::parsed_string!(Purpose);
 
 #[cfg(test)]
 mod tests {

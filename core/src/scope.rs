@@ -46,18 +46,7 @@ impl std::fmt::Display for Scope {
     }
 }
 
-impl TryFrom<String> for Scope {
-    type Error = ParseError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Scope> for String {
-    fn from(value: Scope) -> Self {
-        value.to_string()
-    }
-}
+crate::newtype::parsed_string!(display Scope);
 
 /// A set of scopes, written on the wire as a space-separated string (RFC 6749 §3.3).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -38,10 +38,6 @@ impl SignalPath {
         Ok(Self(raw.to_owned()))
     }
 
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-
     /// True if `self` is `prefix` or lies in the branch `prefix`.
     /// `Vehicle.Speed` is under `Vehicle` but not under `Vehicle.Spe`.
     pub fn is_under(&self, prefix: &SignalPath) -> bool {
@@ -51,24 +47,7 @@ impl SignalPath {
     }
 }
 
-impl std::fmt::Display for SignalPath {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for SignalPath {
-    type Error = ParseError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<SignalPath> for String {
-    fn from(value: SignalPath) -> Self {
-        value.0
-    }
-}
+crate::newtype::parsed_string!(SignalPath);
 
 #[cfg(test)]
 mod tests {

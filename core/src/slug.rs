@@ -23,30 +23,9 @@ impl ProductSlug {
         }
         Ok(Self(raw.to_owned()))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl std::fmt::Display for ProductSlug {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for ProductSlug {
-    type Error = ParseError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<ProductSlug> for String {
-    fn from(value: ProductSlug) -> Self {
-        value.0
-    }
-}
+crate::newtype::parsed_string!(ProductSlug);
 
 #[cfg(test)]
 mod tests {

@@ -31,30 +31,9 @@ impl Vin {
         }
         Ok(Self(vin))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
-impl std::fmt::Display for Vin {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl TryFrom<String> for Vin {
-    type Error = ParseError;
-    fn try_from(value: String) -> Result<Self, Self::Error> {
-        Self::parse(&value)
-    }
-}
-
-impl From<Vin> for String {
-    fn from(value: Vin) -> Self {
-        value.0
-    }
-}
+crate::newtype::parsed_string!(Vin);
 
 #[cfg(test)]
 mod tests {
