@@ -65,7 +65,8 @@ async fn run() -> Result<(), String> {
         Duration::from_secs(900),
         std::sync::Arc::new(SystemClock),
     )
-    .await?;
+    .await
+    .map_err(|e| e.to_string())?;
     let token = tokens
         .issue(AccessGrant {
             client_id: &app.app.client_id,
@@ -73,7 +74,8 @@ async fn run() -> Result<(), String> {
             scope: ScopeSet::default(),
             family: None,
         })
-        .await?
+        .await
+        .map_err(|e| e.to_string())?
         .access_token;
 
     println!("verifying one EdDSA access token, {ROUNDS} rounds each");

@@ -5,7 +5,6 @@
 use vdx_catalog::apps;
 use vdx_core::{Clock, SystemClock};
 
-use crate::auth::keys;
 use crate::auth::token::ROTATION_MARGIN_SECS;
 use crate::config::Config;
 use crate::db;
@@ -62,7 +61,9 @@ pub async fn rotate_keys(config: &Config) -> Result<(), String> {
         .saturating_add(ROTATION_MARGIN_SECS);
     let grace_ms = i64::try_from(grace_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
     let now = SystemClock.now_ms();
-    let (kid, retired) = keys::rotate(&db, now, grace_ms).await?;
+    let (kid, retired) = vdx_identity::keys::rotate(&db, now, grace_ms)
+        .await
+        .map_err(|e| format!("cannot rotate keys: {e}"))?;
     println!("new signing key: {kid}");
     let at = chrono::DateTime::from_timestamp_millis(now.saturating_add(grace_ms))
         .map(|t| t.to_rfc3339())

@@ -70,6 +70,31 @@ pub struct Config {
     pub oidc_username_claim: String,
 }
 
+/// What the configuration says about the OEM identity provider for
+/// federated portal sign-in (`oidc_*`); `Debug` shows the secret as `[REDACTED]`.
+#[derive(Clone)]
+pub struct ProviderConfig {
+    pub issuer: String,
+    pub client_id: String,
+    pub client_secret: SecretString,
+    /// Shown on the sign-in button.
+    pub name: String,
+    /// The ID-token claim matched against driver usernames on first sign-in.
+    pub username_claim: String,
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &self.client_secret)
+            .field("name", &self.name)
+            .field("username_claim", &self.username_claim)
+            .finish()
+    }
+}
+
 /// Keys settable through `VDX_*` environment variables.
 const ENV_KEYS: &[&str] = &[
     "database_url",
@@ -213,8 +238,8 @@ impl Config {
     }
 
     /// The federated sign-in provider, if one is configured (and valid, see `validate`).
-    pub fn oidc_provider(&self) -> Option<crate::portal::federated::ProviderConfig> {
-        Some(crate::portal::federated::ProviderConfig {
+    pub fn oidc_provider(&self) -> Option<ProviderConfig> {
+        Some(ProviderConfig {
             issuer: self.oidc_issuer.clone()?,
             client_id: self.oidc_client_id.clone()?,
             client_secret: self.oidc_client_secret.clone()?,

@@ -21,7 +21,6 @@ mod partner;
 pub mod portal;
 pub mod problem;
 mod problem_mw;
-pub mod ratelimit;
 pub mod request_id;
 pub mod routes;
 pub mod simulate;

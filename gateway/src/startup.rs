@@ -72,11 +72,13 @@ impl Application {
             Duration::from_secs(config.access_token_ttl_secs),
             Arc::clone(&clock),
         )
-        .await?;
+        .await
+        .map_err(|e| format!("cannot load the signing keys: {e}"))?;
         let federation = config
             .oidc_provider()
-            .map(crate::portal::federated::Provider::new)
-            .transpose()?
+            .map(crate::portal::oidc::Provider::new)
+            .transpose()
+            .map_err(|e| format!("cannot build the HTTP client for OIDC: {e}"))?
             .map(Arc::new);
         let config = Arc::new(config);
         let state = AppState::new(db, Arc::clone(&config), tokens, clock, base_url, federation);
@@ -89,6 +91,8 @@ impl Application {
             let graphql_max_body = app_state.config.graphql_max_body_bytes;
             App::new()
                 .app_data(web::Data::new(app_state.clone()))
+                // The token service on its own, for the authentication extractors.
+                .app_data(web::Data::from(Arc::clone(&app_state.tokens)))
                 .app_data(web::Data::new(schema.clone()))
                 .app_data(web::Data::new(Arc::clone(&metrics)))
                 .app_data(web::PayloadConfig::new(max_body))

@@ -21,9 +21,11 @@ use sea_orm::DatabaseConnection;
 use vdx_core::Clock;
 use vdx_telemetry::gate::PartnerGate;
 
+use vdx_identity::throttle::LoginThrottle;
+
 use crate::auth::TokenService;
 use crate::config::Config;
-use crate::ratelimit::LoginThrottle;
+use crate::portal::oidc::Provider;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -31,6 +33,8 @@ pub struct AppState {
     /// says what it skips.
     db: DatabaseConnection,
     pub config: Arc<Config>,
+    /// Also registered as its own app data, for the authentication
+    /// extractors, which need nothing else.
     pub tokens: Arc<TokenService>,
     /// The partner gate: decide, charge, authorize, serve, record.
     pub gate: PartnerGate,
@@ -41,7 +45,7 @@ pub struct AppState {
     /// The base URL partners use, e.g. `http://127.0.0.1:8080`.
     pub base_url: String,
     /// The OEM identity provider for federated portal sign-in, if configured.
-    pub federation: Option<Arc<crate::portal::federated::Provider>>,
+    pub federation: Option<Arc<Provider>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -61,7 +65,7 @@ impl AppState {
         tokens: TokenService,
         clock: Arc<dyn Clock>,
         base_url: String,
-        federation: Option<Arc<crate::portal::federated::Provider>>,
+        federation: Option<Arc<Provider>>,
     ) -> Self {
         Self {
             gate: PartnerGate::new(db.clone()),

@@ -71,7 +71,10 @@ impl VerifiedCache {
     }
 
     pub fn len(&self) -> usize {
-        self.entries.lock().map(|e| e.len()).unwrap_or_default()
+        match self.entries.lock() {
+            Ok(entries) => entries.len(),
+            Err(poisoned) => poisoned.into_inner().len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {

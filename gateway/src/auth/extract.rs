@@ -13,8 +13,8 @@ use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, ResponseError, web};
 use vdx_core::Principal;
 
+use super::token::{TokenError, TokenService};
 use crate::problem::ApiError;
-use crate::state::AppState;
 
 /// A request with a verified access token.
 #[derive(Debug, Clone)]
@@ -61,18 +61,23 @@ pub fn bearer(req: &HttpRequest) -> Result<Option<String>, ApiError> {
     }
 }
 
+/// The token service, registered as its own app data (not through the
+/// whole application state: authentication needs nothing else).
+fn token_service(req: &HttpRequest) -> Result<&web::Data<TokenService>, ApiError> {
+    req.app_data::<web::Data<TokenService>>()
+        .ok_or_else(|| ApiError::internal("the token service is not registered"))
+}
+
 /// Verifies the request's bearer token, if it has one; with it, the policy
 /// epoch the request's consent decisions use.
 async fn principal_of(req: &HttpRequest) -> Result<Option<(Principal, i64)>, ApiError> {
     let Some(token) = bearer(req)? else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("app state missing"))?;
-    match state.tokens.verify_request(&token).await {
+    let tokens = token_service(req)?;
+    match tokens.verify_request(&token).await {
         Ok(verified) => Ok(Some(verified)),
-        Err(super::token::TokenError::Internal(e)) => Err(ApiError::internal(e)),
+        Err(TokenError::Internal(e)) => Err(ApiError::internal(e)),
         Err(e) => Err(ApiError::InvalidToken(e.to_string())),
     }
 }
@@ -121,9 +126,7 @@ pub fn request_context(
     let Some((principal, epoch, read_at)) = verified_with_epoch(req)? else {
         return Ok(None);
     };
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .ok_or_else(|| ApiError::internal("app state missing"))?;
+    let tokens = token_service(req)?;
     let request_id = req
         .extensions()
         .get::<crate::request_id::RequestId>()
@@ -132,7 +135,7 @@ pub fn request_context(
     Ok(Some(vdx_telemetry::gate::RequestContext::new(
         principal,
         request_id,
-        state.now_ms(),
+        tokens.now_ms(),
         epoch,
         read_at,
     )))

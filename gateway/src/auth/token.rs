@@ -14,12 +14,13 @@ use sea_orm::DatabaseConnection;
 use serde::{Deserialize, Serialize};
 use vdx_core::{AppPrincipal, Clock, DriverId, Principal, ScopeSet};
 
+use vdx_identity::{IdentityError, revocation};
+
 use super::cache::{self, Verified, VerifiedCache};
 use super::keys::{self, KeyRing};
-use super::revocation;
 
 /// Leeway for clock skew on `exp` and `nbf`.
-pub const LEEWAY_SECS: u64 = 30;
+pub use vdx_identity::LEEWAY_SECS;
 /// A token with an unknown kid reloads the key set at most this often.
 const UNKNOWN_KID_RELOAD: Duration = Duration::from_secs(1);
 /// The key set is re-read this often, so a rotation or retirement made by
@@ -172,7 +173,7 @@ impl TokenService {
         issuer: String,
         ttl: Duration,
         clock: Arc<dyn Clock>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, IdentityError> {
         let ring = keys::load(&db, clock.now_ms()).await?;
         Ok(Self {
             db,
@@ -195,6 +196,12 @@ impl TokenService {
 
     pub fn audience(&self) -> &str {
         &self.audience
+    }
+
+    /// Milliseconds since the Unix epoch, by the service's clock (the
+    /// gateway's: a `ManualClock` in tests).
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     fn ring(&self) -> Arc<KeyRing> {
@@ -236,7 +243,10 @@ impl TokenService {
     }
 
     /// Signs an access token.
-    pub async fn issue(&self, grant: AccessGrant<'_>) -> Result<Issued, String> {
+    pub async fn issue(
+        &self,
+        grant: AccessGrant<'_>,
+    ) -> Result<Issued, jsonwebtoken::errors::Error> {
         let now = self.clock.now_ms().div_euclid(1000);
         let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
         let claims = Claims {
@@ -259,8 +269,7 @@ impl TokenService {
         let mut header = Header::new(Algorithm::EdDSA);
         header.typ = Some("at+jwt".to_owned());
         header.kid = Some(kid.to_owned());
-        let access_token = jsonwebtoken::encode(&header, &claims, key)
-            .map_err(|e| format!("signing failed: {e}"))?;
+        let access_token = jsonwebtoken::encode(&header, &claims, key)?;
         Ok(Issued {
             access_token,
             expires_in: self.ttl.as_secs(),
@@ -409,8 +418,10 @@ impl TokenService {
             .await
             .map_err(|e| TokenError::Internal(e.to_string()))?
             .ok_or(TokenError::UnknownClient)?;
-        let leeway_ms = i64::try_from(LEEWAY_SECS * 1000).unwrap_or_default();
-        let expires_ms = claims.exp.saturating_mul(1000).saturating_add(leeway_ms);
+        let expires_ms = claims
+            .exp
+            .saturating_mul(1000)
+            .saturating_add(vdx_identity::LEEWAY_MS);
         Ok(Verified {
             principal: Principal::App(AppPrincipal {
                 app_id: app.id,
@@ -442,7 +453,7 @@ impl TokenService {
         let ring = Arc::new(
             keys::load(&self.db, self.clock.now_ms())
                 .await
-                .map_err(TokenError::Internal)?,
+                .map_err(|e| TokenError::Internal(e.to_string()))?,
         );
         self.store_ring(Arc::clone(&ring));
         if !ring.knows(kid) {

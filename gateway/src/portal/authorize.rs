@@ -14,33 +14,39 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use vdx_consent::ConsentStatus;
 use vdx_consent::people::{self, Role};
 use vdx_consent::records::{self, NewConsent};
-use vdx_core::{DriverId, Purpose, ScopeSet};
+use vdx_core::{DriverId, Purpose};
 
+use vdx_identity::codes;
+use vdx_identity::pending::{self, Pending};
+
+use super::error::PortalError;
 use super::html::{esc, page, when};
 use super::login::html;
 use super::session::DriverSession;
-use crate::auth::code;
-use crate::auth::pending::{self, Pending};
 use crate::pages::PAGE_CSP;
-use crate::routes::authorize::{Back, Offer, offers, page as plain_page, server_page};
+use crate::routes::authorize::page::PageError;
+use crate::routes::authorize::{Back, NotOffered, Offer, offers};
 use crate::state::AppState;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-fn bad(message: &str) -> HttpResponse {
-    plain_page::error(StatusCode::BAD_REQUEST, message)
+fn gone() -> PageError {
+    PageError::bad(
+        "this authorization request has expired, was already decided, or belongs to someone else",
+    )
 }
 
-fn gone() -> HttpResponse {
-    bad("this authorization request has expired, was already decided, or belongs to someone else")
-}
+/// A form field the driver's browser sent twice.
+#[derive(Debug, displaydoc::Display, thiserror::Error)]
+/// field {0} is repeated
+struct RepeatedField(String);
 
 #[derive(Debug, Deserialize)]
 pub struct RequestQuery {
@@ -48,34 +54,33 @@ pub struct RequestQuery {
 }
 
 /// Form fields; `vehicle` may repeat, nothing else may.
-fn fields(body: &[u8]) -> Result<(HashMap<String, String>, Vec<String>), String> {
+fn fields(body: &[u8]) -> Result<(HashMap<String, String>, Vec<String>), RepeatedField> {
     let mut single = HashMap::new();
     let mut vehicles = Vec::new();
     for (k, v) in url::form_urlencoded::parse(body) {
         if k == "vehicle" {
             vehicles.push(v.into_owned());
         } else if single.insert(k.to_string(), v.into_owned()).is_some() {
-            return Err(format!("field {k} is repeated"));
+            return Err(RepeatedField(k.into_owned()));
         }
     }
     Ok((single, vehicles))
 }
 
-async fn claim(state: &AppState, id: &str, driver: DriverId) -> Result<Pending, HttpResponse> {
-    match pending::claim(state.db_bypassing_gate(), id, driver, state.now_ms()).await {
-        Ok(Some(p)) => Ok(p),
-        Ok(None) => Err(gone()),
-        Err(e) => Err(server_page("cannot load the authorization request", e)),
-    }
+async fn claim(state: &AppState, id: &str, driver: DriverId) -> Result<Pending, PageError> {
+    pending::claim(state.db_bypassing_gate(), id, driver, state.now_ms())
+        .await
+        .map_err(|e| PageError::server("cannot load the authorization request", e))?
+        .ok_or_else(gone)
 }
 
 async fn owned_vehicles(
     state: &AppState,
     driver: DriverId,
-) -> Result<Vec<vdx_consent::Vehicle>, HttpResponse> {
+) -> Result<Vec<vdx_consent::Vehicle>, PageError> {
     Ok(people::vehicles_of(state.db_bypassing_gate(), driver)
         .await
-        .map_err(|e| server_page("cannot list vehicles", e))?
+        .map_err(|e| PageError::server("cannot list vehicles", e))?
         .into_iter()
         .filter(|(_, role)| role == Role::Owner.as_str())
         .map(|(v, _)| v)
@@ -85,46 +90,57 @@ async fn owned_vehicles(
 async fn app_of(
     state: &AppState,
     pending: &Pending,
-) -> Result<(vdx_catalog::App, String), HttpResponse> {
+) -> Result<(vdx_catalog::App, String), PageError> {
     let app = vdx_catalog::marketplace::find_app_by_id(state.db_bypassing_gate(), pending.app_id)
         .await
-        .map_err(|e| server_page("cannot load the app", e))?
-        .ok_or_else(|| bad("the app no longer exists"))?;
+        .map_err(|e| PageError::server("cannot load the app", e))?
+        .ok_or_else(|| PageError::bad("the app no longer exists"))?;
+    // An app without its partner row is a broken reference, not a nameless partner.
     let partner =
         vdx_catalog::marketplace::find_partner_by_id(state.db_bypassing_gate(), app.partner_id)
             .await
-            .map_err(|e| server_page("cannot load the partner", e))?
+            .map_err(|e| PageError::server("cannot load the partner", e))?
             .map(|p| p.name)
-            .unwrap_or_default();
+            .ok_or_else(|| {
+                PageError::server(
+                    "cannot load the partner",
+                    format!("app {} names a partner that does not exist", app.id),
+                )
+            })?;
     Ok((app, partner))
 }
 
 async fn current_offers(
     state: &AppState,
     pending: &Pending,
-) -> Result<Result<Vec<Offer>, String>, HttpResponse> {
-    let scope = ScopeSet::parse(&pending.params.scope).unwrap_or_default();
+) -> Result<Result<Vec<Offer>, NotOffered>, PageError> {
     let purposes = &pending.params.purposes;
-    offers(state.db_bypassing_gate(), pending.app_id, &scope, |v| {
-        purposes
-            .get(v.slug.as_str())
-            .and_then(|p| Purpose::parse(p).ok())
-            .ok_or_else(|| format!("no purpose for {}", v.slug))
-    })
+    offers(
+        state.db_bypassing_gate(),
+        pending.app_id,
+        &pending.scope,
+        |v| {
+            purposes
+                .get(v.slug.as_str())
+                .and_then(|p| Purpose::parse(p).ok())
+                .ok_or_else(|| NotOffered(format!("no purpose for {}", v.slug)))
+        },
+    )
     .await
-    .map_err(|e| server_page("cannot load the products", e))
+    .map_err(|e| PageError::server("cannot load the products", e))
 }
 
 /// One product of the request, in plain words.
-async fn offer_html(state: &AppState, offer: &Offer, now_ms: i64) -> Result<String, HttpResponse> {
+async fn offer_html(state: &AppState, offer: &Offer, now_ms: i64) -> Result<String, PageError> {
     let plain = vdx_catalog::plain::describe(state.db_bypassing_gate(), &offer.version)
         .await
-        .map_err(|e| server_page("cannot describe the product", e))?;
+        .map_err(|e| PageError::server("cannot describe the product", e))?;
     let purpose = vdx_catalog::purposes::lookup(&offer.purpose)
         .map_or(offer.purpose.to_string(), |p| p.description.to_owned());
     let until = now_ms
         .saturating_add(i64::from(offer.version.terms.default_consent_days).saturating_mul(DAY_MS));
     let item = |i: &vdx_catalog::plain::PlainItem| {
+        // A signal without a unit shows none.
         let unit = i
             .unit
             .as_deref()
@@ -174,13 +190,12 @@ async fn screen(
     me: &DriverSession,
     pending: &Pending,
     problem: Option<&str>,
-) -> HttpResponse {
-    let result = async {
+) -> Result<HttpResponse, PageError> {
+    {
         let (app, partner) = app_of(state, pending).await?;
-        let offers = match current_offers(state, pending).await? {
-            Ok(offers) => offers,
-            Err(e) => return Err(bad(&e)),
-        };
+        let offers = current_offers(state, pending)
+            .await?
+            .map_err(|e| PageError::bad(e.0))?;
         let vehicles = owned_vehicles(state, me.driver.id).await?;
         let now_ms = state.now_ms();
         let mut body = format!(
@@ -225,8 +240,7 @@ async fn screen(
                 .insert(header::CONTENT_SECURITY_POLICY, csp);
         }
         Ok(res)
-    };
-    result.await.unwrap_or_else(|res| res)
+    }
 }
 
 /// The page CSP, with the client's redirect target added to `form-action`.
@@ -250,11 +264,9 @@ pub async fn show(
     me: DriverSession,
     query: web::Query<RequestQuery>,
     state: web::Data<AppState>,
-) -> HttpResponse {
-    match claim(&state, &query.request, me.driver.id).await {
-        Ok(pending) => screen(&state, &me, &pending, None).await,
-        Err(res) => res,
-    }
+) -> Result<HttpResponse, PortalError> {
+    let pending = claim(&state, &query.request, me.driver.id).await?;
+    Ok(screen(&state, &me, &pending, None).await?)
 }
 
 /// `POST /portal/authorize`: records the decision and redirects to the client.
@@ -263,43 +275,33 @@ pub async fn decide(
     me: DriverSession,
     body: web::Bytes,
     state: web::Data<AppState>,
-) -> HttpResponse {
-    let Ok((form, chosen)) = fields(&body) else {
-        return bad("the form is malformed");
-    };
-    if me
-        .check_csrf(form.get("csrf").map(String::as_str).unwrap_or_default())
-        .is_err()
-    {
-        return bad("the form is stale or forged; start again from the app");
+) -> Result<HttpResponse, PortalError> {
+    let (form, chosen) = fields(&body).map_err(|_| PageError::bad("the form is malformed"))?;
+    // A missing field is an empty one: no CSRF token matches it, no request has that id.
+    let field = |name: &str| form.get(name).map(String::as_str).unwrap_or_default();
+    if me.check_csrf(field("csrf")).is_err() {
+        return Err(PageError::bad("the form is stale or forged; start again from the app").into());
     }
-    let pending = match claim(
-        &state,
-        form.get("request").map(String::as_str).unwrap_or_default(),
-        me.driver.id,
-    )
-    .await
-    {
-        Ok(pending) => pending,
-        Err(res) => return res,
-    };
+    let pending = claim(&state, field("request"), me.driver.id).await?;
     let back = Back {
         redirect_uri: &pending.params.redirect_uri,
         state: pending.params.state.as_deref(),
         issuer: state.tokens.issuer(),
     };
-    match form.get("decision").map(String::as_str) {
-        Some("deny") => match pending::take(state.db_bypassing_gate(), &pending.id).await {
-            Ok(true) => {
-                tracing::info!(driver = %me.driver.id, "authorization denied");
-                back.error("access_denied", "the driver denied the request")
+    Ok(match form.get("decision").map(String::as_str) {
+        Some("deny") => {
+            let taken = pending::take(state.db_bypassing_gate(), &pending.id)
+                .await
+                .map_err(|e| PageError::server("cannot record the decision", e))?;
+            if !taken {
+                return Err(gone().into());
             }
-            Ok(false) => gone(),
-            Err(e) => server_page("cannot record the decision", e),
-        },
-        Some("approve") => approve(&state, &me, &pending, &chosen, &back).await,
-        _ => bad("decision must be approve or deny"),
-    }
+            tracing::info!(driver = %me.driver.id, "authorization denied");
+            back.error("access_denied", "the driver denied the request")?
+        }
+        Some("approve") => approve(&state, &me, &pending, &chosen, &back).await?,
+        _ => return Err(PageError::bad("decision must be approve or deny").into()),
+    })
 }
 
 async fn approve(
@@ -308,88 +310,72 @@ async fn approve(
     pending: &Pending,
     chosen: &[String],
     back: &Back<'_>,
-) -> HttpResponse {
+) -> Result<HttpResponse, PageError> {
     let driver = me.driver.id;
-    let owned = match owned_vehicles(state, driver).await {
-        Ok(owned) => owned,
-        Err(res) => return res,
-    };
-    let Some(vehicles) = chosen
+    let owned = owned_vehicles(state, driver).await?;
+    let vehicles = chosen
         .iter()
         .map(|vin| owned.iter().find(|v| &v.vin == vin))
         .collect::<Option<Vec<_>>>()
-    else {
-        return bad("you may only share vehicles you own");
-    };
+        .ok_or_else(|| PageError::bad("you may only share vehicles you own"))?;
     if vehicles.is_empty() {
         return screen(state, me, pending, Some("Choose at least one vehicle.")).await;
     }
-    let offers = match current_offers(state, pending).await {
-        Ok(Ok(offers)) => offers,
-        Ok(Err(e)) => return back.error("invalid_request", &e),
-        Err(res) => return res,
+    let offers = match current_offers(state, pending).await? {
+        Ok(offers) => offers,
+        Err(e) => return back.error("invalid_request", &e.0),
     };
-    let scope = ScopeSet::parse(&pending.params.scope).unwrap_or_default();
     let now_ms = state.now_ms();
-    let stored = async {
-        let txn = state
-            .db_bypassing_gate()
-            .begin()
-            .await
-            .map_err(|e| e.to_string())?;
-        if !pending::take(&txn, &pending.id)
-            .await
-            .map_err(|e| e.to_string())?
-        {
-            return Ok(None);
-        }
-        for v in &vehicles {
-            for offer in &offers {
-                // Shares, or extends what the driver already shares (never a second consent).
-                records::share(
-                    &txn,
-                    NewConsent {
-                        driver,
-                        vehicle: v.id,
-                        app: pending.app_id,
-                        product: &offer.version,
-                        purpose: offer.purpose.clone(),
-                        scopes: &offer.actions,
-                        status: ConsentStatus::Active,
-                        source: "oauth",
-                        granted_at: now_ms,
-                        expires_at: now_ms.saturating_add(
-                            i64::from(offer.version.terms.default_consent_days)
-                                .saturating_mul(DAY_MS),
-                        ),
-                    },
-                )
-                .await
-                .map_err(|e| e.to_string())?;
-            }
-        }
-        let code = code::issue(
-            &txn,
-            code::NewCode {
-                app: pending.app_id,
-                driver,
-                redirect_uri: &pending.params.redirect_uri,
-                scope: &scope,
-                code_challenge: &pending.params.code_challenge,
-            },
-            now_ms,
-        )
+    let failed = |e: &dyn std::fmt::Display| PageError::server("cannot record the approval", e);
+    let txn = state
+        .db_bypassing_gate()
+        .begin()
         .await
-        .map_err(|e| e.to_string())?;
-        txn.commit().await.map_err(|e| e.to_string())?;
-        Ok::<_, String>(Some(code))
-    };
-    match stored.await {
-        Ok(Some(code)) => {
-            tracing::info!(driver = %driver, vehicles = vehicles.len(), "authorization approved");
-            back.to(&[("code", &code)])
-        }
-        Ok(None) => gone(),
-        Err(e) => server_page("cannot record the approval", e),
+        .map_err(|e| failed(&e))?;
+    if !pending::take(&txn, &pending.id)
+        .await
+        .map_err(|e| failed(&e))?
+    {
+        return Err(gone());
     }
+    for v in &vehicles {
+        for offer in &offers {
+            // Shares, or extends what the driver already shares (never a second consent).
+            records::share(
+                &txn,
+                NewConsent {
+                    driver,
+                    vehicle: v.id,
+                    app: pending.app_id,
+                    product: &offer.version,
+                    purpose: offer.purpose.clone(),
+                    scopes: &offer.actions,
+                    status: ConsentStatus::Active,
+                    source: "oauth",
+                    granted_at: now_ms,
+                    expires_at: now_ms.saturating_add(
+                        i64::from(offer.version.terms.default_consent_days).saturating_mul(DAY_MS),
+                    ),
+                },
+            )
+            .await
+            .map_err(|e| failed(&e))?;
+        }
+    }
+    let code = codes::issue(
+        &txn,
+        codes::NewCode {
+            app: pending.app_id,
+            driver,
+            redirect_uri: &pending.params.redirect_uri,
+            scope: &pending.scope,
+            code_challenge: &pending.params.code_challenge,
+        },
+        now_ms,
+    )
+    .await
+    .map_err(|e| failed(&e))?;
+    txn.commit().await.map_err(|e| failed(&e))?;
+    tracing::info!(driver = %driver, vehicles = vehicles.len(), "authorization approved");
+    back.to(&[("code", &code)])
 }

@@ -193,7 +193,7 @@ pub async fn add_driver(
                 "only the owner of a vehicle can add drivers",
             )
         })?;
-    let other = vdx_consent::people::driver_by_username(state.db_bypassing_gate(), &form.username)
+    let other = vdx_identity::drivers::by_username(state.db_bypassing_gate(), &form.username)
         .await?
         .ok_or_else(|| {
             ApiError::bad_request(

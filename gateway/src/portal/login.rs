@@ -8,9 +8,11 @@ use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};
 
 use serde::Deserialize;
+use vdx_identity::digest::same_secret;
+use vdx_identity::drivers;
 
 use super::html::{esc, page};
-use super::session::{self, DriverSession, same};
+use super::session::{self, DriverSession};
 use crate::pages::PAGE_CSP;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -25,14 +27,25 @@ pub fn html(body: String) -> HttpResponse {
         .body(body)
 }
 
-fn form(state: &AppState, token: &str, error: Option<&str>, username: &str, next: &str) -> String {
+/// The name of the federated sign-in provider, if one is configured.
+fn provider_name(state: &AppState) -> Option<&str> {
+    state.federation.as_ref().map(|p| p.config.name.as_str())
+}
+
+/// The sign-in page; `provider` adds the federated sign-in button.
+fn form(
+    provider: Option<&str>,
+    token: &str,
+    error: Option<&str>,
+    username: &str,
+    next: &str,
+) -> String {
+    // No error, no federation: those parts of the page are empty.
     let error = error
         .map(|e| format!(r#"<p class="error-box" role="alert">{}</p>"#, esc(e)))
         .unwrap_or_default();
-    let federated = state
-        .federation
-        .as_ref()
-        .map(|p| {
+    let federated = provider
+        .map(|name| {
             let href = format!(
                 "/portal/login/federated?{}",
                 url::form_urlencoded::Serializer::new(String::new())
@@ -42,7 +55,7 @@ fn form(state: &AppState, token: &str, error: Option<&str>, username: &str, next
             format!(
                 r#"<p><a class="button" id="federated-login" href="{}">Sign in with {}</a></p><p>or with your vdx username and password:</p>"#,
                 esc(&href),
-                esc(&p.config.name)
+                esc(name)
             )
         })
         .unwrap_or_default();
@@ -88,18 +101,25 @@ fn next_or_home(next: Option<&str>) -> &str {
 /// `GET /portal/login`.
 pub async fn show(query: web::Query<NextQuery>, state: web::Data<AppState>) -> HttpResponse {
     let next = next_or_home(query.next.as_deref());
-    with_login_cookie(form(&state, "__LOGIN_TOKEN__", None, "", next)).0
+    with_login_cookie(form(
+        provider_name(&state),
+        "__LOGIN_TOKEN__",
+        None,
+        "",
+        next,
+    ))
+    .0
 }
 
 /// The sign-in page with an error, answered with `status`.
 pub fn page_with_error(
-    state: &AppState,
+    provider: Option<&str>,
     status: actix_web::http::StatusCode,
     error: &str,
     next: Option<&str>,
 ) -> HttpResponse {
     let next = next_or_home(next);
-    let mut res = with_login_cookie(form(state, "__LOGIN_TOKEN__", Some(error), "", next)).0;
+    let mut res = with_login_cookie(form(provider, "__LOGIN_TOKEN__", Some(error), "", next)).0;
     *res.status_mut() = status;
     res
 }
@@ -118,13 +138,12 @@ pub async fn submit(
     body: web::Form<LoginForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let cookie_token = req
-        .cookie(LOGIN_COOKIE)
-        .map(|c| c.value().to_owned())
-        .unwrap_or_default();
-    if cookie_token.is_empty() || !same(&cookie_token, &body.login_token) {
+    let cookie_token = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_owned());
+    let double_submitted =
+        cookie_token.is_some_and(|c| !c.is_empty() && same_secret(&c, &body.login_token));
+    if !double_submitted {
         return Ok(with_login_cookie(form(
-            &state,
+            provider_name(&state),
             "__LOGIN_TOKEN__",
             Some("The sign-in form expired. Please try again."),
             &body.username,
@@ -136,7 +155,7 @@ pub async fn submit(
     if let Err(wait) = state.login.attempt(&body.username, address) {
         tracing::warn!("portal sign-in throttled");
         let mut res = page_with_error(
-            &state,
+            provider_name(&state),
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,
             &format!("Too many sign-in attempts. Please try again in {wait} seconds."),
             body.next.as_deref(),
@@ -147,16 +166,12 @@ pub async fn submit(
         }
         return Ok(res);
     }
-    let found =
-        vdx_consent::people::driver_by_username(state.db_bypassing_gate(), &body.username).await?;
-    let hash = found
-        .as_ref()
-        .map_or(vdx_core::secret::decoy_hash(), |d| d.password_hash.as_str());
-    let ok = vdx_core::secret::verify(&body.password, hash);
-    let Some(driver) = found.filter(|_| ok) else {
+    let signed_in =
+        drivers::sign_in(state.db_bypassing_gate(), &body.username, &body.password).await?;
+    let Some(driver) = signed_in else {
         tracing::info!("portal sign-in refused");
         return Ok(with_login_cookie(form(
-            &state,
+            provider_name(&state),
             "__LOGIN_TOKEN__",
             Some("Unknown username or wrong password."),
             &body.username,

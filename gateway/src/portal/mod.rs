@@ -5,12 +5,14 @@
 
 mod authorize;
 mod consents;
+pub mod error;
 pub mod federated;
 mod grant;
 mod history;
 pub mod html;
 mod login;
 mod notice;
+pub mod oidc;
 mod receipt;
 mod revoke;
 pub mod session;

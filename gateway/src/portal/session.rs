@@ -1,7 +1,8 @@
-//! Driver sessions: a random token in an HttpOnly, SameSite=Lax cookie,
-//! stored only as its SHA-256, with a per-session CSRF token that every
-//! state-changing form must echo. Lax (not Strict) so that a driver who
-//! arrives from a partner's app (the OAuth consent screen) or from the OEM's
+//! Driver sessions at the edge: the session token in an HttpOnly,
+//! SameSite=Lax cookie, and the extractor that finds the signed-in driver.
+//! The sessions themselves (stored as SHA-256, with a per-session CSRF token
+//! that every state-changing form must echo) are `vdx_identity::sessions`'s.
+//! Lax (not Strict) so that a driver who arrives from a partner's app (the OAuth consent screen) or from the OEM's
 //! identity provider is recognised; no state changes on a GET, and every POST
 //! carries the CSRF token.
 
@@ -10,62 +11,18 @@ use std::pin::Pin;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
-use sha2::{Digest, Sha256};
 use vdx_core::DriverId;
+use vdx_identity::digest::same_secret;
+use vdx_identity::sessions;
 
 use crate::problem::ApiError;
 use crate::state::AppState;
 
 pub const COOKIE: &str = "vdx_session";
-/// A session lasts 12 hours.
-const TTL_MS: i64 = 12 * 3600 * 1000;
-
-pub mod entity {
-    use sea_orm::entity::prelude::*;
-    use vdx_core::DriverId;
-
-    #[sea_orm::model]
-    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
-    #[sea_orm(table_name = "portal_sessions")]
-    pub struct Model {
-        #[sea_orm(primary_key, auto_increment = false)]
-        pub token_hash: String,
-        pub driver_id: DriverId,
-        pub csrf: String,
-        pub created_at: i64,
-        pub expires_at: i64,
-    }
-
-    impl ActiveModelBehavior for ActiveModel {}
-}
-
-fn digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-/// Compares two strings in time independent of where they differ.
-pub fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
-}
 
 /// Starts a session; returns the cookie to set.
 pub async fn start(state: &AppState, driver: DriverId) -> Result<Cookie<'static>, ApiError> {
-    let token = vdx_core::secret::generate("");
-    let now = state.now_ms();
-    entity::ActiveModel {
-        token_hash: Set(digest(&token)),
-        driver_id: Set(driver),
-        csrf: Set(vdx_core::secret::generate("")),
-        created_at: Set(now),
-        expires_at: Set(now + TTL_MS),
-    }
-    .insert(state.db_bypassing_gate())
-    .await?;
+    let token = sessions::start(state.db_bypassing_gate(), driver, state.now_ms()).await?;
     Ok(cookie(state, token, CookieDuration::hours(12)))
 }
 
@@ -83,9 +40,7 @@ pub fn cookie(state: &AppState, value: String, age: CookieDuration) -> Cookie<'s
 /// Ends the session of this request, if any.
 pub async fn end(state: &AppState, req: &HttpRequest) -> Result<(), ApiError> {
     if let Some(c) = req.cookie(COOKIE) {
-        entity::Entity::delete_by_id(digest(c.value()))
-            .exec(state.db_bypassing_gate())
-            .await?;
+        sessions::end(state.db_bypassing_gate(), c.value()).await?;
     }
     Ok(())
 }
@@ -109,7 +64,7 @@ pub struct DriverSession {
 impl DriverSession {
     /// Checks the CSRF token a form sent.
     pub fn check_csrf(&self, sent: &str) -> Result<(), ApiError> {
-        if same(sent, &self.csrf) {
+        if same_secret(sent, &self.csrf) {
             Ok(())
         } else {
             Err(ApiError::bad_request(
@@ -177,20 +132,14 @@ impl FromRequest for DriverSession {
                 )
             };
             let token = req.cookie(COOKIE).ok_or_else(sign_in)?;
-            let session = entity::Entity::find_by_id(digest(token.value()))
-                .filter(entity::Column::ExpiresAt.gt(state.now_ms()))
-                .one(state.db_bypassing_gate())
-                .await
-                .map_err(ApiError::from)?
-                .ok_or_else(sign_in)?;
-            let driver =
-                vdx_consent::people::driver_by_id(state.db_bypassing_gate(), session.driver_id)
+            let signed_in =
+                sessions::find(state.db_bypassing_gate(), token.value(), state.now_ms())
                     .await
                     .map_err(ApiError::from)?
                     .ok_or_else(sign_in)?;
             Ok(DriverSession {
-                driver,
-                csrf: session.csrf,
+                driver: signed_in.driver,
+                csrf: signed_in.csrf,
             })
         })
     }

@@ -161,9 +161,9 @@ pub async fn rotate_secret(
     let now = state.now_ms();
     let ttl_ms =
         i64::try_from(state.config.access_token_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    crate::auth::revocation::revoke(
+    vdx_identity::revocation::revoke(
         &txn,
-        &crate::auth::revocation::credential_family(&old.client_secret_hash),
+        &vdx_identity::revocation::credential_family(&old.client_secret_hash),
         now,
         now.saturating_add(ttl_ms).saturating_add(60_000),
     )

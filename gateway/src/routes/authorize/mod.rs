@@ -6,7 +6,7 @@
 //! error page and is never redirected to (no open redirect). Every later
 //! error is redirected to the client with `error`, `error_description`,
 //! `state` and `iss` (RFC 6749 §4.1.2.1, RFC 9207). `plain` PKCE is refused.
-//! A valid request is stored ([`crate::auth::pending`]) and the browser is
+//! A valid request is stored ([`vdx_identity::pending`]) and the browser is
 //! sent to `/portal/authorize`, where the driver signs in if needed, reads
 //! what is asked in plain words, and decides.
 
@@ -14,12 +14,14 @@ pub mod page;
 
 use std::collections::{BTreeMap, HashMap};
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use vdx_catalog::{App, CatalogError, ProductVersion};
 use vdx_core::{AppId, ProductSlug, Purpose, Scope, ScopeSet};
 
-use crate::auth::{code, pending};
+use vdx_identity::{codes, pending};
+
+use self::page::PageError;
 use crate::routes::oauth::parse_form;
 use crate::state::AppState;
 
@@ -39,11 +41,17 @@ pub struct Back<'a> {
     pub issuer: &'a str,
 }
 
+/// Why a scope cannot be put to the driver; the client hears it as
+/// `invalid_request`.
+#[derive(Debug, displaydoc::Display, thiserror::Error)]
+/// {0}
+pub struct NotOffered(pub String);
+
 impl Back<'_> {
-    pub fn to(&self, pairs: &[(&str, &str)]) -> HttpResponse {
-        let Ok(mut url) = url::Url::parse(self.redirect_uri) else {
-            return page::error(StatusCode::BAD_REQUEST, "the redirect URI is malformed");
-        };
+    /// The redirect to the client with `pairs`, `state` and `iss`.
+    pub fn to(&self, pairs: &[(&str, &str)]) -> Result<HttpResponse, PageError> {
+        let mut url = url::Url::parse(self.redirect_uri)
+            .map_err(|_| PageError::bad("the redirect URI is malformed"))?;
         {
             let mut query = url.query_pairs_mut();
             for (k, v) in pairs {
@@ -54,64 +62,62 @@ impl Back<'_> {
             }
             query.append_pair("iss", self.issuer);
         }
-        HttpResponse::SeeOther()
+        Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, url.to_string()))
             .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish()
+            .finish())
     }
 
-    pub fn error(&self, error: &str, description: &str) -> HttpResponse {
+    /// The redirect to the client with `error` and `error_description`.
+    pub fn error(&self, error: &str, description: &str) -> Result<HttpResponse, PageError> {
         self.to(&[("error", error), ("error_description", description)])
     }
 }
 
-fn registered(app: &App, redirect_uri: &str) -> bool {
-    serde_json::from_str::<Vec<String>>(&app.redirect_uris)
-        .unwrap_or_default()
-        .iter()
-        .any(|r| r == redirect_uri)
-}
-
-pub fn server_page(what: &str, err: impl std::fmt::Display) -> HttpResponse {
-    tracing::error!(error = %err, "{what}");
-    page::error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "the server failed to handle this request",
-    )
+/// Whether `redirect_uri` is exactly one of the app's; a stored list that
+/// does not parse is a server fault, never "none registered".
+fn registered(app: &App, redirect_uri: &str) -> Result<bool, PageError> {
+    let uris: Vec<String> = serde_json::from_str(&app.redirect_uris)
+        .map_err(|e| PageError::server("an app's stored redirect URIs are corrupt", e))?;
+    Ok(uris.iter().any(|r| r == redirect_uri))
 }
 
 /// The products behind product scopes, each with the purpose `choose` picks.
-/// `Ok(Err(description))` when a scope or purpose cannot be consented to.
+/// `Ok(Err(_))` when a scope or purpose cannot be consented to.
 pub async fn offers(
     db: &sea_orm::DatabaseConnection,
     app: AppId,
     scope: &ScopeSet,
-    choose: impl Fn(&ProductVersion) -> Result<Purpose, String>,
-) -> Result<Result<Vec<Offer>, String>, CatalogError> {
+    choose: impl Fn(&ProductVersion) -> Result<Purpose, NotOffered>,
+) -> Result<Result<Vec<Offer>, NotOffered>, CatalogError> {
     let mut products: BTreeMap<ProductSlug, Vec<&str>> = BTreeMap::new();
     for s in scope.iter() {
         match s {
             Scope::Read(slug) => products.entry(slug.clone()).or_default().push("read"),
             Scope::Command(slug) => products.entry(slug.clone()).or_default().push("command"),
             other => {
-                return Ok(Err(format!(
+                return Ok(Err(NotOffered(format!(
                     "scope {other} cannot be authorised by a driver; ask for read:<product> or command:<product>"
-                )));
+                ))));
             }
         }
     }
     let mut offers = Vec::new();
     for (slug, actions) in products {
         let Some(product) = vdx_catalog::product::find_product(db, &slug).await? else {
-            return Ok(Err(format!("there is no data product {slug}")));
+            return Ok(Err(NotOffered(format!("there is no data product {slug}"))));
         };
         let Some(sub) = vdx_catalog::marketplace::active_subscription(db, app, product.id).await?
         else {
-            return Ok(Err(format!("the app has no active subscription to {slug}")));
+            return Ok(Err(NotOffered(format!(
+                "the app has no active subscription to {slug}"
+            ))));
         };
         let Some(version) = vdx_catalog::product::version_by_id(db, sub.product_version_id).await?
         else {
-            return Ok(Err(format!("the app's version of {slug} no longer exists")));
+            return Ok(Err(NotOffered(format!(
+                "the app's version of {slug} no longer exists"
+            ))));
         };
         let purpose = match choose(&version) {
             Ok(purpose) => purpose,
@@ -152,7 +158,7 @@ async fn validate(
             "code_challenge_method must be S256; plain is not accepted".into(),
         )));
     }
-    if !code::valid_challenge(challenge) {
+    if !codes::valid_challenge(challenge) {
         return Ok(Err((
             "invalid_request",
             "code_challenge must be the 43-character base64url SHA-256 of the verifier".into(),
@@ -184,19 +190,19 @@ async fn validate(
     };
     let choose = |v: &ProductVersion| match (&wanted, v.purposes.as_slice()) {
         (Some(p), _) if v.allows_purpose(p) => Ok(p.clone()),
-        (Some(p), _) => Err(format!(
+        (Some(p), _) => Err(NotOffered(format!(
             "product {} may not be used for purpose {p}",
             v.slug
-        )),
+        ))),
         (None, [only]) => Ok(only.clone()),
-        (None, _) => Err(format!(
+        (None, _) => Err(NotOffered(format!(
             "product {} has several purposes: name one with purpose=",
             v.slug
-        )),
+        ))),
     };
     let offers = match offers(state.db_bypassing_gate(), app.id, &granted, choose).await? {
         Ok(offers) => offers,
-        Err(e) => return Ok(Err(("invalid_request", e))),
+        Err(e) => return Ok(Err(("invalid_request", e.0))),
     };
     Ok(Ok(pending::AuthorizeParams {
         redirect_uri: redirect_uri.to_owned(),
@@ -212,51 +218,47 @@ async fn validate(
 
 /// Starts an authorization: validates the request and sends the browser to the consent screen.
 #[tracing::instrument(skip_all)]
-pub async fn authorize(req: HttpRequest, state: web::Data<AppState>) -> HttpResponse {
-    let bad = |m: &str| page::error(StatusCode::BAD_REQUEST, m);
-    let query = match parse_form(req.query_string().as_bytes()) {
-        Ok(query) => query,
-        Err(e) => return bad(&e),
-    };
-    let Some(client_id) = query.get("client_id") else {
-        return bad("client_id is required");
-    };
-    let app =
-        match vdx_catalog::marketplace::find_app_by_client_id(state.db_bypassing_gate(), client_id)
-            .await
-        {
-            Ok(Some(app)) => app,
-            Ok(None) => return bad("the client is unknown"),
-            Err(e) => return server_page("client lookup failed", e),
-        };
-    let Some(redirect_uri) = query.get("redirect_uri") else {
-        return bad("redirect_uri is required");
-    };
-    if !registered(&app, redirect_uri) || url::Url::parse(redirect_uri).is_err() {
-        return bad(
+pub async fn authorize(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, PageError> {
+    let query =
+        parse_form(req.query_string().as_bytes()).map_err(|e| PageError::bad(e.to_string()))?;
+    let client_id = query
+        .get("client_id")
+        .ok_or_else(|| PageError::bad("client_id is required"))?;
+    let app = vdx_catalog::marketplace::find_app_by_client_id(state.db_bypassing_gate(), client_id)
+        .await
+        .map_err(|e| PageError::server("client lookup failed", e))?
+        .ok_or_else(|| PageError::bad("the client is unknown"))?;
+    let redirect_uri = query
+        .get("redirect_uri")
+        .ok_or_else(|| PageError::bad("redirect_uri is required"))?;
+    if !registered(&app, redirect_uri)? || url::Url::parse(redirect_uri).is_err() {
+        return Err(PageError::bad(
             "the redirect_uri is not registered for this client; vdx redirects only to exactly registered URIs",
-        );
+        ));
     }
     let back = Back {
         redirect_uri,
         state: query.get("state").map(String::as_str),
         issuer: state.tokens.issuer(),
     };
-    let params = match validate(&state, &app, &query, redirect_uri).await {
-        Ok(Ok(params)) => params,
-        Ok(Err((error, description))) => return back.error(error, &description),
-        Err(e) => return server_page("authorization request check failed", e),
+    let checked = validate(&state, &app, &query, redirect_uri)
+        .await
+        .map_err(|e| PageError::server("authorization request check failed", e))?;
+    let params = match checked {
+        Ok(params) => params,
+        Err((error, description)) => return back.error(error, &description),
     };
-    let request =
-        match pending::create(state.db_bypassing_gate(), app.id, &params, state.now_ms()).await {
-            Ok(id) => id,
-            Err(e) => return server_page("cannot store the authorization request", e),
-        };
-    HttpResponse::SeeOther()
+    let request = pending::create(state.db_bypassing_gate(), app.id, &params, state.now_ms())
+        .await
+        .map_err(|e| PageError::server("cannot store the authorization request", e))?;
+    Ok(HttpResponse::SeeOther()
         .insert_header((
             header::LOCATION,
             format!("/portal/authorize?request={request}"),
         ))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish()
+        .finish())
 }

@@ -3,8 +3,8 @@
 //! escaped values. Every page forbids framing and loads nothing from
 //! elsewhere (CSP `PAGE_CSP`), and is never cached.
 
-use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, ResponseError};
 
 use crate::pages::PAGE_CSP;
 
@@ -50,4 +50,42 @@ pub fn error(status: StatusCode, message: &str) -> HttpResponse {
             escape(message)
         ),
     )
+}
+
+/// An error the authorization flow shows on its error page (never redirected
+/// to the client).
+#[derive(Debug, displaydoc::Display, thiserror::Error)]
+/// {message}
+pub struct PageError {
+    status: StatusCode,
+    message: String,
+}
+
+impl PageError {
+    /// A 400 page saying `message`.
+    pub fn bad(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    /// A 500 page; what failed and why go to the log only.
+    pub fn server(what: &str, err: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %err, "{what}");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "the server failed to handle this request".to_owned(),
+        }
+    }
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        self.status
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        error(self.status, &self.message)
+    }
 }

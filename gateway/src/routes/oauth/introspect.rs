@@ -10,10 +10,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use serde_json::json;
 use vdx_catalog::App;
 
-use super::{authenticate, form_of, invalid_request, is_admin, lifetimes, server_error};
-use crate::auth::grants;
-use crate::auth::revocation;
-use crate::auth::token::{Claims, LEEWAY_SECS};
+use vdx_identity::{LEEWAY_MS, grants, revocation};
+
+use super::{OAuthError, authenticate, form_of, is_admin, lifetimes};
+use crate::auth::token::{Claims, TokenError};
 use crate::state::AppState;
 
 fn inactive() -> HttpResponse {
@@ -27,15 +27,19 @@ fn owns(app: &App, client_id: &str) -> bool {
 }
 
 /// The valid, unrevoked access token `token` and its claims, if it is one.
-async fn live_access_token(state: &AppState, token: &str) -> Result<Option<Claims>, String> {
+async fn live_access_token(state: &AppState, token: &str) -> Result<Option<Claims>, TokenError> {
     let Ok(checked) = state.tokens.verify_claims(token).await else {
         return Ok(None);
     };
-    match state.tokens.is_revoked(&checked.claims).await {
-        Ok(true) => Ok(None),
-        Ok(false) => Ok(Some(checked.claims)),
-        Err(e) => Err(e.to_string()),
-    }
+    let revoked = state.tokens.is_revoked(&checked.claims).await?;
+    Ok((!revoked).then_some(checked.claims))
+}
+
+fn token_param(params: &std::collections::HashMap<String, String>) -> Result<&str, OAuthError> {
+    params
+        .get("token")
+        .map(String::as_str)
+        .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))
 }
 
 /// RFC 7662 token introspection, for access and refresh tokens.
@@ -43,70 +47,59 @@ async fn live_access_token(state: &AppState, token: &str) -> Result<Option<Claim
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=access_token"),
     responses(
         (status = 200, description = "`{\"active\": true, …claims}` or `{\"active\": false}`", body = serde_json::Value),
-        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthError),
-        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthError),
+        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthErrorBody),
+        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
     ),
     security(("client_secret_basic" = [])))]
 pub async fn introspect(
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
-) -> HttpResponse {
-    let params = match form_of(&req, &body) {
-        Ok(params) => params,
-        Err(res) => return res,
-    };
-    let app = match authenticate(&req, &params, &state).await {
-        Ok(app) => app,
-        Err(res) => return res,
-    };
-    let Some(token) = params.get("token") else {
-        return invalid_request("token is required");
-    };
+) -> Result<HttpResponse, OAuthError> {
+    let params = form_of(&req, &body)?;
+    let app = authenticate(&req, &params, &state).await?;
+    let token = token_param(&params)?;
     let now_ms = state.now_ms();
-    match grants::find_refresh_token(state.db_bypassing_gate(), token).await {
-        Err(e) => return server_error("refresh token lookup failed", e),
-        Ok(Some((row, family))) => {
-            let live =
-                family.revoked_at.is_none() && row.rotated_at.is_none() && row.expires_at > now_ms;
-            let client = match vdx_catalog::marketplace::find_app_by_id(
-                state.db_bypassing_gate(),
-                family.app_id,
-            )
-            .await
-            {
-                Ok(client) => client,
-                Err(e) => return server_error("client lookup failed", e),
-            };
-            return match client {
+    let refresh = grants::find_refresh_token(state.db_bypassing_gate(), token)
+        .await
+        .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
+    if let Some((row, family)) = refresh {
+        let live =
+            family.revoked_at.is_none() && row.rotated_at.is_none() && row.expires_at > now_ms;
+        let client =
+            vdx_catalog::marketplace::find_app_by_id(state.db_bypassing_gate(), family.app_id)
+                .await
+                .map_err(|e| OAuthError::server("client lookup failed", e))?;
+        return Ok(match client {
                 Some(client) if live && owns(&app, &client.client_id) => HttpResponse::Ok()
                     .insert_header((header::CACHE_CONTROL, "no-store"))
                     .json(json!({
                         "active": true,
                         "token_type": "refresh_token",
                         "client_id": client.client_id,
-                        "scope": family.scope,
+                        "scope": family.scope.to_string(),
                         "sub": family.driver_id.map_or(client.client_id.clone(), |d| format!("driver:{d}")),
                         "iat": row.created_at / 1000,
                         "exp": row.expires_at / 1000,
                         "iss": state.tokens.issuer(),
                     })),
                 _ => inactive(),
-            };
-        }
-        Ok(None) => {}
+        });
     }
-    match live_access_token(&state, token).await {
-        Err(e) => server_error("revocation lookup failed", e),
-        Ok(Some(claims)) if owns(&app, &claims.client_id) => {
-            let mut body = serde_json::to_value(&claims).unwrap_or_default();
+    let claims = live_access_token(&state, token)
+        .await
+        .map_err(|e| OAuthError::server("revocation lookup failed", e))?;
+    match claims {
+        Some(claims) if owns(&app, &claims.client_id) => {
+            let mut body = serde_json::to_value(&claims)
+                .map_err(|e| OAuthError::server("cannot serialize the claims", e))?;
             body["active"] = true.into();
             body["token_type"] = "Bearer".into();
-            HttpResponse::Ok()
+            Ok(HttpResponse::Ok()
                 .insert_header((header::CACHE_CONTROL, "no-store"))
-                .json(body)
+                .json(body))
         }
-        Ok(_) => inactive(),
+        _ => Ok(inactive()),
     }
 }
 
@@ -117,63 +110,53 @@ pub async fn introspect(
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=refresh_token"),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
-        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthError),
-        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthError),
+        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthErrorBody),
+        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
     ),
     security(("client_secret_basic" = [])))]
 pub async fn revoke(
     req: HttpRequest,
     body: web::Bytes,
     state: web::Data<AppState>,
-) -> HttpResponse {
-    let params = match form_of(&req, &body) {
-        Ok(params) => params,
-        Err(res) => return res,
-    };
-    let app = match authenticate(&req, &params, &state).await {
-        Ok(app) => app,
-        Err(res) => return res,
-    };
-    let Some(token) = params.get("token") else {
-        return invalid_request("token is required");
-    };
+) -> Result<HttpResponse, OAuthError> {
+    let params = form_of(&req, &body)?;
+    let app = authenticate(&req, &params, &state).await?;
+    let token = token_param(&params)?;
     let now_ms = state.now_ms();
-    let done = HttpResponse::Ok()
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .finish();
-    match grants::find_refresh_token(state.db_bypassing_gate(), token).await {
-        Err(e) => return server_error("refresh token lookup failed", e),
-        Ok(Some((_, family))) => {
-            if family.app_id == app.id || is_admin(&app) {
-                let revoked = grants::revoke_family(
-                    state.db_bypassing_gate(),
-                    &family.id,
-                    "revoked_by_client",
-                    now_ms,
-                    lifetimes(&state),
-                )
-                .await;
-                if let Err(e) = revoked {
-                    return server_error("revocation failed", e);
-                }
-            }
-            return done;
+    let done = || {
+        HttpResponse::Ok()
+            .insert_header((header::CACHE_CONTROL, "no-store"))
+            .finish()
+    };
+    let refresh = grants::find_refresh_token(state.db_bypassing_gate(), token)
+        .await
+        .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
+    if let Some((_, family)) = refresh {
+        if family.app_id == app.id || is_admin(&app) {
+            grants::revoke_family(
+                state.db_bypassing_gate(),
+                &family.id,
+                "revoked_by_client",
+                now_ms,
+                lifetimes(&state),
+            )
+            .await
+            .map_err(|e| OAuthError::server("revocation failed", e))?;
         }
-        Ok(None) => {}
+        return Ok(done());
     }
-    match live_access_token(&state, token).await {
-        Err(e) => server_error("revocation lookup failed", e),
-        Ok(Some(claims)) if owns(&app, &claims.client_id) => {
-            let leeway = i64::try_from(LEEWAY_SECS).unwrap_or_default();
-            let until = claims.exp.saturating_add(leeway).saturating_mul(1000);
-            match revocation::revoke(state.db_bypassing_gate(), &claims.jti, now_ms, until).await {
-                Ok(()) => {
-                    tracing::info!(client_id = %app.client_id, jti = %claims.jti, "access token revoked");
-                    done
-                }
-                Err(e) => server_error("revocation failed", e),
-            }
+    let claims = live_access_token(&state, token)
+        .await
+        .map_err(|e| OAuthError::server("revocation lookup failed", e))?;
+    match claims {
+        Some(claims) if owns(&app, &claims.client_id) => {
+            let until = claims.exp.saturating_mul(1000).saturating_add(LEEWAY_MS);
+            revocation::revoke(state.db_bypassing_gate(), &claims.jti, now_ms, until)
+                .await
+                .map_err(|e| OAuthError::server("revocation failed", e))?;
+            tracing::info!(client_id = %app.client_id, jti = %claims.jti, "access token revoked");
+            Ok(done())
         }
-        Ok(_) => done,
+        _ => Ok(done()),
     }
 }

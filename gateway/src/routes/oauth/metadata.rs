@@ -5,30 +5,30 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 use serde_json::json;
 
+use crate::problem::ApiError;
 use crate::state::AppState;
 
 /// The scopes a client may ask for: the OEM's own and those of every product.
-async fn scopes_supported(state: &AppState) -> Vec<String> {
+async fn scopes_supported(state: &AppState) -> Result<Vec<String>, ApiError> {
     let mut scopes = vec!["admin".to_owned(), "ingest".to_owned()];
-    let products = vdx_catalog::admin::all_products(state.db_bypassing_gate())
-        .await
-        .unwrap_or_default();
+    let products = vdx_catalog::admin::all_products(state.db_bypassing_gate()).await?;
     for (product, versions) in products {
         scopes.push(format!("read:{}", product.slug));
         if versions.iter().any(|v| !v.commands.is_empty()) {
             scopes.push(format!("command:{}", product.slug));
         }
     }
-    scopes
+    Ok(scopes)
 }
 
 /// RFC 8414 authorization server metadata.
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth", operation_id = "oauth_metadata",
     responses((status = 200, description = "Authorization server metadata", body = serde_json::Value)))]
-pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
+pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let base = &state.base_url;
     let auth_methods = ["client_secret_basic", "client_secret_post"];
-    HttpResponse::Ok().json(json!({
+    let scopes = scopes_supported(&state).await?;
+    Ok(HttpResponse::Ok().json(json!({
         "issuer": state.tokens.issuer(),
         "authorization_endpoint": format!("{base}/oauth/authorize"),
         "token_endpoint": format!("{base}/oauth/token"),
@@ -43,9 +43,9 @@ pub async fn metadata(state: web::Data<AppState>) -> HttpResponse {
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "introspection_endpoint_auth_methods_supported": auth_methods,
         "authorization_response_iss_parameter_supported": true,
-        "scopes_supported": scopes_supported(&state).await,
+        "scopes_supported": scopes,
         "service_documentation": format!("{base}/docs"),
-    }))
+    })))
 }
 
 /// The public keys that verify access tokens (RFC 7517).

@@ -19,40 +19,27 @@ pub mod token;
 use std::collections::HashMap;
 
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use base64::Engine;
 use serde::Serialize;
 use vdx_catalog::App;
 use vdx_core::{Scope, ScopeSet, secret};
 
-use crate::auth::grants::Lifetimes;
 use crate::state::AppState;
+use vdx_identity::grants::Lifetimes;
 
-/// An OAuth error response (RFC 6749 §5.2).
+/// An OAuth error response's body (RFC 6749 §5.2).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
-pub struct OAuthError {
+#[schema(as = OAuthError)]
+pub struct OAuthErrorBody {
     /// `invalid_request`, `invalid_client`, `invalid_grant`, `unauthorized_client`, `unsupported_grant_type`, `invalid_scope` or `server_error`.
     pub error: &'static str,
     pub error_description: String,
 }
 
-/// An RFC 6749 error response.
-pub fn oauth_error(
-    status: StatusCode,
-    error: &'static str,
-    description: impl Into<String>,
-) -> HttpResponse {
-    HttpResponse::build(status)
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(OAuthError {
-            error,
-            error_description: description.into(),
-        })
-}
-
 /// How a client presented its credentials.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum ClientAuth {
+pub enum ClientAuth {
     /// `client_secret_basic`: the Authorization header.
     Basic,
     /// `client_secret_post`: `client_id` in the form body.
@@ -61,69 +48,125 @@ enum ClientAuth {
     None,
 }
 
-/// An `invalid_client` answer (RFC 6749 §5.2): 401 with the `Basic`
-/// challenge to a client that tried Basic or sent nothing; 400 without a
-/// challenge to one that authenticated in the body.
-fn invalid_client(auth: ClientAuth, description: &str) -> HttpResponse {
-    if auth == ClientAuth::Post {
-        return oauth_error(StatusCode::BAD_REQUEST, "invalid_client", description);
+/// Why an OAuth endpoint refused a request: an RFC 6749 §5.2 answer
+/// (`error`, `error_description`, `Cache-Control: no-store`), 400 unless
+/// said otherwise.
+#[derive(Debug, displaydoc::Display, thiserror::Error)]
+pub enum OAuthError {
+    /// {0}
+    InvalidRequest(String),
+    // 401 with the `Basic` challenge to a client that tried Basic or sent
+    // nothing; 400 without a challenge to one that authenticated in the body.
+    /// {description}
+    InvalidClient {
+        auth: ClientAuth,
+        description: &'static str,
+    },
+    /// {0}
+    InvalidGrant(String),
+    /// {0}
+    InvalidScope(String),
+    /// {0}
+    UnsupportedGrantType(String),
+    // 500; the detail went to the log when the error was made (`OAuthError::server`).
+    /// the server failed to handle this request
+    Server,
+}
+
+impl OAuthError {
+    /// A `server_error`; `what` failed for `detail`, which goes to the log only.
+    pub fn server(what: &str, detail: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "{what}");
+        Self::Server
     }
-    let mut res = oauth_error(StatusCode::UNAUTHORIZED, "invalid_client", description);
-    res.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Basic realm=\"vdx\""),
-    );
-    res
+
+    /// The RFC 6749 `error` code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::InvalidRequest(_) => "invalid_request",
+            Self::InvalidClient { .. } => "invalid_client",
+            Self::InvalidGrant(_) => "invalid_grant",
+            Self::InvalidScope(_) => "invalid_scope",
+            Self::UnsupportedGrantType(_) => "unsupported_grant_type",
+            Self::Server => "server_error",
+        }
+    }
+
+    /// Whether the answer carries the `Basic` challenge.
+    fn challenges(&self) -> bool {
+        matches!(self, Self::InvalidClient { auth, .. } if *auth != ClientAuth::Post)
+    }
 }
 
-/// A `server_error` answer; the detail goes to the log only.
-pub fn server_error(what: &str, detail: impl std::fmt::Display) -> HttpResponse {
-    tracing::error!(error = %detail, "{what}");
-    oauth_error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "server_error",
-        "the server failed to handle this request",
-    )
+impl From<vdx_identity::IdentityError> for OAuthError {
+    fn from(err: vdx_identity::IdentityError) -> Self {
+        match err {
+            vdx_identity::IdentityError::InvalidGrant(description) => {
+                Self::InvalidGrant(description.to_owned())
+            }
+            other => Self::server("grant storage failed", other),
+        }
+    }
 }
 
-pub fn invalid_request(description: impl Into<String>) -> HttpResponse {
-    oauth_error(StatusCode::BAD_REQUEST, "invalid_request", description)
+impl ResponseError for OAuthError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::Server => StatusCode::INTERNAL_SERVER_ERROR,
+            e if e.challenges() => StatusCode::UNAUTHORIZED,
+            _ => StatusCode::BAD_REQUEST,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let mut res = HttpResponse::build(self.status_code());
+        res.insert_header((header::CACHE_CONTROL, "no-store"));
+        if self.challenges() {
+            res.insert_header((header::WWW_AUTHENTICATE, "Basic realm=\"vdx\""));
+        }
+        res.json(OAuthErrorBody {
+            error: self.code(),
+            error_description: self.to_string(),
+        })
+    }
 }
+
+/// A parameter sent twice (RFC 6749 §3.2).
+#[derive(Debug, displaydoc::Display, thiserror::Error)]
+/// parameter {0} is repeated
+pub struct RepeatedParameter(pub String);
 
 /// Parses a form body; a repeated parameter is an error (RFC 6749 §3.2).
-pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, String> {
+pub fn parse_form(body: &[u8]) -> Result<HashMap<String, String>, RepeatedParameter> {
     let mut params = HashMap::new();
     for (key, value) in url::form_urlencoded::parse(body) {
         if params.insert(key.to_string(), value.to_string()).is_some() {
-            return Err(format!("parameter {key} is repeated"));
+            return Err(RepeatedParameter(key.into_owned()));
         }
     }
     Ok(params)
 }
 
 /// Checks the content type and parses the form of an OAuth POST.
-// The error is the finished OAuth response; it is built once per failed request.
-#[allow(clippy::result_large_err)]
-pub fn form_of(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, HttpResponse> {
-    let form_type = req
+pub fn form_of(req: &HttpRequest, body: &[u8]) -> Result<HashMap<String, String>, OAuthError> {
+    let is_form = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    if !form_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(invalid_request(
-            "the body must be application/x-www-form-urlencoded",
+        .is_some_and(|t| t.starts_with("application/x-www-form-urlencoded"));
+    if !is_form {
+        return Err(OAuthError::InvalidRequest(
+            "the body must be application/x-www-form-urlencoded".into(),
         ));
     }
-    parse_form(body).map_err(invalid_request)
+    parse_form(body).map_err(|e| OAuthError::InvalidRequest(e.to_string()))
 }
 
 /// Client credentials from HTTP Basic (client_secret_basic) or the body (client_secret_post), never both.
-#[allow(clippy::result_large_err)]
 fn client_credentials(
     req: &HttpRequest,
     params: &HashMap<String, String>,
-) -> Result<(String, String, ClientAuth), HttpResponse> {
+) -> Result<(String, String, ClientAuth), OAuthError> {
     let basic = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -136,8 +179,8 @@ fn client_credentials(
         });
     let in_body = (params.get("client_id"), params.get("client_secret"));
     match (basic, in_body) {
-        (Some(_), (_, Some(_))) => Err(invalid_request(
-            "use one client authentication method, not two",
+        (Some(_), (_, Some(_))) => Err(OAuthError::InvalidRequest(
+            "use one client authentication method, not two".into(),
         )),
         (Some(encoded), _) => {
             let decoded = base64::engine::general_purpose::STANDARD
@@ -148,20 +191,21 @@ fn client_credentials(
                     s.split_once(':')
                         .map(|(id, secret)| (percent_decode(id), percent_decode(secret)))
                 });
-            let (id, secret) = decoded.ok_or_else(|| {
-                invalid_client(ClientAuth::Basic, "the Basic credentials are malformed")
+            let (id, secret) = decoded.ok_or(OAuthError::InvalidClient {
+                auth: ClientAuth::Basic,
+                description: "the Basic credentials are malformed",
             })?;
             Ok((id, secret, ClientAuth::Basic))
         }
         (None, (Some(id), Some(secret))) => Ok((id.clone(), secret.clone(), ClientAuth::Post)),
-        (None, (None, None)) => Err(invalid_client(
-            ClientAuth::None,
-            "client authentication is required",
-        )),
-        (None, _) => Err(invalid_client(
-            ClientAuth::Post,
-            "client_secret_post needs both client_id and client_secret",
-        )),
+        (None, (None, None)) => Err(OAuthError::InvalidClient {
+            auth: ClientAuth::None,
+            description: "client authentication is required",
+        }),
+        (None, _) => Err(OAuthError::InvalidClient {
+            auth: ClientAuth::Post,
+            description: "client_secret_post needs both client_id and client_secret",
+        }),
     }
 }
 
@@ -172,25 +216,26 @@ fn percent_decode(raw: &str) -> String {
         .unwrap_or_default()
 }
 
-/// Authenticates the calling client; the error is the finished response.
-#[allow(clippy::result_large_err)]
+/// Authenticates the calling client.
 pub async fn authenticate(
     req: &HttpRequest,
     params: &HashMap<String, String>,
     state: &AppState,
-) -> Result<App, HttpResponse> {
+) -> Result<App, OAuthError> {
     let (client_id, client_secret, auth) = client_credentials(req, params)?;
     let app =
         vdx_catalog::marketplace::find_app_by_client_id(state.db_bypassing_gate(), &client_id)
             .await
-            .map_err(|e| server_error("client lookup failed", e))?;
+            .map_err(|e| OAuthError::server("client lookup failed", e))?;
     // Verify against a decoy hash for unknown clients so both take the same time.
     let hash = app
         .as_ref()
         .map_or(secret::decoy_hash(), |a| a.client_secret_hash.as_str());
     let secret_ok = secret::verify(&client_secret, hash);
-    app.filter(|_| secret_ok)
-        .ok_or_else(|| invalid_client(auth, "unknown client or wrong secret"))
+    app.filter(|_| secret_ok).ok_or(OAuthError::InvalidClient {
+        auth,
+        description: "unknown client or wrong secret",
+    })
 }
 
 /// Whether `app` is an OEM client with the `admin` scope, which may

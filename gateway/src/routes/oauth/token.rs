@@ -5,15 +5,15 @@
 
 use std::collections::HashMap;
 
-use actix_web::http::{StatusCode, header};
+use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Serialize;
 use vdx_catalog::App;
 use vdx_core::{DriverId, ScopeSet};
 
-use super::{authenticate, form_of, invalid_request, lifetimes, oauth_error, server_error};
-use crate::auth::code;
-use crate::auth::grants::{self, GrantError};
+use vdx_identity::{codes, grants, revocation};
+
+use super::{OAuthError, authenticate, form_of, lifetimes};
 use crate::auth::token::AccessGrant;
 use crate::state::AppState;
 
@@ -96,66 +96,47 @@ pub enum GrantType {
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials&scope=read:ev-charging, grant_type=authorization_code&code=…&redirect_uri=…&code_verifier=…, or grant_type=refresh_token&refresh_token=…"),
     responses(
         (status = 200, description = "A token", body = TokenResponse),
-        (status = 400, description = "Bad request, invalid grant or scope, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthError),
-        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthError),
+        (status = 400, description = "Bad request, invalid grant or scope, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthErrorBody),
+        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
     ),
     security(("client_secret_basic" = [])))]
-pub async fn token(req: HttpRequest, body: web::Bytes, state: web::Data<AppState>) -> HttpResponse {
-    let params = match form_of(&req, &body) {
-        Ok(params) => params,
-        Err(res) => return res,
-    };
-    let app = match authenticate(&req, &params, &state).await {
-        Ok(app) => app,
-        Err(res) => return res,
-    };
-    let outcome = match params.get("grant_type").map(String::as_str) {
+pub async fn token(
+    req: HttpRequest,
+    body: web::Bytes,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, OAuthError> {
+    let params = form_of(&req, &body)?;
+    let app = authenticate(&req, &params, &state).await?;
+    match params.get("grant_type").map(String::as_str) {
         Some("client_credentials") => client_credentials(&state, &app, &params).await,
         Some("authorization_code") => authorization_code(&state, &app, &params).await,
         Some("refresh_token") => refresh_token(&state, &app, &params).await,
-        Some(other) => Err(oauth_error(
-            StatusCode::BAD_REQUEST,
-            "unsupported_grant_type",
-            format!("grant type {other:?} is not supported"),
-        )),
-        None => Err(invalid_request("grant_type is required")),
-    };
-    outcome.unwrap_or_else(|res| res)
-}
-
-type Outcome = Result<HttpResponse, HttpResponse>;
-
-async fn allowed(state: &AppState, app: &App) -> Result<ScopeSet, HttpResponse> {
-    vdx_catalog::marketplace::allowed_scopes(state.db_bypassing_gate(), app)
-        .await
-        .map_err(|e| server_error("scope lookup failed", e))
-}
-
-fn invalid_scope(description: &str) -> HttpResponse {
-    oauth_error(StatusCode::BAD_REQUEST, "invalid_scope", description)
-}
-
-fn grant_error(err: GrantError) -> HttpResponse {
-    match err {
-        GrantError::Invalid(description) => {
-            oauth_error(StatusCode::BAD_REQUEST, "invalid_grant", description)
-        }
-        GrantError::Db(e) => server_error("grant storage failed", e),
+        Some(other) => Err(OAuthError::UnsupportedGrantType(format!(
+            "grant type {other:?} is not supported"
+        ))),
+        None => Err(OAuthError::InvalidRequest("grant_type is required".into())),
     }
 }
 
+type Outcome = Result<HttpResponse, OAuthError>;
+
+async fn allowed(state: &AppState, app: &App) -> Result<ScopeSet, OAuthError> {
+    vdx_catalog::marketplace::allowed_scopes(state.db_bypassing_gate(), app)
+        .await
+        .map_err(|e| OAuthError::server("scope lookup failed", e))
+}
+
 /// `scope`, if given, cut down to `available`; otherwise all of `available`.
-#[allow(clippy::result_large_err)]
-fn narrow(params: &HashMap<String, String>, available: ScopeSet) -> Result<ScopeSet, HttpResponse> {
+fn narrow(params: &HashMap<String, String>, available: ScopeSet) -> Result<ScopeSet, OAuthError> {
     match params.get("scope").filter(|s| !s.trim().is_empty()) {
         None => Ok(available),
         Some(requested) => {
             let requested =
-                ScopeSet::parse(requested).map_err(|e| invalid_scope(&e.to_string()))?;
+                ScopeSet::parse(requested).map_err(|e| OAuthError::InvalidScope(e.to_string()))?;
             let granted = requested.intersection(&available);
             if granted.is_empty() {
-                return Err(invalid_scope(
-                    "none of the requested scopes is allowed for this client",
+                return Err(OAuthError::InvalidScope(
+                    "none of the requested scopes is allowed for this client".into(),
                 ));
             }
             Ok(granted)
@@ -169,7 +150,7 @@ async fn client_credentials(
     params: &HashMap<String, String>,
 ) -> Outcome {
     let scope = narrow(params, allowed(state, app).await?)?;
-    let family = crate::auth::revocation::credential_family(&app.client_secret_hash);
+    let family = revocation::credential_family(&app.client_secret_hash);
     respond(state, app, None, scope, Some(&family), None).await
 }
 
@@ -179,9 +160,9 @@ async fn authorization_code(
     params: &HashMap<String, String>,
 ) -> Outcome {
     let Some(code) = params.get("code") else {
-        return Err(invalid_request("code is required"));
+        return Err(OAuthError::InvalidRequest("code is required".into()));
     };
-    let redeemed = code::redeem(
+    let redeemed = codes::redeem(
         state.db_bypassing_gate(),
         code,
         app.id,
@@ -190,10 +171,8 @@ async fn authorization_code(
         state.now_ms(),
         lifetimes(state),
     )
-    .await
-    .map_err(grant_error)?;
-    let approved = ScopeSet::parse(&redeemed.scope).unwrap_or_default();
-    let scope = approved.intersection(&allowed(state, app).await?);
+    .await?;
+    let scope = redeemed.scope.intersection(&allowed(state, app).await?);
     tracing::info!(client_id = %app.client_id, driver = %redeemed.driver, "authorization code redeemed");
     respond(
         state,
@@ -208,21 +187,24 @@ async fn authorization_code(
 
 async fn refresh_token(state: &AppState, app: &App, params: &HashMap<String, String>) -> Outcome {
     let Some(presented) = params.get("refresh_token") else {
-        return Err(invalid_request("refresh_token is required"));
+        return Err(OAuthError::InvalidRequest(
+            "refresh_token is required".into(),
+        ));
     };
     // RFC 6749 §6: a refresh may narrow the scope, never widen it. Checked
     // before rotating, so a refused request does not use the token up.
     if let Some(requested) = params.get("scope").filter(|s| !s.trim().is_empty()) {
-        let requested = ScopeSet::parse(requested).map_err(|e| invalid_scope(&e.to_string()))?;
+        let requested =
+            ScopeSet::parse(requested).map_err(|e| OAuthError::InvalidScope(e.to_string()))?;
         let granted = grants::find_refresh_token(state.db_bypassing_gate(), presented)
             .await
-            .map_err(|e| server_error("refresh token lookup failed", e))?
-            .map(|(_, family)| ScopeSet::parse(&family.scope).unwrap_or_default());
+            .map_err(|e| OAuthError::server("refresh token lookup failed", e))?
+            .map(|(_, family)| family.scope);
         if let Some(granted) = granted
             && requested.intersection(&granted) != requested
         {
-            return Err(invalid_scope(
-                "a refresh may not ask for scopes the grant does not have",
+            return Err(OAuthError::InvalidScope(
+                "a refresh may not ask for scopes the grant does not have".into(),
             ));
         }
     }
@@ -233,10 +215,9 @@ async fn refresh_token(state: &AppState, app: &App, params: &HashMap<String, Str
         state.now_ms(),
         lifetimes(state),
     )
-    .await
-    .map_err(grant_error)?;
-    let granted = ScopeSet::parse(&rotated.family.scope).unwrap_or_default();
-    let scope = narrow(params, granted)?.intersection(&allowed(state, app).await?);
+    .await?;
+    let scope =
+        narrow(params, rotated.family.scope.clone())?.intersection(&allowed(state, app).await?);
     respond(
         state,
         app,
@@ -265,7 +246,8 @@ async fn respond(
             family,
         })
         .await
-        .map_err(|e| server_error("token signing failed", e))?;
+        .map_err(|e| OAuthError::server("token signing failed", e))?;
+    // Tokens without a family (none today) log an empty one.
     tracing::info!(client_id = %app.client_id, scope = %issued.scope, family = family.unwrap_or_default(), "token issued");
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -1,21 +1,16 @@
-//! Hashing high-entropy secrets (authorization codes, refresh tokens, CSRF
-//! tokens) for storage and lookup: SHA-256, hex. Unlike passwords and client
-//! secrets they are 256-bit random values, so a fast hash is enough.
+//! Hashing high-entropy secrets (authorization codes, refresh tokens, portal
+//! session tokens, OIDC states) for storage and lookup: SHA-256, hex. Unlike
+//! passwords and client secrets they are 256-bit random values, so a fast
+//! hash is enough. The one SHA-256-hex of the house; the consent ledger
+//! chains its records with its own canonical hashing.
 
 /// The SHA-256 of `secret`, lowercase hex.
 pub fn sha256_hex(secret: &str) -> String {
-    use std::fmt::Write;
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, secret.as_bytes());
-    digest
-        .as_ref()
-        .iter()
-        .fold(String::with_capacity(64), |mut out, b| {
-            let _ = write!(out, "{b:02x}");
-            out
-        })
+    hex::encode(digest.as_ref())
 }
 
-/// Compares two secrets in constant time.
+/// Compares two secrets in constant time (a length difference shows).
 pub fn same_secret(a: &str, b: &str) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()
 }
@@ -30,5 +25,6 @@ mod tests {
         );
         assert!(super::same_secret("x", "x"));
         assert!(!super::same_secret("x", "y"));
+        assert!(!super::same_secret("x", "xx"));
     }
 }

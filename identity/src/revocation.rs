@@ -5,9 +5,10 @@
 //! token they could match has expired.
 
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
-use super::entity::revocation;
+use crate::IdentityError;
+use crate::entity::revocation;
 
 /// The family id of every access token issued to `app` by client_credentials
 /// under its current secret: derived from the secret's hash, so rotating the
@@ -24,7 +25,7 @@ pub async fn is_revoked(
     db: &impl ConnectionTrait,
     jti: &str,
     sid: Option<&str>,
-) -> Result<bool, DbErr> {
+) -> Result<bool, IdentityError> {
     let mut ids = vec![jti.to_owned()];
     ids.extend(sid.map(str::to_owned));
     Ok(revocation::Entity::find()
@@ -43,7 +44,7 @@ pub async fn revoke(
     id: &str,
     now_ms: i64,
     expires_at_ms: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), IdentityError> {
     revocation::Entity::delete_many()
         .filter(revocation::Column::ExpiresAt.lt(now_ms))
         .exec(db)

@@ -9,14 +9,15 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, TransactionTrait,
 };
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
-use super::digest::{same_secret, sha256_hex};
-use super::entity::authorization_code;
-use super::grants::{self, GrantError, Lifetimes};
+use crate::IdentityError;
+use crate::digest::{same_secret, sha256_hex};
+use crate::entity::authorization_code;
+use crate::grants::{self, Lifetimes};
 
 /// How long an authorization code may wait to be exchanged.
 pub const CODE_TTL_MS: i64 = 60_000;
@@ -37,7 +38,8 @@ pub struct NewCode<'a> {
 pub struct Redeemed {
     pub family_id: String,
     pub driver: DriverId,
-    pub scope: String,
+    /// The scopes the driver approved.
+    pub scope: ScopeSet,
     pub refresh_token: String,
 }
 
@@ -81,7 +83,7 @@ pub async fn issue(
     db: &impl ConnectionTrait,
     new: NewCode<'_>,
     now_ms: i64,
-) -> Result<String, DbErr> {
+) -> Result<String, IdentityError> {
     let code = secret::generate("vdxa_");
     authorization_code::ActiveModel {
         code_hash: Set(sha256_hex(&code)),
@@ -109,19 +111,21 @@ pub async fn redeem(
     verifier: Option<&str>,
     now_ms: i64,
     lifetimes: Lifetimes,
-) -> Result<Redeemed, GrantError> {
+) -> Result<Redeemed, IdentityError> {
     let Some(row) = authorization_code::Entity::find_by_id(sha256_hex(code))
         .one(db)
         .await?
     else {
-        return Err(GrantError::Invalid("the authorization code is unknown"));
+        return Err(IdentityError::InvalidGrant(
+            "the authorization code is unknown",
+        ));
     };
     if row.app_id != app {
-        return Err(GrantError::Invalid(
+        return Err(IdentityError::InvalidGrant(
             "the authorization code was issued to another client",
         ));
     }
-    let replayed = GrantError::Invalid(
+    let replayed = IdentityError::InvalidGrant(
         "the authorization code was already used; the tokens issued for it are revoked",
     );
     if row.used_at.is_some() {
@@ -129,20 +133,22 @@ pub async fn redeem(
         return Err(replayed);
     }
     if row.expires_at <= now_ms {
-        return Err(GrantError::Invalid("the authorization code has expired"));
+        return Err(IdentityError::InvalidGrant(
+            "the authorization code has expired",
+        ));
     }
     if redirect_uri != Some(row.redirect_uri.as_str()) {
-        return Err(GrantError::Invalid(
+        return Err(IdentityError::InvalidGrant(
             "redirect_uri does not match the one of the authorization request",
         ));
     }
     let Some(verifier) = verifier.filter(|v| valid_verifier(v)) else {
-        return Err(GrantError::Invalid(
+        return Err(IdentityError::InvalidGrant(
             "a code_verifier of 43 to 128 unreserved characters is required (PKCE)",
         ));
     };
     if !same_secret(&s256(verifier), &row.code_challenge) {
-        return Err(GrantError::Invalid(
+        return Err(IdentityError::InvalidGrant(
             "the code_verifier does not match the code_challenge (PKCE)",
         ));
     }
@@ -159,7 +165,7 @@ pub async fn redeem(
         return Err(replayed);
     }
     let scope = ScopeSet::parse(&row.scope)
-        .map_err(|_| GrantError::Invalid("the authorization code's scope is corrupt"))?;
+        .map_err(|e| IdentityError::Corrupt(format!("an authorization code's scope: {e}")))?;
     grants::start_family(
         &txn,
         &row.family_id,
@@ -174,7 +180,7 @@ pub async fn redeem(
     Ok(Redeemed {
         family_id: row.family_id,
         driver: row.driver_id,
-        scope: row.scope,
+        scope,
         refresh_token,
     })
 }

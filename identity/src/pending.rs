@@ -9,13 +9,13 @@ use std::collections::BTreeMap;
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
 use serde::{Deserialize, Serialize};
-use vdx_core::{AppId, DriverId, secret};
+use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
-use super::entity::authorize_request;
+use crate::IdentityError;
+use crate::entity::authorize_request;
 
 /// How long a driver has to sign in and decide.
 pub const REQUEST_TTL_MS: i64 = 10 * 60_000;
@@ -38,6 +38,8 @@ pub struct Pending {
     pub id: String,
     pub app_id: AppId,
     pub params: AuthorizeParams,
+    /// `params.scope`, parsed.
+    pub scope: ScopeSet,
     pub driver_id: Option<DriverId>,
 }
 
@@ -47,7 +49,7 @@ pub async fn create(
     app: AppId,
     params: &AuthorizeParams,
     now_ms: i64,
-) -> Result<String, DbErr> {
+) -> Result<String, IdentityError> {
     authorize_request::Entity::delete_many()
         .filter(authorize_request::Column::ExpiresAt.lt(now_ms))
         .exec(db)
@@ -56,7 +58,8 @@ pub async fn create(
     authorize_request::ActiveModel {
         id: Set(id.clone()),
         app_id: Set(app),
-        params: Set(serde_json::to_string(params).map_err(|e| DbErr::Custom(e.to_string()))?),
+        params: Set(serde_json::to_string(params)
+            .map_err(|e| IdentityError::Corrupt(format!("an authorization request: {e}")))?),
         driver_id: Set(None),
         created_at: Set(now_ms),
         expires_at: Set(now_ms.saturating_add(REQUEST_TTL_MS)),
@@ -73,7 +76,7 @@ pub async fn claim(
     id: &str,
     driver: DriverId,
     now_ms: i64,
-) -> Result<Option<Pending>, DbErr> {
+) -> Result<Option<Pending>, IdentityError> {
     authorize_request::Entity::update_many()
         .col_expr(authorize_request::Column::DriverId, Expr::value(driver.0))
         .filter(authorize_request::Column::Id.eq(id))
@@ -89,17 +92,22 @@ pub async fn claim(
     if row.expires_at <= now_ms || row.driver_id != Some(driver) {
         return Ok(None);
     }
-    let params = serde_json::from_str(&row.params).map_err(|e| DbErr::Custom(e.to_string()))?;
+    let corrupt = |e: &dyn std::fmt::Display| {
+        IdentityError::Corrupt(format!("a stored authorization request: {e}"))
+    };
+    let params: AuthorizeParams = serde_json::from_str(&row.params).map_err(|e| corrupt(&e))?;
+    let scope = ScopeSet::parse(&params.scope).map_err(|e| corrupt(&e))?;
     Ok(Some(Pending {
         id: row.id,
         app_id: row.app_id,
         params,
+        scope,
         driver_id: row.driver_id,
     }))
 }
 
 /// Consumes request `id`; false if another decision consumed it first.
-pub async fn take(db: &impl ConnectionTrait, id: &str) -> Result<bool, DbErr> {
+pub async fn take(db: &impl ConnectionTrait, id: &str) -> Result<bool, IdentityError> {
     let deleted = authorize_request::Entity::delete_many()
         .filter(authorize_request::Column::Id.eq(id))
         .exec(db)

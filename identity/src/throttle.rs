@@ -1,5 +1,6 @@
-//! The portal's sign-in throttle. (Partner rate limits are the partner
-//! gate's charge step: `vdx_telemetry::gate::limits`.)
+//! The portal's sign-in throttle, in memory per process; the gateway holds
+//! one and passes each attempt's username and client address. (Partner rate
+//! limits are the partner gate's charge step: `vdx_telemetry::gate::limits`.)
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;

@@ -1,7 +1,9 @@
-//! The authorization server's tables: signing keys, pending authorization
-//! requests, authorization codes, token families, refresh tokens and
-//! revocations. Secrets (codes, refresh tokens, CSRF tokens) appear here only
-//! as SHA-256 hex digests.
+//! The identity tables: the authorization server's (signing keys, pending
+//! authorization requests, authorization codes, token families, refresh
+//! tokens, revocations), the portal's sessions, and federated sign-in's
+//! attempts and linked accounts. Secrets (codes, refresh tokens, session
+//! tokens, OIDC states) appear here only as SHA-256 hex digests. Private to
+//! the crate: callers get plain rows from the services.
 
 pub mod signing_key {
     use sea_orm::entity::prelude::*;
@@ -33,28 +35,6 @@ pub mod signing_key {
     }
 
     impl ActiveModelBehavior for ActiveModel {}
-
-    #[cfg(test)]
-    mod tests {
-        #[test]
-        fn a_signing_key_prints_without_its_private_key() {
-            let key = super::Model {
-                kid: "k1".into(),
-                algorithm: "EdDSA".into(),
-                private_key: super::PrivateKey(b"very-private-pkcs8".to_vec()),
-                public_key: vec![1, 2, 3],
-                created_at: 0,
-                retired_at: None,
-            };
-            let printed = format!("{key:?}");
-            assert!(
-                printed.contains("[REDACTED]") && printed.contains("k1"),
-                "{printed}"
-            );
-            // The bytes of "very" as a derived Debug would print them.
-            assert!(!printed.contains("118, 101, 114, 121"), "{printed}");
-        }
-    }
 }
 
 pub mod authorize_request {
@@ -162,6 +142,62 @@ pub mod revocation {
         pub revoked_at: i64,
         /// When the last access token this row could match has expired.
         pub expires_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod portal_session {
+    use sea_orm::entity::prelude::*;
+    use vdx_core::DriverId;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "portal_sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub token_hash: String,
+        pub driver_id: DriverId,
+        pub csrf: String,
+        pub created_at: i64,
+        pub expires_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod login_attempt {
+    use sea_orm::entity::prelude::*;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "oidc_logins")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub state_hash: String,
+        pub nonce: String,
+        pub pkce_verifier: String,
+        pub next: Option<String>,
+        pub expires_at: i64,
+    }
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
+
+pub mod driver_identity {
+    use sea_orm::entity::prelude::*;
+    use vdx_core::DriverId;
+
+    #[sea_orm::model]
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "driver_identities")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub issuer: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub subject: String,
+        pub driver_id: DriverId,
+        pub linked_at: i64,
     }
 
     impl ActiveModelBehavior for ActiveModel {}

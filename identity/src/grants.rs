@@ -8,24 +8,14 @@
 
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, TransactionTrait,
 };
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
-use super::digest::sha256_hex;
-use super::entity::{refresh_token, token_family};
-use super::revocation;
-use super::token::LEEWAY_SECS;
-
-/// Why a grant was refused: `invalid_grant` with a description, or a server fault.
-#[derive(Debug, displaydoc::Display, thiserror::Error)]
-pub enum GrantError {
-    /// {0}
-    Invalid(&'static str),
-    /// database error: {0}
-    Db(#[from] DbErr),
-}
+use crate::digest::sha256_hex;
+use crate::entity::{refresh_token, token_family};
+use crate::{IdentityError, LEEWAY_MS, revocation};
 
 /// Lifetimes that decide when grant state expires.
 #[derive(Debug, Clone, Copy)]
@@ -38,15 +28,68 @@ impl Lifetimes {
     /// How long a family's revocation must be remembered: until the last
     /// access token it issued has expired.
     fn revocation_horizon(&self, now_ms: i64) -> i64 {
-        let leeway = i64::try_from(LEEWAY_SECS * 1000).unwrap_or_default();
-        now_ms.saturating_add(self.access_ms).saturating_add(leeway)
+        now_ms
+            .saturating_add(self.access_ms)
+            .saturating_add(LEEWAY_MS)
+    }
+}
+
+/// A token family (one grant), as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenFamily {
+    pub id: String,
+    pub app_id: AppId,
+    pub driver_id: Option<DriverId>,
+    /// The scopes the grant approved.
+    pub scope: ScopeSet,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoked_reason: Option<String>,
+}
+
+impl TryFrom<token_family::Model> for TokenFamily {
+    type Error = IdentityError;
+
+    fn try_from(m: token_family::Model) -> Result<Self, IdentityError> {
+        let scope = ScopeSet::parse(&m.scope)
+            .map_err(|e| IdentityError::Corrupt(format!("token family {}: scope: {e}", m.id)))?;
+        Ok(Self {
+            id: m.id,
+            app_id: m.app_id,
+            driver_id: m.driver_id,
+            scope,
+            created_at: m.created_at,
+            revoked_at: m.revoked_at,
+            revoked_reason: m.revoked_reason,
+        })
+    }
+}
+
+/// A refresh token as stored (without its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RefreshToken {
+    pub family_id: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    /// Set when the token was exchanged for its successor; a second use is reuse.
+    pub rotated_at: Option<i64>,
+}
+
+impl From<&refresh_token::Model> for RefreshToken {
+    fn from(m: &refresh_token::Model) -> Self {
+        Self {
+            family_id: m.family_id.clone(),
+            created_at: m.created_at,
+            expires_at: m.expires_at,
+            rotated_at: m.rotated_at,
+        }
     }
 }
 
 /// A rotated refresh token's family and its successor (`Debug` leaves the token out).
 #[derive(Clone)]
 pub struct Rotated {
-    pub family: token_family::Model,
+    pub family: TokenFamily,
     pub refresh_token: String,
 }
 
@@ -67,7 +110,7 @@ pub async fn start_family(
     driver: Option<DriverId>,
     scope: &ScopeSet,
     now_ms: i64,
-) -> Result<(), DbErr> {
+) -> Result<(), IdentityError> {
     token_family::ActiveModel {
         id: Set(id.to_owned()),
         app_id: Set(app),
@@ -88,7 +131,7 @@ pub async fn new_refresh_token(
     family: &str,
     now_ms: i64,
     lifetimes: Lifetimes,
-) -> Result<String, DbErr> {
+) -> Result<String, IdentityError> {
     let token = secret::generate("vdxr_");
     refresh_token::ActiveModel {
         token_hash: Set(sha256_hex(&token)),
@@ -102,11 +145,10 @@ pub async fn new_refresh_token(
     Ok(token)
 }
 
-/// Finds a refresh token and its family by the token's text.
-pub async fn find_refresh_token(
+async fn find_rows(
     db: &impl ConnectionTrait,
     presented: &str,
-) -> Result<Option<(refresh_token::Model, token_family::Model)>, DbErr> {
+) -> Result<Option<(refresh_token::Model, TokenFamily)>, IdentityError> {
     let Some(row) = refresh_token::Entity::find_by_id(sha256_hex(presented))
         .one(db)
         .await?
@@ -115,8 +157,20 @@ pub async fn find_refresh_token(
     };
     let family = token_family::Entity::find_by_id(row.family_id.clone())
         .one(db)
-        .await?;
+        .await?
+        .map(TokenFamily::try_from)
+        .transpose()?;
     Ok(family.map(|f| (row, f)))
+}
+
+/// Finds a refresh token and its family by the token's text.
+pub async fn find_refresh_token(
+    db: &impl ConnectionTrait,
+    presented: &str,
+) -> Result<Option<(RefreshToken, TokenFamily)>, IdentityError> {
+    Ok(find_rows(db, presented)
+        .await?
+        .map(|(row, family)| (RefreshToken::from(&row), family)))
 }
 
 /// Exchanges a refresh token for its successor, detecting reuse.
@@ -126,19 +180,21 @@ pub async fn rotate(
     app: AppId,
     now_ms: i64,
     lifetimes: Lifetimes,
-) -> Result<Rotated, GrantError> {
-    let Some((row, family)) = find_refresh_token(db, presented).await? else {
-        return Err(GrantError::Invalid("the refresh token is unknown"));
+) -> Result<Rotated, IdentityError> {
+    let Some((row, family)) = find_rows(db, presented).await? else {
+        return Err(IdentityError::InvalidGrant("the refresh token is unknown"));
     };
     if family.app_id != app {
-        return Err(GrantError::Invalid(
+        return Err(IdentityError::InvalidGrant(
             "the refresh token was issued to another client",
         ));
     }
     if family.revoked_at.is_some() {
-        return Err(GrantError::Invalid("the refresh token has been revoked"));
+        return Err(IdentityError::InvalidGrant(
+            "the refresh token has been revoked",
+        ));
     }
-    let reused = GrantError::Invalid(
+    let reused = IdentityError::InvalidGrant(
         "the refresh token was already used; every token of its grant is now revoked",
     );
     if row.rotated_at.is_some() {
@@ -146,7 +202,7 @@ pub async fn rotate(
         return Err(reused);
     }
     if row.expires_at <= now_ms {
-        return Err(GrantError::Invalid("the refresh token has expired"));
+        return Err(IdentityError::InvalidGrant("the refresh token has expired"));
     }
     let txn = db.begin().await?;
     let marked = refresh_token::Entity::update_many()
@@ -177,7 +233,7 @@ pub async fn revoke_family(
     reason: &str,
     now_ms: i64,
     lifetimes: Lifetimes,
-) -> Result<(), DbErr> {
+) -> Result<(), IdentityError> {
     let txn = db.begin().await?;
     token_family::Entity::update_many()
         .col_expr(token_family::Column::RevokedAt, Expr::value(now_ms))
