@@ -1,7 +1,7 @@
 //! The public marketplace: what the OEM offers, readable without a token.
 //! Only published and deprecated versions are listed; drafts stay private.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use sea_orm::DatabaseConnection;
 use vdx_catalog::plans;
 
@@ -24,8 +24,9 @@ pub async fn offer(db: &DatabaseConnection) -> Result<Vec<ProductDto>, ApiError>
 }
 
 /// The marketplace: products, their published versions, terms and plans.
-#[utoipa::path(get, path = "/v1/marketplace/products", tag = "marketplace", operation_id = "marketplace_products",
+#[utoipa::path(tag = "marketplace", operation_id = "marketplace_products",
     responses((status = 200, description = "Products on offer", body = Vec<ProductDto>)))]
+#[get("/v1/marketplace/products")]
 pub async fn products(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     Ok(HttpResponse::Ok().json(offer(state.db_bypassing_gate()).await?))
 }

@@ -1,6 +1,6 @@
 //! Partner organisations (their apps are OAuth clients, managed with the apps endpoints).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Admin;
@@ -20,10 +20,11 @@ pub struct PartnerDto {
 }
 
 /// Registers a partner organisation.
-#[utoipa::path(post, path = "/admin/v1/partners", tag = "admin", operation_id = "admin_create_partner",
+#[utoipa::path(tag = "admin", operation_id = "admin_create_partner",
     request_body = NewPartner,
     responses((status = 201, description = "Created", body = PartnerDto), (status = 409, description = "Name taken", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/partners")]
 pub async fn create(
     Admin(principal): Admin,
     body: web::Json<NewPartner>,

@@ -1,6 +1,6 @@
 //! Monthly statements for admins (every subscription).
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, web};
 use serde::Deserialize;
 
 use crate::auth::Admin;
@@ -53,10 +53,11 @@ pub fn render(
 }
 
 /// The statement of every subscription for a month.
-#[utoipa::path(get, path = "/admin/v1/statements", tag = "admin", operation_id = "admin_statements",
+#[utoipa::path(tag = "admin", operation_id = "admin_statements",
     params(StatementQuery),
     responses((status = 200, description = "Statement as JSON, or CSV (format=csv or Accept: text/csv)", content((Statement = "application/json"), (String = "text/csv")))),
     security(("bearer" = ["admin"])))]
+#[get("/admin/v1/statements")]
 pub async fn get(
     _: Admin,
     req: HttpRequest,

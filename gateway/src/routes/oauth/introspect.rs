@@ -6,7 +6,7 @@
 //! a caller whether a token it does not own exists.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde_json::json;
 use vdx_catalog::App;
 
@@ -47,6 +47,7 @@ async fn live_access_token(state: &AppState, token: &str) -> Result<Option<Claim
         (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthError),
     ),
     security(("client_secret_basic" = [])))]
+#[post("/oauth/introspect")]
 pub async fn introspect(
     req: HttpRequest,
     body: web::Bytes,
@@ -121,6 +122,7 @@ pub async fn introspect(
         (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthError),
     ),
     security(("client_secret_basic" = [])))]
+#[post("/oauth/revoke")]
 pub async fn revoke(
     req: HttpRequest,
     body: web::Bytes,
