@@ -45,6 +45,7 @@ pub mod people;
 pub mod receipt;
 pub mod records;
 mod rows;
+pub mod statements;
 mod status;
 pub mod views;
 

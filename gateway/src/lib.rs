@@ -27,4 +27,3 @@ pub mod routes;
 pub mod simulate;
 pub mod startup;
 pub mod state;
-pub mod statements;

@@ -5,12 +5,12 @@
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use vdx_catalog::subscriptions::{self, SubscriptionView};
+use vdx_consent::statements::{self, Statement};
 
 use crate::auth::Authenticated;
 use crate::problem::{ApiError, Problem};
-use crate::routes::admin::statements::{StatementQuery, render};
+use crate::routes::statement_dto::{StatementQuery, render};
 use crate::state::AppState;
-use crate::statements::{self, Statement};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -74,10 +74,7 @@ pub async fn statement(
     query: web::Query<StatementQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let month = query
-        .month
-        .clone()
-        .unwrap_or_else(statements::current_month);
+    let month = query.month()?;
     let statement =
         statements::statement(state.db_bypassing_gate(), &month, Some(p.app().app_id)).await?;
     render(&req, query.format.as_deref(), &statement)
