@@ -41,6 +41,7 @@ pub mod test_support {
 mod error;
 mod fields;
 pub mod ledger;
+pub mod oem;
 pub mod people;
 pub mod receipt;
 pub mod records;

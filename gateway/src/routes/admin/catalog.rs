@@ -35,19 +35,11 @@ pub async fn import(
 ) -> Result<HttpResponse, ApiError> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("INVALID_INPUT", "the body must be UTF-8 JSON"))?;
-    let now_ms = state.now_ms();
-    let summary =
-        vdx_catalog::vss::import(state.db_bypassing_gate(), text, now_ms, |_, _| {}).await?;
-    vdx_catalog::audit::record(
+    let summary = vdx_catalog::vss::import_as(
         state.db_bypassing_gate(),
         super::actor(&principal),
-        "catalog.import",
-        "catalog",
-        None,
-        Some(serde_json::json!({
-            "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated
-        })),
-        now_ms,
+        text,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(ImportSummary {

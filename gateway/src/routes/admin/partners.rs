@@ -37,24 +37,11 @@ pub async fn create(
             "name must have 1 to 128 characters",
         ));
     }
-    let taken =
-        vdx_catalog::marketplace::find_partner_by_name(state.db_bypassing_gate(), name).await?;
-    if taken.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "a partner named {name:?} exists"
-        )));
-    }
-    let now_ms = state.now_ms();
-    let partner =
-        vdx_catalog::marketplace::create_partner(state.db_bypassing_gate(), name, now_ms).await?;
-    vdx_catalog::audit::record(
+    let partner = vdx_catalog::marketplace::register_partner(
         state.db_bypassing_gate(),
+        name,
         super::actor(&principal),
-        "partner.create",
-        &format!("partner:{}", partner.id),
-        None,
-        Some(serde_json::json!({"name": name})),
-        now_ms,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Created().json(PartnerDto {

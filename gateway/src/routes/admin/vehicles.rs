@@ -5,7 +5,6 @@
 use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use vdx_consent::people;
-use vdx_consent::records::{self, ConsentStatus};
 use vdx_core::{ConsentId, Vin};
 
 use super::actor;
@@ -67,26 +66,11 @@ pub async fn revoke_consent(
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let consent = records::find(state.db_bypassing_gate(), ConsentId(*id))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no consent {id}")))?;
-    let now_ms = state.now_ms();
-    let updated = records::change_status(
+    let updated = vdx_consent::oem::revoke_consent(
         state.db_bypassing_gate(),
-        consent.id,
-        ConsentStatus::RevokedByOem,
-        &format!("oem:{}", actor(&p)),
-        now_ms,
-    )
-    .await?;
-    vdx_catalog::audit::record(
-        state.db_bypassing_gate(),
+        ConsentId(*id),
         actor(&p),
-        "consent.revoke",
-        &format!("consent:{id}"),
-        None,
-        Some(serde_json::json!({"status": updated.status})),
-        now_ms,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": updated.id, "status": updated.status})))
