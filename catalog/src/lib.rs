@@ -49,6 +49,7 @@ pub mod test_support {
 }
 mod error;
 pub mod marketplace;
+pub mod offer;
 pub mod plain;
 pub mod plans;
 pub mod product;

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter,
+    QueryFilter, TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use vdx_core::{
@@ -65,6 +65,37 @@ pub async fn create_partner(
     }
     .insert(db)
     .await?)
+}
+
+/// Registers a partner organisation on behalf of `actor`: the name must be
+/// free, and the partner and its `partner.create` audit record commit
+/// together.
+#[tracing::instrument(skip_all)]
+pub async fn register_partner(
+    db: &impl TransactionTrait,
+    name: &str,
+    actor: &str,
+    now_ms: i64,
+) -> Result<partner::Model, CatalogError> {
+    let txn = db.begin().await?;
+    if find_partner_by_name(&txn, name).await?.is_some() {
+        return Err(CatalogError::Conflict(format!(
+            "a partner named {name:?} exists"
+        )));
+    }
+    let partner = create_partner(&txn, name, now_ms).await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        "partner.create",
+        &format!("partner:{}", partner.id),
+        None,
+        Some(serde_json::json!({"name": name})),
+        now_ms,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(partner)
 }
 
 /// Creates an app with a fresh client id and secret; only the secret's hash is stored.

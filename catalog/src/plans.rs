@@ -192,8 +192,19 @@ pub async fn of_subscription(
     else {
         return Ok(None);
     };
-    Ok(plan::Entity::find_by_id(row.plan_id)
-        .one(db)
+    Ok(of_row(db, &row)
         .await?
         .map(|plan| (plan.id, PlanSpec::from_row(&plan))))
+}
+
+/// The plan row a subscription row refers to: the one lookup from a
+/// subscription to its plan, for [`of_subscription`] and the subscription
+/// views.
+pub(crate) async fn of_row(
+    db: &impl ConnectionTrait,
+    subscription: &crate::entity::subscription::Model,
+) -> Result<Option<plan::Model>, CatalogError> {
+    Ok(plan::Entity::find_by_id(subscription.plan_id)
+        .one(db)
+        .await?)
 }

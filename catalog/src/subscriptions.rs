@@ -13,6 +13,7 @@ use vdx_core::{AppId, SubscriptionId};
 
 use crate::entity::{app, partner, plan, product, product_version, subscription};
 use crate::marketplace::SubscriptionStatus;
+use crate::plans::PlanSpec;
 use crate::product::Lifecycle;
 use crate::{CatalogError, audit};
 
@@ -182,7 +183,7 @@ pub async fn view(
         .one(db)
         .await?
         .ok_or_else(|| CatalogError::NotFound(format!("no subscription {id}")))?;
-    describe(db, row).await
+    Ok(describe(db, row).await?.0)
 }
 
 /// Subscriptions, newest first, optionally of one app or in one status.
@@ -191,6 +192,28 @@ pub async fn list(
     app: Option<AppId>,
     status: Option<&str>,
 ) -> Result<Vec<SubscriptionView>, CatalogError> {
+    let described = list_described(db, app, status).await?;
+    Ok(described.into_iter().map(|(view, _)| view).collect())
+}
+
+/// Subscriptions, newest first, optionally of one app, each with its plan
+/// (what a statement prices them by), read in the same pass as the view.
+pub async fn list_with_plans(
+    db: &DatabaseConnection,
+    app: Option<AppId>,
+) -> Result<Vec<(SubscriptionView, PlanSpec)>, CatalogError> {
+    let described = list_described(db, app, None).await?;
+    Ok(described
+        .into_iter()
+        .map(|(view, plan)| (view, PlanSpec::from_row(&plan)))
+        .collect())
+}
+
+async fn list_described(
+    db: &DatabaseConnection,
+    app: Option<AppId>,
+    status: Option<&str>,
+) -> Result<Vec<(SubscriptionView, plan::Model)>, CatalogError> {
     let mut query = subscription::Entity::find().order_by_desc(subscription::Column::Id);
     if let Some(app) = app {
         query = query.filter(subscription::Column::AppId.eq(app));
@@ -208,7 +231,7 @@ pub async fn list(
 async fn describe(
     db: &DatabaseConnection,
     row: subscription::Model,
-) -> Result<SubscriptionView, CatalogError> {
+) -> Result<(SubscriptionView, plan::Model), CatalogError> {
     let missing = |what: &str| {
         CatalogError::NotFound(format!(
             "subscription {} refers to a missing {what}",
@@ -231,21 +254,21 @@ async fn describe(
         .one(db)
         .await?
         .ok_or_else(|| missing("product"))?;
-    let plan = plan::Entity::find_by_id(row.plan_id)
-        .one(db)
+    let plan = crate::plans::of_row(db, &row)
         .await?
         .ok_or_else(|| missing("plan"))?;
-    Ok(SubscriptionView {
+    let view = SubscriptionView {
         id: row.id.0,
         partner: partner.name,
         app: app.name,
         client_id: app.client_id,
         product: product.slug,
         version: version.version,
-        plan: plan.name,
+        plan: plan.name.clone(),
         status: row.status,
         reason: row.reason,
         created_at: row.created_at,
         decided_at: row.decided_at,
-    })
+    };
+    Ok((view, plan))
 }

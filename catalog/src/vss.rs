@@ -229,6 +229,33 @@ pub async fn import(
     Ok(summary)
 }
 
+/// [`import`] on behalf of an admin: the signals and the `catalog.import`
+/// audit record commit together.
+#[tracing::instrument(skip_all)]
+pub async fn import_as(
+    db: &impl TransactionTrait,
+    actor: &str,
+    json: &str,
+    now_ms: i64,
+) -> Result<ImportSummary, CatalogError> {
+    let txn = db.begin().await?;
+    let summary = import(&txn, json, now_ms, |_, _| {}).await?;
+    crate::audit::record(
+        &txn,
+        actor,
+        "catalog.import",
+        "catalog",
+        None,
+        Some(serde_json::json!({
+            "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated
+        })),
+        now_ms,
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(summary)
+}
+
 /// Whether the catalog holds any signal yet.
 pub async fn has_signals(db: &impl ConnectionTrait) -> Result<bool, CatalogError> {
     Ok(signal::Entity::find().one(db).await?.is_some())

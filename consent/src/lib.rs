@@ -41,10 +41,12 @@ pub mod test_support {
 mod error;
 mod fields;
 pub mod ledger;
+pub mod oem;
 pub mod people;
 pub mod receipt;
 pub mod records;
 mod rows;
+pub mod statements;
 mod status;
 pub mod views;
 

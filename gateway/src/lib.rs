@@ -26,4 +26,3 @@ pub mod routes;
 pub mod simulate;
 pub mod startup;
 pub mod state;
-pub mod statements;

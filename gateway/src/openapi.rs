@@ -1,5 +1,10 @@
 //! The OpenAPI 3.1 document (`/openapi.json`, checked in as `openapi.json`)
-//! and Swagger UI at `/docs`, served from the vendored bundle.
+//! and Swagger UI at `/docs`, served from the vendored bundle. The document's
+//! operations are not listed here: [`register`] collects them from the same
+//! registration that routes the REST API ([`routes::rest`]), so what is
+//! routed and what is documented cannot differ. This module adds what no
+//! handler carries (info, tags, security schemes) and must not route
+//! anything itself.
 
 use utoipa::openapi::path::Operation;
 use utoipa::openapi::security::{
@@ -7,57 +12,14 @@ use utoipa::openapi::security::{
     SecurityScheme,
 };
 use utoipa::{Modify, OpenApi};
+use utoipa_actix_web::AppExt;
 
-use crate::{metrics, problem, routes};
+use crate::{problem, routes};
 
 #[derive(OpenApi)]
 #[openapi(
     info(title = "vdx partner API", description = "Consented connected-car data and commands. Every vehicle read passes the driver's consent; an unknown VIN and an unconsented VIN get the same answer."),
-    paths(
-        routes::health::healthz,
-        routes::health::readyz,
-        metrics::handler,
-        routes::oauth::token::token,
-        routes::oauth::introspect::introspect,
-        routes::oauth::introspect::revoke,
-        routes::oauth::metadata::metadata,
-        routes::oauth::metadata::jwks,
-        routes::admin_apps::create,
-        routes::admin_apps::rotate_secret,
-        routes::vehicles::latest,
-        routes::history::history,
-        routes::commands::send,
-        routes::commands::status,
-        routes::ingest::ingest,
-        routes::marketplace::products,
-        routes::subscriptions::request,
-        routes::subscriptions::list,
-        routes::subscriptions::statement,
-        routes::admin::catalog::import,
-        routes::admin::catalog::signals,
-        routes::admin::products::list,
-        routes::admin::products::create,
-        routes::admin::products::get,
-        routes::admin::products::create_version,
-        routes::admin::products::update_version,
-        routes::admin::products::delete_version,
-        routes::admin::products::publish,
-        routes::admin::products::deprecate,
-        routes::admin::products::retire,
-        routes::admin::products::create_plan,
-        routes::admin::subscriptions::list,
-        routes::admin::subscriptions::decide,
-        routes::admin::partners::create,
-        routes::admin::statements::get,
-        routes::admin::audit::list,
-        routes::admin::vehicles::transfer,
-        routes::admin::vehicles::revoke_consent,
-        routes::consents::list,
-        routes::consents::revoke,
-        routes::consents::receipt,
-    ),
     components(schemas(problem::Problem, routes::oauth::token::TokenRequest)),
-    modifiers(&Security),
     tags(
         (name = "operations", description = "Health and metrics"),
         (name = "oauth", description = "OAuth 2.0 authorization server"),
@@ -70,7 +32,7 @@ use crate::{metrics, problem, routes};
         (name = "consents", description = "Consents given to the calling app"),
     )
 )]
-pub struct ApiDoc;
+struct ApiDoc;
 
 /// The security schemes: bearer tokens, HTTP Basic client authentication,
 /// and the OAuth 2.0 client-credentials flow at `/oauth/token` (Swagger UI's
@@ -140,9 +102,35 @@ fn accept_flow_tokens(
     }
 }
 
+/// Registers the REST API ([`routes::rest`]) on `app` and returns the app
+/// with the document built from that registration.
+pub fn register<T>(app: actix_web::App<T>) -> (actix_web::App<T>, utoipa::openapi::OpenApi)
+where
+    T: actix_web::dev::ServiceFactory<
+            actix_web::dev::ServiceRequest,
+            Config = (),
+            Error = actix_web::Error,
+            InitError = (),
+        >,
+{
+    let (app, mut document) = app
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes::rest)
+        .split_for_parts();
+    // After the paths are in: the modifier adds the OAuth flow to their security.
+    Security.modify(&mut document);
+    (app, document)
+}
+
+/// The document the gateway serves, without a server.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    register(actix_web::App::new()).1
+}
+
 /// The document as pretty JSON with a trailing newline, exactly as checked in.
 pub fn document() -> String {
-    let mut json = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    let mut json = openapi().to_pretty_json().unwrap_or_default();
     json.push('\n');
     json
 }

@@ -9,16 +9,15 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpResponse, web};
 use sea_orm::DatabaseConnection;
-use utoipa::OpenApi;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::auth::TokenService;
 use crate::config::Config;
 use crate::metrics::Metrics;
-use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
+use crate::routes::fallback::{self, endpoint};
 use crate::state::AppState;
-use crate::{auth, db, edge, graphql, metrics, pages, problem_mw, request_id, routes};
+use crate::{auth, db, edge, graphql, metrics, openapi, pages, problem_mw, request_id, routes};
 
 /// A bound, not yet running, gateway.
 pub struct Application {
@@ -89,7 +88,7 @@ impl Application {
         let server = edge::serve(listener, config.shutdown_timeout_secs, move || {
             let max_body = app_state.config.max_body_bytes;
             let graphql_max_body = app_state.config.graphql_max_body_bytes;
-            App::new()
+            let app = App::new()
                 .app_data(web::Data::new(app_state.clone()))
                 // The token service on its own, for the authentication extractors.
                 .app_data(web::Data::from(Arc::clone(&app_state.tokens)))
@@ -115,110 +114,14 @@ impl Application {
                 .wrap(from_fn(auth::middleware))
                 .wrap(from_fn(problem_mw::middleware))
                 .wrap(from_fn(metrics::middleware))
-                .wrap(from_fn(request_id::middleware))
-                .service(endpoint("/healthz", "GET").route(web::get().to(routes::health::healthz)))
-                .service(endpoint("/readyz", "GET").route(web::get().to(routes::health::readyz)))
-                .service(endpoint("/metrics", "GET").route(web::get().to(metrics::handler)))
-                .service(
-                    endpoint("/.well-known/oauth-authorization-server", "GET")
-                        .route(web::get().to(routes::oauth::metadata::metadata)),
-                )
-                .service(
-                    endpoint("/.well-known/jwks.json", "GET")
-                        .route(web::get().to(routes::oauth::metadata::jwks)),
-                )
-                .service(
-                    endpoint("/oauth/token", "POST")
-                        .route(web::post().to(routes::oauth::token::token)),
-                )
-                .service(
-                    endpoint("/oauth/authorize", "GET")
-                        .route(web::get().to(routes::authorize::authorize)),
-                )
-                .service(
-                    endpoint("/oauth/introspect", "POST")
-                        .route(web::post().to(routes::oauth::introspect::introspect)),
-                )
-                .service(
-                    endpoint("/oauth/revoke", "POST")
-                        .route(web::post().to(routes::oauth::introspect::revoke)),
-                )
-                .service(
-                    endpoint("/admin/v1/apps", "POST")
-                        .route(web::post().to(routes::admin_apps::create)),
-                )
-                .service(
-                    endpoint("/admin/v1/apps/{client_id}/secret", "POST")
-                        .route(web::post().to(routes::admin_apps::rotate_secret)),
-                )
-                .service(
-                    endpoint("/v1/vehicles/{vin}/latest", "GET")
-                        .route(web::get().to(routes::vehicles::latest)),
-                )
-                .service(
-                    endpoint("/v1/vehicles/{vin}/history", "GET")
-                        .route(web::get().to(routes::history::history)),
-                )
-                .service(
-                    endpoint("/v1/vehicles/{vin}/commands", "POST")
-                        .route(web::post().to(routes::commands::send)),
-                )
-                .service(
-                    endpoint("/v1/commands/{id}", "GET")
-                        .route(web::get().to(routes::commands::status)),
-                )
-                .service(
-                    endpoint("/v1/ingest", "POST").route(web::post().to(routes::ingest::ingest)),
-                )
-                .service(
-                    endpoint("/v1/marketplace/products", "GET")
-                        .route(web::get().to(routes::marketplace::products)),
-                )
-                .service(
-                    endpoint("/v1/subscriptions", "GET, POST")
-                        .route(web::get().to(routes::subscriptions::list))
-                        .route(web::post().to(routes::subscriptions::request)),
-                )
-                .service(
-                    endpoint("/v1/statements", "GET")
-                        .route(web::get().to(routes::subscriptions::statement)),
-                )
-                .service(
-                    endpoint("/v1/consents", "GET").route(web::get().to(routes::consents::list)),
-                )
-                .service(
-                    endpoint("/v1/consents/{id}/revoke", "POST")
-                        .route(web::post().to(routes::consents::revoke)),
-                )
-                .service(
-                    endpoint("/v1/consents/{id}/receipt", "GET")
-                        .route(web::get().to(routes::consents::receipt)),
-                )
-                .configure(admin_routes)
-                .configure(crate::portal::routes)
-                .service(
-                    endpoint("/graphql", "GET, POST")
-                        .app_data(web::PayloadConfig::new(graphql_max_body))
-                        .route(web::post().to(graphql::execute))
-                        .route(web::get().to(pages::graphiql)),
-                )
-                .service(endpoint("/assets/{name}", "GET").route(web::get().to(pages::asset)))
-                .service(endpoint("/", "GET").route(web::get().to(pages::index)))
-                .service(
-                    endpoint(&format!("{}/{{status}}", edge::REFUSED_PATH), "GET")
-                        .route(web::get().to(edge::refused)),
-                )
-                .service(endpoint("/admin", "GET").route(web::get().to(pages::admin)))
-                .service(endpoint("/marketplace", "GET").route(web::get().to(pages::marketplace)))
-                .service(endpoint("/docs", "GET").route(web::get().to(|| async {
-                    HttpResponse::PermanentRedirect()
-                        .insert_header(("location", "/docs/"))
-                        .finish()
-                })))
-                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", ApiDoc::openapi()))
-                .default_service(web::to(|| async {
-                    Err::<HttpResponse, _>(ApiError::NotFound("no route matches this path".into()))
-                }))
+                .wrap(from_fn(request_id::middleware));
+            // The REST API and its document, from one registration.
+            let (app, document) = openapi::register(app);
+            let allowed = fallback::Allowed::from_document(&document);
+            app.configure(|cfg| not_rest(cfg, graphql_max_body))
+                .service(SwaggerUi::new("/docs/{_:.*}").url("/openapi.json", document))
+                .app_data(web::Data::new(allowed))
+                .default_service(web::to(fallback::unmatched))
         })
         .map_err(|e| format!("cannot serve: {e}"))?;
         Ok(Self {
@@ -275,83 +178,35 @@ impl Application {
     }
 }
 
-/// The admin API under `/admin/v1`; every handler takes the `Admin` extractor.
-fn admin_routes(cfg: &mut web::ServiceConfig) {
-    use routes::admin::{audit, catalog, partners, products, statements, subscriptions, vehicles};
+/// Everything routed that is not REST, so not in the OpenAPI document: the
+/// OAuth authorization page a browser follows, the portal, GraphQL, the
+/// pages and their assets, the edge's refusals and the docs redirect (Swagger
+/// UI and `/openapi.json` are added beside it). The only place besides
+/// [`routes::rest`] that registers a route.
+fn not_rest(cfg: &mut web::ServiceConfig, graphql_max_body: usize) {
     cfg.service(
-        endpoint("/admin/v1/catalog/import", "POST")
-            .app_data(web::PayloadConfig::new(catalog::MAX_IMPORT_BYTES))
-            .route(web::post().to(catalog::import)),
+        endpoint("/oauth/authorize", "GET").route(web::get().to(routes::authorize::authorize)),
     )
-    .service(endpoint("/admin/v1/catalog/signals", "GET").route(web::get().to(catalog::signals)))
+    .configure(crate::portal::routes)
     .service(
-        endpoint("/admin/v1/products", "GET, POST")
-            .route(web::get().to(products::list))
-            .route(web::post().to(products::create)),
+        endpoint("/graphql", "GET, POST")
+            .app_data(web::PayloadConfig::new(graphql_max_body))
+            .route(web::post().to(graphql::execute))
+            .route(web::get().to(pages::graphiql)),
     )
-    .service(endpoint("/admin/v1/products/{slug}", "GET").route(web::get().to(products::get)))
+    .service(endpoint("/assets/{name}", "GET").route(web::get().to(pages::asset)))
+    .service(endpoint("/", "GET").route(web::get().to(pages::index)))
     .service(
-        endpoint("/admin/v1/products/{slug}/versions", "POST")
-            .route(web::post().to(products::create_version)),
+        endpoint(&format!("{}/{{status}}", edge::REFUSED_PATH), "GET")
+            .route(web::get().to(edge::refused)),
     )
-    .service(
-        endpoint(
-            "/admin/v1/products/{slug}/versions/{version}",
-            "PUT, DELETE",
-        )
-        .route(web::put().to(products::update_version))
-        .route(web::delete().to(products::delete_version)),
-    )
-    .service(
-        endpoint(
-            "/admin/v1/products/{slug}/versions/{version}/publish",
-            "POST",
-        )
-        .route(web::post().to(products::publish)),
-    )
-    .service(
-        endpoint(
-            "/admin/v1/products/{slug}/versions/{version}/deprecate",
-            "POST",
-        )
-        .route(web::post().to(products::deprecate)),
-    )
-    .service(
-        endpoint(
-            "/admin/v1/products/{slug}/versions/{version}/retire",
-            "POST",
-        )
-        .route(web::post().to(products::retire)),
-    )
-    .service(
-        endpoint("/admin/v1/products/{slug}/plans", "POST")
-            .route(web::post().to(products::create_plan)),
-    )
-    .service(endpoint("/admin/v1/subscriptions", "GET").route(web::get().to(subscriptions::list)))
-    .service(
-        endpoint("/admin/v1/subscriptions/{id}/decision", "POST")
-            .route(web::post().to(subscriptions::decide)),
-    )
-    .service(endpoint("/admin/v1/partners", "POST").route(web::post().to(partners::create)))
-    .service(endpoint("/admin/v1/statements", "GET").route(web::get().to(statements::get)))
-    .service(endpoint("/admin/v1/audit", "GET").route(web::get().to(audit::list)))
-    .service(
-        endpoint("/admin/v1/vehicles/{vin}/owner", "POST")
-            .route(web::post().to(vehicles::transfer)),
-    )
-    .service(
-        endpoint("/admin/v1/consents/{id}/revoke", "POST")
-            .route(web::post().to(vehicles::revoke_consent)),
-    );
-}
-
-/// A resource whose other methods get 405 with an `Allow` header (RFC 9110 §15.5.6).
-fn endpoint(path: &str, allow: &'static str) -> actix_web::Resource {
-    web::resource(path).default_service(web::to(move || async move {
-        HttpResponse::MethodNotAllowed()
-            .insert_header(("allow", allow))
+    .service(endpoint("/admin", "GET").route(web::get().to(pages::admin)))
+    .service(endpoint("/marketplace", "GET").route(web::get().to(pages::marketplace)))
+    .service(endpoint("/docs", "GET").route(web::get().to(|| async {
+        HttpResponse::PermanentRedirect()
+            .insert_header(("location", "/docs/"))
             .finish()
-    }))
+    })));
 }
 
 fn json_error(err: actix_web::error::JsonPayloadError, _: &HttpRequest) -> actix_web::Error {

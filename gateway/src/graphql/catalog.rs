@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_graphql::{Context, Object, SimpleObject};
 
 use super::gql_error;
+use crate::problem::ApiError;
 use crate::routes::catalog_dto::ProductDto;
 use crate::state::AppState;
 
@@ -123,11 +124,15 @@ impl CatalogQuery {
     /// The marketplace: products on offer with their published versions, terms and plans. No token needed.
     async fn catalog(&self, ctx: &Context<'_>) -> async_graphql::Result<Catalog> {
         let state = ctx.data::<Arc<AppState>>()?;
-        let offer = crate::routes::marketplace::offer(state.db_bypassing_gate())
+        let offer = vdx_catalog::offer::offer(state.db_bypassing_gate())
             .await
+            .map_err(ApiError::from)
             .map_err(gql_error)?;
         Ok(Catalog {
-            products: offer.into_iter().map(Product::from).collect(),
+            products: offer
+                .iter()
+                .map(|o| Product::from(ProductDto::from_offering(o)))
+                .collect(),
         })
     }
 }

@@ -4,7 +4,7 @@
 //! answer the secret exactly once; only its argon2 hash is stored.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use vdx_catalog::apps;
@@ -73,7 +73,7 @@ fn no_such_app(client_id: &str) -> ApiError {
 }
 
 /// Creates an app and returns its credentials, once.
-#[utoipa::path(post, path = "/admin/v1/apps", tag = "admin", operation_id = "admin_create_app",
+#[utoipa::path(tag = "admin", operation_id = "admin_create_app",
     request_body = NewAppRequest,
     responses(
         (status = 201, description = "Created; the secret is not shown again", body = AppCredentials),
@@ -82,6 +82,7 @@ fn no_such_app(client_id: &str) -> ApiError {
         (status = 422, description = "Invalid name or redirect URI", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/apps")]
 #[tracing::instrument(skip_all)]
 pub async fn create(
     _admin: Admin,
@@ -131,7 +132,7 @@ impl std::fmt::Debug for RotatedSecret {
 
 /// Gives an app a new client secret; the old one stops working at once, and so
 /// does every access token it obtained by client_credentials.
-#[utoipa::path(post, path = "/admin/v1/apps/{client_id}/secret", tag = "admin", operation_id = "admin_rotate_app_secret",
+#[utoipa::path(tag = "admin", operation_id = "admin_rotate_app_secret",
     params(("client_id" = String, Path, description = "The app's client id")),
     responses(
         (status = 200, description = "The new secret; it is not shown again", body = RotatedSecret),
@@ -140,6 +141,7 @@ impl std::fmt::Debug for RotatedSecret {
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/apps/{client_id}/secret")]
 #[tracing::instrument(skip_all)]
 pub async fn rotate_secret(
     _admin: Admin,

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
+use vdx_catalog::offer::Offering;
 use vdx_catalog::plans::PlanSpec;
 use vdx_catalog::{Plan, Product, ProductVersion, Terms};
 
@@ -87,5 +88,10 @@ impl ProductDto {
             plans: plans.iter().map(PlanSpec::from_row).collect(),
             scopes,
         }
+    }
+
+    /// A product as the marketplace offers it.
+    pub fn from_offering(offering: &Offering) -> Self {
+        Self::new(&offering.product, &offering.versions, &offering.plans)
     }
 }

@@ -2,7 +2,7 @@
 //! (honouring `Idempotency-Key`), `GET /v1/commands/{id}` shows its status.
 //! The lifecycle rules live in `vdx_telemetry::commands`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use vdx_telemetry::commands::CommandView;
@@ -67,7 +67,7 @@ impl From<CommandView> for CommandDto {
 }
 
 /// Sends a command to one vehicle; it runs asynchronously.
-#[utoipa::path(post, path = "/v1/vehicles/{vin}/commands", tag = "commands", operation_id = "send_command",
+#[utoipa::path(tag = "commands", operation_id = "send_command",
     params(("vin" = String, Path, description = "Vehicle Identification Number"), CommandTarget,
         ("Idempotency-Key" = Option<String>, Header, description = "Repeating a request with the same key returns the first command")),
     request_body = CommandRequest,
@@ -80,6 +80,7 @@ impl From<CommandView> for CommandDto {
         (status = 422, description = "Not a command of the product, a bad value, or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
+#[post("/v1/vehicles/{vin}/commands")]
 #[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
 pub async fn send(
     req: HttpRequest,
@@ -114,16 +115,16 @@ pub async fn send(
     let admission = partner::admit_one(&state.gate, &ctx, Access::Command(target.clone())).await?;
     let charged = admission.command(&target)?;
     let (command, replayed) = state.gate.send_command(&ctx, charged, &new).await?;
-    let status = if replayed {
+    let answer = if replayed {
         HttpResponse::Ok()
     } else {
         HttpResponse::Accepted()
     };
-    Ok(partner::served(status, &admission, None).json(CommandDto::from(command)))
+    Ok(partner::served(answer, &admission, None).json(CommandDto::from(command)))
 }
 
 /// The status of one of this app's commands.
-#[utoipa::path(get, path = "/v1/commands/{id}", tag = "commands", operation_id = "command_status",
+#[utoipa::path(tag = "commands", operation_id = "command_status",
     params(("id" = String, Path, description = "The command id")),
     responses(
         (status = 200, description = "The command", body = CommandDto),
@@ -132,6 +133,7 @@ pub async fn send(
         (status = 429, description = "The plan's rate limit or quota is used up", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
+#[get("/v1/commands/{id}")]
 #[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
 pub async fn status(
     Partner(ctx): Partner,

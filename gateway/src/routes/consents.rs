@@ -2,7 +2,7 @@
 //! (paged), end one (`revoked_by_partner`), download a receipt. A consent of
 //! another app is answered exactly like one that does not exist.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use vdx_consent::views::ConsentView;
 
@@ -30,8 +30,9 @@ pub struct ConsentPage {
 
 /// The consents drivers have given the calling app, newest first (for a
 /// token a driver authorised, only that driver's).
-#[utoipa::path(get, path = "/v1/consents", tag = "consents", operation_id = "list_consents",
+#[utoipa::path(tag = "consents", operation_id = "list_consents",
     params(Page), responses((status = 200, description = "A page of consents", body = ConsentPage)), security(("bearer" = [])))]
+#[get("/v1/consents")]
 #[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
 pub async fn list(
     Partner(ctx): Partner,
@@ -51,10 +52,11 @@ fn not_found(id: i64) -> ApiError {
 }
 
 /// Ends a consent from the partner's side (status `revoked_by_partner`).
-#[utoipa::path(post, path = "/v1/consents/{id}/revoke", tag = "consents", operation_id = "revoke_consent",
+#[utoipa::path(tag = "consents", operation_id = "revoke_consent",
     params(("id" = i64, Path)),
     responses((status = 200, description = "Revoked", body = ConsentView), (status = 404, description = "No such consent for this app", body = Problem, content_type = "application/problem+json"), (status = 409, description = "Not active", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = [])))]
+#[post("/v1/consents/{id}/revoke")]
 #[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id, consent = *id))]
 pub async fn revoke(
     Partner(ctx): Partner,
@@ -70,8 +72,9 @@ pub async fn revoke(
 }
 
 /// The consent receipt (ISO/IEC TS 27560 style) of one of the app's consents.
-#[utoipa::path(get, path = "/v1/consents/{id}/receipt", tag = "consents", operation_id = "consent_receipt",
+#[utoipa::path(tag = "consents", operation_id = "consent_receipt",
     params(("id" = i64, Path)), responses((status = 200, description = "Receipt", body = serde_json::Value)), security(("bearer" = [])))]
+#[get("/v1/consents/{id}/receipt")]
 #[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id, consent = *id))]
 pub async fn receipt(
     Partner(ctx): Partner,

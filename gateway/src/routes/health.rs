@@ -1,6 +1,6 @@
 //! Liveness and readiness.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 
 use crate::problem::ApiError;
@@ -13,18 +13,20 @@ pub struct Health {
 }
 
 /// Liveness: the process is up and serving HTTP.
-#[utoipa::path(get, path = "/healthz", tag = "operations", operation_id = "healthz",
+#[utoipa::path(tag = "operations", operation_id = "healthz",
     responses((status = 200, description = "The process is alive", body = Health)))]
+#[get("/healthz")]
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(Health { status: "ok" })
 }
 
 /// Readiness: the database answers and every migration has been applied.
-#[utoipa::path(get, path = "/readyz", tag = "operations", operation_id = "readyz",
+#[utoipa::path(tag = "operations", operation_id = "readyz",
     responses(
         (status = 200, description = "Ready to serve", body = Health),
         (status = 503, description = "Database unreachable or migrations pending", body = crate::problem::Problem, content_type = "application/problem+json"),
     ))]
+#[get("/readyz")]
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     state
         .db_bypassing_gate()

@@ -1,7 +1,7 @@
 //! `GET /v1/vehicles/{vin}/history`: the REST twin of the GraphQL
 //! `vehicle { history }` query. One signal, a time range, cursor pages.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use vdx_telemetry::history::HistoryQuery;
@@ -47,7 +47,7 @@ pub struct HistoryResponse {
 }
 
 /// Past values of one consented signal of one vehicle.
-#[utoipa::path(get, path = "/v1/vehicles/{vin}/history", tag = "vehicles", operation_id = "vehicle_history",
+#[utoipa::path(tag = "vehicles", operation_id = "vehicle_history",
     params(("vin" = String, Path, description = "Vehicle Identification Number"), HistoryParams),
     responses(
         (status = 200, description = "A page of history", body = HistoryResponse),
@@ -56,6 +56,7 @@ pub struct HistoryResponse {
         (status = 403, description = "No consent, scope or subscription. An unknown VIN gets the same answer as an unconsented one.", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
+#[get("/v1/vehicles/{vin}/history")]
 #[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
 pub async fn history(
     Partner(ctx): Partner,

@@ -2,7 +2,7 @@
 //! VSS signal values per vehicle; all or nothing, duplicates ignored, late and
 //! out-of-order samples accepted. The rules live in `vdx_telemetry::ingest`.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use vdx_core::Scope;
@@ -47,7 +47,7 @@ pub struct IngestResponse {
 }
 
 /// Stores a batch of signal values, all or nothing.
-#[utoipa::path(post, path = "/v1/ingest", tag = "ingest", operation_id = "ingest",
+#[utoipa::path(tag = "ingest", operation_id = "ingest",
     request_body = IngestRequest,
     responses(
         (status = 200, description = "Stored; duplicates ignored", body = IngestResponse),
@@ -58,6 +58,7 @@ pub struct IngestResponse {
         (status = 422, description = "Invalid samples, each named in `errors`; nothing stored", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["ingest"])))]
+#[post("/v1/ingest")]
 #[tracing::instrument(skip_all)]
 pub async fn ingest(
     Authenticated(principal): Authenticated,

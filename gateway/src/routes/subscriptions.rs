@@ -2,15 +2,15 @@
 //! your own monthly statement. Any valid app token will do; scopes come later,
 //! from the subscriptions an admin approves.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use serde::Deserialize;
 use vdx_catalog::subscriptions::{self, SubscriptionView};
+use vdx_consent::statements::{self, Statement};
 
 use crate::auth::Authenticated;
 use crate::problem::{ApiError, Problem};
-use crate::routes::admin::statements::{StatementQuery, render};
+use crate::routes::statement_dto::{StatementQuery, render};
 use crate::state::AppState;
-use crate::statements::{self, Statement};
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -24,7 +24,7 @@ pub struct SubscriptionRequest {
 }
 
 /// Requests a subscription for the calling app; it waits for an admin's decision.
-#[utoipa::path(post, path = "/v1/subscriptions", tag = "subscriptions", operation_id = "request_subscription",
+#[utoipa::path(tag = "subscriptions", operation_id = "request_subscription",
     request_body = SubscriptionRequest,
     responses(
         (status = 201, description = "Requested (status pending)", body = SubscriptionView),
@@ -32,6 +32,7 @@ pub struct SubscriptionRequest {
         (status = 409, description = "Already subscribed, or the version takes no new subscriptions", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
+#[post("/v1/subscriptions")]
 pub async fn request(
     Authenticated(p): Authenticated,
     body: web::Json<SubscriptionRequest>,
@@ -50,8 +51,9 @@ pub async fn request(
 }
 
 /// The calling app's subscriptions, newest first.
-#[utoipa::path(get, path = "/v1/subscriptions", tag = "subscriptions", operation_id = "list_subscriptions",
+#[utoipa::path(tag = "subscriptions", operation_id = "list_subscriptions",
     responses((status = 200, description = "Subscriptions", body = Vec<SubscriptionView>)), security(("bearer" = [])))]
+#[get("/v1/subscriptions")]
 pub async fn list(
     Authenticated(p): Authenticated,
     state: web::Data<AppState>,
@@ -61,20 +63,18 @@ pub async fn list(
 }
 
 /// The calling app's statement for a month, as JSON or CSV.
-#[utoipa::path(get, path = "/v1/statements", tag = "subscriptions", operation_id = "statements",
+#[utoipa::path(tag = "subscriptions", operation_id = "statements",
     params(StatementQuery),
     responses((status = 200, description = "Statement as JSON, or CSV (format=csv or Accept: text/csv)", content((Statement = "application/json"), (String = "text/csv")))),
     security(("bearer" = [])))]
+#[get("/v1/statements")]
 pub async fn statement(
     Authenticated(p): Authenticated,
     req: HttpRequest,
     query: web::Query<StatementQuery>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let month = query
-        .month
-        .clone()
-        .unwrap_or_else(statements::current_month);
+    let month = query.month()?;
     let statement =
         statements::statement(state.db_bypassing_gate(), &month, Some(p.app().app_id)).await?;
     render(&req, query.format.as_deref(), &statement)

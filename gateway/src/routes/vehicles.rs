@@ -1,6 +1,6 @@
 //! `GET /v1/vehicles/{vin}/latest`: the REST twin of the GraphQL `vehicle { latest }` query.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -53,7 +53,7 @@ pub struct LatestResponse {
 }
 
 /// The latest value of each consented signal of one vehicle.
-#[utoipa::path(get, path = "/v1/vehicles/{vin}/latest", tag = "vehicles", operation_id = "vehicle_latest",
+#[utoipa::path(tag = "vehicles", operation_id = "vehicle_latest",
     params(("vin" = String, Path, description = "Vehicle Identification Number"), LatestQuery),
     responses(
         (status = 200, description = "Latest values", body = LatestResponse),
@@ -62,6 +62,7 @@ pub struct LatestResponse {
         (status = 403, description = "No consent, scope or subscription. An unknown VIN gets the same answer as an unconsented one.", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
+#[get("/v1/vehicles/{vin}/latest")]
 #[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
 pub async fn latest(
     Partner(ctx): Partner,

@@ -1,6 +1,6 @@
 //! Reading the audit trail.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 
 use crate::auth::Admin;
@@ -15,10 +15,11 @@ pub struct AuditQuery {
 }
 
 /// The newest admin changes: who, when, what, before and after.
-#[utoipa::path(get, path = "/admin/v1/audit", tag = "admin", operation_id = "admin_audit",
+#[utoipa::path(tag = "admin", operation_id = "admin_audit",
     params(AuditQuery),
     responses((status = 200, description = "Audit records, newest first", body = Vec<vdx_catalog::audit::AuditRecord>)),
     security(("bearer" = ["admin"])))]
+#[get("/admin/v1/audit")]
 pub async fn list(
     _: Admin,
     query: web::Query<AuditQuery>,

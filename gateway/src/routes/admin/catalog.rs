@@ -1,6 +1,6 @@
 //! Importing the COVESA VSS catalog and browsing its signals.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Admin;
@@ -20,13 +20,14 @@ pub struct ImportSummary {
 }
 
 /// Imports a vss-tools JSON export, all or nothing.
-#[utoipa::path(post, path = "/admin/v1/catalog/import", tag = "admin", operation_id = "admin_catalog_import",
+#[utoipa::path(tag = "admin", operation_id = "admin_catalog_import",
     request_body(content = serde_json::Value, description = "A vss-tools JSON export", content_type = "application/json"),
     responses(
         (status = 200, description = "Imported", body = ImportSummary),
         (status = 422, description = "Invalid file; the error names the node and nothing was imported", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"])))]
+#[post("/import")]
 pub async fn import(
     Admin(principal): Admin,
     body: web::Bytes,
@@ -34,19 +35,11 @@ pub async fn import(
 ) -> Result<HttpResponse, ApiError> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("INVALID_INPUT", "the body must be UTF-8 JSON"))?;
-    let now_ms = state.now_ms();
-    let summary =
-        vdx_catalog::vss::import(state.db_bypassing_gate(), text, now_ms, |_, _| {}).await?;
-    vdx_catalog::audit::record(
+    let summary = vdx_catalog::vss::import_as(
         state.db_bypassing_gate(),
         super::actor(&principal),
-        "catalog.import",
-        "catalog",
-        None,
-        Some(serde_json::json!({
-            "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated
-        })),
-        now_ms,
+        text,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(ImportSummary {
@@ -80,10 +73,11 @@ pub struct SignalDto {
 }
 
 /// Lists catalog signals by path.
-#[utoipa::path(get, path = "/admin/v1/catalog/signals", tag = "admin", operation_id = "admin_catalog_signals",
+#[utoipa::path(tag = "admin", operation_id = "admin_catalog_signals",
     params(SignalQuery),
     responses((status = 200, description = "Signals", body = Vec<SignalDto>)),
     security(("bearer" = ["admin"])))]
+#[get("/signals")]
 pub async fn signals(
     _: Admin,
     query: web::Query<SignalQuery>,

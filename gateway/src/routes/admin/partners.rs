@@ -1,6 +1,6 @@
 //! Partner organisations (their apps are OAuth clients, managed with the apps endpoints).
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 
 use crate::auth::Admin;
@@ -20,10 +20,11 @@ pub struct PartnerDto {
 }
 
 /// Registers a partner organisation.
-#[utoipa::path(post, path = "/admin/v1/partners", tag = "admin", operation_id = "admin_create_partner",
+#[utoipa::path(tag = "admin", operation_id = "admin_create_partner",
     request_body = NewPartner,
     responses((status = 201, description = "Created", body = PartnerDto), (status = 409, description = "Name taken", body = crate::problem::Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/partners")]
 pub async fn create(
     Admin(principal): Admin,
     body: web::Json<NewPartner>,
@@ -36,24 +37,11 @@ pub async fn create(
             "name must have 1 to 128 characters",
         ));
     }
-    let taken =
-        vdx_catalog::marketplace::find_partner_by_name(state.db_bypassing_gate(), name).await?;
-    if taken.is_some() {
-        return Err(ApiError::Conflict(format!(
-            "a partner named {name:?} exists"
-        )));
-    }
-    let now_ms = state.now_ms();
-    let partner =
-        vdx_catalog::marketplace::create_partner(state.db_bypassing_gate(), name, now_ms).await?;
-    vdx_catalog::audit::record(
+    let partner = vdx_catalog::marketplace::register_partner(
         state.db_bypassing_gate(),
+        name,
         super::actor(&principal),
-        "partner.create",
-        &format!("partner:{}", partner.id),
-        None,
-        Some(serde_json::json!({"name": name})),
-        now_ms,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Created().json(PartnerDto {

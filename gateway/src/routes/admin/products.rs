@@ -1,6 +1,6 @@
 //! Data products, their versions and lifecycle, and their plans.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use vdx_catalog::Lifecycle;
@@ -20,8 +20,9 @@ async fn product_dto(state: &AppState, slug: &str) -> Result<ProductDto, ApiErro
 }
 
 /// Every product with all versions and plans.
-#[utoipa::path(get, path = "/admin/v1/products", tag = "admin", operation_id = "admin_list_products",
+#[utoipa::path(tag = "admin", operation_id = "admin_list_products",
     responses((status = 200, description = "Products", body = Vec<ProductDto>)), security(("bearer" = ["admin"])))]
+#[get("/admin/v1/products")]
 pub async fn list(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let mut out = Vec::new();
     for (product, versions) in admin::all_products(state.db_bypassing_gate()).await? {
@@ -32,10 +33,11 @@ pub async fn list(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, 
 }
 
 /// Creates a product; versions are drafted separately.
-#[utoipa::path(post, path = "/admin/v1/products", tag = "admin", operation_id = "admin_create_product",
+#[utoipa::path(tag = "admin", operation_id = "admin_create_product",
     request_body = NewProduct,
     responses((status = 201, description = "Created", body = ProductDto), (status = 409, description = "Slug taken", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/products")]
 pub async fn create(
     Admin(p): Admin,
     body: web::Json<NewProduct>,
@@ -52,8 +54,9 @@ pub async fn create(
 }
 
 /// One product with all versions and plans.
-#[utoipa::path(get, path = "/admin/v1/products/{slug}", tag = "admin", operation_id = "admin_get_product",
+#[utoipa::path(tag = "admin", operation_id = "admin_get_product",
     params(("slug" = String, Path)), responses((status = 200, description = "The product", body = ProductDto)), security(("bearer" = ["admin"])))]
+#[get("/admin/v1/products/{slug}")]
 pub async fn get(
     _: Admin,
     slug: web::Path<String>,
@@ -63,10 +66,11 @@ pub async fn get(
 }
 
 /// Drafts a new version, newer than every existing one.
-#[utoipa::path(post, path = "/admin/v1/products/{slug}/versions", tag = "admin", operation_id = "admin_create_version",
+#[utoipa::path(tag = "admin", operation_id = "admin_create_version",
     params(("slug" = String, Path)), request_body = VersionSpec,
     responses((status = 201, description = "Draft created", body = VersionDto), (status = 422, description = "Invalid content; every problem listed in errors", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/products/{slug}/versions")]
 pub async fn create_version(
     Admin(p): Admin,
     slug: web::Path<String>,
@@ -85,10 +89,11 @@ pub async fn create_version(
 }
 
 /// Replaces a draft's content. Published versions are immutable (409).
-#[utoipa::path(put, path = "/admin/v1/products/{slug}/versions/{version}", tag = "admin", operation_id = "admin_update_version",
+#[utoipa::path(tag = "admin", operation_id = "admin_update_version",
     params(("slug" = String, Path), ("version" = String, Path)), request_body = VersionSpec,
     responses((status = 200, description = "Updated", body = VersionDto), (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[put("/admin/v1/products/{slug}/versions/{version}")]
 pub async fn update_version(
     Admin(p): Admin,
     path: web::Path<(String, String)>,
@@ -109,7 +114,7 @@ pub async fn update_version(
 }
 
 /// Deletes a draft. A version that was ever published stays (409): retire it instead.
-#[utoipa::path(delete, path = "/admin/v1/products/{slug}/versions/{version}", tag = "admin", operation_id = "admin_delete_version",
+#[utoipa::path(tag = "admin", operation_id = "admin_delete_version",
     params(("slug" = String, Path), ("version" = String, Path)),
     responses(
         (status = 204, description = "Deleted"),
@@ -117,6 +122,7 @@ pub async fn update_version(
         (status = 409, description = "Not a draft", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"])))]
+#[delete("/admin/v1/products/{slug}/versions/{version}")]
 pub async fn delete_version(
     Admin(p): Admin,
     path: web::Path<(String, String)>,
@@ -135,10 +141,11 @@ pub async fn delete_version(
 }
 
 /// Publishes a draft after checking every signal and command against the catalog.
-#[utoipa::path(post, path = "/admin/v1/products/{slug}/versions/{version}/publish", tag = "admin", operation_id = "admin_publish_version",
+#[utoipa::path(tag = "admin", operation_id = "admin_publish_version",
     params(("slug" = String, Path), ("version" = String, Path)),
     responses((status = 200, description = "Published", body = VersionDto), (status = 422, description = "Unknown or deprecated signals, or sensors listed as commands; every offending path in errors", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/products/{slug}/versions/{version}/publish")]
 pub async fn publish(
     Admin(p): Admin,
     path: web::Path<(String, String)>,
@@ -166,9 +173,10 @@ pub struct Deprecation {
 }
 
 /// Deprecates a published version; partner calls then carry `Deprecation` and `Sunset` headers.
-#[utoipa::path(post, path = "/admin/v1/products/{slug}/versions/{version}/deprecate", tag = "admin", operation_id = "admin_deprecate_version",
+#[utoipa::path(tag = "admin", operation_id = "admin_deprecate_version",
     params(("slug" = String, Path), ("version" = String, Path)), request_body = Deprecation,
     responses((status = 200, description = "Deprecated", body = VersionDto)), security(("bearer" = ["admin"])))]
+#[post("/admin/v1/products/{slug}/versions/{version}/deprecate")]
 pub async fn deprecate(
     Admin(p): Admin,
     path: web::Path<(String, String)>,
@@ -190,9 +198,10 @@ pub async fn deprecate(
 }
 
 /// Retires a deprecated version: it serves nothing from now on.
-#[utoipa::path(post, path = "/admin/v1/products/{slug}/versions/{version}/retire", tag = "admin", operation_id = "admin_retire_version",
+#[utoipa::path(tag = "admin", operation_id = "admin_retire_version",
     params(("slug" = String, Path), ("version" = String, Path)),
     responses((status = 200, description = "Retired", body = VersionDto)), security(("bearer" = ["admin"])))]
+#[post("/admin/v1/products/{slug}/versions/{version}/retire")]
 pub async fn retire(
     Admin(p): Admin,
     path: web::Path<(String, String)>,
@@ -213,10 +222,11 @@ pub async fn retire(
 }
 
 /// Adds a plan to a product.
-#[utoipa::path(post, path = "/admin/v1/products/{slug}/plans", tag = "admin", operation_id = "admin_create_plan",
+#[utoipa::path(tag = "admin", operation_id = "admin_create_plan",
     params(("slug" = String, Path)), request_body = PlanSpec,
     responses((status = 201, description = "Created", body = PlanSpec), (status = 422, description = "Invalid plan", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/products/{slug}/plans")]
 pub async fn create_plan(
     Admin(p): Admin,
     slug: web::Path<String>,

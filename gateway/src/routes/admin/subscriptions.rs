@@ -1,6 +1,6 @@
 //! Approving, rejecting, suspending, resuming and ending subscriptions.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, post, web};
 use serde::Deserialize;
 use vdx_catalog::subscriptions::{self, Decision, SubscriptionView};
 use vdx_core::SubscriptionId;
@@ -18,8 +18,9 @@ pub struct ListQuery {
 }
 
 /// Subscriptions, newest first.
-#[utoipa::path(get, path = "/admin/v1/subscriptions", tag = "admin", operation_id = "admin_list_subscriptions",
+#[utoipa::path(tag = "admin", operation_id = "admin_list_subscriptions",
     params(ListQuery), responses((status = 200, description = "Subscriptions", body = Vec<SubscriptionView>)), security(("bearer" = ["admin"])))]
+#[get("/admin/v1/subscriptions")]
 pub async fn list(
     _: Admin,
     query: web::Query<ListQuery>,
@@ -38,10 +39,11 @@ pub struct DecisionBody {
 }
 
 /// Decides on a subscription: approve or reject a pending one; suspend, resume or end an approved one.
-#[utoipa::path(post, path = "/admin/v1/subscriptions/{id}/decision", tag = "admin", operation_id = "admin_decide_subscription",
+#[utoipa::path(tag = "admin", operation_id = "admin_decide_subscription",
     params(("id" = i64, Path)), request_body = DecisionBody,
     responses((status = 200, description = "Decided", body = SubscriptionView), (status = 409, description = "Not allowed from the current status", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/subscriptions/{id}/decision")]
 pub async fn decide(
     Admin(p): Admin,
     id: web::Path<i64>,

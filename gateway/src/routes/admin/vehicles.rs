@@ -2,10 +2,9 @@
 //! every consent of the previous owner for that vehicle) and revoking a
 //! consent as the OEM.
 
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use vdx_consent::people;
-use vdx_consent::records::{self, ConsentStatus};
 use vdx_core::{ConsentId, Vin};
 
 use super::actor;
@@ -29,10 +28,11 @@ pub struct TransferResult {
 }
 
 /// Transfers a vehicle to a new owner; every consent the previous owner gave for it ends.
-#[utoipa::path(post, path = "/admin/v1/vehicles/{vin}/owner", tag = "admin", operation_id = "admin_transfer_vehicle",
+#[utoipa::path(tag = "admin", operation_id = "admin_transfer_vehicle",
     params(("vin" = String, Path)), request_body = Transfer,
     responses((status = 200, description = "Transferred", body = TransferResult), (status = 404, description = "Unknown vehicle or driver", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/vehicles/{vin}/owner")]
 pub async fn transfer(
     Admin(p): Admin,
     vin: web::Path<String>,
@@ -57,34 +57,20 @@ pub async fn transfer(
 }
 
 /// Revokes a consent as the OEM (status `revoked_by_oem`).
-#[utoipa::path(post, path = "/admin/v1/consents/{id}/revoke", tag = "admin", operation_id = "admin_revoke_consent",
+#[utoipa::path(tag = "admin", operation_id = "admin_revoke_consent",
     params(("id" = i64, Path)), responses((status = 200, description = "Revoked"), (status = 409, description = "Not active", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
+#[post("/admin/v1/consents/{id}/revoke")]
 pub async fn revoke_consent(
     Admin(p): Admin,
     id: web::Path<i64>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let consent = records::find(state.db_bypassing_gate(), ConsentId(*id))
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no consent {id}")))?;
-    let now_ms = state.now_ms();
-    let updated = records::change_status(
+    let updated = vdx_consent::oem::revoke_consent(
         state.db_bypassing_gate(),
-        consent.id,
-        ConsentStatus::RevokedByOem,
-        &format!("oem:{}", actor(&p)),
-        now_ms,
-    )
-    .await?;
-    vdx_catalog::audit::record(
-        state.db_bypassing_gate(),
+        ConsentId(*id),
         actor(&p),
-        "consent.revoke",
-        &format!("consent:{id}"),
-        None,
-        Some(serde_json::json!({"status": updated.status})),
-        now_ms,
+        state.now_ms(),
     )
     .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": updated.id, "status": updated.status})))

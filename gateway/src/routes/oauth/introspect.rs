@@ -6,7 +6,7 @@
 //! a caller whether a token it does not own exists.
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde_json::json;
 use vdx_catalog::App;
 
@@ -51,6 +51,7 @@ fn token_param(params: &std::collections::HashMap<String, String>) -> Result<&st
         (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
     ),
     security(("client_secret_basic" = [])))]
+#[post("/oauth/introspect")]
 pub async fn introspect(
     req: HttpRequest,
     body: web::Bytes,
@@ -114,6 +115,7 @@ pub async fn introspect(
         (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
     ),
     security(("client_secret_basic" = [])))]
+#[post("/oauth/revoke")]
 pub async fn revoke(
     req: HttpRequest,
     body: web::Bytes,

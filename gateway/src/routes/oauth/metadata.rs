@@ -2,7 +2,7 @@
 //! metadata alone is enough for a standard client to find every endpoint.
 
 use actix_web::http::header;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpResponse, get, web};
 use serde_json::json;
 
 use crate::problem::ApiError;
@@ -24,6 +24,7 @@ async fn scopes_supported(state: &AppState) -> Result<Vec<String>, ApiError> {
 /// RFC 8414 authorization server metadata.
 #[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth", operation_id = "oauth_metadata",
     responses((status = 200, description = "Authorization server metadata", body = serde_json::Value)))]
+#[get("/.well-known/oauth-authorization-server")]
 pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let base = &state.base_url;
     let auth_methods = ["client_secret_basic", "client_secret_post"];
@@ -51,6 +52,7 @@ pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, ApiErr
 /// The public keys that verify access tokens (RFC 7517).
 #[utoipa::path(get, path = "/.well-known/jwks.json", tag = "oauth", operation_id = "jwks",
     responses((status = 200, description = "JSON Web Key Set", body = serde_json::Value)))]
+#[get("/.well-known/jwks.json")]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "public, max-age=60"))

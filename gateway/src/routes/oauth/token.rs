@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde::Serialize;
 use vdx_catalog::App;
 use vdx_core::{DriverId, ScopeSet};
@@ -100,6 +100,7 @@ pub enum GrantType {
         (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
     ),
     security(("client_secret_basic" = [])))]
+#[post("/oauth/token")]
 pub async fn token(
     req: HttpRequest,
     body: web::Bytes,
