@@ -46,7 +46,19 @@ pub async fn middleware(
         .map(str::to_owned)
         .unwrap_or_else(|| uuid::Uuid::now_v7().to_string());
     req.extensions_mut().insert(RequestId(id.clone()));
-    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.path());
+    // `app` and `partner` are filled in by authentication, `vehicle` and
+    // `product` by the partner gate's admission (the first access named), so
+    // every line a request logs says who asked for what. Never a token.
+    let span = tracing::info_span!(
+        "request",
+        request_id = %id,
+        method = %req.method(),
+        path = %req.path(),
+        app = tracing::field::Empty,
+        partner = tracing::field::Empty,
+        vehicle = tracing::field::Empty,
+        product = tracing::field::Empty,
+    );
     let fut = CURRENT
         .scope(id.clone(), next.call(req))
         .instrument(span.clone());

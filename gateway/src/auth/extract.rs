@@ -89,6 +89,10 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, actix_web::Error> {
     match principal_of(req.request()).await {
         Ok(Some((principal, epoch))) => {
+            // The request span (opened by `request_id::middleware`) names the caller.
+            let span = tracing::Span::current();
+            span.record("app", principal.app().client_id.as_str());
+            span.record("partner", principal.app().partner_id.0);
             req.extensions_mut().insert(Verified(Some((
                 principal,
                 epoch,

@@ -316,13 +316,30 @@ impl PartnerGate {
     /// also spends one call of its per-vehicle budget. Denied accesses cost
     /// nothing. `Ok(Err(limited))` when any charge fails: then nothing was
     /// charged to the quotas and nothing may be served.
-    #[tracing::instrument(skip_all, fields(request_id = %ctx.request_id, accesses = accesses.len(), cost))]
+    #[tracing::instrument(skip_all, fields(
+        request_id = %ctx.request_id,
+        app = %ctx.principal.app().client_id,
+        vehicle = tracing::field::Empty,
+        product = tracing::field::Empty,
+        accesses = accesses.len(),
+        cost,
+    ))]
     pub async fn admit(
         &self,
         ctx: &RequestContext,
         accesses: &[Access],
         cost: u32,
     ) -> Result<Result<Admission, Limited>, TelemetryError> {
+        // The first vehicle access names the span's vehicle and product (a
+        // GraphQL document may name more; `accesses` counts them).
+        if let Some(Access::Read(target) | Access::Command(target)) = accesses
+            .iter()
+            .find(|a| matches!(a, Access::Read(_) | Access::Command(_)))
+        {
+            let span = tracing::Span::current();
+            span.record("vehicle", target.vin.as_str());
+            span.record("product", target.product.as_str());
+        }
         let epoch = self.epoch(ctx).await?;
         let mut admission = Admission::default();
         let mut bill = limits::Bill::default();

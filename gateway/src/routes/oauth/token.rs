@@ -108,6 +108,8 @@ pub async fn token(
 ) -> Result<HttpResponse, OAuthError> {
     let params = form_of(&req, &body)?;
     let app = authenticate(&req, &params, &state).await?;
+    // The request span names the client that authenticated (never its secret).
+    tracing::Span::current().record("app", app.client_id.as_str());
     match params.get("grant_type").map(String::as_str) {
         Some("client_credentials") => client_credentials(&state, &app, &params).await,
         Some("authorization_code") => authorization_code(&state, &app, &params).await,
