@@ -4,7 +4,6 @@
 //! ([`crate::openapi`]) both come from that registration.
 
 pub mod admin;
-pub mod admin_apps;
 pub mod authorize;
 pub mod catalog_dto;
 pub mod commands;
@@ -51,8 +50,6 @@ pub fn rest(api: &mut ServiceConfig) {
         .service(oauth::token::token)
         .service(oauth::introspect::introspect)
         .service(oauth::introspect::revoke)
-        .service(admin_apps::create)
-        .service(admin_apps::rotate_secret)
         .service(vehicles::latest)
         .service(history::history)
         .service(commands::send)
