@@ -25,7 +25,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// its operation. `ServiceConfig::service` takes only such handlers, so a
 /// REST route without an operation in the document does not compile:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// use actix_web::{HttpResponse, get};
 ///
 /// #[get("/v1/undocumented")]
