@@ -5,7 +5,7 @@
 use vdx_core::ScopeSet;
 use vdx_gateway::auth::token::Issued;
 use vdx_gateway::demo::world::{DriverCredentials, PartnerCredentials};
-use vdx_gateway::routes::admin_apps::{AppCredentials, RotatedSecret};
+use vdx_gateway::routes::admin::apps::{AppCredentials, RotatedSecret};
 use vdx_gateway::routes::oauth::token::TokenResponse;
 
 const SECRET: &str = "s3cr3t-never-printed";

@@ -4,9 +4,11 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use vdx_gateway::cli::{AppsCommand, CatalogCommand, Cli, Command, ConsentCommand, KeysCommand};
+use vdx_gateway::cli::{
+    AppsCommand, CatalogCommand, Cli, Command, ConsentCommand, KeysCommand, ops,
+};
 use vdx_gateway::config::Config;
-use vdx_gateway::{commands, db, demo, logging, simulate, startup::Application};
+use vdx_gateway::{db, demo, logging, simulate, startup::Application};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -79,10 +81,10 @@ fn main() -> ExitCode {
                         redirect_uris,
                         scopes,
                     },
-            } => commands::create_app(&config, &partner, &name, &redirect_uris, &scopes).await,
+            } => ops::create_app(&config, &partner, &name, &redirect_uris, &scopes).await,
             Command::Keys {
                 command: KeysCommand::Rotate,
-            } => commands::rotate_keys(&config).await,
+            } => ops::rotate_keys(&config).await,
         }
     });
     match outcome {

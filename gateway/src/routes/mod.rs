@@ -4,7 +4,6 @@
 //! ([`crate::openapi`]) both come from that registration.
 
 pub mod admin;
-pub mod admin_apps;
 pub mod authorize;
 pub mod catalog_dto;
 pub mod commands;
@@ -26,7 +25,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// its operation. `ServiceConfig::service` takes only such handlers, so a
 /// REST route without an operation in the document does not compile:
 ///
-/// ```compile_fail
+/// ```compile_fail,E0277
 /// use actix_web::{HttpResponse, get};
 ///
 /// #[get("/v1/undocumented")]
@@ -51,8 +50,6 @@ pub fn rest(api: &mut ServiceConfig) {
         .service(oauth::token::token)
         .service(oauth::introspect::introspect)
         .service(oauth::introspect::revoke)
-        .service(admin_apps::create)
-        .service(admin_apps::rotate_secret)
         .service(vehicles::latest)
         .service(history::history)
         .service(commands::send)

@@ -4,6 +4,7 @@
 //!
 //! [`Admin`]: crate::auth::Admin
 
+pub mod apps;
 pub mod audit;
 pub mod catalog;
 pub mod partners;
@@ -32,6 +33,8 @@ pub fn rest(api: &mut ServiceConfig) {
             .service(catalog::import)
             .service(catalog::signals),
     )
+    .service(apps::create)
+    .service(apps::rotate_secret)
     .service(products::list)
     .service(products::create)
     .service(products::get)

@@ -1,5 +1,10 @@
 //! The `vdx` command line. Every flag names its `VDX_*` environment variable;
-//! `vdx --help` and `vdx <command> --help` are the reference.
+//! `vdx --help` and `vdx <command> --help` are the reference. The operator
+//! operations besides serving are in [`ops`]. Used by the binary only:
+//! nothing on the request path imports this module (nor `demo` or
+//! `simulate`), which a test in the crate root checks.
+
+pub mod ops;
 
 use std::net::IpAddr;
 use std::path::PathBuf;

@@ -1,4 +1,5 @@
-//! The operator commands besides serving: `vdx apps create` and
+//! The operator operations besides serving (`vdx` subcommands; not car
+//! commands, which are `routes::commands` and `telemetry::commands`): `vdx apps create` and
 //! `vdx keys rotate`. Each migrates first (harmless when current), does one
 //! thing, and prints what an operator needs, secrets only once.
 
