@@ -43,7 +43,7 @@ fn token_param(params: &std::collections::HashMap<String, String>) -> Result<&st
 }
 
 /// RFC 7662 token introspection, for access and refresh tokens.
-#[utoipa::path(post, path = "/oauth/introspect", tag = "oauth", operation_id = "introspect",
+#[utoipa::path(tag = "oauth", operation_id = "introspect",
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=access_token"),
     responses(
         (status = 200, description = "`{\"active\": true, …claims}` or `{\"active\": false}`", body = serde_json::Value),
@@ -107,7 +107,7 @@ pub async fn introspect(
 /// RFC 7009 token revocation. Revoking a refresh token revokes its whole
 /// grant, including the access tokens issued from it; revoking an access
 /// token revokes that token. Always 200 for tokens that are unknown.
-#[utoipa::path(post, path = "/oauth/revoke", tag = "oauth", operation_id = "revoke",
+#[utoipa::path(tag = "oauth", operation_id = "revoke",
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=refresh_token"),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),

@@ -22,7 +22,7 @@ async fn scopes_supported(state: &AppState) -> Result<Vec<String>, ApiError> {
 }
 
 /// RFC 8414 authorization server metadata.
-#[utoipa::path(get, path = "/.well-known/oauth-authorization-server", tag = "oauth", operation_id = "oauth_metadata",
+#[utoipa::path(tag = "oauth", operation_id = "oauth_metadata",
     responses((status = 200, description = "Authorization server metadata", body = serde_json::Value)))]
 #[get("/.well-known/oauth-authorization-server")]
 pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
@@ -50,7 +50,7 @@ pub async fn metadata(state: web::Data<AppState>) -> Result<HttpResponse, ApiErr
 }
 
 /// The public keys that verify access tokens (RFC 7517).
-#[utoipa::path(get, path = "/.well-known/jwks.json", tag = "oauth", operation_id = "jwks",
+#[utoipa::path(tag = "oauth", operation_id = "jwks",
     responses((status = 200, description = "JSON Web Key Set", body = serde_json::Value)))]
 #[get("/.well-known/jwks.json")]
 pub async fn jwks(state: web::Data<AppState>) -> HttpResponse {

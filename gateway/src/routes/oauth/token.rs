@@ -92,7 +92,7 @@ pub enum GrantType {
 
 /// Issues tokens. Grants: `client_credentials`, `authorization_code` (with
 /// `code`, `redirect_uri`, `code_verifier`) and `refresh_token`.
-#[utoipa::path(post, path = "/oauth/token", tag = "oauth", operation_id = "token",
+#[utoipa::path(tag = "oauth", operation_id = "token",
     request_body(content = TokenRequest, content_type = "application/x-www-form-urlencoded", description = "grant_type=client_credentials&scope=read:ev-charging, grant_type=authorization_code&code=…&redirect_uri=…&code_verifier=…, or grant_type=refresh_token&refresh_token=…"),
     responses(
         (status = 200, description = "A token", body = TokenResponse),
