@@ -28,7 +28,7 @@ use vdx_core::{Scope, ScopeSet, secret};
 use crate::state::AppState;
 use vdx_identity::grants::Lifetimes;
 
-/// An OAuth error response's body (RFC 6749 §5.2).
+/// An OAuth error response (RFC 6749 §5.2).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = OAuthError)]
 pub struct OAuthErrorBody {
