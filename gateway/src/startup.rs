@@ -92,6 +92,11 @@ impl Application {
                 .app_data(web::Data::new(app_state.clone()))
                 // The token service on its own, for the authentication extractors.
                 .app_data(web::Data::from(Arc::clone(&app_state.tokens)))
+                // The portal's sessions on their own, for the session extractor.
+                .app_data(web::Data::new(crate::portal::session::SessionStore::new(
+                    app_state.db_bypassing_gate().clone(),
+                    Arc::clone(&app_state.clock),
+                )))
                 .app_data(web::Data::new(schema.clone()))
                 .app_data(web::Data::new(Arc::clone(&metrics)))
                 .app_data(web::PayloadConfig::new(max_body))

@@ -1,6 +1,6 @@
 //! My vehicles and consents: the portal's home page, and adding a driver to
-//! a car. Sharing is in [`super::grant`], revoking in [`super::revoke`],
-//! receipts in [`super::receipt`].
+//! a car. Sharing is in `portal::grant`, revoking in `portal::revoke`,
+//! receipts in `portal::receipt`.
 
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;

@@ -1,8 +1,9 @@
 //! Signing in and out. The login form carries a double-submit token (cookie
-//! plus hidden field) against login CSRF; passwords are checked against
-//! Argon2id hashes, with a decoy hash for unknown usernames. When an OEM
+//! plus hidden field) against login CSRF; `vdx_identity::drivers::sign_in`
+//! checks the password against its Argon2id hash, with a decoy hash for
+//! unknown usernames, and the sign-in throttle brakes guessing. When an OEM
 //! identity provider is configured, the page also offers federated sign-in
-//! ([`super::federated`]).
+//! (`portal::federated`).
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{HttpRequest, HttpResponse, web};

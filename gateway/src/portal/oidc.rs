@@ -3,7 +3,7 @@
 //! ID token verification against the provider's JWKS (asymmetric algorithms
 //! only; `iss`, `aud`, `exp`, `nbf`, nonce). Client side only: it serves no
 //! route and knows no application state; the handlers in
-//! [`super::federated`] drive it, and `vdx_identity::federated` keeps the
+//! `portal::federated` drive it, and `vdx_identity::federated` keeps the
 //! attempts and linked accounts. It stays in the gateway because it speaks
 //! HTTP (reqwest), which the domain crates never do.
 

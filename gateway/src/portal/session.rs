@@ -8,10 +8,12 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
-use vdx_core::DriverId;
+use sea_orm::DatabaseConnection;
+use vdx_core::{Clock, DriverId};
 use vdx_identity::digest::same_secret;
 use vdx_identity::sessions;
 
@@ -52,6 +54,21 @@ pub fn safe_next(next: &str) -> Option<&str> {
         && !next.contains(['\\', '\r', '\n'])
         && next.len() <= 2048;
     local.then_some(next)
+}
+
+/// What the [`DriverSession`] extractor needs, registered as its own app
+/// data: the database (sessions and drivers) and the clock, not the whole
+/// application state.
+#[derive(Clone)]
+pub struct SessionStore {
+    db: DatabaseConnection,
+    clock: Arc<dyn Clock>,
+}
+
+impl SessionStore {
+    pub fn new(db: DatabaseConnection, clock: Arc<dyn Clock>) -> Self {
+        Self { db, clock }
+    }
 }
 
 /// A signed-in driver. Without a valid session, handlers redirect to login.
@@ -120,9 +137,9 @@ impl FromRequest for DriverSession {
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let req = req.clone();
         Box::pin(async move {
-            let state = req
-                .app_data::<web::Data<AppState>>()
-                .ok_or_else(|| ApiError::internal("app state missing"))?;
+            let store = req
+                .app_data::<web::Data<SessionStore>>()
+                .ok_or_else(|| ApiError::internal("the session store is not registered"))?;
             // A page the driver wanted comes back after signing in; forms do not.
             let sign_in = || {
                 NoSession::SignIn(
@@ -132,11 +149,10 @@ impl FromRequest for DriverSession {
                 )
             };
             let token = req.cookie(COOKIE).ok_or_else(sign_in)?;
-            let signed_in =
-                sessions::find(state.db_bypassing_gate(), token.value(), state.now_ms())
-                    .await
-                    .map_err(ApiError::from)?
-                    .ok_or_else(sign_in)?;
+            let signed_in = sessions::find(&store.db, token.value(), store.clock.now_ms())
+                .await
+                .map_err(ApiError::from)?
+                .ok_or_else(sign_in)?;
             Ok(DriverSession {
                 driver: signed_in.driver,
                 csrf: signed_in.csrf,

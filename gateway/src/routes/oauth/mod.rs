@@ -1,7 +1,7 @@
 //! The OAuth 2.0 authorization server endpoints: token (RFC 6749), revocation
 //! (RFC 7009), introspection (RFC 7662), server metadata (RFC 8414) and the
 //! JWKS. The authorization endpoint and its pages live in
-//! [`crate::routes::authorize`]. Errors here follow RFC 6749 §5.2 (`error`,
+//! `routes::authorize`. Errors here follow RFC 6749 §5.2 (`error`,
 //! `error_description`), not problem+json: standard clients parse them.
 //!
 //! Client authentication, shared by token, revocation and introspection:
@@ -28,7 +28,7 @@ use vdx_core::{Scope, ScopeSet, secret};
 use crate::state::AppState;
 use vdx_identity::grants::Lifetimes;
 
-/// An OAuth error response's body (RFC 6749 §5.2).
+/// An OAuth error response (RFC 6749 §5.2).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[schema(as = OAuthError)]
 pub struct OAuthErrorBody {
@@ -210,6 +210,7 @@ fn client_credentials(
 }
 
 fn percent_decode(raw: &str) -> String {
+    // `v=…` always parses to one pair; the default is never reached.
     url::form_urlencoded::parse(format!("v={raw}").as_bytes())
         .next()
         .map(|(_, v)| v.into_owned())
