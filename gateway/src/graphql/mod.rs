@@ -66,7 +66,8 @@ pub fn sdl() -> String {
     schema().sdl()
 }
 
-/// Codes of `ApiError::RateLimited`: a GraphQL response carrying one is a 429.
+/// Codes of the gate's refused charges (`ApiError::TooManyRequests`): a
+/// GraphQL response carrying one is a 429.
 const RATE_CODES: [&str; 3] = [
     "RATE_LIMITED",
     "DAILY_QUOTA_EXCEEDED",
@@ -76,7 +77,7 @@ const RATE_CODES: [&str; 3] = [
 /// Turns an edge error into a GraphQL error with a stable `extensions.code`.
 pub fn gql_error(err: ApiError) -> async_graphql::Error {
     let code = err.code();
-    let message = match &err {
+    let message = match err.kind() {
         ApiError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error in a resolver");
             "internal error".to_owned()
@@ -145,13 +146,13 @@ pub async fn execute(
     }
     let rate = match (admission.limited(), admission.admitted()) {
         (Some(limited), _) => {
-            http.insert_header(("retry-after", limited.retry_after_secs.to_string()));
+            http.insert_header((header::RETRY_AFTER, limited.retry_after_secs));
             Some(&limited.headers)
         }
         (None, Some(admitted)) => admitted.rate_headers(),
         _ => None,
     };
-    for header in rate.map(|h| h.pairs()).into_iter().flatten() {
+    for header in rate.into_iter().flat_map(crate::partner::rate_headers) {
         http.insert_header(header);
     }
     Ok(http.content_type("application/json").json(response))
