@@ -110,17 +110,27 @@ pub async fn usage(
         .into_tuple()
         .one(db)
         .await?;
+    // A count below zero cannot come from the database: an error, not 0.
+    let non_negative = |n: i64| {
+        u64::try_from(n).map_err(|_| {
+            let err = ConsentError::Corrupt("access log usage".into(), format!("a count of {n}"));
+            tracing::error!(error = %err, "impossible access log count");
+            err
+        })
+    };
     let count = |kind: &str| {
         by_kind
             .iter()
             .filter(|(k, _)| k == kind)
-            .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
-            .sum::<u64>()
+            .map(|(_, n)| non_negative(*n))
+            .sum::<Result<u64, ConsentError>>()
     };
+    let commands = count("command")?;
     Ok(Usage {
-        calls: count("read") + count("command"),
-        commands: count("command"),
-        vehicles: vehicles.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+        calls: count("read")? + commands,
+        commands,
+        // No row at all means no calls.
+        vehicles: vehicles.map(non_negative).transpose()?.unwrap_or(0),
     })
 }
 

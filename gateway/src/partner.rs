@@ -32,6 +32,14 @@ pub fn lifecycle_headers(version: &vdx_catalog::ProductVersion) -> Vec<(&'static
     headers
 }
 
+/// A stored epoch-millisecond time as a date-time. Out of range means a
+/// corrupt row: an opaque `INTERNAL` error, logged when it is answered
+/// (REST and GraphQL alike), never a made-up date.
+pub fn stored_time(ms: i64, what: &'static str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| ApiError::internal(format!("a stored {what} ({ms} ms) is out of range")))
+}
+
 /// Parses the raw identifiers of a partner request.
 pub fn parse_target(vin: &str, product: &str, purpose: &str) -> Result<Target, ApiError> {
     Target::parse(vin, product, purpose)

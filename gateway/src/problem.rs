@@ -11,6 +11,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use vdx_consent::Denial;
+use vdx_core::constraint::Violation;
 
 use crate::request_id;
 
@@ -311,6 +312,7 @@ impl From<vdx_consent::ConsentError> for ApiError {
             }
             vdx_consent::ConsentError::NotFound(detail) => Self::NotFound(detail),
             vdx_consent::ConsentError::Conflict(detail) => Self::Conflict(detail),
+            vdx_consent::ConsentError::Constraint(violation) => violation.into(),
             other => Self::internal(other),
         }
     }
@@ -341,6 +343,7 @@ impl From<vdx_telemetry::TelemetryError> for ApiError {
             vdx_telemetry::TelemetryError::Invalid(detail) => {
                 Self::bad_request("INVALID_INPUT", detail)
             }
+            vdx_telemetry::TelemetryError::Constraint(violation) => violation.into(),
             other => Self::internal(other),
         }
     }
@@ -364,14 +367,40 @@ impl From<vdx_catalog::CatalogError> for ApiError {
             E::NotFound(detail) | E::UnknownProduct(detail) => Self::NotFound(detail),
             E::Invalid(detail) => Self::bad_request("INVALID_INPUT", detail),
             E::Parse(e) => Self::bad_request("INVALID_INPUT", e.to_string()),
+            E::Constraint(violation) => violation.into(),
             other => Self::internal(other),
         }
     }
 }
 
+/// A write refused by a storage constraint (a duplicate that raced past a
+/// pre-check, a dangling reference): 409 `CONFLICT` or 422
+/// `REFERENCE_NOT_FOUND`. The database's message names indexes and values,
+/// so it is logged, not sent.
+impl From<Violation> for ApiError {
+    fn from(violation: Violation) -> Self {
+        tracing::info!(request_id = %request_id::current(), %violation, "a write was refused by a constraint");
+        match violation {
+            Violation::Unique(_) => {
+                Self::Conflict("a record with these values already exists".to_owned())
+            }
+            Violation::ForeignKey(_) => Self::Unprocessable {
+                code: "REFERENCE_NOT_FOUND",
+                detail: "the request refers to a record that does not exist, or removes one still referred to".to_owned(),
+                errors: Vec::new(),
+            },
+        }
+    }
+}
+
+/// A database error from a handler that writes directly: constraint
+/// violations as above, anything else an opaque 500.
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::internal(err)
+        match vdx_core::constraint::violation(&err) {
+            Some(violation) => violation.into(),
+            None => Self::internal(err),
+        }
     }
 }
 
@@ -425,5 +454,29 @@ mod tests {
             .get_all(header::WWW_AUTHENTICATE)
             .collect();
         assert_eq!(values, ["Bearer realm=\"vdx\""]);
+    }
+
+    #[test]
+    fn constraint_violations_from_any_domain_are_409_or_422_never_500() {
+        let unique = || Violation::Unique("UNIQUE constraint failed: product.slug".into());
+        for err in [
+            ApiError::from(vdx_catalog::CatalogError::Constraint(unique())),
+            ApiError::from(vdx_consent::ConsentError::Constraint(unique())),
+            ApiError::from(vdx_telemetry::TelemetryError::Constraint(unique())),
+        ] {
+            assert_eq!(err.status_code(), StatusCode::CONFLICT);
+            let problem = err.to_problem("req-1");
+            assert_eq!(problem.code, "CONFLICT");
+            assert!(
+                !problem.detail.contains("product.slug"),
+                "{}",
+                problem.detail
+            );
+        }
+        let dangling = ApiError::from(vdx_catalog::CatalogError::Constraint(
+            Violation::ForeignKey("FOREIGN KEY constraint failed".into()),
+        ));
+        assert_eq!(dangling.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(dangling.code(), "REFERENCE_NOT_FOUND");
     }
 }

@@ -18,7 +18,7 @@ pub async fn offer(db: &DatabaseConnection) -> Result<Vec<ProductDto>, ApiError>
             continue;
         }
         let plans = plans::plans_of(db, &product).await?;
-        out.push(ProductDto::new(&product, &listed, &plans));
+        out.push(ProductDto::new(&product, &listed, &plans)?);
     }
     Ok(out)
 }
