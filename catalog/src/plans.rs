@@ -163,7 +163,7 @@ pub async fn create_plan(
         daily_quota: Set(to_i64(spec.daily_quota, "daily_quota")?),
         vehicle_daily_budget: Set(spec
             .vehicle_daily_budget
-            .map(|b| i32::try_from(b))
+            .map(i32::try_from)
             .transpose()
             .map_err(|_| CatalogError::Invalid("vehicle_daily_budget is too large".into()))?),
         price_model: Set(spec.price_model.as_str().to_owned()),

@@ -146,7 +146,8 @@ pub struct AccessLogWriter {
 
 struct Pending {
     row: access_log::ActiveModel,
-    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+    /// The batch's outcome, shared by every record in it.
+    done: tokio::sync::oneshot::Sender<Result<(), std::sync::Arc<sea_orm::DbErr>>>,
 }
 
 impl std::fmt::Debug for Pending {
@@ -173,7 +174,7 @@ impl AccessLogWriter {
                 }
                 let (rows, waiters): (Vec<_>, Vec<_>) =
                     batch.into_iter().map(|p| (p.row, p.done)).unzip();
-                let outcome = commit(&db, rows).await.map_err(|e| e.to_string());
+                let outcome = commit(&db, rows).await.map_err(std::sync::Arc::new);
                 if let Err(e) = &outcome {
                     tracing::error!(error = %e, "access log batch failed");
                 }
@@ -218,7 +219,7 @@ impl AccessLogWriter {
             .map_err(|_| ConsentError::Unavailable("the access log writer has stopped".into()))?;
         wait.await
             .map_err(|_| ConsentError::Unavailable("the access log writer has stopped".into()))?
-            .map_err(|e| ConsentError::Db(sea_orm::DbErr::Custom(e)))
+            .map_err(ConsentError::AccessLog)
     }
 }
 

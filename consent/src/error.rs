@@ -20,6 +20,8 @@ pub enum ConsentError {
     Conflict(String),
     /// stored {0} is corrupt: {1}
     Corrupt(String, String),
+    /// the access log batch failed: {0}
+    AccessLog(std::sync::Arc<sea_orm::DbErr>),
     /// a server component failed: {0}
     Unavailable(String),
 }

@@ -184,6 +184,32 @@ fn dangling(what: String) -> ConsentError {
     corrupt(what, "is referred to but missing")
 }
 
+/// A stored time chrono cannot show is a corrupt row.
+fn time(ms: i64, what: impl Fn() -> String) -> Result<(), ConsentError> {
+    vdx_core::time::from_ms(ms)
+        .map(drop)
+        .ok_or_else(|| corrupt(what(), &format!("time {ms} ms is out of range")))
+}
+
+/// What views show of a consent must read back: its status, its purpose
+/// (one of the controlled list) and its times. The portal's pages rely on it.
+fn check(c: &ConsentRecord) -> Result<(), ConsentError> {
+    let what = || format!("consent {}", c.id.0);
+    if ConsentStatus::parse(&c.status).is_none() {
+        return Err(corrupt(what(), &format!("unknown status {:?}", c.status)));
+    }
+    let known = vdx_core::Purpose::parse(&c.purpose)
+        .ok()
+        .and_then(|p| vdx_catalog::purposes::lookup(&p));
+    if known.is_none() {
+        return Err(corrupt(what(), &format!("unknown purpose {:?}", c.purpose)));
+    }
+    for ms in [c.granted_at, c.expires_at, c.updated_at] {
+        time(ms, what)?;
+    }
+    Ok(())
+}
+
 /// Consents with names, in the given order.
 pub async fn consents(
     db: &impl ConnectionTrait,
@@ -199,6 +225,7 @@ pub async fn consents(
     .await?;
     rows.into_iter()
         .map(|c| {
+            check(&c)?;
             let (partner, app) = names.app(c.app_id)?;
             let product = names.product(c.product_id)?;
             let ended = ending(&c, now_ms);
@@ -247,6 +274,7 @@ pub async fn access(
     .await?;
     rows.into_iter()
         .map(|r| {
+            time(r.at, || format!("access record {}", r.id))?;
             let (partner, app) = names.app(r.app_id)?;
             let fields = serde_json::from_str(&r.fields).map_err(|e| {
                 corrupt(

@@ -24,6 +24,7 @@ mod problem_mw;
 pub mod ratelimit;
 pub mod request_id;
 pub mod routes;
+pub mod run_error;
 pub mod simulate;
 pub mod startup;
 pub mod state;

@@ -17,6 +17,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::openapi::ApiDoc;
 use crate::problem::ApiError;
+use crate::run_error::{Context, RunError};
 use crate::state::AppState;
 use crate::{auth, db, edge, graphql, metrics, pages, problem_mw, request_id, routes};
 
@@ -37,7 +38,7 @@ impl std::fmt::Debug for Application {
 
 impl Application {
     /// Connects, migrates, binds.
-    pub async fn build(config: Config) -> Result<Self, String> {
+    pub async fn build(config: Config) -> Result<Self, RunError> {
         let db = db::connect(
             config.database_url.expose(),
             config.database_max_connections,
@@ -48,7 +49,7 @@ impl Application {
     }
 
     /// Binds on an already connected and migrated database.
-    pub async fn build_with_db(config: Config, db: DatabaseConnection) -> Result<Self, String> {
+    pub async fn build_with_db(config: Config, db: DatabaseConnection) -> Result<Self, RunError> {
         Self::build_with_clock(config, db, Arc::new(vdx_core::SystemClock)).await
     }
 
@@ -58,12 +59,12 @@ impl Application {
         config: Config,
         db: DatabaseConnection,
         clock: Arc<dyn vdx_core::Clock>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RunError> {
         let listener = TcpListener::bind((config.host, config.port))
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+            .context(format!("cannot listen on {}:{}", config.host, config.port))?;
         let port = listener
             .local_addr()
-            .map_err(|e| format!("cannot read the bound address: {e}"))?
+            .context("cannot read the bound address")?
             .port();
         let base_url = config.public_url_for(port);
         let tokens = TokenService::new(
@@ -72,11 +73,13 @@ impl Application {
             Duration::from_secs(config.access_token_ttl_secs),
             Arc::clone(&clock),
         )
-        .await?;
+        .await
+        .map_err(RunError::cause)?;
         let federation = config
             .oidc_provider()
             .map(crate::portal::federated::Provider::new)
-            .transpose()?
+            .transpose()
+            .map_err(RunError::cause)?
             .map(Arc::new);
         let config = Arc::new(config);
         let state = AppState::new(db, Arc::clone(&config), tokens, clock, base_url, federation);
@@ -216,7 +219,7 @@ impl Application {
                     Err::<HttpResponse, _>(ApiError::NotFound("no route matches this path".into()))
                 }))
         })
-        .map_err(|e| format!("cannot serve: {e}"))?;
+        .context("cannot serve")?;
         Ok(Self {
             port,
             state,

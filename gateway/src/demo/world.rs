@@ -14,6 +14,8 @@ use vdx_consent::records::{self, NewConsent};
 use vdx_core::{Purpose, ScopeSet, Vin};
 use vdx_telemetry::simulator::{Powertrain, SimVehicle};
 
+use crate::run_error::{BoxError, RunError};
+
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// A demo partner's credentials: serialized for the quickstart, never shown by `Debug`.
@@ -93,8 +95,11 @@ pub struct World {
     pub fleet: Vec<SimVehicle>,
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    format!("seeding the demo world failed: {e}")
+fn err(e: impl Into<BoxError>) -> RunError {
+    RunError::Failed {
+        context: "seeding the demo world failed".to_owned(),
+        source: e.into(),
+    }
 }
 
 fn password(username: &str) -> String {
@@ -111,9 +116,11 @@ pub async fn seed_world(
     db: &DatabaseConnection,
     vehicle_count: u32,
     now: i64,
-) -> Result<World, String> {
+) -> Result<World, RunError> {
     if marketplace::has_partners(db).await.map_err(err)? {
-        return Err("the demo needs an empty database, and this one already holds data".into());
+        return Err(RunError::usage(
+            "the demo needs an empty database, and this one already holds data",
+        ));
     }
     let products = seed::seed_catalog(db, now).await.map_err(err)?;
     let product = |slug: &str| {
