@@ -66,9 +66,10 @@ pub async fn rotate_keys(config: &Config) -> Result<(), RunError> {
         .await
         .map_err(RunError::cause)?;
     println!("new signing key: {kid}");
-    let at = chrono::DateTime::from_timestamp_millis(now.saturating_add(grace_ms))
+    let retire_ms = now.saturating_add(grace_ms);
+    let at = chrono::DateTime::from_timestamp_millis(retire_ms)
         .map(|t| t.to_rfc3339())
-        .unwrap_or_default();
+        .ok_or_else(|| RunError::cause(format!("retirement at {retire_ms} ms is out of range")))?;
     for old in retired {
         println!("retiring:        {old} at {at}");
     }

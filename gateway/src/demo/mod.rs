@@ -94,7 +94,7 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), RunError> {
     }
     println!(
         "{}",
-        quickstart(&credentials, app.port(), options.credentials_out.as_deref())
+        quickstart(&credentials, app.port(), options.credentials_out.as_deref())?
     );
     let tick = Duration::from_secs(options.tick_secs);
     let clock = Arc::clone(&app.state().clock);

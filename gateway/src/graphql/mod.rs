@@ -157,3 +157,40 @@ pub async fn execute(
     }
     Ok(http.content_type("application/json").json(response))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_and_message(err: ApiError) -> (String, String) {
+        let server = gql_error(err).into_server_error(async_graphql::Pos::default());
+        let code = server
+            .extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .map(ToString::to_string)
+            .unwrap();
+        (code, server.message)
+    }
+
+    #[test]
+    fn a_corrupt_stored_time_is_an_opaque_internal_error_with_a_code() {
+        let err = crate::partner::stored_time(i64::MAX, "command time").unwrap_err();
+        let (code, message) = code_and_message(err);
+        assert_eq!(code, "\"INTERNAL\"");
+        assert_eq!(message, "internal error");
+    }
+
+    #[test]
+    fn an_error_carrying_headers_keeps_its_own_code() {
+        let err = ApiError::TooManyRequests {
+            code: "RATE_LIMITED",
+            detail: "slow down".into(),
+        }
+        .with_header(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        assert_eq!(
+            code_and_message(err),
+            ("\"RATE_LIMITED\"".to_owned(), "slow down".to_owned())
+        );
+    }
+}
