@@ -10,6 +10,7 @@ mod catalog;
 mod cli;
 mod commands;
 mod consent;
+mod constraints;
 mod contracts;
 mod edge;
 mod federated;

@@ -15,19 +15,34 @@ use crate::marketplace::{self, NewApp};
 /// Checks a redirect URI for registration: an absolute `https` URL (or
 /// `http` on a loopback host, for native apps), without a fragment
 /// (RFC 6749 §3.1.2). Returns why it is refused.
-pub fn check_redirect_uri(raw: &str) -> Result<(), String> {
-    let url = url::Url::parse(raw).map_err(|e| format!("{raw:?} is not an absolute URL: {e}"))?;
+pub fn check_redirect_uri(raw: &str) -> Result<(), RedirectUriError> {
+    let url = url::Url::parse(raw).map_err(|e| RedirectUriError::NotAbsolute {
+        uri: raw.to_owned(),
+        reason: e.to_string(),
+    })?;
     if url.fragment().is_some() {
-        return Err(format!("{raw:?} has a fragment; redirect URIs may not"));
+        return Err(RedirectUriError::Fragment(raw.to_owned()));
     }
     let loopback = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
     match url.scheme() {
         "https" => Ok(()),
         "http" if loopback => Ok(()),
-        other => Err(format!(
-            "{raw:?} uses {other}; use https (or http on localhost)"
-        )),
+        other => Err(RedirectUriError::Scheme {
+            uri: raw.to_owned(),
+            scheme: other.to_owned(),
+        }),
     }
+}
+
+/// Why a redirect URI cannot be registered.
+#[derive(Debug, Clone, PartialEq, Eq, displaydoc::Display, thiserror::Error)]
+pub enum RedirectUriError {
+    /// {uri:?} is not an absolute URL: {reason}
+    NotAbsolute { uri: String, reason: String },
+    /// {0:?} has a fragment; redirect URIs may not
+    Fragment(String),
+    /// {uri:?} uses {scheme}; use https (or http on localhost)
+    Scheme { uri: String, scheme: String },
 }
 
 /// Finds the partner named `name`, creating it when missing.
@@ -93,5 +108,17 @@ mod tests {
         assert!(check_redirect_uri("https://app.example/cb#x").is_err());
         assert!(check_redirect_uri("/relative").is_err());
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
+        assert_eq!(
+            check_redirect_uri("http://app.example/cb")
+                .unwrap_err()
+                .to_string(),
+            "\"http://app.example/cb\" uses http; use https (or http on localhost)"
+        );
+        assert_eq!(
+            check_redirect_uri("https://app.example/cb#x")
+                .unwrap_err()
+                .to_string(),
+            "\"https://app.example/cb#x\" has a fragment; redirect URIs may not"
+        );
     }
 }

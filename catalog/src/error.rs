@@ -6,11 +6,17 @@ use vdx_core::ParseError;
 #[derive(Debug, displaydoc::Display, thiserror::Error)]
 pub enum CatalogError {
     /// database error: {0}
-    Db(#[from] sea_orm::DbErr),
+    Db(#[source] sea_orm::DbErr),
+    /// a write was refused: {0}
+    Constraint(vdx_core::constraint::Violation),
     /// invalid VSS file: {0}
     InvalidVss(String),
     /// {0}
     Parse(#[from] ParseError),
+    /// stored {0} is corrupt: {1}
+    Corrupt(String, String),
+    /// could not encode {0}: {1}
+    Encode(&'static str, String),
     /// stored product version {0} is corrupt: {1}
     CorruptVersion(i64, String),
     /// unknown product {0:?}
@@ -28,4 +34,16 @@ pub enum CatalogError {
     NotFound(String),
     /// {0}
     Invalid(String),
+}
+
+/// Every database error passes here (`?` on a `DbErr`): a constraint
+/// violation becomes [`CatalogError::Constraint`], so a duplicate that raced past
+/// a pre-check is a conflict, not a 500.
+impl From<sea_orm::DbErr> for CatalogError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        match vdx_core::constraint::violation(&err) {
+            Some(violation) => Self::Constraint(violation),
+            None => Self::Db(err),
+        }
+    }
 }

@@ -109,12 +109,14 @@ pub async fn create_app(
 ) -> Result<NewApp, CatalogError> {
     let client_secret = secret::generate("vdxs_");
     let hash = secret::hash(&client_secret).map_err(|e| CatalogError::Hashing(e.to_string()))?;
+    let redirect_uris = serde_json::to_string(redirect_uris)
+        .map_err(|e| CatalogError::Encode("redirect URIs", e.to_string()))?;
     let app = app::ActiveModel {
         partner_id: Set(partner),
         name: Set(name.to_owned()),
         client_id: Set(format!("vdxc_{}", uuid::Uuid::new_v4().simple())),
         client_secret_hash: Set(hash),
-        redirect_uris: Set(serde_json::to_string(redirect_uris).unwrap_or_else(|_| "[]".into())),
+        redirect_uris: Set(redirect_uris),
         direct_scopes: Set(direct_scopes.to_string()),
         created_at: Set(now_ms),
         ..Default::default()

@@ -113,7 +113,9 @@ async fn describe_path(
             .await?;
         let mut names: Vec<String> = leaves
             .iter()
-            .map(|l| words(l.path.rsplit('.').next().unwrap_or_default()).to_lowercase())
+            .map(|l| {
+                words(l.path.rsplit_once('.').map_or(&*l.path, |(_, leaf)| leaf)).to_lowercase()
+            })
             .collect();
         names.sort();
         names.dedup();

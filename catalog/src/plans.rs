@@ -89,17 +89,33 @@ impl PlanSpec {
         }
     }
 
-    pub fn from_row(row: &plan::Model) -> Self {
-        Self {
+    /// The plan stored in `row`; a negative number or an unknown price model
+    /// is a corrupt row, an error (never a free, unlimited plan).
+    pub fn from_row(row: &plan::Model) -> Result<Self, CatalogError> {
+        let corrupt = |what: &str, value: &dyn std::fmt::Display| {
+            let err =
+                CatalogError::Corrupt(format!("plan {}", row.id), format!("{what} is {value}"));
+            tracing::error!(error = %err, "corrupt plan row");
+            err
+        };
+        let count =
+            |value: i32, what: &str| u32::try_from(value).map_err(|_| corrupt(what, &value));
+        let amount =
+            |value: i64, what: &str| u64::try_from(value).map_err(|_| corrupt(what, &value));
+        Ok(Self {
             name: row.name.clone(),
-            rate_per_second: u32::try_from(row.rate_per_second).unwrap_or(0),
-            burst: u32::try_from(row.burst).unwrap_or(0),
-            daily_quota: u64::try_from(row.daily_quota).unwrap_or(0),
-            vehicle_daily_budget: row.vehicle_daily_budget.and_then(|b| u32::try_from(b).ok()),
-            price_model: PriceModel::parse(&row.price_model).unwrap_or(PriceModel::Free),
-            price_minor: u64::try_from(row.price_minor).unwrap_or(0),
+            rate_per_second: count(row.rate_per_second, "rate_per_second")?,
+            burst: count(row.burst, "burst")?,
+            daily_quota: amount(row.daily_quota, "daily_quota")?,
+            vehicle_daily_budget: row
+                .vehicle_daily_budget
+                .map(|b| count(b, "vehicle_daily_budget"))
+                .transpose()?,
+            price_model: PriceModel::parse(&row.price_model)
+                .ok_or_else(|| corrupt("price_model", &row.price_model))?,
+            price_minor: amount(row.price_minor, "price_minor")?,
             currency: row.currency.clone(),
-        }
+        })
     }
 
     /// The price of a month's usage, in minor units.
@@ -147,7 +163,9 @@ pub async fn create_plan(
         daily_quota: Set(to_i64(spec.daily_quota, "daily_quota")?),
         vehicle_daily_budget: Set(spec
             .vehicle_daily_budget
-            .map(|b| i32::try_from(b).unwrap_or(i32::MAX))),
+            .map(i32::try_from)
+            .transpose()
+            .map_err(|_| CatalogError::Invalid("vehicle_daily_budget is too large".into()))?),
         price_model: Set(spec.price_model.as_str().to_owned()),
         price_minor: Set(to_i64(spec.price_minor, "price_minor")?),
         currency: Set(spec.currency.clone()),
@@ -192,9 +210,10 @@ pub async fn of_subscription(
     else {
         return Ok(None);
     };
-    Ok(of_row(db, &row)
+    of_row(db, &row)
         .await?
-        .map(|plan| (plan.id, PlanSpec::from_row(&plan))))
+        .map(|plan| Ok((plan.id, PlanSpec::from_row(&plan)?)))
+        .transpose()
 }
 
 /// The plan row a subscription row refers to: the one lookup from a

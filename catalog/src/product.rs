@@ -102,8 +102,21 @@ impl ProductVersion {
         row: product_version::Model,
     ) -> Result<Self, CatalogError> {
         let corrupt = |what: &str, e: &dyn std::fmt::Display| {
-            CatalogError::CorruptVersion(row.id.0, format!("{what}: {e}"))
+            let err = CatalogError::CorruptVersion(row.id.0, format!("{what}: {e}"));
+            tracing::error!(error = %err, "corrupt product version row");
+            err
         };
+        let purposes: Vec<Purpose> =
+            serde_json::from_str(&row.purposes).map_err(|e| corrupt("purposes", &e))?;
+        if let Some(unknown) = purposes
+            .iter()
+            .find(|p| crate::purposes::lookup(p).is_none())
+        {
+            return Err(corrupt(
+                "purposes",
+                &format!("{unknown} is not a known purpose"),
+            ));
+        }
         Ok(Self {
             id: row.id,
             product_id: row.product_id,
@@ -111,7 +124,7 @@ impl ProductVersion {
             name: product.name.clone(),
             signals: serde_json::from_str(&row.signals).map_err(|e| corrupt("signals", &e))?,
             commands: serde_json::from_str(&row.commands).map_err(|e| corrupt("commands", &e))?,
-            purposes: serde_json::from_str(&row.purposes).map_err(|e| corrupt("purposes", &e))?,
+            purposes,
             terms: serde_json::from_str(&row.terms).map_err(|e| corrupt("terms", &e))?,
             status: Lifecycle::parse(&row.status).ok_or_else(|| corrupt("status", &row.status))?,
             version: row.version,

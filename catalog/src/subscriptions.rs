@@ -203,10 +203,10 @@ pub async fn list_with_plans(
     app: Option<AppId>,
 ) -> Result<Vec<(SubscriptionView, PlanSpec)>, CatalogError> {
     let described = list_described(db, app, None).await?;
-    Ok(described
+    described
         .into_iter()
-        .map(|(view, plan)| (view, PlanSpec::from_row(&plan)))
-        .collect())
+        .map(|(view, plan)| Ok((view, PlanSpec::from_row(&plan)?)))
+        .collect()
 }
 
 async fn list_described(

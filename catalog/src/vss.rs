@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn parses_the_seed_catalog() {
-        let nodes = parse(include_str!("../seed/vss-seed.json")).unwrap_or_default();
+        let nodes = parse(include_str!("../seed/vss-seed.json")).expect("the seed parses");
         assert!(nodes.iter().any(|n| n.path.as_str()
             == "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"
             && n.node_type == NodeType::Sensor

@@ -110,17 +110,27 @@ pub async fn usage(
         .into_tuple()
         .one(db)
         .await?;
+    // A count below zero cannot come from the database: an error, not 0.
+    let non_negative = |n: i64| {
+        u64::try_from(n).map_err(|_| {
+            let err = ConsentError::Corrupt("access log usage".into(), format!("a count of {n}"));
+            tracing::error!(error = %err, "impossible access log count");
+            err
+        })
+    };
     let count = |kind: &str| {
         by_kind
             .iter()
             .filter(|(k, _)| k == kind)
-            .map(|(_, n)| u64::try_from(*n).unwrap_or(0))
-            .sum::<u64>()
+            .map(|(_, n)| non_negative(*n))
+            .sum::<Result<u64, ConsentError>>()
     };
+    let commands = count("command")?;
     Ok(Usage {
-        calls: count("read") + count("command"),
-        commands: count("command"),
-        vehicles: vehicles.and_then(|n| u64::try_from(n).ok()).unwrap_or(0),
+        calls: count("read")? + commands,
+        commands,
+        // No row at all means no calls.
+        vehicles: vehicles.map(non_negative).transpose()?.unwrap_or(0),
     })
 }
 
@@ -136,7 +146,8 @@ pub struct AccessLogWriter {
 
 struct Pending {
     row: access_log::ActiveModel,
-    done: tokio::sync::oneshot::Sender<Result<(), String>>,
+    /// The batch's outcome, shared by every record in it.
+    done: tokio::sync::oneshot::Sender<Result<(), std::sync::Arc<sea_orm::DbErr>>>,
 }
 
 impl std::fmt::Debug for Pending {
@@ -163,7 +174,7 @@ impl AccessLogWriter {
                 }
                 let (rows, waiters): (Vec<_>, Vec<_>) =
                     batch.into_iter().map(|p| (p.row, p.done)).unzip();
-                let outcome = commit(&db, rows).await.map_err(|e| e.to_string());
+                let outcome = commit(&db, rows).await.map_err(std::sync::Arc::new);
                 if let Err(e) = &outcome {
                     tracing::error!(error = %e, "access log batch failed");
                 }
@@ -208,7 +219,7 @@ impl AccessLogWriter {
             .map_err(|_| ConsentError::Unavailable("the access log writer has stopped".into()))?;
         wait.await
             .map_err(|_| ConsentError::Unavailable("the access log writer has stopped".into()))?
-            .map_err(|e| ConsentError::Db(sea_orm::DbErr::Custom(e)))
+            .map_err(ConsentError::AccessLog)
     }
 }
 

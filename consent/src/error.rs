@@ -3,7 +3,9 @@
 #[derive(Debug, displaydoc::Display, thiserror::Error)]
 pub enum ConsentError {
     /// database error: {0}
-    Db(#[from] sea_orm::DbErr),
+    Db(#[source] sea_orm::DbErr),
+    /// a write was refused: {0}
+    Constraint(vdx_core::constraint::Violation),
     /// {0}
     Catalog(#[from] vdx_catalog::CatalogError),
     /// access denied: {0}
@@ -16,6 +18,22 @@ pub enum ConsentError {
     NotFound(String),
     /// {0}
     Conflict(String),
+    /// stored {0} is corrupt: {1}
+    Corrupt(String, String),
+    /// the access log batch failed: {0}
+    AccessLog(std::sync::Arc<sea_orm::DbErr>),
     /// a server component failed: {0}
     Unavailable(String),
+}
+
+/// Every database error passes here (`?` on a `DbErr`): a constraint
+/// violation becomes [`ConsentError::Constraint`], so a duplicate that raced past
+/// a pre-check is a conflict, not a 500.
+impl From<sea_orm::DbErr> for ConsentError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        match vdx_core::constraint::violation(&err) {
+            Some(violation) => Self::Constraint(violation),
+            None => Self::Db(err),
+        }
+    }
 }

@@ -10,10 +10,17 @@ use vdx_catalog::marketplace;
 use crate::entity::vehicle;
 use crate::{ConsentError, ConsentRecord, ledger};
 
-fn iso(ms: i64) -> String {
+/// A stored time as RFC 3339; out of range is a corrupt row (logged, an error).
+fn iso(ms: i64, what: impl Fn() -> String) -> Result<String, ConsentError> {
     DateTime::<Utc>::from_timestamp_millis(ms)
         .map(|t| t.to_rfc3339())
-        .unwrap_or_default()
+        .ok_or_else(|| corrupt(what(), format!("time {ms} is out of range")))
+}
+
+fn corrupt(what: String, detail: String) -> ConsentError {
+    let err = ConsentError::Corrupt(what, detail);
+    tracing::error!(error = %err, "corrupt row in a consent receipt");
+    err
 }
 
 /// Builds the receipt of one consent.
@@ -37,12 +44,19 @@ pub async fn receipt(
     let version = vdx_catalog::product::version_by_id(db, row.product_version_id)
         .await?
         .ok_or_else(|| missing("product version"))?;
+    let consent = || format!("consent {}", row.id);
     let purpose_description = vdx_core::Purpose::parse(&row.purpose)
         .ok()
         .and_then(|p| vdx_catalog::purposes::lookup(&p))
         .map(|p| p.description)
-        .unwrap_or_default();
+        .ok_or_else(|| corrupt(consent(), format!("unknown purpose {:?}", row.purpose)))?;
     let entries = ledger::history(db, row.id).await?;
+    let ledger = entries
+        .iter()
+        .map(|e| {
+            Ok(json!({ "event": e.event, "status": e.status, "actor": e.actor, "at": iso(e.at, consent)?, "hash": e.hash }))
+        })
+        .collect::<Result<Vec<_>, ConsentError>>()?;
     Ok(json!({
         "schema": "ISO/IEC TS 27560 consent record (vdx profile 1)",
         "record_id": format!("vdx-consent-{}", row.id),
@@ -57,8 +71,8 @@ pub async fn receipt(
         "product": { "slug": version.slug.to_string(), "name": version.name, "version": version.version },
         "terms": version.terms,
         "collection_method": row.source,
-        "timestamps": { "granted_at": iso(row.granted_at), "expires_at": iso(row.expires_at), "updated_at": iso(row.updated_at) },
+        "timestamps": { "granted_at": iso(row.granted_at, consent)?, "expires_at": iso(row.expires_at, consent)?, "updated_at": iso(row.updated_at, consent)? },
         "status": row.status,
-        "ledger": entries.iter().map(|e| json!({ "event": e.event, "status": e.status, "actor": e.actor, "at": iso(e.at), "hash": e.hash })).collect::<Vec<_>>(),
+        "ledger": ledger,
     }))
 }

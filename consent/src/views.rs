@@ -142,17 +142,72 @@ impl Names {
         })
     }
 
-    fn app(&self, id: AppId) -> (String, String) {
-        self.apps.get(&id).map_or_else(Default::default, |a| {
-            (
-                self.partners
-                    .get(&a.partner_id)
-                    .cloned()
-                    .unwrap_or_default(),
-                a.name.clone(),
-            )
-        })
+    // Nothing that a consent or an access record names is ever deleted, so a
+    // name that cannot be found is a dangling reference: a corrupt row.
+
+    /// (partner name, app name) of an app.
+    fn app(&self, id: AppId) -> Result<(String, String), ConsentError> {
+        let app = self
+            .apps
+            .get(&id)
+            .ok_or_else(|| dangling(format!("app {id}")))?;
+        let partner = self
+            .partners
+            .get(&app.partner_id)
+            .ok_or_else(|| dangling(format!("partner {}", app.partner_id)))?;
+        Ok((partner.clone(), app.name.clone()))
     }
+
+    fn product(&self, id: ProductId) -> Result<&Product, ConsentError> {
+        self.products
+            .get(&id)
+            .ok_or_else(|| dangling(format!("product {id}")))
+    }
+
+    fn vin(&self, id: VehicleId) -> Result<String, ConsentError> {
+        self.vins
+            .get(&id)
+            .cloned()
+            .ok_or_else(|| dangling(format!("vehicle {id}")))
+    }
+}
+
+/// A row that names something missing (or holds an unreadable value): logged
+/// and an error, never shown with an empty name.
+fn corrupt(what: String, detail: &str) -> ConsentError {
+    let err = ConsentError::Corrupt(what, detail.to_owned());
+    tracing::error!(error = %err, "corrupt row in a consent listing");
+    err
+}
+
+fn dangling(what: String) -> ConsentError {
+    corrupt(what, "is referred to but missing")
+}
+
+/// A stored time chrono cannot show is a corrupt row.
+fn time(ms: i64, what: impl Fn() -> String) -> Result<(), ConsentError> {
+    vdx_core::time::from_ms(ms)
+        .map(drop)
+        .ok_or_else(|| corrupt(what(), &format!("time {ms} ms is out of range")))
+}
+
+/// What views show of a consent must read back: its status, its purpose
+/// (one of the controlled list) and its times. The portal's pages rely on it.
+fn check(c: &ConsentRecord) -> Result<(), ConsentError> {
+    let what = || format!("consent {}", c.id.0);
+    if ConsentStatus::parse(&c.status).is_none() {
+        return Err(corrupt(what(), &format!("unknown status {:?}", c.status)));
+    }
+    let known = vdx_core::Purpose::parse(&c.purpose)
+        .ok()
+        .and_then(|p| vdx_catalog::purposes::lookup(&p));
+    if known.is_none() {
+        return Err(corrupt(what(), &format!("unknown purpose {:?}", c.purpose)));
+    }
+    for ms in [c.granted_at, c.expires_at, c.updated_at] {
+        time(ms, what)?;
+    }
+    Ok(())
 }
 
 /// Consents with names, in the given order.
@@ -168,19 +223,19 @@ pub async fn consents(
         rows.iter().map(|c| c.vehicle_id).collect(),
     )
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|c| {
-            let (partner, app) = names.app(c.app_id);
-            let product = names.products.get(&c.product_id);
+            check(&c)?;
+            let (partner, app) = names.app(c.app_id)?;
+            let product = names.product(c.product_id)?;
             let ended = ending(&c, now_ms);
-            ConsentView {
+            Ok(ConsentView {
                 id: c.id.0,
-                vin: names.vins.get(&c.vehicle_id).cloned().unwrap_or_default(),
+                vin: names.vin(c.vehicle_id)?,
                 partner,
                 app,
-                product: product.map(|p| p.slug.clone()).unwrap_or_default(),
-                product_name: product.map(|p| p.name.clone()).unwrap_or_default(),
+                product: product.slug.clone(),
+                product_name: product.name.clone(),
                 lapsed: c.status == "active" && c.expires_at <= now_ms,
                 purpose: c.purpose,
                 scopes: c.scopes,
@@ -190,9 +245,9 @@ pub async fn consents(
                 expires_at: c.expires_at,
                 ended_at: ended.map(|(at, _)| at),
                 ended_by: ended.map(|(_, by)| by),
-            }
+            })
         })
-        .collect())
+        .collect()
 }
 
 /// Access records to these vehicles, newest first, optionally of one app.
@@ -217,25 +272,27 @@ pub async fn access(
         vehicles.to_vec(),
     )
     .await?;
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .map(|r| {
-            let (partner, app) = names.app(r.app_id);
-            AccessView {
+            time(r.at, || format!("access record {}", r.id))?;
+            let (partner, app) = names.app(r.app_id)?;
+            let fields = serde_json::from_str(&r.fields).map_err(|e| {
+                corrupt(
+                    format!("access record {}", r.id),
+                    &format!("fields are not a JSON list: {e}"),
+                )
+            })?;
+            Ok(AccessView {
                 at: r.at,
                 request_id: r.request_id,
                 partner,
                 app,
-                vin: names.vins.get(&r.vehicle_id).cloned().unwrap_or_default(),
-                product: names
-                    .products
-                    .get(&r.product_id)
-                    .map(|p| p.slug.clone())
-                    .unwrap_or_default(),
+                vin: names.vin(r.vehicle_id)?,
+                product: names.product(r.product_id)?.slug.clone(),
                 purpose: r.purpose,
                 kind: r.kind,
-                fields: serde_json::from_str(&r.fields).unwrap_or_default(),
-            }
+                fields,
+            })
         })
-        .collect())
+        .collect()
 }

@@ -5,6 +5,7 @@
 //! well-formed VIN. This crate knows nothing of HTTP, storage queries or policy.
 
 pub mod clock;
+pub mod constraint;
 mod ids;
 mod newtype;
 mod principal;

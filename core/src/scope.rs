@@ -105,8 +105,7 @@ mod tests {
 
     #[test]
     fn round_trips_a_scope_string_in_canonical_order() {
-        let set =
-            ScopeSet::parse("read:ev-charging admin  command:ev-charging").unwrap_or_default();
+        let set = ScopeSet::parse("read:ev-charging admin  command:ev-charging").unwrap();
         assert_eq!(
             set.to_string(),
             "read:ev-charging command:ev-charging admin"

@@ -43,8 +43,12 @@ where
 async fn run() -> Result<(), String> {
     let dir = std::env::temp_dir().join(format!("vdx-bench-{}", uuid::Uuid::new_v4().simple()));
     let url = format!("sqlite://{}/bench.db?mode=rwc", dir.display());
-    let db = vdx_gateway::db::connect(&url, 4).await?;
-    vdx_gateway::db::migrate(&db).await?;
+    let db = vdx_gateway::db::connect(&url, 4)
+        .await
+        .map_err(|e| e.to_string())?;
+    vdx_gateway::db::migrate(&db)
+        .await
+        .map_err(|e| e.to_string())?;
     let now_ms = SystemClock.now_ms();
     let partner = vdx_catalog::marketplace::create_partner(&db, "Bench", now_ms)
         .await

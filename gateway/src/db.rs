@@ -66,17 +66,36 @@ pub fn mask_password(raw: &str) -> String {
     }
 }
 
+/// Why the database could not be opened or brought up to date. Messages name
+/// the database with its password masked.
+#[derive(Debug, displaydoc::Display, thiserror::Error)]
+pub enum DbSetupError {
+    /// cannot create {dir} for database {url}: {source}
+    CreateDir {
+        dir: String,
+        url: String,
+        source: std::io::Error,
+    },
+    /// cannot connect to database {url}: {message}
+    Connect { url: String, message: String },
+    /// migration failed: {0}
+    Migrate(#[source] sea_orm::DbErr),
+}
+
 /// Opens the pool. For SQLite, creates the parent directory of the file and
 /// sets each connection's journal, sync and busy-wait settings.
-pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, String> {
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection, DbSetupError> {
     let masked = mask_password(url);
     if let Some(path) = sqlite_file(url)
         && let Some(dir) = std::path::Path::new(&path)
             .parent()
             .filter(|d| !d.as_os_str().is_empty())
     {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| format!("cannot create {} for database {masked}: {e}", dir.display()))?;
+        std::fs::create_dir_all(dir).map_err(|source| DbSetupError::CreateDir {
+            dir: dir.display().to_string(),
+            url: masked.clone(),
+            source,
+        })?;
     }
     let mut options = ConnectOptions::new(url.to_owned());
     options
@@ -95,20 +114,18 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
                 .busy_timeout(Duration::from_secs(5))
                 .foreign_keys(true)
         });
-    let db = Database::connect(options).await.map_err(|e| {
-        format!(
-            "cannot connect to database {masked}: {}",
-            scrub(&e.to_string(), url)
-        )
-    })?;
+    let db = Database::connect(options)
+        .await
+        .map_err(|e| DbSetupError::Connect {
+            url: masked,
+            message: scrub(&e.to_string(), url),
+        })?;
     Ok(db)
 }
 
 /// Applies pending migrations; a no-op when the schema is current.
-pub async fn migrate(db: &DatabaseConnection) -> Result<(), String> {
-    Migrator::up(db, None)
-        .await
-        .map_err(|e| format!("migration failed: {e}"))
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbSetupError> {
+    Migrator::up(db, None).await.map_err(DbSetupError::Migrate)
 }
 
 /// True when every known migration has been applied.
@@ -120,7 +137,7 @@ fn sqlite_file(url: &str) -> Option<String> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;
-    let path = rest.split('?').next().unwrap_or_default();
+    let path = rest.split_once('?').map_or(rest, |(path, _)| path);
     (!path.is_empty() && !path.starts_with(":memory:")).then(|| path.to_owned())
 }
 

@@ -27,6 +27,7 @@ pub mod problem;
 mod problem_mw;
 pub mod request_id;
 pub mod routes;
+pub mod run_error;
 pub mod simulate;
 pub mod startup;
 pub mod state;

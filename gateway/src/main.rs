@@ -8,6 +8,7 @@ use vdx_gateway::cli::{
     AppsCommand, CatalogCommand, Cli, Command, ConsentCommand, KeysCommand, ops,
 };
 use vdx_gateway::config::Config;
+use vdx_gateway::run_error::{Context, RunError};
 use vdx_gateway::{db, demo, logging, simulate, startup::Application};
 
 fn main() -> ExitCode {
@@ -96,16 +97,14 @@ fn main() -> ExitCode {
     }
 }
 
-async fn serve(config: Config) -> Result<(), String> {
+async fn serve(config: Config) -> Result<(), RunError> {
     let app = Application::build(config).await?;
     tracing::info!(port = app.port(), url = %app.base_url(), "vdx gateway listening");
     println!("vdx listening on {} (port {})", app.base_url(), app.port());
-    app.run_until_stopped()
-        .await
-        .map_err(|e| format!("server failed: {e}"))
+    app.run_until_stopped().await.context("server failed")
 }
 
-async fn migrate(config: Config) -> Result<(), String> {
+async fn migrate(config: Config) -> Result<(), RunError> {
     let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
     println!(
@@ -115,9 +114,8 @@ async fn migrate(config: Config) -> Result<(), String> {
     Ok(())
 }
 
-async fn import_catalog(config: Config, file: &std::path::Path) -> Result<(), String> {
-    let json = std::fs::read_to_string(file)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+async fn import_catalog(config: Config, file: &std::path::Path) -> Result<(), RunError> {
+    let json = std::fs::read_to_string(file).context(format!("cannot read {}", file.display()))?;
     let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
     let now_ms = vdx_core::Clock::now_ms(&vdx_core::SystemClock);
@@ -125,12 +123,12 @@ async fn import_catalog(config: Config, file: &std::path::Path) -> Result<(), St
         eprintln!("imported {done}/{total} nodes")
     })
     .await
-    .map_err(|e| format!("nothing was imported: {e}"))?;
+    .context("nothing was imported")?;
     vdx_catalog::audit::record(&db, "cli", "catalog.import", "catalog", None, Some(serde_json::json!({
         "file": file.display().to_string(), "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated
     })), now_ms)
     .await
-    .map_err(|e| e.to_string())?;
+    .map_err(RunError::cause)?;
     println!(
         "catalog import done: {} added, {} changed, {} unchanged, {} deprecated",
         summary.added, summary.changed, summary.unchanged, summary.deprecated
@@ -138,11 +136,11 @@ async fn import_catalog(config: Config, file: &std::path::Path) -> Result<(), St
     Ok(())
 }
 
-async fn verify_ledger(config: Config) -> Result<(), String> {
+async fn verify_ledger(config: Config) -> Result<(), RunError> {
     let db = db::connect(config.database_url.expose(), 1).await?;
     let report = vdx_consent::ledger::verify(&db)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(RunError::cause)?;
     match report.first_broken {
         None => {
             println!(
@@ -151,6 +149,9 @@ async fn verify_ledger(config: Config) -> Result<(), String> {
             );
             Ok(())
         }
-        Some((entry, why)) => Err(format!("consent ledger broken at entry {entry}: {why}")),
+        Some((entry, why)) => Err(RunError::Failed {
+            context: format!("consent ledger broken at entry {entry}"),
+            source: why.into(),
+        }),
     }
 }

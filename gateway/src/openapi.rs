@@ -128,9 +128,10 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     register(actix_web::App::new()).1
 }
 
-/// The document as pretty JSON with a trailing newline, exactly as checked in.
-pub fn document() -> String {
-    let mut json = openapi().to_pretty_json().unwrap_or_default();
+/// The document as pretty JSON with a trailing newline, exactly as checked
+/// in. An error, never an empty document, if it cannot be serialized.
+pub fn document() -> Result<String, serde_json::Error> {
+    let mut json = openapi().to_pretty_json()?;
     json.push('\n');
-    json
+    Ok(json)
 }

@@ -4,8 +4,9 @@
 //! (`vdx_telemetry::gate`), which REST handlers and GraphQL resolvers call
 //! and nothing else for partner data.
 
+use actix_web::http::header::{HeaderName, HeaderValue, RETRY_AFTER};
 use vdx_core::SignalPath;
-use vdx_telemetry::gate::{Refusal, Target};
+use vdx_telemetry::gate::{Limited, RateHeaders, Refusal, Target};
 
 use crate::problem::ApiError;
 
@@ -29,6 +30,14 @@ pub fn lifecycle_headers(version: &vdx_catalog::ProductVersion) -> Vec<(&'static
         ));
     }
     headers
+}
+
+/// A stored epoch-millisecond time as a date-time. Out of range means a
+/// corrupt row: an opaque `INTERNAL` error, logged when it is answered
+/// (REST and GraphQL alike), never a made-up date.
+pub fn stored_time(ms: i64, what: &'static str) -> Result<chrono::DateTime<chrono::Utc>, ApiError> {
+    chrono::DateTime::from_timestamp_millis(ms)
+        .ok_or_else(|| ApiError::internal(format!("a stored {what} ({ms} ms) is out of range")))
 }
 
 /// Parses the raw identifiers of a partner request.
@@ -62,6 +71,36 @@ impl From<Refusal> for ApiError {
             Refusal::Denied(denial) => Self::Denied(denial),
             Refusal::NotAdmitted => Self::internal("an access was served without admission"),
         }
+    }
+}
+
+/// The RateLimit headers (draft-ietf-httpapi-ratelimit-headers) of a charge.
+pub fn rate_headers(headers: &RateHeaders) -> Vec<(HeaderName, HeaderValue)> {
+    headers
+        .pairs()
+        .into_iter()
+        .filter_map(|(name, value)| match HeaderValue::try_from(value) {
+            Ok(value) => Some((HeaderName::from_static(name), value)),
+            Err(err) => {
+                tracing::error!(header = name, error = %err, "a RateLimit header is not a valid value");
+                None
+            }
+        })
+        .collect()
+}
+
+/// A refused charge: 429 with `Retry-After` and the RateLimit headers.
+impl From<Limited> for ApiError {
+    fn from(limited: Limited) -> Self {
+        let headers = rate_headers(&limited.headers);
+        let error = Self::TooManyRequests {
+            code: limited.code,
+            detail: limited.detail,
+        }
+        .with_header(RETRY_AFTER, HeaderValue::from(limited.retry_after_secs));
+        headers
+            .into_iter()
+            .fold(error, |error, (name, value)| error.with_header(name, value))
     }
 }
 
@@ -109,16 +148,39 @@ pub fn served(
     admission: &vdx_telemetry::gate::Admission,
     version: Option<&vdx_catalog::ProductVersion>,
 ) -> actix_web::HttpResponseBuilder {
-    for header in version.map(lifecycle_headers).unwrap_or_default() {
+    for header in version.into_iter().flat_map(lifecycle_headers) {
         response.insert_header(header);
     }
-    for header in admission
-        .rate_headers()
-        .map(|h| h.pairs())
-        .into_iter()
-        .flatten()
-    {
+    for header in admission.rate_headers().into_iter().flat_map(rate_headers) {
         response.insert_header(header);
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use actix_web::ResponseError;
+    use actix_web::http::StatusCode;
+
+    use super::*;
+
+    #[test]
+    fn a_refused_charge_is_a_429_with_retry_after_and_the_ratelimit_headers() {
+        let err = ApiError::from(Limited {
+            code: "DAILY_QUOTA_EXCEEDED",
+            detail: "the daily quota is used up".into(),
+            retry_after_secs: 42,
+            headers: RateHeaders {
+                policy: "\"daily\";q=100;w=86400".into(),
+                state: "\"daily\";r=0;t=42".into(),
+            },
+        });
+        assert_eq!(err.status_code(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(err.code(), "DAILY_QUOTA_EXCEEDED");
+        let response = err.error_response();
+        let header = |name: &str| response.headers().get(name).unwrap().to_str().unwrap();
+        assert_eq!(header("retry-after"), "42");
+        assert_eq!(header("ratelimit-policy"), "\"daily\";q=100;w=86400");
+        assert_eq!(header("ratelimit"), "\"daily\";r=0;t=42");
+    }
 }

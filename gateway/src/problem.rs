@@ -1,12 +1,17 @@
 //! The edge's one error type, [`ApiError`], and its RFC 9457
 //! `application/problem+json` rendering. Every variant has a stable `code`;
-//! 5xx details are logged, never sent.
+//! 5xx details are logged, never sent. Any error can carry response headers
+//! ([`ApiError::with_header`], as dropshot's `HttpError` does), so this module
+//! knows no producer of them: the partner gate's RateLimit headers are added
+//! in `partner`, not here. Storage constraint violations arrive already
+//! classified by the domain crates (see `vdx_core::constraint`).
 
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderValue};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 use vdx_consent::Denial;
+use vdx_core::constraint::Violation;
 
 use crate::request_id;
 
@@ -71,16 +76,18 @@ pub enum ApiError {
     /// the request body must be {expected}
     UnsupportedMediaType { expected: &'static str },
     /// {detail}
-    RateLimited {
-        code: &'static str,
-        detail: String,
-        retry_after_secs: u64,
-        headers: vdx_telemetry::gate::RateHeaders,
-    },
+    TooManyRequests { code: &'static str, detail: String },
     /// the service is not ready: {0}
     Unavailable(String),
     /// internal error
     Internal(String),
+    /// {error}
+    WithHeaders {
+        error: Box<ApiError>,
+        /// Sent with the problem, one value per name; each replaces a header
+        /// of the same name the error would carry by itself.
+        headers: Vec<(HeaderName, HeaderValue)>,
+    },
 }
 
 impl ApiError {
@@ -95,12 +102,46 @@ impl ApiError {
         Self::Internal(err.to_string())
     }
 
+    /// This error, answered with one more response header (`Retry-After`,
+    /// RateLimit, `Allow`, `Deprecation`, ...).
+    #[must_use]
+    pub fn with_header(self, name: HeaderName, value: HeaderValue) -> Self {
+        match self {
+            Self::WithHeaders { error, mut headers } => {
+                headers.push((name, value));
+                Self::WithHeaders { error, headers }
+            }
+            error => Self::WithHeaders {
+                error: Box::new(error),
+                headers: vec![(name, value)],
+            },
+        }
+    }
+
+    /// The error itself, without the headers it carries.
+    pub fn kind(&self) -> &ApiError {
+        match self {
+            Self::WithHeaders { error, .. } => error.kind(),
+            other => other,
+        }
+    }
+
+    /// The headers this error carries (not those of its variant, such as the
+    /// bearer challenge).
+    pub fn headers(&self) -> &[(HeaderName, HeaderValue)] {
+        match self {
+            Self::WithHeaders { headers, .. } => headers,
+            _ => &[],
+        }
+    }
+
     /// The stable machine-readable code.
     pub fn code(&self) -> &'static str {
         match self {
+            Self::WithHeaders { error, .. } => error.code(),
             Self::BadRequest { code, .. }
             | Self::Unprocessable { code, .. }
-            | Self::RateLimited { code, .. } => code,
+            | Self::TooManyRequests { code, .. } => code,
             Self::Unauthenticated => "UNAUTHENTICATED",
             Self::InvalidToken(_) => "INVALID_TOKEN",
             Self::Denied(denial) => denial_code(denial),
@@ -119,7 +160,7 @@ impl ApiError {
     /// Renders the problem body with the given request id.
     pub fn to_problem(&self, request_id: &str) -> Problem {
         let status = self.status_code();
-        let detail = match self {
+        let detail = match self.kind() {
             Self::Internal(_) => {
                 "the server failed to handle this request; quote the request_id when reporting it"
                     .to_owned()
@@ -136,7 +177,7 @@ impl ApiError {
             detail,
             code: self.code().to_owned(),
             request_id: request_id.to_owned(),
-            errors: match self {
+            errors: match self.kind() {
                 Self::Unprocessable { errors, .. } => errors.clone(),
                 _ => Vec::new(),
             },
@@ -147,9 +188,24 @@ impl ApiError {
 
     /// The RFC 6750 error code of a bearer token failure.
     pub fn bearer_error(&self) -> Option<&'static str> {
-        match self {
+        match self.kind() {
             Self::InvalidToken(_) => Some("invalid_token"),
             Self::Denied(Denial::InsufficientScope(_)) => Some("insufficient_scope"),
+            _ => None,
+        }
+    }
+
+    /// The RFC 6750 `WWW-Authenticate` challenge of a bearer token failure.
+    fn challenge(&self) -> Option<HeaderValue> {
+        match self.kind() {
+            Self::Unauthenticated => Some(HeaderValue::from_static("Bearer")),
+            Self::InvalidToken(_) => {
+                Some(HeaderValue::from_static("Bearer error=\"invalid_token\""))
+            }
+            Self::Denied(Denial::InsufficientScope(scope)) => HeaderValue::from_str(&format!(
+                "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
+            ))
+            .ok(),
             _ => None,
         }
     }
@@ -170,7 +226,9 @@ impl ApiError {
                 "BAD_REQUEST",
                 detail.unwrap_or_else(|| "the request is malformed".into()),
             ),
-            _ => Self::Internal(detail.unwrap_or_default()),
+            _ => Self::Internal(
+                detail.unwrap_or_else(|| format!("a bare {status} from outside the handlers")),
+            ),
         }
     }
 }
@@ -190,6 +248,7 @@ pub fn denial_code(denial: &Denial) -> &'static str {
 impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
+            Self::WithHeaders { error, .. } => error.status_code(),
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unauthenticated | Self::InvalidToken(_) => StatusCode::UNAUTHORIZED,
@@ -203,7 +262,7 @@ impl ResponseError for ApiError {
             Self::HeadTooLarge(_) => StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
             Self::RequestTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             Self::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -211,43 +270,36 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let request_id = request_id::current();
-        if let Self::Internal(detail) = self {
+        if let Self::Internal(detail) = self.kind() {
             tracing::error!(request_id = %request_id, error = %detail, "internal error");
         }
         let mut response = HttpResponse::build(self.status_code());
         response.insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)));
-        match self {
-            Self::Unauthenticated => {
-                response
-                    .insert_header((header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer")));
-            }
-            Self::InvalidToken(_) => {
-                response.insert_header((
-                    header::WWW_AUTHENTICATE,
-                    HeaderValue::from_static("Bearer error=\"invalid_token\""),
-                ));
-            }
-            Self::RateLimited {
-                retry_after_secs,
-                headers,
-                ..
-            } => {
-                response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
-                for pair in headers.pairs() {
-                    response.insert_header(pair);
-                }
-            }
-            Self::Denied(Denial::InsufficientScope(scope)) => {
-                if let Ok(value) = HeaderValue::from_str(&format!(
-                    "Bearer error=\"insufficient_scope\", scope=\"{scope}\""
-                )) {
-                    response.insert_header((header::WWW_AUTHENTICATE, value));
-                }
-            }
-            _ => {}
+        if let Some(challenge) = self.challenge() {
+            response.insert_header((header::WWW_AUTHENTICATE, challenge));
         }
-        let body = serde_json::to_string(&self.to_problem(&request_id)).unwrap_or_default();
-        response.body(body)
+        for (name, value) in self.headers() {
+            response.insert_header((name.clone(), value.clone()));
+        }
+        match serde_json::to_string(&self.to_problem(&request_id)) {
+            Ok(body) => response.body(body),
+            Err(err) => {
+                // Unreachable in practice (the body is strings and numbers),
+                // but never an empty body: log it and answer an opaque 500.
+                tracing::error!(request_id = %request_id, error = %err, "could not render a problem body");
+                let body = serde_json::json!({
+                    "type": "urn:vdx:problem:internal",
+                    "title": "Internal Server Error",
+                    "status": 500,
+                    "detail": "the server failed to handle this request; quote the request_id when reporting it",
+                    "code": "INTERNAL",
+                    "request_id": request_id,
+                });
+                HttpResponse::InternalServerError()
+                    .insert_header((header::CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON)))
+                    .body(body.to_string())
+            }
+        }
     }
 }
 
@@ -260,6 +312,7 @@ impl From<vdx_consent::ConsentError> for ApiError {
             }
             vdx_consent::ConsentError::NotFound(detail) => Self::NotFound(detail),
             vdx_consent::ConsentError::Conflict(detail) => Self::Conflict(detail),
+            vdx_consent::ConsentError::Constraint(violation) => violation.into(),
             other => Self::internal(other),
         }
     }
@@ -290,18 +343,8 @@ impl From<vdx_telemetry::TelemetryError> for ApiError {
             vdx_telemetry::TelemetryError::Invalid(detail) => {
                 Self::bad_request("INVALID_INPUT", detail)
             }
+            vdx_telemetry::TelemetryError::Constraint(violation) => violation.into(),
             other => Self::internal(other),
-        }
-    }
-}
-
-impl From<vdx_telemetry::gate::Limited> for ApiError {
-    fn from(limited: vdx_telemetry::gate::Limited) -> Self {
-        Self::RateLimited {
-            code: limited.code,
-            detail: limited.detail,
-            retry_after_secs: limited.retry_after_secs,
-            headers: limited.headers,
         }
     }
 }
@@ -324,14 +367,40 @@ impl From<vdx_catalog::CatalogError> for ApiError {
             E::NotFound(detail) | E::UnknownProduct(detail) => Self::NotFound(detail),
             E::Invalid(detail) => Self::bad_request("INVALID_INPUT", detail),
             E::Parse(e) => Self::bad_request("INVALID_INPUT", e.to_string()),
+            E::Constraint(violation) => violation.into(),
             other => Self::internal(other),
         }
     }
 }
 
+/// A write refused by a storage constraint (a duplicate that raced past a
+/// pre-check, a dangling reference): 409 `CONFLICT` or 422
+/// `REFERENCE_NOT_FOUND`. The database's message names indexes and values,
+/// so it is logged, not sent.
+impl From<Violation> for ApiError {
+    fn from(violation: Violation) -> Self {
+        tracing::info!(request_id = %request_id::current(), %violation, "a write was refused by a constraint");
+        match violation {
+            Violation::Unique(_) => {
+                Self::Conflict("a record with these values already exists".to_owned())
+            }
+            Violation::ForeignKey(_) => Self::Unprocessable {
+                code: "REFERENCE_NOT_FOUND",
+                detail: "the request refers to a record that does not exist, or removes one still referred to".to_owned(),
+                errors: Vec::new(),
+            },
+        }
+    }
+}
+
+/// A database error from a handler that writes directly: constraint
+/// violations as above, anything else an opaque 500.
 impl From<sea_orm::DbErr> for ApiError {
     fn from(err: sea_orm::DbErr) -> Self {
-        Self::internal(err)
+        match vdx_core::constraint::violation(&err) {
+            Some(violation) => violation.into(),
+            None => Self::internal(err),
+        }
     }
 }
 
@@ -348,5 +417,66 @@ mod tests {
         let problem = err.to_problem("req-1");
         assert_eq!(problem.code, "INTERNAL");
         assert!(!problem.detail.contains("writer"), "{}", problem.detail);
+    }
+
+    #[test]
+    fn carried_headers_are_sent_and_the_error_keeps_its_status_and_code() {
+        let err = ApiError::MethodNotAllowed
+            .with_header(header::ALLOW, HeaderValue::from_static("GET, POST"))
+            .with_header(header::RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(err.status_code(), StatusCode::METHOD_NOT_ALLOWED);
+        assert_eq!(err.code(), "METHOD_NOT_ALLOWED");
+        assert_eq!(err.to_string(), "this method is not allowed here");
+        let response = err.error_response();
+        assert_eq!(response.headers().get(header::ALLOW).unwrap(), "GET, POST");
+        assert_eq!(response.headers().get(header::RETRY_AFTER).unwrap(), "3");
+        assert_eq!(
+            response.headers().get(header::CONTENT_TYPE).unwrap(),
+            PROBLEM_JSON
+        );
+    }
+
+    #[test]
+    fn a_bearer_failure_carries_its_challenge_and_a_carried_one_replaces_it() {
+        let own = ApiError::InvalidToken("expired".into()).error_response();
+        assert_eq!(
+            own.headers().get(header::WWW_AUTHENTICATE).unwrap(),
+            "Bearer error=\"invalid_token\""
+        );
+        let replaced = ApiError::Unauthenticated
+            .with_header(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer realm=\"vdx\""),
+            )
+            .error_response();
+        let values: Vec<_> = replaced
+            .headers()
+            .get_all(header::WWW_AUTHENTICATE)
+            .collect();
+        assert_eq!(values, ["Bearer realm=\"vdx\""]);
+    }
+
+    #[test]
+    fn constraint_violations_from_any_domain_are_409_or_422_never_500() {
+        let unique = || Violation::Unique("UNIQUE constraint failed: product.slug".into());
+        for err in [
+            ApiError::from(vdx_catalog::CatalogError::Constraint(unique())),
+            ApiError::from(vdx_consent::ConsentError::Constraint(unique())),
+            ApiError::from(vdx_telemetry::TelemetryError::Constraint(unique())),
+        ] {
+            assert_eq!(err.status_code(), StatusCode::CONFLICT);
+            let problem = err.to_problem("req-1");
+            assert_eq!(problem.code, "CONFLICT");
+            assert!(
+                !problem.detail.contains("product.slug"),
+                "{}",
+                problem.detail
+            );
+        }
+        let dangling = ApiError::from(vdx_catalog::CatalogError::Constraint(
+            Violation::ForeignKey("FOREIGN KEY constraint failed".into()),
+        ));
+        assert_eq!(dangling.status_code(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(dangling.code(), "REFERENCE_NOT_FOUND");
     }
 }

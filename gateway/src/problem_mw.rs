@@ -36,13 +36,15 @@ pub async fn middleware(
         return Ok(res.map_into_left_body());
     }
     let detail = res.response().error().map(ToString::to_string);
-    let api = ApiError::from_status(status, detail);
-    let mut problem = api.error_response();
     // Keep the headers that matter to the client (Allow on 405, WWW-Authenticate on 401).
-    for name in [header::ALLOW, header::WWW_AUTHENTICATE, header::RETRY_AFTER] {
-        if let Some(value) = res.headers().get(&name) {
-            problem.headers_mut().insert(name, value.clone());
-        }
-    }
-    Ok(res.into_response(problem).map_into_right_body())
+    let api = [header::ALLOW, header::WWW_AUTHENTICATE, header::RETRY_AFTER]
+        .into_iter()
+        .filter_map(|name| res.headers().get(&name).cloned().map(|value| (name, value)))
+        .fold(
+            ApiError::from_status(status, detail),
+            |api, (name, value)| api.with_header(name, value),
+        );
+    Ok(res
+        .into_response(api.error_response())
+        .map_into_right_body())
 }

@@ -13,6 +13,7 @@ use vdx_telemetry::simulator::{self, Powertrain, SimVehicle};
 
 use crate::config::Config;
 use crate::db;
+use crate::run_error::{Context, RunError};
 
 /// Options of `vdx simulate`.
 #[derive(Debug, Clone)]
@@ -32,10 +33,10 @@ pub async fn fleet(
     db: &DatabaseConnection,
     count: u32,
     now_ms: i64,
-) -> Result<Vec<SimVehicle>, String> {
+) -> Result<Vec<SimVehicle>, RunError> {
     let mut rows = vdx_consent::people::all_vehicles(db)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(RunError::cause)?;
     rows.truncate(count as usize);
     let mut rng = rand::rng();
     let mut serial = rows.len();
@@ -46,7 +47,7 @@ pub async fn fleet(
             "VDXS{}{serial:012}",
             if electric { 'E' } else { 'C' }
         ))
-        .map_err(|e| e.to_string())?;
+        .map_err(RunError::cause)?;
         let (model, kind) = if electric {
             ("Volta e-Hatch", "ev")
         } else {
@@ -58,7 +59,7 @@ pub async fn fleet(
             Err(_) => {
                 if let Some(row) = vdx_consent::people::vehicle_by_vin(db, &vin)
                     .await
-                    .map_err(|e| e.to_string())?
+                    .map_err(RunError::cause)?
                 {
                     rows.push(row);
                 }
@@ -79,9 +80,9 @@ pub async fn fleet(
 }
 
 /// Runs the simulation and prints one progress line per tick (to stderr).
-pub async fn run(config: Config, options: SimulateOptions) -> Result<(), String> {
+pub async fn run(config: Config, options: SimulateOptions) -> Result<(), RunError> {
     if options.fast && options.ticks == 0 {
-        return Err("--fast needs --ticks".into());
+        return Err(RunError::usage("--fast needs --ticks"));
     }
     let db = db::connect(
         config.database_url.expose(),
@@ -93,11 +94,11 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), String>
     // Values are validated against the catalog: a fresh database gets the seed VSS subset.
     let has_catalog = vdx_catalog::vss::has_signals(&db)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(RunError::cause)?;
     if !has_catalog {
         vdx_catalog::vss::import(&db, vdx_catalog::seed::SEED_VSS, clock.now_ms(), |_, _| {})
             .await
-            .map_err(|e| format!("cannot import the seed catalog: {e}"))?;
+            .context("cannot import the seed catalog")?;
     }
     let mut cars = fleet(&db, options.vehicles, clock.now_ms()).await?;
     let tick_ms = options.tick_secs.saturating_mul(1000) as i64;
@@ -119,7 +120,7 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), String>
         };
         let report = simulator::tick(&db, &mut cars, options.tick_secs as f64, now)
             .await
-            .map_err(|e| format!("tick {n} failed: {e}"))?;
+            .context(format!("tick {n} failed"))?;
         stored += report.stored.accepted;
         duplicates += report.stored.duplicates;
         let secs = started.elapsed().as_secs_f64().max(1e-9);

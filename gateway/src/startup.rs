@@ -16,6 +16,7 @@ use crate::config::Config;
 use crate::metrics::Metrics;
 use crate::problem::ApiError;
 use crate::routes::fallback::{self, endpoint};
+use crate::run_error::{Context, RunError};
 use crate::state::AppState;
 use crate::{auth, db, edge, graphql, metrics, openapi, pages, problem_mw, request_id, routes};
 
@@ -36,7 +37,7 @@ impl std::fmt::Debug for Application {
 
 impl Application {
     /// Connects, migrates, binds.
-    pub async fn build(config: Config) -> Result<Self, String> {
+    pub async fn build(config: Config) -> Result<Self, RunError> {
         let db = db::connect(
             config.database_url.expose(),
             config.database_max_connections,
@@ -47,7 +48,7 @@ impl Application {
     }
 
     /// Binds on an already connected and migrated database.
-    pub async fn build_with_db(config: Config, db: DatabaseConnection) -> Result<Self, String> {
+    pub async fn build_with_db(config: Config, db: DatabaseConnection) -> Result<Self, RunError> {
         Self::build_with_clock(config, db, Arc::new(vdx_core::SystemClock)).await
     }
 
@@ -57,12 +58,12 @@ impl Application {
         config: Config,
         db: DatabaseConnection,
         clock: Arc<dyn vdx_core::Clock>,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, RunError> {
         let listener = TcpListener::bind((config.host, config.port))
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", config.host, config.port))?;
+            .context(format!("cannot listen on {}:{}", config.host, config.port))?;
         let port = listener
             .local_addr()
-            .map_err(|e| format!("cannot read the bound address: {e}"))?
+            .context("cannot read the bound address")?
             .port();
         let base_url = config.public_url_for(port);
         let tokens = TokenService::new(
@@ -72,12 +73,12 @@ impl Application {
             Arc::clone(&clock),
         )
         .await
-        .map_err(|e| format!("cannot load the signing keys: {e}"))?;
+        .context("cannot load the signing keys")?;
         let federation = config
             .oidc_provider()
             .map(crate::portal::oidc::Provider::new)
             .transpose()
-            .map_err(|e| format!("cannot build the HTTP client for OIDC: {e}"))?
+            .context("cannot build the HTTP client for OIDC")?
             .map(Arc::new);
         let config = Arc::new(config);
         let state = AppState::new(db, Arc::clone(&config), tokens, clock, base_url, federation);
@@ -128,7 +129,7 @@ impl Application {
                 .app_data(web::Data::new(allowed))
                 .default_service(web::to(fallback::unmatched))
         })
-        .map_err(|e| format!("cannot serve: {e}"))?;
+        .context("cannot serve")?;
         Ok(Self {
             port,
             state,

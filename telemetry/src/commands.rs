@@ -86,23 +86,34 @@ pub struct CommandView {
 }
 
 impl CommandView {
-    fn of(row: command::Model, now_ms: i64) -> Self {
-        let mut status = Status::parse(&row.status).unwrap_or(Status::Failed);
+    /// The command stored in `row`. An unknown status or a value that is not
+    /// JSON is a corrupt row: logged and an error, never shown as `failed`
+    /// or `null`.
+    fn of(row: command::Model, now_ms: i64) -> Result<Self, TelemetryError> {
+        let corrupt = |detail: String| {
+            let err = TelemetryError::Corrupt(format!("command {}", row.id), detail);
+            tracing::error!(error = %err, "corrupt command row");
+            err
+        };
+        let mut status = Status::parse(&row.status)
+            .ok_or_else(|| corrupt(format!("unknown status {:?}", row.status)))?;
+        let value = serde_json::from_str(&row.value)
+            .map_err(|e| corrupt(format!("the value is not JSON: {e}")))?;
         if matches!(status, Status::Queued | Status::Delivered) && now_ms > row.expires_at {
             status = Status::Expired;
         }
-        Self {
+        Ok(Self {
             id: row.id,
             vin: row.vin,
             vehicle_id: row.vehicle_id,
             actuator: row.actuator,
-            value: serde_json::from_str(&row.value).unwrap_or(Value::Null),
+            value,
             status,
             reason: row.reason,
             created_at_ms: row.created_at,
             expires_at_ms: row.expires_at,
             updated_at_ms: row.updated_at,
-        }
+        })
     }
 }
 
@@ -156,7 +167,7 @@ pub(crate) async fn enqueue(
             )
             .await?;
             txn.commit().await?;
-            return Ok((CommandView::of(earlier, now_ms), true));
+            return Ok((CommandView::of(earlier, now_ms)?, true));
         }
     }
     let row = command::ActiveModel {
@@ -204,7 +215,7 @@ pub(crate) async fn enqueue(
     )
     .await?;
     txn.commit().await?;
-    Ok((CommandView::of(row, now_ms), false))
+    Ok((CommandView::of(row, now_ms)?, false))
 }
 
 /// What a partner needs to ask the consent decision before it may see one of
@@ -274,7 +285,7 @@ pub(crate) async fn status(
         .map_err(|e| TelemetryError::InvalidCommand(e.to_string()))?;
     log.record_status(grant, request_id, &actuator, now_ms)
         .await?;
-    Ok(Some(CommandView::of(row, now_ms)))
+    Ok(Some(CommandView::of(row, now_ms)?))
 }
 
 /// The vehicle side: marks overdue commands expired, then hands the queued
@@ -302,6 +313,9 @@ pub async fn deliver(
             .all(db)
             .await?;
         for row in rows {
+            // Read before marking it delivered: a corrupt row is an error,
+            // and stays queued rather than delivered unseen.
+            let mut view = CommandView::of(row.clone(), now_ms)?;
             let moved = command::Entity::update_many()
                 .col_expr(
                     command::Column::Status,
@@ -313,7 +327,6 @@ pub async fn deliver(
                 .exec(db)
                 .await?;
             if moved.rows_affected == 1 {
-                let mut view = CommandView::of(row, now_ms);
                 view.status = Status::Delivered;
                 delivered.push(view);
             }

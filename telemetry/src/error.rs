@@ -3,7 +3,9 @@
 #[derive(Debug, displaydoc::Display, thiserror::Error)]
 pub enum TelemetryError {
     /// database error: {0}
-    Db(#[from] sea_orm::DbErr),
+    Db(#[source] sea_orm::DbErr),
+    /// a write was refused: {0}
+    Constraint(vdx_core::constraint::Violation),
     /// {0}
     Consent(#[from] vdx_consent::ConsentError),
     /// {0}
@@ -24,4 +26,16 @@ pub enum TelemetryError {
     IdempotencyKeyReused,
     /// a batch holds at most {limit} samples; this one has {actual}
     BatchTooLarge { limit: usize, actual: usize },
+}
+
+/// Every database error passes here (`?` on a `DbErr`): a constraint
+/// violation becomes [`TelemetryError::Constraint`], so a duplicate that raced past
+/// a pre-check is a conflict, not a 500.
+impl From<sea_orm::DbErr> for TelemetryError {
+    fn from(err: sea_orm::DbErr) -> Self {
+        match vdx_core::constraint::violation(&err) {
+            Some(violation) => Self::Constraint(violation),
+            None => Self::Db(err),
+        }
+    }
 }

@@ -9,6 +9,7 @@ use vdx_core::{Clock, SystemClock};
 use crate::auth::token::ROTATION_MARGIN_SECS;
 use crate::config::Config;
 use crate::db;
+use crate::run_error::{Context, RunError};
 
 /// `vdx apps create`: prints the client id and the secret, once.
 pub async fn create_app(
@@ -17,14 +18,13 @@ pub async fn create_app(
     name: &str,
     redirect_uris: &[String],
     scopes: &[String],
-) -> Result<(), String> {
-    let scopes =
-        vdx_core::ScopeSet::parse(&scopes.join(" ")).map_err(|e| format!("--scope: {e}"))?;
+) -> Result<(), RunError> {
+    let scopes = vdx_core::ScopeSet::parse(&scopes.join(" ")).context("--scope")?;
     if partner.trim().is_empty() || name.trim().is_empty() {
-        return Err("--partner and --name must not be empty".into());
+        return Err(RunError::usage("--partner and --name must not be empty"));
     }
     for uri in redirect_uris {
-        apps::check_redirect_uri(uri).map_err(|e| format!("--redirect-uri: {e}"))?;
+        apps::check_redirect_uri(uri).context("--redirect-uri")?;
     }
     let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
@@ -37,7 +37,7 @@ pub async fn create_app(
         SystemClock.now_ms(),
     )
     .await
-    .map_err(|e| format!("cannot create the app: {e}"))?;
+    .context("cannot create the app")?;
     println!("partner:       {}", partner.name);
     println!("app:           {}", created.app.name);
     println!("client_id:     {}", created.app.client_id);
@@ -54,7 +54,7 @@ pub async fn create_app(
 
 /// `vdx keys rotate`: a new signing key; the old ones retire once the tokens
 /// they signed have expired.
-pub async fn rotate_keys(config: &Config) -> Result<(), String> {
+pub async fn rotate_keys(config: &Config) -> Result<(), RunError> {
     let db = db::connect(config.database_url.expose(), 1).await?;
     db::migrate(&db).await?;
     let grace_secs = config
@@ -64,11 +64,12 @@ pub async fn rotate_keys(config: &Config) -> Result<(), String> {
     let now = SystemClock.now_ms();
     let (kid, retired) = vdx_identity::keys::rotate(&db, now, grace_ms)
         .await
-        .map_err(|e| format!("cannot rotate keys: {e}"))?;
+        .map_err(RunError::cause)?;
     println!("new signing key: {kid}");
-    let at = chrono::DateTime::from_timestamp_millis(now.saturating_add(grace_ms))
+    let retire_ms = now.saturating_add(grace_ms);
+    let at = chrono::DateTime::from_timestamp_millis(retire_ms)
         .map(|t| t.to_rfc3339())
-        .unwrap_or_default();
+        .ok_or_else(|| RunError::cause(format!("retirement at {retire_ms} ms is out of range")))?;
     for old in retired {
         println!("retiring:        {old} at {at}");
     }

@@ -17,6 +17,7 @@ pub use world::{Credentials, World, seed_world};
 
 use crate::config::{Config, DEFAULT_DATABASE_URL};
 use crate::db;
+use crate::run_error::{Context, RunError};
 use crate::startup::Application;
 
 /// Where the demo keeps its world unless told otherwise; wiped at each start.
@@ -40,7 +41,7 @@ pub struct Demo {
 
 /// Seeds the world and binds the gateway, without serving yet. The fleet has
 /// reported once, so every car has values from the start.
-pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
+pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, RunError> {
     if config.database_url.expose() == DEFAULT_DATABASE_URL {
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("vdx-data/demo.db{suffix}"));
@@ -59,16 +60,16 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
         mut fleet,
     } = seed_world(&db, vehicles, clock.now_ms()).await?;
     let example_vin =
-        vdx_core::Vin::parse(&credentials.examples.consented.vin).map_err(|e| e.to_string())?;
+        vdx_core::Vin::parse(&credentials.examples.consented.vin).map_err(RunError::cause)?;
     let example = vdx_consent::people::vehicle_by_vin(&db, &example_vin)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(RunError::cause)?;
     if let Some(car) = example.and_then(|v| fleet.iter_mut().find(|c| c.id == v.id)) {
         car.park_at_home(24.0 * 3600.0);
     }
     simulator::tick(&db, &mut fleet, 1.0, clock.now_ms())
         .await
-        .map_err(|e| format!("simulator failed: {e}"))?;
+        .context("simulator failed")?;
     let app = Application::build_with_clock(config, db.clone(), clock).await?;
     app.base_url().clone_into(&mut credentials.base_url);
     Ok(Demo {
@@ -80,7 +81,7 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, String> {
 }
 
 /// `vdx demo`: start, print the quickstart, simulate until stopped.
-pub async fn run(config: Config, options: DemoOptions) -> Result<(), String> {
+pub async fn run(config: Config, options: DemoOptions) -> Result<(), RunError> {
     let Demo {
         app,
         credentials,
@@ -88,13 +89,12 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), String> {
         db,
     } = start(config, options.vehicles).await?;
     if let Some(path) = &options.credentials_out {
-        let json = serde_json::to_string_pretty(&credentials).map_err(|e| e.to_string())?;
-        std::fs::write(path, json + "\n")
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        let json = serde_json::to_string_pretty(&credentials).map_err(RunError::cause)?;
+        std::fs::write(path, json + "\n").context(format!("cannot write {}", path.display()))?;
     }
     println!(
         "{}",
-        quickstart(&credentials, app.port(), options.credentials_out.as_deref())
+        quickstart(&credentials, app.port(), options.credentials_out.as_deref())?
     );
     let tick = Duration::from_secs(options.tick_secs);
     let clock = Arc::clone(&app.state().clock);
@@ -111,5 +111,5 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), String> {
     });
     let served = app.run_until_stopped().await;
     simulation.abort();
-    served.map_err(|e| format!("server failed: {e}"))
+    served.context("server failed")
 }

@@ -5,6 +5,7 @@ use std::fmt::Write;
 use std::path::Path;
 
 use super::world::{Credentials, Example};
+use crate::run_error::RunError;
 
 fn graphql_call(base: &str, example: &Example) -> String {
     format!(
@@ -15,15 +16,25 @@ fn graphql_call(base: &str, example: &Example) -> String {
     )
 }
 
-/// Renders the quickstart for a running demo.
-pub fn quickstart(creds: &Credentials, port: u16, credentials_file: Option<&Path>) -> String {
+/// Renders the quickstart for a running demo; the example's partner must be
+/// among the credentials.
+pub fn quickstart(
+    creds: &Credentials,
+    port: u16,
+    credentials_file: Option<&Path>,
+) -> Result<String, RunError> {
     let base = &creds.base_url;
     let mut out = String::new();
     let partner = creds
         .partners
         .iter()
         .find(|p| p.name == creds.examples.consented.partner)
-        .unwrap_or(&creds.partners[0]);
+        .ok_or_else(|| {
+            RunError::usage(format!(
+                "the demo's example partner {} has no credentials",
+                creds.examples.consented.partner
+            ))
+        })?;
     let _ = writeln!(
         out,
         "vdx demo is running at {base} (port {port}). Stop it with Ctrl-C.\n"
@@ -152,5 +163,5 @@ pub fn quickstart(creds: &Credentials, port: u16, credentials_file: Option<&Path
         out,
         r#"curl -s -H "authorization: Bearer $TOKEN" {base}/v1/commands/$CMD"#
     );
-    out
+    Ok(out)
 }

@@ -14,6 +14,8 @@ use vdx_consent::records::{self, NewConsent};
 use vdx_core::{Purpose, ScopeSet, Vin};
 use vdx_telemetry::simulator::{Powertrain, SimVehicle};
 
+use crate::run_error::{BoxError, RunError};
+
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
 /// A demo partner's credentials: serialized for the quickstart, never shown by `Debug`.
@@ -93,8 +95,11 @@ pub struct World {
     pub fleet: Vec<SimVehicle>,
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    format!("seeding the demo world failed: {e}")
+fn err(e: impl Into<BoxError>) -> RunError {
+    RunError::Failed {
+        context: "seeding the demo world failed".to_owned(),
+        source: e.into(),
+    }
 }
 
 fn password(username: &str) -> String {
@@ -111,9 +116,11 @@ pub async fn seed_world(
     db: &DatabaseConnection,
     vehicle_count: u32,
     now: i64,
-) -> Result<World, String> {
+) -> Result<World, RunError> {
     if marketplace::has_partners(db).await.map_err(err)? {
-        return Err("the demo needs an empty database, and this one already holds data".into());
+        return Err(RunError::usage(
+            "the demo needs an empty database, and this one already holds data",
+        ));
     }
     let products = seed::seed_catalog(db, now).await.map_err(err)?;
     let product = |slug: &str| {
@@ -256,7 +263,7 @@ pub async fn seed_world(
         let vehicle = people::create_vehicle(db, &vin, model, kind, now)
             .await
             .map_err(err)?;
-        let owner = usize::try_from(i).unwrap_or_default() % drivers.len();
+        let owner = usize::try_from(i).map_err(err)? % drivers.len();
         people::link(db, vehicle.id, drivers[owner].0.id, Role::Owner)
             .await
             .map_err(err)?;
@@ -375,15 +382,13 @@ pub async fn seed_world(
     }
 
     let first_ev = |driver: &str| {
-        let idx = names
+        names
             .iter()
             .position(|(u, _)| *u == driver)
-            .unwrap_or_default();
-        vins_by_driver[idx]
-            .iter()
-            .find(|(_, p, _)| *p == Powertrain::Electric)
+            .and_then(|idx| vins_by_driver.get(idx))
+            .and_then(|vins| vins.iter().find(|(_, p, _)| *p == Powertrain::Electric))
             .map(|(v, _, _)| v.to_string())
-            .unwrap_or_default()
+            .ok_or_else(|| err(format!("the demo driver {driver} has no electric car")))
     };
     let voltwise_name = partners[0].0.clone();
     let example = |vin: String| Example {
@@ -393,26 +398,27 @@ pub async fn seed_world(
         purpose: "smart_charging".to_owned(),
     };
     let examples = Examples {
-        consented: example(first_ev("alice")),
-        revoked: example(first_ev("carol")),
+        consented: example(first_ev("alice")?),
+        revoked: example(first_ev("carol")?),
         unknown_vin: example("VDXE9999999999999".to_owned()),
     };
-    let to_creds =
-        |name: String, app: &marketplace::NewApp, scopes: &ScopeSet| PartnerCredentials {
+    let to_creds = |name: String, app: &marketplace::NewApp, scopes: &ScopeSet| {
+        Ok::<_, RunError>(PartnerCredentials {
             name,
             client_id: app.app.client_id.clone(),
             client_secret: app.client_secret.clone(),
             scopes: scopes.iter().map(ToString::to_string).collect(),
-            redirect_uris: serde_json::from_str(&app.app.redirect_uris).unwrap_or_default(),
-        };
+            redirect_uris: serde_json::from_str(&app.app.redirect_uris).map_err(err)?,
+        })
+    };
     let credentials = Credentials {
         base_url: String::new(),
         partners: partners
             .iter()
             .map(|(name, app, scopes)| to_creds(name.clone(), app, scopes))
-            .collect(),
+            .collect::<Result<_, _>>()?,
         drivers: drivers.into_iter().map(|(_, c)| c).collect(),
-        admin: to_creds("OEM console".to_owned(), &admin, &admin_scopes),
+        admin: to_creds("OEM console".to_owned(), &admin, &admin_scopes)?,
         examples,
     };
     Ok(World { credentials, fleet })

@@ -131,8 +131,10 @@ impl CatalogQuery {
         Ok(Catalog {
             products: offer
                 .iter()
-                .map(|o| Product::from(ProductDto::from_offering(o)))
-                .collect(),
+                .map(|o| ProductDto::from_offering(o).map(Product::from))
+                .collect::<Result<_, _>>()
+                .map_err(ApiError::from)
+                .map_err(gql_error)?,
         })
     }
 }

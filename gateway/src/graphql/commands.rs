@@ -35,20 +35,21 @@ pub struct VehicleCommand {
 }
 
 impl VehicleCommand {
-    fn of(c: CommandView, replayed: bool) -> Self {
-        let at = |ms| DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC);
-        Self {
+    /// A stored command; a time out of range is a corrupt row, an `INTERNAL` error.
+    fn of(c: CommandView, replayed: bool) -> async_graphql::Result<Self> {
+        let at = |ms| partner::stored_time(ms, "command time").map_err(gql_error);
+        Ok(Self {
             id: ID(c.id.to_string()),
             vin: c.vin,
             actuator: c.actuator,
             value: Json(c.value),
             status: c.status.as_str().to_owned(),
             reason: c.reason,
-            created_at: at(c.created_at_ms),
-            expires_at: at(c.expires_at_ms),
-            updated_at: at(c.updated_at_ms),
+            created_at: at(c.created_at_ms)?,
+            expires_at: at(c.expires_at_ms)?,
+            updated_at: at(c.updated_at_ms)?,
             replayed,
-        }
+        })
     }
 }
 
@@ -77,7 +78,7 @@ impl CommandQuery {
             .command_status(request, charged)
             .await
             .map_err(|e| gql_error(e.into()))?;
-        Ok(command.map(|c| VehicleCommand::of(c, false)))
+        command.map(|c| VehicleCommand::of(c, false)).transpose()
     }
 }
 
@@ -123,6 +124,6 @@ impl CommandMutation {
             .send_command(request, charged, &new)
             .await
             .map_err(|e| gql_error(e.into()))?;
-        Ok(VehicleCommand::of(command, replayed))
+        VehicleCommand::of(command, replayed)
     }
 }

@@ -66,7 +66,8 @@ pub fn sdl() -> String {
     schema().sdl()
 }
 
-/// Codes of `ApiError::RateLimited`: a GraphQL response carrying one is a 429.
+/// Codes of the gate's refused charges (`ApiError::TooManyRequests`): a
+/// GraphQL response carrying one is a 429.
 const RATE_CODES: [&str; 3] = [
     "RATE_LIMITED",
     "DAILY_QUOTA_EXCEEDED",
@@ -76,7 +77,7 @@ const RATE_CODES: [&str; 3] = [
 /// Turns an edge error into a GraphQL error with a stable `extensions.code`.
 pub fn gql_error(err: ApiError) -> async_graphql::Error {
     let code = err.code();
-    let message = match &err {
+    let message = match err.kind() {
         ApiError::Internal(detail) => {
             tracing::error!(error = %detail, "internal error in a resolver");
             "internal error".to_owned()
@@ -145,14 +146,51 @@ pub async fn execute(
     }
     let rate = match (admission.limited(), admission.admitted()) {
         (Some(limited), _) => {
-            http.insert_header(("retry-after", limited.retry_after_secs.to_string()));
+            http.insert_header((header::RETRY_AFTER, limited.retry_after_secs));
             Some(&limited.headers)
         }
         (None, Some(admitted)) => admitted.rate_headers(),
         _ => None,
     };
-    for header in rate.map(|h| h.pairs()).into_iter().flatten() {
+    for header in rate.into_iter().flat_map(crate::partner::rate_headers) {
         http.insert_header(header);
     }
     Ok(http.content_type("application/json").json(response))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code_and_message(err: ApiError) -> (String, String) {
+        let server = gql_error(err).into_server_error(async_graphql::Pos::default());
+        let code = server
+            .extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .map(ToString::to_string)
+            .unwrap();
+        (code, server.message)
+    }
+
+    #[test]
+    fn a_corrupt_stored_time_is_an_opaque_internal_error_with_a_code() {
+        let err = crate::partner::stored_time(i64::MAX, "command time").unwrap_err();
+        let (code, message) = code_and_message(err);
+        assert_eq!(code, "\"INTERNAL\"");
+        assert_eq!(message, "internal error");
+    }
+
+    #[test]
+    fn an_error_carrying_headers_keeps_its_own_code() {
+        let err = ApiError::TooManyRequests {
+            code: "RATE_LIMITED",
+            detail: "slow down".into(),
+        }
+        .with_header(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        assert_eq!(
+            code_and_message(err),
+            ("\"RATE_LIMITED\"".to_owned(), "slow down".to_owned())
+        );
+    }
 }

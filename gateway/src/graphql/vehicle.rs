@@ -101,15 +101,18 @@ impl VehicleQuery {
             nodes: page
                 .consents
                 .into_iter()
-                .map(|c| ConsentedVehicle {
-                    vin: c.vin,
-                    product: c.product,
-                    purpose: c.purpose,
-                    scopes: c.scopes,
-                    expires_at: time(c.expires_at),
-                    consent_id: ID(c.id.to_string()),
+                .map(|c| {
+                    Ok(ConsentedVehicle {
+                        expires_at: partner::stored_time(c.expires_at, "consent expiry")
+                            .map_err(gql_error)?,
+                        vin: c.vin,
+                        product: c.product,
+                        purpose: c.purpose,
+                        scopes: c.scopes,
+                        consent_id: ID(c.id.to_string()),
+                    })
                 })
-                .collect(),
+                .collect::<async_graphql::Result<_>>()?,
             next_cursor: page.next.map(|n| n.to_string()),
         })
     }
@@ -148,18 +151,15 @@ pub struct HistoryPage {
     withheld: Vec<String>,
 }
 
-/// A stored time as a GraphQL DateTime (RFC 3339).
-fn time(ms: i64) -> DateTime<Utc> {
-    DateTime::from_timestamp_millis(ms).unwrap_or(DateTime::<Utc>::MIN_UTC)
-}
-
-impl From<vdx_telemetry::SignalValue> for SignalValue {
-    fn from(v: vdx_telemetry::SignalValue) -> Self {
-        Self {
+impl SignalValue {
+    /// A stored value; a time out of range is a corrupt row, an `INTERNAL` error.
+    fn of(v: vdx_telemetry::SignalValue) -> async_graphql::Result<Self> {
+        Ok(Self {
+            observed_at: partner::stored_time(v.observed_at_ms, "observation time")
+                .map_err(gql_error)?,
             path: v.path.to_string(),
             value: Json(v.value),
-            observed_at: time(v.observed_at_ms),
-        }
+        })
     }
 }
 
@@ -193,7 +193,11 @@ impl VehicleData {
             .await
             .map_err(|e| gql_error(e.into()))?;
         Ok(Snapshot {
-            signals: snapshot.values.into_iter().map(SignalValue::from).collect(),
+            signals: snapshot
+                .values
+                .into_iter()
+                .map(SignalValue::of)
+                .collect::<async_graphql::Result<_>>()?,
             withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),
         })
     }
@@ -229,8 +233,8 @@ impl VehicleData {
                 .page
                 .values
                 .into_iter()
-                .map(SignalValue::from)
-                .collect(),
+                .map(SignalValue::of)
+                .collect::<async_graphql::Result<_>>()?,
             next_cursor: history.page.next_cursor,
             withheld: history.withheld.iter().map(ToString::to_string).collect(),
         })

@@ -36,9 +36,10 @@ pub async fn dashboard(
             .find(|c| c.id == n.consent().0)
             .and_then(|c| n.sentence(c))
     });
-    let mut body = said
-        .map(|s| format!(r#"<p class="notice" role="status" id="notice">{s}</p>"#))
-        .unwrap_or_default();
+    // No notice pending: nothing to say.
+    let mut body = said.map_or_else(String::new, |s| {
+        format!(r#"<p class="notice" role="status" id="notice">{s}</p>"#)
+    });
     body.push_str(&format!(
         "<p>Signed in as <strong>{}</strong>.</p><h3>My vehicles</h3>",
         esc(&me.driver.display_name)

@@ -63,9 +63,12 @@ pub async fn access(
             let mut csv =
                 String::from("at,partner,app,vin,product,purpose,kind,fields,request_id\r\n");
             for r in &records {
+                // `views::access` refused records with unreadable times.
                 let at = chrono::DateTime::from_timestamp_millis(r.at)
                     .map(|t| t.to_rfc3339())
-                    .unwrap_or_default();
+                    .ok_or_else(|| {
+                        ApiError::internal(format!("access record at {} ms is out of range", r.at))
+                    })?;
                 let row = [
                     at,
                     csv_field(&r.partner),

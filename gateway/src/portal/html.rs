@@ -50,11 +50,18 @@ pub fn scrolling(label: &str, table: &str) -> String {
     )
 }
 
-/// A date-time for people: `2026-11-23 17:05 UTC`.
+/// A date-time for people: `2026-11-23 17:05 UTC`. Stored times arrive
+/// checked (`vdx_consent::views` refuses, as corrupt, a consent or access
+/// record whose times chrono cannot show). One that slips through anyway is
+/// logged and shown as its raw value, never as an empty cell.
 pub fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_default()
+    match chrono::DateTime::from_timestamp_millis(ms) {
+        Some(t) => t.format("%Y-%m-%d %H:%M UTC").to_string(),
+        None => {
+            tracing::error!(ms, "a time out of range reached a portal page");
+            format!("{ms} ms after 1970")
+        }
+    }
 }
 
 #[cfg(test)]

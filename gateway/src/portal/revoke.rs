@@ -18,11 +18,20 @@ use crate::state::AppState;
 
 /// The facts of a consent a driver decides on, as a definition list.
 pub fn facts(c: &ConsentView) -> String {
-    let purpose = vdx_core::Purpose::parse(&c.purpose)
+    // `views::consents` refused consents whose purpose is not in the list.
+    let purpose = match vdx_core::Purpose::parse(&c.purpose)
         .ok()
         .and_then(|p| vdx_catalog::purposes::lookup(&p))
-        .map(|p| format!(": {}", esc(p.description)))
-        .unwrap_or_default();
+    {
+        Some(p) => format!(": {}", esc(p.description)),
+        None => {
+            tracing::error!(
+                consent = c.id,
+                "a consent with an unknown purpose reached a page"
+            );
+            String::new()
+        }
+    };
     let allows = if c.scopes.split_whitespace().any(|s| s == "command") {
         "reading its data and sending its commands"
     } else {

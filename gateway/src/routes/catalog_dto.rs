@@ -1,5 +1,6 @@
 //! Wire shapes of products, versions and plans, shared by the admin API and
-//! the public marketplace.
+//! the public marketplace. Conversions only: a corrupt stored plan is the
+//! catalog's error, passed on, never shown as a default.
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -46,9 +47,10 @@ impl From<&ProductVersion> for VersionDto {
                 .iter()
                 .map(|p| PurposeDto {
                     name: p.to_string(),
+                    // `ProductVersion` refuses a stored purpose outside the
+                    // controlled list (a corrupt row), so the lookup holds.
                     description: vdx_catalog::purposes::lookup(p)
-                        .map(|i| i.description.to_owned())
-                        .unwrap_or_default(),
+                        .map_or_else(String::new, |i| i.description.to_owned()),
                 })
                 .collect(),
             terms: v.terms.clone(),
@@ -74,24 +76,31 @@ pub struct ProductDto {
 }
 
 impl ProductDto {
-    pub fn new(product: &Product, versions: &[ProductVersion], plans: &[Plan]) -> Self {
+    pub fn new(
+        product: &Product,
+        versions: &[ProductVersion],
+        plans: &[Plan],
+    ) -> Result<Self, vdx_catalog::CatalogError> {
         let mut scopes = vec![format!("read:{}", product.slug)];
         if versions.iter().any(|v| !v.commands.is_empty()) {
             scopes.push(format!("command:{}", product.slug));
         }
-        Self {
+        Ok(Self {
             slug: product.slug.clone(),
             name: product.name.clone(),
             description: product.description.clone(),
             category: product.category.clone(),
             versions: versions.iter().map(VersionDto::from).collect(),
-            plans: plans.iter().map(PlanSpec::from_row).collect(),
+            plans: plans
+                .iter()
+                .map(PlanSpec::from_row)
+                .collect::<Result<_, _>>()?,
             scopes,
-        }
+        })
     }
 
     /// A product as the marketplace offers it.
-    pub fn from_offering(offering: &Offering) -> Self {
+    pub fn from_offering(offering: &Offering) -> Result<Self, vdx_catalog::CatalogError> {
         Self::new(&offering.product, &offering.versions, &offering.plans)
     }
 }

@@ -49,20 +49,22 @@ pub struct CommandDto {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<CommandView> for CommandDto {
-    fn from(c: CommandView) -> Self {
-        let at = |ms| DateTime::from_timestamp_millis(ms).unwrap_or_default();
-        Self {
+impl TryFrom<CommandView> for CommandDto {
+    type Error = ApiError;
+
+    fn try_from(c: CommandView) -> Result<Self, ApiError> {
+        let at = |ms| partner::stored_time(ms, "command time");
+        Ok(Self {
             id: c.id.to_string(),
             vin: c.vin,
             actuator: c.actuator,
             value: c.value,
             status: c.status.as_str().to_owned(),
             reason: c.reason,
-            created_at: at(c.created_at_ms),
-            expires_at: at(c.expires_at_ms),
-            updated_at: at(c.updated_at_ms),
-        }
+            created_at: at(c.created_at_ms)?,
+            expires_at: at(c.expires_at_ms)?,
+            updated_at: at(c.updated_at_ms)?,
+        })
     }
 }
 
@@ -120,7 +122,7 @@ pub async fn send(
     } else {
         HttpResponse::Accepted()
     };
-    Ok(partner::served(answer, &admission, None).json(CommandDto::from(command)))
+    Ok(partner::served(answer, &admission, None).json(CommandDto::try_from(command)?))
 }
 
 /// The status of one of this app's commands.
@@ -150,5 +152,5 @@ pub async fn status(
         .command_status(&ctx, charged)
         .await?
         .ok_or_else(not_found)?;
-    Ok(partner::served(HttpResponse::Ok(), &admission, None).json(CommandDto::from(command)))
+    Ok(partner::served(HttpResponse::Ok(), &admission, None).json(CommandDto::try_from(command)?))
 }

@@ -86,8 +86,8 @@ pub async fn history(
                     .page
                     .values
                     .into_iter()
-                    .map(SignalValueDto::from)
-                    .collect(),
+                    .map(SignalValueDto::try_from)
+                    .collect::<Result<_, _>>()?,
                 next_cursor: history.page.next_cursor,
                 withheld: history.withheld.iter().map(ToString::to_string).collect(),
             },

@@ -14,6 +14,9 @@ use crate::state::AppState;
 #[get("/v1/marketplace/products")]
 pub async fn products(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
     let offer = vdx_catalog::offer::offer(state.db_bypassing_gate()).await?;
-    let products: Vec<_> = offer.iter().map(ProductDto::from_offering).collect();
+    let products = offer
+        .iter()
+        .map(ProductDto::from_offering)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(HttpResponse::Ok().json(products))
 }

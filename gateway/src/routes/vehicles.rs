@@ -32,13 +32,15 @@ pub struct SignalValueDto {
     pub observed_at: DateTime<Utc>,
 }
 
-impl From<vdx_telemetry::SignalValue> for SignalValueDto {
-    fn from(v: vdx_telemetry::SignalValue) -> Self {
-        Self {
+impl TryFrom<vdx_telemetry::SignalValue> for SignalValueDto {
+    type Error = ApiError;
+
+    fn try_from(v: vdx_telemetry::SignalValue) -> Result<Self, ApiError> {
+        Ok(Self {
+            observed_at: partner::stored_time(v.observed_at_ms, "observation time")?,
             path: v.path.to_string(),
             value: v.value,
-            observed_at: DateTime::from_timestamp_millis(v.observed_at_ms).unwrap_or_default(),
-        }
+        })
     }
 }
 
@@ -89,8 +91,8 @@ pub async fn latest(
                 signals: snapshot
                     .values
                     .into_iter()
-                    .map(SignalValueDto::from)
-                    .collect(),
+                    .map(SignalValueDto::try_from)
+                    .collect::<Result<_, _>>()?,
                 withheld: snapshot.withheld.iter().map(ToString::to_string).collect(),
             },
         ),

@@ -51,7 +51,7 @@ fn check(body: &NewAppRequest) -> Result<(), ApiError> {
     let mut errors: Vec<String> = body
         .redirect_uris
         .iter()
-        .filter_map(|u| apps::check_redirect_uri(u).err())
+        .filter_map(|u| apps::check_redirect_uri(u).err().map(|e| e.to_string()))
         .collect();
     for (field, value) in [("partner", &body.partner), ("name", &body.name)] {
         if value.trim().is_empty() || value.len() > 200 {

@@ -16,7 +16,7 @@ use crate::state::AppState;
 async fn product_dto(state: &AppState, slug: &str) -> Result<ProductDto, ApiError> {
     let (product, versions) = admin::product_with_versions(state.db_bypassing_gate(), slug).await?;
     let plans = plans::plans_of(state.db_bypassing_gate(), &product).await?;
-    Ok(ProductDto::new(&product, &versions, &plans))
+    Ok(ProductDto::new(&product, &versions, &plans)?)
 }
 
 /// Every product with all versions and plans.
@@ -27,7 +27,7 @@ pub async fn list(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, 
     let mut out = Vec::new();
     for (product, versions) in admin::all_products(state.db_bypassing_gate()).await? {
         let plans = plans::plans_of(state.db_bypassing_gate(), &product).await?;
-        out.push(ProductDto::new(&product, &versions, &plans));
+        out.push(ProductDto::new(&product, &versions, &plans)?);
     }
     Ok(HttpResponse::Ok().json(out))
 }
@@ -242,5 +242,5 @@ pub async fn create_plan(
         state.now_ms(),
     )
     .await?;
-    Ok(HttpResponse::Created().json(PlanSpec::from_row(&plan)))
+    Ok(HttpResponse::Created().json(PlanSpec::from_row(&plan)?))
 }
