@@ -271,7 +271,7 @@ async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     let carol = app
         .creds
         .drivers
@@ -407,7 +407,7 @@ async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
     use oauth2::TokenResponse;
     use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     // The partner's app listens on loopback, as a native or test app would
     // (RFC 8252); its redirect URI is registered like any other.
     let (redirect, callbacks) = callback_catcher();
@@ -487,7 +487,7 @@ async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphiql_runs_a_query_with_only_local_assets() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     let browser = Browser::start().await;
     // The browser has no route to the internet: a CDN script would leave the page blank.
     browser.client.goto(&app.url("/graphql")).await.unwrap();
@@ -642,7 +642,7 @@ pub(crate) async fn audit_page(browser: &Browser, page: &str, scheme: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_pages_are_labelled_keyboard_usable_and_readable_in_light_and_dark() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     let alice = app
         .creds
         .drivers

@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 fn vss_export() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vss/vss.json");
@@ -613,7 +613,7 @@ async fn every_admin_change_is_audited_with_who_and_before_and_after(app: TestAp
     assert!(publish["after"].as_str().unwrap().contains("\"published\""));
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     importing_the_real_vss_export_then_a_newer_release_reports_what_changed,
     an_invalid_vss_file_names_the_node_and_imports_nothing,
     publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_given_as_a_command,

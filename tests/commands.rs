@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use vdx_telemetry::simulator;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 const LIMIT: &str = "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit";
 const START_STOP: &str = "Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging";
@@ -581,7 +581,7 @@ async fn a_request_held_open_across_a_revocation_is_refused(app: TestApp) {
     assert!(answer.contains("NO_CONSENT"), "{answer}");
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_command_is_queued_delivered_and_carried_out_by_the_car,
     a_command_to_a_car_that_stays_offline_expires,
     the_same_idempotency_key_returns_the_first_command_and_cannot_be_reused,

@@ -9,7 +9,10 @@ use sea_orm::{
 use serde_json::{Value, json};
 use vdx_consent::records::ConsentStatus;
 use vdx_consent::test_support::{consent, vehicle};
-use vdx_tests::{Backend, TestApp, hidden, on_both_backends, spawn_app, spawn_replica, vdx_binary};
+use vdx_tests::{
+    Backend, TestApp, hidden, on_both_backends_in_demo_world, spawn_app_with_demo_world,
+    spawn_replica, vdx_binary,
+};
 
 const EV: &str = "ev-charging";
 const CHARGING: &str = "smart_charging";
@@ -779,7 +782,7 @@ async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
     app.portal_login("bob").await;
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it,
     a_grant_without_a_duration_lasts_the_products_default,
     the_decision_allows_only_an_active_scoped_subscribed_consent,
@@ -796,7 +799,7 @@ on_both_backends!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request() {
-    let first = spawn_app(Backend::Postgres).await;
+    let first = spawn_app_with_demo_world(Backend::Postgres).await;
     let (second, _handle) = spawn_replica(&first).await;
     let token = first.token_for("Voltwise Energy").await;
     let vin = first.creds.examples.consented.vin.clone();
@@ -839,7 +842,7 @@ async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consent_verify_names_the_first_tampered_ledger_entry() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
     let verify = || {
         std::process::Command::new(vdx_binary())
             .args(["consent", "verify", "--database-url", &app.database_url])
@@ -900,7 +903,7 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_or_a_stale_login_form_signs_nobody_in() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
     let client = vdx_tests::portal_client();
     let form = client
         .get(app.url("/portal/login"))

@@ -5,7 +5,7 @@
 
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 const EV: &str = "ev-charging";
 const CHARGING: &str = "smart_charging";
@@ -301,8 +301,7 @@ async fn location_precision_holds_whatever_paths_are_named(app: TestApp) {
 /// The clock, not back-dated rows: a consent that ends while the clock moves
 /// is refused on the next request, over REST and GraphQL alike.
 async fn a_consent_refused_the_moment_the_clock_passes_its_end(backend: vdx_tests::Backend) {
-    let clock = std::sync::Arc::new(vdx_core::ManualClock::starting_now());
-    let app = vdx_tests::spawn_app_with_clock(backend, std::sync::Arc::clone(&clock)).await;
+    let (app, clock) = vdx_tests::spawn_app_with_demo_world_and_clock(backend).await;
     let token = app.token_for("Voltwise Energy").await;
     let res = app
         .graphql(
@@ -355,7 +354,7 @@ async fn a_consent_is_refused_the_moment_the_clock_passes_its_end_postgres() {
     a_consent_refused_the_moment_the_clock_passes_its_end(vdx_tests::Backend::Postgres).await;
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     aliased_reads_over_the_burst_serve_nothing_and_log_nothing,
     aliased_commands_over_the_burst_queue_nothing,
     aliases_cannot_stretch_the_daily_quota,

@@ -7,9 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use vdx_core::{Clock, ManualClock};
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
-use crate::portal::{ev_of, offer_of, share};
+use crate::portal::ev_of;
 
 const SOC: &str = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
 const EV: (&str, &str) = ("ev-charging", "smart_charging");
@@ -76,8 +76,8 @@ async fn history_holds_nothing_from_before_the_consent_started(
     // The fleet's first report, at start, is long before the consent.
     clock.advance(hours(2));
     let (portal, csrf) = app.portal_login("carol").await;
-    let offer = offer_of(&app, &portal, "Voltwise").await;
-    let shared = share(&app, &portal, &csrf, &vin, &offer, "30").await;
+    let offer = app.offer_of(&portal, "Voltwise").await;
+    let shared = app.share(&portal, &csrf, &vin, &offer, "30").await;
     assert_eq!(shared.status(), 303);
     // The driver consented two hours ago.
     clock.advance(hours(2));
@@ -203,7 +203,7 @@ async fn rest_history_matches_graphql_and_writes_the_access_log(app: TestApp) {
     assert_eq!(res.status(), 403);
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     history_pages_with_a_cursor_in_observation_order,
     history_outside_the_products_window_is_not_served,
     a_signal_outside_the_product_is_withheld_from_history_not_an_error,

@@ -1,7 +1,11 @@
 //! Test harness: `spawn_app` starts the real gateway on a random port against
 //! a fresh database (a new SQLite file, or a new PostgreSQL database on the
-//! server named by `VDX_TEST_POSTGRES_URL`), seeded with the demo world.
-//! `TestApp` has one typed helper per endpoint.
+//! server named by `VDX_TEST_POSTGRES_URL`) holding nothing but the OEM's
+//! admin client, bootstrapped as `vdx apps create` does. A test builds the
+//! rest of its world through the API with the fixtures in [`world`].
+//! `spawn_app_with_demo_world` seeds the demo world instead, for the tests
+//! not yet converted and for the test of the demo itself. `TestApp` has one
+//! typed helper per endpoint.
 
 use std::path::PathBuf;
 
@@ -13,6 +17,7 @@ use vdx_gateway::demo::{Credentials, seed_world};
 use vdx_gateway::startup::Application;
 
 mod data_plane;
+pub mod world;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,8 +32,11 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub database_url: String,
+    /// The demo world's credentials. In a fresh world (`spawn_app`) only
+    /// `admin` is set: partners, drivers and examples are empty.
     pub creds: Credentials,
-    /// The simulated cars of the seeded world; tests drive them with `simulator::tick`.
+    /// The simulated cars of the demo world (empty in a fresh world); tests
+    /// drive them with `simulator::tick`.
     pub fleet: Vec<vdx_telemetry::simulator::SimVehicle>,
     pub handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
@@ -69,20 +77,35 @@ pub fn test_config(database_url: String) -> Config {
     }
 }
 
-/// Starts the gateway on a fresh, seeded database.
+/// What a fresh database holds before the gateway starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seed {
+    /// Only the OEM's admin client (scopes `admin ingest`).
+    AdminClient,
+    /// The demo world (`vdx demo`), after one fleet report.
+    DemoWorld,
+}
+
+/// Starts the gateway on a fresh database holding only the OEM admin client.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
 }
 
 /// Like [`spawn_app`], with a chance to adjust the configuration.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_on(backend, adjust, std::sync::Arc::new(SystemClock)).await
+    spawn_app_on(
+        backend,
+        adjust,
+        std::sync::Arc::new(SystemClock),
+        Seed::AdminClient,
+    )
+    .await
 }
 
 /// Like [`spawn_app`], with the gateway reading the time from `clock`: a
 /// test moves a `ManualClock` instead of back-dating rows or sleeping.
 pub async fn spawn_app_with_clock(backend: Backend, clock: std::sync::Arc<ManualClock>) -> TestApp {
-    spawn_app_on(backend, |_| {}, clock).await
+    spawn_app_on(backend, |_| {}, clock, Seed::AdminClient).await
 }
 
 /// [`spawn_app_with_clock`] on a `ManualClock` showing the time now; the
@@ -93,10 +116,80 @@ pub async fn spawn_app_and_clock(backend: Backend) -> (TestApp, std::sync::Arc<M
     (app, clock)
 }
 
+/// Starts the gateway on a fresh database seeded with the demo world. For
+/// tests not yet building their own world; editing the demo may break them.
+pub async fn spawn_app_with_demo_world(backend: Backend) -> TestApp {
+    spawn_app_with_demo_world_and(backend, |_| {}).await
+}
+
+/// Like [`spawn_app_with_demo_world`], with a chance to adjust the configuration.
+pub async fn spawn_app_with_demo_world_and(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Config),
+) -> TestApp {
+    spawn_app_on(
+        backend,
+        adjust,
+        std::sync::Arc::new(SystemClock),
+        Seed::DemoWorld,
+    )
+    .await
+}
+
+/// [`spawn_app_with_demo_world`] on a `ManualClock` showing the time now.
+pub async fn spawn_app_with_demo_world_and_clock(
+    backend: Backend,
+) -> (TestApp, std::sync::Arc<ManualClock>) {
+    let clock = std::sync::Arc::new(ManualClock::starting_now());
+    let app = spawn_app_on(
+        backend,
+        |_| {},
+        std::sync::Arc::clone(&clock) as std::sync::Arc<dyn Clock>,
+        Seed::DemoWorld,
+    )
+    .await;
+    (app, clock)
+}
+
+/// The OEM's admin client, created as `vdx apps create --partner "vdx OEM"
+/// --name "OEM console" --scope admin --scope ingest` creates it: there is
+/// no API to make the first admin (the admin API needs one).
+async fn bootstrap_admin(db: &DatabaseConnection, now: i64) -> Credentials {
+    use vdx_gateway::demo::world::{Example, Examples, PartnerCredentials};
+    let scopes = vdx_core::ScopeSet::parse("admin ingest").expect("scopes");
+    let (_, admin) = vdx_catalog::apps::create(db, "vdx OEM", "OEM console", &[], &scopes, now)
+        .await
+        .expect("the admin client");
+    let none = Example {
+        partner: String::new(),
+        vin: String::new(),
+        product: String::new(),
+        purpose: String::new(),
+    };
+    Credentials {
+        base_url: String::new(),
+        partners: Vec::new(),
+        drivers: Vec::new(),
+        admin: PartnerCredentials {
+            name: "OEM console".to_owned(),
+            client_id: admin.app.client_id.clone(),
+            client_secret: admin.client_secret.clone(),
+            scopes: vec!["admin".to_owned(), "ingest".to_owned()],
+            redirect_uris: Vec::new(),
+        },
+        examples: Examples {
+            consented: none.clone(),
+            revoked: none.clone(),
+            unknown_vin: none,
+        },
+    }
+}
+
 async fn spawn_app_on(
     backend: Backend,
     adjust: impl FnOnce(&mut Config),
     clock: std::sync::Arc<dyn Clock>,
+    seed: Seed,
 ) -> TestApp {
     vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -110,10 +203,16 @@ async fn spawn_app_on(
     .await
     .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
-    let mut world = seed_world(&db, 50, clock.now_ms()).await.expect("seed");
-    vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, clock.now_ms())
-        .await
-        .expect("first fleet report");
+    let (mut creds, fleet) = match seed {
+        Seed::AdminClient => (bootstrap_admin(&db, clock.now_ms()).await, Vec::new()),
+        Seed::DemoWorld => {
+            let mut world = seed_world(&db, 50, clock.now_ms()).await.expect("seed");
+            vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, clock.now_ms())
+                .await
+                .expect("first fleet report");
+            (world.credentials, world.fleet)
+        }
+    };
     let app = Application::build_with_clock(config, db.clone(), clock)
         .await
         .expect("build");
@@ -121,7 +220,6 @@ async fn spawn_app_on(
     let base_url = app.base_url().to_owned();
     let handle = app.handle();
     tokio::spawn(app.run_until_stopped());
-    let mut creds = world.credentials;
     creds.base_url.clone_from(&base_url);
     TestApp {
         base_url,
@@ -133,7 +231,7 @@ async fn spawn_app_on(
         db,
         database_url,
         creds,
-        fleet: world.fleet,
+        fleet,
         handle,
         _dir: dir,
     }
@@ -256,7 +354,6 @@ pub fn portal_client() -> reqwest::Client {
 impl TestApp {
     /// Signs a demo driver into the portal; returns the client and the page's CSRF token.
     pub async fn portal_login(&self, username: &str) -> (reqwest::Client, String) {
-        let client = portal_client();
         let password = self
             .creds
             .drivers
@@ -265,6 +362,17 @@ impl TestApp {
             .expect("driver")
             .password
             .clone();
+        self.portal_sign_in(username, &password).await
+    }
+
+    /// Signs a driver into the portal with the login form; returns the
+    /// client and the portal page's CSRF token.
+    pub async fn portal_sign_in(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> (reqwest::Client, String) {
+        let client = portal_client();
         let form = client
             .get(self.url("/portal/login"))
             .send()
@@ -278,7 +386,7 @@ impl TestApp {
             .post(self.url("/portal/login"))
             .form(&[
                 ("username", username),
-                ("password", password.as_str()),
+                ("password", password),
                 ("login_token", token.as_str()),
             ])
             .send()
@@ -295,6 +403,50 @@ impl TestApp {
             .expect("html");
         let csrf = hidden(&home, "csrf");
         (client, csrf)
+    }
+
+    /// The value of the portal grant form's offer whose text starts with `partner`.
+    pub async fn offer_of(&self, portal: &reqwest::Client, partner: &str) -> String {
+        let form = portal
+            .get(self.url("/portal/grant"))
+            .send()
+            .await
+            .expect("grant form")
+            .text()
+            .await
+            .expect("html");
+        form.split(r#"<option value=""#)
+            .find(|o| {
+                o.split_once('>')
+                    .is_some_and(|(_, text)| text.starts_with(partner))
+            })
+            .unwrap_or_else(|| panic!("no offer of {partner} in {form}"))
+            .split('"')
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// `POST /portal/grant`: shares `vin` for `days` (empty: the product's default).
+    pub async fn share(
+        &self,
+        portal: &reqwest::Client,
+        csrf: &str,
+        vin: &str,
+        offer: &str,
+        days: &str,
+    ) -> reqwest::Response {
+        portal
+            .post(self.url("/portal/grant"))
+            .form(&[
+                ("csrf", csrf),
+                ("vin", vin),
+                ("offer", offer),
+                ("days", days),
+            ])
+            .send()
+            .await
+            .expect("grant")
     }
 }
 
@@ -514,6 +666,22 @@ impl TestApp {
         }
     }
 
+    /// The value of an unlabelled metric on `GET /metrics`, if present.
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .find_map(|value| value.trim().parse().ok())
+    }
+
     /// Number of rows in the access log.
     pub async fn access_log_count(&self) -> i64 {
         self.sql_i64("SELECT COUNT(*) FROM access_log", vec![])
@@ -573,23 +741,45 @@ impl TestApp {
 }
 
 /// Generates one `#[tokio::test]` per backend for each listed test function,
-/// each taking a freshly spawned `TestApp`. The functions listed after
-/// `with_clock:` move time: each takes the `TestApp` and the `ManualClock`
-/// its gateway reads (see [`spawn_app_and_clock`]).
+/// each taking a freshly spawned `TestApp` ([`spawn_app`]: nothing but the
+/// admin client; the test builds its world with [`world`]). The functions
+/// listed after `with_clock:` move time: each takes the `TestApp` and the
+/// `ManualClock` its gateway reads (see [`spawn_app_and_clock`]).
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)? $(; with_clock: $($timed:ident),+ $(,)?)?) => {
+        $crate::on_both_backends_spawning!(spawn_app, spawn_app_and_clock;
+            $($name),* $(; with_clock: $($timed),+)?);
+    };
+}
+
+/// Like [`on_both_backends!`], on the demo world
+/// ([`spawn_app_with_demo_world`]), for the tests not yet building their own.
+#[macro_export]
+macro_rules! on_both_backends_in_demo_world {
+    ($($name:ident),* $(,)? $(; with_clock: $($timed:ident),+ $(,)?)?) => {
+        $crate::on_both_backends_spawning!(spawn_app_with_demo_world, spawn_app_with_demo_world_and_clock;
+            $($name),* $(; with_clock: $($timed),+)?);
+    };
+}
+
+/// The body of [`on_both_backends!`]: `$spawn` and `$spawn_clock` name the
+/// harness functions that start the gateway.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! on_both_backends_spawning {
+    ($spawn:ident, $spawn_clock:ident; $($name:ident),* $(; with_clock: $($timed:ident),+)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::spawn_app($crate::Backend::Sqlite).await).await;
+                    super::$name($crate::$spawn($crate::Backend::Sqlite).await).await;
                 }
             )*
             $($(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $timed() {
-                    let (app, clock) = $crate::spawn_app_and_clock($crate::Backend::Sqlite).await;
+                    let (app, clock) = $crate::$spawn_clock($crate::Backend::Sqlite).await;
                     super::$timed(app, clock).await;
                 }
             )+)?
@@ -598,13 +788,13 @@ macro_rules! on_both_backends {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::spawn_app($crate::Backend::Postgres).await).await;
+                    super::$name($crate::$spawn($crate::Backend::Postgres).await).await;
                 }
             )*
             $($(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $timed() {
-                    let (app, clock) = $crate::spawn_app_and_clock($crate::Backend::Postgres).await;
+                    let (app, clock) = $crate::$spawn_clock($crate::Backend::Postgres).await;
                     super::$timed(app, clock).await;
                 }
             )+)?

@@ -2,7 +2,7 @@
 //! store read → response and access log, on both backends.
 
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 const VOLTWISE: &str = "Voltwise Energy";
 const EV: &str = "ev-charging";
@@ -209,7 +209,7 @@ async fn a_malformed_vin_is_bad_input_not_a_denial(app: TestApp) {
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     consented_partner_reads_the_latest_state_of_charge,
     unconsented_and_unknown_vehicles_get_the_same_denial,
     a_consent_past_its_expiry_is_denied_without_any_batch_job,

@@ -2,7 +2,7 @@
 //! rotate it, and see the old one stop working.
 
 use serde_json::{Value, json};
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 async fn admin_token(app: &TestApp) -> String {
     let admin = &app.creds.admin;
@@ -159,7 +159,7 @@ async fn app_administration_needs_the_admin_scope_and_valid_redirect_uris(app: T
     assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     an_admin_creates_an_app_and_rotates_its_secret,
     rotating_a_secret_ends_the_tokens_the_old_secret_obtained,
     app_administration_needs_the_admin_scope_and_valid_redirect_uris,

@@ -7,7 +7,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::Ed25519KeyPair;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends, vdx_binary};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world, vdx_binary};
 
 use super::support::*;
 
@@ -242,7 +242,7 @@ async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(
     assert!(!kids_in_jwks(&app).await.contains(&old_kid));
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_token_hmac_signed_with_the_public_key_is_refused,
     a_token_with_an_unknown_kid_is_refused,
     a_kid_that_injects_a_path_query_or_foreign_key_is_refused,

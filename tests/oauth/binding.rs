@@ -5,7 +5,7 @@
 use oauth2::TokenResponse;
 use reqwest::Method;
 use serde_json::{Value, json};
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 use super::support::*;
 
@@ -144,4 +144,4 @@ async fn a_driver_bound_token_reaches_only_that_drivers_consents(app: TestApp) {
     assert_ne!(status, Some(json!("revoked_by_partner")));
 }
 
-on_both_backends!(a_driver_bound_token_reaches_only_that_drivers_consents);
+on_both_backends_in_demo_world!(a_driver_bound_token_reaches_only_that_drivers_consents);

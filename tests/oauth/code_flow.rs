@@ -5,7 +5,7 @@
 use oauth2::basic::BasicErrorResponseType;
 use oauth2::{RedirectUrl, TokenResponse};
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 use super::support::*;
 
@@ -364,7 +364,7 @@ async fn a_driver_may_share_only_vehicles_they_own(app: TestApp) {
     assert!(res.headers().get("location").is_none());
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens,
     an_authorization_code_used_twice_is_refused_and_revokes_what_it_gave,
     a_pkce_verifier_that_does_not_match_is_refused,

@@ -17,7 +17,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oauth2::basic::BasicClient;
 use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
     let meta: Value = app
@@ -303,7 +303,7 @@ async fn unsigned_tampered_and_mistyped_tokens_are_refused(app: TestApp) {
     }
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_standard_client_gets_a_token_from_the_metadata_alone,
     access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks,
     client_secrets_are_stored_only_as_argon2_hashes,

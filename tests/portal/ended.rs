@@ -5,7 +5,7 @@
 use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use vdx_consent::test_support::{consent, driver};
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 use super::*;
 
@@ -142,4 +142,6 @@ async fn an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end
     );
 }
 
-on_both_backends!(an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end_date);
+on_both_backends_in_demo_world!(
+    an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end_date
+);

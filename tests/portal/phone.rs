@@ -88,7 +88,7 @@ async fn visit_every_page(app: &TestApp, browser: &Browser, width: u32, label: &
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_portal_page_fits_a_phone_without_scrolling_sideways() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     // A partner's read, so the access history has a row with its long signal paths.
     let token = app.token_for("Voltwise Energy").await;
     let vin = &app.creds.examples.consented.vin;

@@ -42,7 +42,7 @@ async fn press_revoke_in_row(browser: &Browser, vin: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoking_asks_first_naming_what_ends_and_then_says_what_happened() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     let vin = app.creds.examples.consented.vin.clone();
     let token = app.token_for("Voltwise Energy").await;
     let read = || app.rest_latest(&token, &vin, "ev-charging", "smart_charging");

@@ -1,0 +1,420 @@
+//! Fixtures: the world a test needs, built per test through the public API
+//! (admin API, the partner's subscription request, the driver portal's
+//! forms), in zero2prod's `TestUser::generate` style. Every name is random,
+//! so fixtures never collide and no test relies on the demo world.
+//!
+//! Drivers and vehicles are the one exception: the OEM registers them, and
+//! no API or CLI command does, so [`TestApp::create_driver`] and
+//! [`TestApp::create_vehicle`] call the consent crate's `people` service,
+//! as the demo seed and `vdx simulate` do. Never raw SQL.
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::TestApp;
+
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
+pub const SOC: &str = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
+pub const RANGE: &str = "Vehicle.Powertrain.TractionBattery.Range";
+pub const CHARGING: &str = "Vehicle.Powertrain.TractionBattery.Charging";
+pub const IS_CHARGING: &str = "Vehicle.Powertrain.TractionBattery.Charging.IsCharging";
+pub const START_STOP: &str = "Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging";
+pub const CHARGE_LIMIT: &str = "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit";
+pub const ODOMETER: &str = "Vehicle.TraveledDistance";
+pub const SPEED: &str = "Vehicle.Speed";
+pub const LOCATION: &str = "Vehicle.CurrentLocation";
+pub const LATITUDE: &str = "Vehicle.CurrentLocation.Latitude";
+pub const LONGITUDE: &str = "Vehicle.CurrentLocation.Longitude";
+pub const DOOR_LOCK: &str = "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked";
+
+/// Eight random lower-case hex digits.
+fn suffix() -> String {
+    Uuid::new_v4().simple().to_string()[..8].to_owned()
+}
+
+/// What a product offers, and its one plan's limits.
+#[derive(Debug, Clone)]
+pub struct ProductSpec {
+    pub name: &'static str,
+    pub category: &'static str,
+    pub signals: Vec<&'static str>,
+    pub commands: Vec<&'static str>,
+    pub purpose: &'static str,
+    /// The leaf signals a car of [`TestApp::consented`] reports, with values.
+    pub reported: Vec<(&'static str, Value)>,
+    pub history_days: u32,
+    pub location_precision_km: Option<f64>,
+    pub default_consent_days: u32,
+    pub plan: PlanSpec,
+}
+
+/// A plan's limits (free of charge unless `price_model` says otherwise).
+#[derive(Debug, Clone)]
+pub struct PlanSpec {
+    pub rate_per_second: u32,
+    pub burst: u32,
+    pub daily_quota: u64,
+    pub vehicle_daily_budget: Option<u32>,
+    pub price_model: &'static str,
+    pub price_minor: u64,
+}
+
+impl Default for PlanSpec {
+    fn default() -> Self {
+        Self {
+            rate_per_second: 50,
+            burst: 100,
+            daily_quota: 100_000,
+            vehicle_daily_budget: None,
+            price_model: "free",
+            price_minor: 0,
+        }
+    }
+}
+
+impl ProductSpec {
+    /// Battery values, with commands to start and stop charging.
+    pub fn charging() -> Self {
+        Self {
+            name: "Smart charging",
+            category: "energy",
+            signals: vec![SOC, RANGE, CHARGING],
+            commands: vec![START_STOP, CHARGE_LIMIT],
+            purpose: "smart_charging",
+            reported: vec![
+                (SOC, json!(57.5)),
+                (RANGE, json!(231_000)),
+                (IS_CHARGING, json!(false)),
+                (CHARGE_LIMIT, json!(80)),
+            ],
+            history_days: 7,
+            location_precision_km: None,
+            default_consent_days: 365,
+            plan: PlanSpec::default(),
+        }
+    }
+
+    /// Odometer and speed, read only.
+    pub fn mileage() -> Self {
+        Self {
+            name: "Mileage",
+            category: "insurance",
+            signals: vec![ODOMETER, SPEED],
+            commands: Vec::new(),
+            purpose: "usage_based_insurance",
+            reported: vec![(ODOMETER, json!(12_345)), (SPEED, json!(48.5))],
+            history_days: 90,
+            location_precision_km: None,
+            default_consent_days: 365,
+            plan: PlanSpec::default(),
+        }
+    }
+
+    /// Where the car roughly is.
+    pub fn coarse_location() -> Self {
+        Self {
+            name: "Coarse location",
+            category: "retail",
+            signals: vec![LOCATION],
+            commands: Vec::new(),
+            purpose: "location_based_offers",
+            reported: vec![(LATITUDE, json!(48.137154)), (LONGITUDE, json!(11.576124))],
+            history_days: 0,
+            location_precision_km: Some(5.0),
+            default_consent_days: 90,
+            plan: PlanSpec::default(),
+        }
+    }
+
+    /// The same product with another plan.
+    pub fn with_plan(mut self, plan: PlanSpec) -> Self {
+        self.plan = plan;
+        self
+    }
+}
+
+/// A published product: version `1.0.0`, plan `standard`.
+#[derive(Debug, Clone)]
+pub struct Product {
+    pub slug: String,
+    pub version: String,
+    pub plan: String,
+    pub purpose: String,
+}
+
+impl Product {
+    /// `(slug, purpose)`, as the data-plane helpers take them.
+    pub fn asked_for(&self) -> (&str, &str) {
+        (&self.slug, &self.purpose)
+    }
+}
+
+/// A partner's app, with its secret (shown once, at creation).
+#[derive(Debug, Clone)]
+pub struct Partner {
+    pub name: String,
+    pub client_id: String,
+    pub client_secret: String,
+    pub redirect_uri: String,
+}
+
+/// A driver who can sign in to the portal.
+#[derive(Debug, Clone)]
+pub struct Driver {
+    pub username: String,
+    pub password: String,
+}
+
+/// The usual world: one partner subscribed to one product, one driver whose
+/// car has reported, and the driver's consent for that partner.
+#[derive(Debug, Clone)]
+pub struct Consented {
+    pub partner: Partner,
+    pub product: Product,
+    pub driver: Driver,
+    pub vin: String,
+}
+
+impl TestApp {
+    /// Imports the catalog crate's VSS subset through `POST /admin/v1/catalog/import`.
+    pub async fn import_signals(&self) {
+        let res = self
+            .client
+            .post(self.url("/admin/v1/catalog/import"))
+            .bearer_auth(self.admin_token().await)
+            .header("content-type", "application/json")
+            .body(vdx_catalog::seed::SEED_VSS)
+            .send()
+            .await
+            .expect("import");
+        assert_eq!(res.status(), 200, "signal import failed");
+    }
+
+    /// Creates, publishes and prices a product through the admin API (the
+    /// signals must have been imported).
+    pub async fn create_product(&self, spec: &ProductSpec) -> Product {
+        let admin = self.admin_token().await;
+        let slug = format!("{}-{}", spec.purpose.replace('_', "-"), suffix());
+        let post = |path: String, body: Value| {
+            let admin = admin.clone();
+            async move {
+                let res = self
+                    .call(reqwest::Method::POST, &path, Some(&admin), Some(body))
+                    .await;
+                let status = res.status();
+                let text = res.text().await.unwrap_or_default();
+                assert!(status.is_success(), "POST {path}: {status} {text}");
+            }
+        };
+        let products = "/admin/v1/products";
+        post(
+            products.to_owned(),
+            json!({"slug": slug, "name": spec.name, "description": spec.name, "category": spec.category}),
+        )
+        .await;
+        post(
+            format!("{products}/{slug}/versions"),
+            json!({
+                "version": "1.0.0",
+                "signals": spec.signals,
+                "commands": spec.commands,
+                "purposes": [spec.purpose],
+                "terms": {
+                    "history_days": spec.history_days,
+                    "retention_days": 30,
+                    "location_precision_km": spec.location_precision_km,
+                    "default_consent_days": spec.default_consent_days,
+                },
+            }),
+        )
+        .await;
+        post(
+            format!("{products}/{slug}/versions/1.0.0/publish"),
+            Value::Null,
+        )
+        .await;
+        let plan = &spec.plan;
+        post(
+            format!("{products}/{slug}/plans"),
+            json!({
+                "name": "standard",
+                "rate_per_second": plan.rate_per_second,
+                "burst": plan.burst,
+                "daily_quota": plan.daily_quota,
+                "vehicle_daily_budget": plan.vehicle_daily_budget,
+                "price_model": plan.price_model,
+                "price_minor": plan.price_minor,
+                "currency": "EUR",
+            }),
+        )
+        .await;
+        Product {
+            slug,
+            version: "1.0.0".to_owned(),
+            plan: "standard".to_owned(),
+            purpose: spec.purpose.to_owned(),
+        }
+    }
+
+    /// A new partner with one app (`POST /admin/v1/apps`), allowed to
+    /// redirect to `https://<host>.example/oauth/callback`.
+    pub async fn create_partner(&self) -> Partner {
+        let host = format!("partner-{}", suffix());
+        let name = format!("Partner {host}");
+        let redirect_uri = format!("https://{host}.example/oauth/callback");
+        let res = self
+            .call(
+                reqwest::Method::POST,
+                "/admin/v1/apps",
+                Some(&self.admin_token().await),
+                Some(json!({"partner": name, "name": format!("{name} app"), "redirect_uris": [redirect_uri]})),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "app creation failed");
+        let body: Value = res.json().await.expect("json");
+        let field = |name: &str| body[name].as_str().expect(name).to_owned();
+        Partner {
+            name,
+            client_id: field("client_id"),
+            client_secret: field("client_secret"),
+            redirect_uri,
+        }
+    }
+
+    /// An access token of the partner (client credentials, every scope it may have).
+    pub async fn partner_token(&self, partner: &Partner) -> String {
+        let res = self
+            .token_response(&partner.client_id, &partner.client_secret, None)
+            .await;
+        assert_eq!(res.status(), 200, "token request failed");
+        let body: Value = res.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// The partner asks for the product's plan (`POST /v1/subscriptions`) and
+    /// the admin approves it; returns the subscription's id.
+    pub async fn subscribe(&self, partner: &Partner, product: &Product) -> i64 {
+        let res = self
+            .call(
+                reqwest::Method::POST,
+                "/v1/subscriptions",
+                Some(&self.partner_token(partner).await),
+                Some(json!({"product": product.slug, "version": product.version, "plan": product.plan})),
+            )
+            .await;
+        assert_eq!(res.status(), 201, "subscription request failed");
+        let id = res.json::<Value>().await.expect("json")["id"]
+            .as_i64()
+            .expect("id");
+        let res = self
+            .call(
+                reqwest::Method::POST,
+                &format!("/admin/v1/subscriptions/{id}/decision"),
+                Some(&self.admin_token().await),
+                Some(json!({"decision": "approve"})),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "approval failed");
+        id
+    }
+
+    /// A driver the OEM has registered (see the module doc).
+    pub async fn create_driver(&self) -> Driver {
+        let username = format!("driver-{}", suffix());
+        let password = format!("pw-{}", Uuid::new_v4().simple());
+        let now = chrono::Utc::now().timestamp_millis();
+        vdx_consent::people::create_driver(&self.db, &username, &password, &username, now)
+            .await
+            .expect("driver");
+        Driver { username, password }
+    }
+
+    /// A new electric car owned by `owner`; returns its VIN.
+    pub async fn create_vehicle(&self, owner: &Driver) -> String {
+        let serial = Uuid::new_v4().as_u128() % 10_u128.pow(13);
+        let vin = vdx_core::Vin::parse(&format!("VDXT{serial:013}")).expect("vin");
+        let now = chrono::Utc::now().timestamp_millis();
+        let car = vdx_consent::people::create_vehicle(&self.db, &vin, "Test e-Hatch", "ev", now)
+            .await
+            .expect("vehicle");
+        let driver = vdx_consent::people::driver_by_username(&self.db, &owner.username)
+            .await
+            .expect("driver lookup")
+            .expect("the driver");
+        vdx_consent::people::link(
+            &self.db,
+            car.id,
+            driver.id,
+            vdx_consent::people::Role::Owner,
+        )
+        .await
+        .expect("ownership");
+        vin.to_string()
+    }
+
+    /// The car reports `values` through `POST /v1/ingest`, observed at `at_ms`.
+    pub async fn report(&self, vin: &str, values: &[(&str, Value)], at_ms: i64) {
+        let at = chrono::DateTime::from_timestamp_millis(at_ms)
+            .expect("time")
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        let samples: Vec<Value> = values
+            .iter()
+            .map(|(path, value)| json!({"path": path, "value": value, "observed_at": at}))
+            .collect();
+        let res = self
+            .ingest(
+                &self.ingest_token().await,
+                &json!({"vehicles": [{"vin": vin, "samples": samples}]}),
+            )
+            .await;
+        assert_eq!(res.status(), 200, "ingest failed");
+    }
+
+    /// The driver shares `vin` with the partner's product through the
+    /// portal's grant form, for `days` (the product's most when `None`).
+    pub async fn grant_consent(
+        &self,
+        driver: &Driver,
+        vin: &str,
+        partner: &Partner,
+        days: Option<u32>,
+    ) {
+        let (portal, csrf) = self
+            .portal_sign_in(&driver.username, &driver.password)
+            .await;
+        let offer = self.offer_of(&portal, &partner.name).await;
+        let days = days.map(|d| d.to_string()).unwrap_or_default();
+        let res = self.share(&portal, &csrf, vin, &offer, &days).await;
+        assert_eq!(res.status(), 303, "sharing failed");
+    }
+
+    /// [`Consented`]: a partner subscribed to a new product of `spec`, a
+    /// driver whose car reported `spec.reported` a second ago, and the
+    /// driver's consent (for the product's most days).
+    pub async fn consented(&self, spec: &ProductSpec) -> Consented {
+        let world = self.consented_before_any_report(spec).await;
+        let at = chrono::Utc::now().timestamp_millis() - 1_000;
+        self.report(&world.vin, &spec.reported, at).await;
+        world
+    }
+
+    /// Like [`Self::consented`], with a car that has not reported yet.
+    pub async fn consented_before_any_report(&self, spec: &ProductSpec) -> Consented {
+        self.import_signals().await;
+        let product = self.create_product(spec).await;
+        let partner = self.create_partner().await;
+        self.subscribe(&partner, &product).await;
+        let driver = self.create_driver().await;
+        let vin = self.create_vehicle(&driver).await;
+        self.grant_consent(&driver, &vin, &partner, None).await;
+        Consented {
+            partner,
+            product,
+            driver,
+            vin,
+        }
+    }
+}
