@@ -154,7 +154,7 @@ async fn a_bad_token_is_401_never_anonymous(app: TestApp) {
 }
 
 async fn a_missing_query_parameter_is_a_400_problem(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
+    let token = app.partner_token(&app.create_partner().await).await;
     let res = app
         .client
         .get(app.url("/v1/vehicles/VDXE0000000000001/latest"))
@@ -166,7 +166,7 @@ async fn a_missing_query_parameter_is_a_400_problem(app: TestApp) {
 }
 
 async fn graphql_depth_beyond_the_limit_is_refused(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
+    let token = app.partner_token(&app.create_partner().await).await;
     // Eleven levels of data fields; introspection has its own, larger limit
     // (see graphql_limits).
     let deep =
