@@ -3,34 +3,13 @@
 //! every served response and Retry-After on a 429; GraphQL charged by complexity.
 
 use serde_json::{Value, json};
-use vdx_tests::world::{Consented, PlanSpec, ProductSpec};
+use vdx_tests::world::PlanSpec;
 use vdx_tests::{TestApp, on_both_backends};
 
-/// A partner whose charging product's plan has these limits, and a driver's
-/// consented car.
-async fn world_on_plan(
-    app: &TestApp,
-    rate_per_second: u32,
-    burst: u32,
-    daily_quota: u64,
-    vehicle_daily_budget: Option<u32>,
-) -> (Consented, String) {
-    let plan = PlanSpec {
-        rate_per_second,
-        burst,
-        daily_quota,
-        vehicle_daily_budget,
-        ..PlanSpec::default()
-    };
-    let world = app
-        .consented(&ProductSpec::charging().with_plan(plan))
-        .await;
-    let token = app.partner_token(&world.partner).await;
-    (world, token)
-}
-
 async fn served_responses_carry_ratelimit_headers_and_a_burst_ends_in_429(app: TestApp) {
-    let (world, token) = world_on_plan(&app, 1, 3, 1_000, None).await;
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(1, 3, 1_000, None))
+        .await;
     let (vin, (product, purpose)) = (&world.vin, world.product.asked_for());
     let first = app.rest_latest(&token, vin, product, purpose).await;
     assert_eq!(first.status(), 200);
@@ -69,7 +48,9 @@ async fn served_responses_carry_ratelimit_headers_and_a_burst_ends_in_429(app: T
 }
 
 async fn the_daily_quota_and_the_vehicle_budget_are_enforced(app: TestApp) {
-    let (world, token) = world_on_plan(&app, 100, 100, 3, Some(2)).await;
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(100, 100, 3, Some(2)))
+        .await;
     let (vin, (product, purpose)) = (&world.vin, world.product.asked_for());
     for _ in 0..2 {
         assert_eq!(
@@ -105,7 +86,9 @@ async fn the_daily_quota_and_the_vehicle_budget_are_enforced(app: TestApp) {
 }
 
 async fn graphql_requests_are_charged_by_their_complexity(app: TestApp) {
-    let (world, token) = world_on_plan(&app, 1, 40, 1_000, None).await;
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(1, 40, 1_000, None))
+        .await;
     let vars =
         json!({"vin": world.vin, "product": world.product.slug, "purpose": world.product.purpose});
     let small = "query($vin: String!, $product: String!, $purpose: String!) { vehicle(vin: $vin, product: $product, purpose: $purpose) { vin } }";

@@ -72,6 +72,24 @@ impl Default for PlanSpec {
     }
 }
 
+impl PlanSpec {
+    /// A free plan with these limits.
+    pub fn limits(
+        rate_per_second: u32,
+        burst: u32,
+        daily_quota: u64,
+        vehicle_daily_budget: Option<u32>,
+    ) -> Self {
+        Self {
+            rate_per_second,
+            burst,
+            daily_quota,
+            vehicle_daily_budget,
+            ..Self::default()
+        }
+    }
+}
+
 impl ProductSpec {
     /// Battery values, with commands to start and stop charging.
     pub fn charging() -> Self {
@@ -374,7 +392,8 @@ impl TestApp {
     }
 
     /// The driver shares `vin` with the partner's product through the
-    /// portal's grant form, for `days` (the product's most when `None`).
+    /// portal's grant form, for `days` (the product's most when `None`),
+    /// commands included when the product has any.
     pub async fn grant_consent(
         &self,
         driver: &Driver,
@@ -387,7 +406,18 @@ impl TestApp {
             .await;
         let offer = self.offer_of(&portal, &partner.name).await;
         let days = days.map(|d| d.to_string()).unwrap_or_default();
-        let res = self.share(&portal, &csrf, vin, &offer, &days).await;
+        let res = portal
+            .post(self.url("/portal/grant"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("vin", vin),
+                ("offer", offer.as_str()),
+                ("days", days.as_str()),
+                ("commands", "yes"),
+            ])
+            .send()
+            .await
+            .expect("grant");
         assert_eq!(res.status(), 303, "sharing failed");
     }
 
@@ -399,6 +429,16 @@ impl TestApp {
         let at = chrono::Utc::now().timestamp_millis() - 1_000;
         self.report(&world.vin, &spec.reported, at).await;
         world
+    }
+
+    /// [`Self::consented`] to the charging product under a plan with these
+    /// limits; also returns the partner's token.
+    pub async fn consented_on_plan(&self, plan: PlanSpec) -> (Consented, String) {
+        let world = self
+            .consented(&ProductSpec::charging().with_plan(plan))
+            .await;
+        let token = self.partner_token(&world.partner).await;
+        (world, token)
     }
 
     /// Like [`Self::consented`], with a car that has not reported yet.
