@@ -237,89 +237,21 @@ async fn spawn_app_on(
     }
 }
 
-/// Starts the gateway on a database holding nothing but an OEM admin client
-/// and one partner app without subscriptions: an empty marketplace.
+/// Starts the gateway as [`spawn_app`] does, plus one partner app without
+/// subscriptions (`Voltwise Energy`'s `charging`, made through the admin
+/// API, listed in `creds.partners`): an empty marketplace.
 pub async fn spawn_bare_app(backend: Backend) -> TestApp {
-    use vdx_core::ScopeSet;
-    use vdx_gateway::demo::world::{Example, Examples, PartnerCredentials};
-    vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let database_url = fresh_database(backend, dir.path()).await;
-    let config = test_config(database_url.clone());
-    let db = vdx_gateway::db::connect(
-        config.database_url.expose(),
-        config.database_max_connections,
-    )
-    .await
-    .expect("connect");
-    vdx_gateway::db::migrate(&db).await.expect("migrate");
-    let now = SystemClock.now_ms();
-    let creds =
-        |name: &str, app: &vdx_catalog::marketplace::NewApp, scopes: &str| PartnerCredentials {
-            name: name.to_owned(),
-            client_id: app.app.client_id.clone(),
-            client_secret: app.client_secret.clone(),
-            scopes: scopes.split_whitespace().map(str::to_owned).collect(),
-            redirect_uris: Vec::new(),
-        };
-    let oem = vdx_catalog::marketplace::create_partner(&db, "OEM", now)
-        .await
-        .expect("partner");
-    let admin_scopes = ScopeSet::parse("admin").expect("scope");
-    let admin =
-        vdx_catalog::marketplace::create_app(&db, oem.id, "console", &[], &admin_scopes, now)
-            .await
-            .expect("admin app");
-    let partner = vdx_catalog::marketplace::create_partner(&db, "Voltwise Energy", now)
-        .await
-        .expect("partner");
-    let app = vdx_catalog::marketplace::create_app(
-        &db,
-        partner.id,
-        "charging",
-        &[],
-        &ScopeSet::default(),
-        now,
-    )
-    .await
-    .expect("app");
-    let none = Example {
-        partner: String::new(),
-        vin: String::new(),
-        product: String::new(),
-        purpose: String::new(),
-    };
-    let app_built = Application::build_with_db(config, db.clone())
-        .await
-        .expect("build");
-    let port = app_built.port();
-    let base_url = app_built.base_url().to_owned();
-    let handle = app_built.handle();
-    tokio::spawn(app_built.run_until_stopped());
-    TestApp {
-        creds: Credentials {
-            base_url: base_url.clone(),
-            partners: vec![creds("Voltwise Energy", &app, "")],
-            drivers: Vec::new(),
-            admin: creds("OEM console", &admin, "admin"),
-            examples: Examples {
-                consented: none.clone(),
-                revoked: none.clone(),
-                unknown_vin: none,
-            },
-        },
-        base_url,
-        port,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        db,
-        database_url,
-        fleet: Vec::new(),
-        handle,
-        _dir: dir,
-    }
+    use vdx_gateway::demo::world::PartnerCredentials;
+    let mut app = spawn_app(backend).await;
+    let partner = app.create_app("Voltwise Energy", "charging", None).await;
+    app.creds.partners.push(PartnerCredentials {
+        name: "Voltwise Energy".to_owned(),
+        client_id: partner.client_id,
+        client_secret: partner.client_secret,
+        scopes: Vec::new(),
+        redirect_uris: Vec::new(),
+    });
+    app
 }
 
 /// A second gateway on the same database, as another replica behind a load
@@ -541,13 +473,10 @@ impl TestApp {
             .expect("token request")
     }
 
-    /// An access token for a demo partner, by name.
-    pub async fn token_for(&self, partner: &str) -> String {
-        let p = self.partner(partner);
-        let res = self
-            .token_response(&p.client_id, &p.client_secret, None)
-            .await;
-        assert_eq!(res.status(), 200, "token request failed");
+    /// The access token of a client_credentials grant that must succeed.
+    pub async fn access_token(&self, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+        let res = self.token_response(client_id, secret, scope).await;
+        assert_eq!(res.status(), 200, "token request for {scope:?} failed");
         let body: Value = res.json().await.expect("json");
         body["access_token"]
             .as_str()
@@ -555,18 +484,33 @@ impl TestApp {
             .to_owned()
     }
 
-    /// An admin access token (scope `admin`), from the demo's OEM console client.
+    /// An access token for a demo partner, by name.
+    pub async fn token_for(&self, partner: &str) -> String {
+        let p = self.partner(partner);
+        self.access_token(&p.client_id, &p.client_secret, None)
+            .await
+    }
+
+    /// An admin access token (scope `admin`), from the OEM console client.
     pub async fn admin_token(&self) -> String {
         let admin = &self.creds.admin;
-        let res = self
-            .token_response(&admin.client_id, &admin.client_secret, Some("admin"))
-            .await;
-        assert_eq!(res.status(), 200, "admin token request failed");
-        let body: Value = res.json().await.expect("json");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        self.access_token(&admin.client_id, &admin.client_secret, Some("admin"))
+            .await
+    }
+
+    /// `GET path`, with a bearer token if given.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.call(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// `POST path` without a body, with a bearer token if given.
+    pub async fn post(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.call(reqwest::Method::POST, path, token, None).await
+    }
+
+    /// `DELETE path`, with a bearer token if given.
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.call(reqwest::Method::DELETE, path, token, None).await
     }
 
     /// A request with a bearer token and an optional JSON body.

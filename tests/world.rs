@@ -280,36 +280,40 @@ impl TestApp {
         let host = format!("partner-{}", suffix());
         let name = format!("Partner {host}");
         let redirect_uri = format!("https://{host}.example/oauth/callback");
+        self.create_app(&name, &format!("{name} app"), Some(&redirect_uri))
+            .await
+    }
+
+    /// `POST /admin/v1/apps`: an app of `partner` (created if missing).
+    pub async fn create_app(
+        &self,
+        partner: &str,
+        app: &str,
+        redirect_uri: Option<&str>,
+    ) -> Partner {
         let res = self
             .call(
                 reqwest::Method::POST,
                 "/admin/v1/apps",
                 Some(&self.admin_token().await),
-                Some(json!({"partner": name, "name": format!("{name} app"), "redirect_uris": [redirect_uri]})),
+                Some(json!({"partner": partner, "name": app, "redirect_uris": redirect_uri.into_iter().collect::<Vec<_>>()})),
             )
             .await;
         assert_eq!(res.status(), 201, "app creation failed");
         let body: Value = res.json().await.expect("json");
         let field = |name: &str| body[name].as_str().expect(name).to_owned();
         Partner {
-            name,
+            name: partner.to_owned(),
             client_id: field("client_id"),
             client_secret: field("client_secret"),
-            redirect_uri,
+            redirect_uri: redirect_uri.unwrap_or_default().to_owned(),
         }
     }
 
     /// An access token of the partner (client credentials, every scope it may have).
     pub async fn partner_token(&self, partner: &Partner) -> String {
-        let res = self
-            .token_response(&partner.client_id, &partner.client_secret, None)
-            .await;
-        assert_eq!(res.status(), 200, "token request failed");
-        let body: Value = res.json().await.expect("json");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        self.access_token(&partner.client_id, &partner.client_secret, None)
+            .await
     }
 
     /// The partner asks for the product's plan (`POST /v1/subscriptions`) and
