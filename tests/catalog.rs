@@ -466,13 +466,7 @@ async fn metering_and_statements_match_the_calls_served(app: TestApp) {
         .await
         .unwrap();
     assert_eq!(own["lines"].as_array().unwrap().len(), 1);
-    let csv = app
-        .client
-        .get(app.url("/v1/statements?format=csv"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let csv = app.get("/v1/statements?format=csv", Some(&token)).await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
     let row = text.lines().nth(1).unwrap();

@@ -30,13 +30,7 @@ async fn send(
 }
 
 async fn status(app: &TestApp, token: &str, id: &str) -> Value {
-    let res = app
-        .client
-        .get(app.url(&format!("/v1/commands/{id}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&format!("/v1/commands/{id}"), Some(token)).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -302,12 +296,8 @@ async fn a_second_partners_newer_command_supersedes_the_first_partners(app: Test
     assert_eq!(status(&app, &gridly, &newer).await["status"], "queued");
     // Neither sees the other's command.
     let res = app
-        .client
-        .get(app.url(&format!("/v1/commands/{newer}")))
-        .bearer_auth(&voltwise)
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/v1/commands/{newer}"), Some(&voltwise))
+        .await;
     assert_eq!(res.status(), 404);
 }
 
@@ -350,13 +340,7 @@ async fn bad_commands_are_refused_and_unknown_vehicles_look_unconsented(app: Tes
         .unwrap()
         .to_owned();
     let other = app.token_for("Milesure Insurance").await;
-    let res = app
-        .client
-        .get(app.url(&format!("/v1/commands/{id}")))
-        .bearer_auth(&other)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&format!("/v1/commands/{id}"), Some(&other)).await;
     assert_eq!(res.status(), 404);
 }
 
@@ -432,13 +416,7 @@ async fn command_status_needs_the_consent_and_ends_with_its_revocation(app: Test
         let app = &app;
         let token = token.clone();
         async move {
-            let res = app
-                .client
-                .get(app.url(&format!("/v1/commands/{id}")))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
+            let res = app.get(&format!("/v1/commands/{id}"), Some(&token)).await;
             let status = res.status().as_u16();
             let mut body: Value = res.json().await.unwrap();
             body.as_object_mut().unwrap().remove("request_id");
@@ -517,13 +495,7 @@ async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_prod
         .to_owned();
     tick(&mut app, now + 1_000).await;
     tick(&mut app, now + 10_000).await;
-    let res = app
-        .client
-        .get(app.url(&format!("/v1/commands/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&format!("/v1/commands/{id}"), Some(&token)).await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "executed");
     tick(&mut app, now + 11_000).await;
     assert_eq!(locked_now(&app, &token, &vin).await, false);

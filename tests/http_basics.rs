@@ -34,15 +34,7 @@ async fn metrics_count_requests_by_route_and_status(app: TestApp) {
         .send()
         .await
         .unwrap();
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get("/metrics", None).await.text().await.unwrap();
     assert!(
         text.contains(r#"vdx_http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
         "{text}"
@@ -156,12 +148,8 @@ async fn a_bad_token_is_401_never_anonymous(app: TestApp) {
 async fn a_missing_query_parameter_is_a_400_problem(app: TestApp) {
     let token = app.partner_token(&app.create_partner().await).await;
     let res = app
-        .client
-        .get(app.url("/v1/vehicles/VDXE0000000000001/latest"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+        .get("/v1/vehicles/VDXE0000000000001/latest", Some(&token))
+        .await;
     problem(res, 400, "INVALID_QUERY").await;
 }
 
@@ -208,12 +196,7 @@ async fn pages_load_no_script_from_another_origin(app: TestApp) {
         "marketplace.js",
         "vdx.css",
     ] {
-        let res = app
-            .client
-            .get(app.url(&format!("/assets/{asset}")))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(&format!("/assets/{asset}"), None).await;
         assert_eq!(res.status(), 200, "{asset}");
         // The SVG namespace is a name, not a fetch.
         let text = res
@@ -233,24 +216,14 @@ async fn pages_load_no_script_from_another_origin(app: TestApp) {
         "react.production.min.js",
         "react-dom.production.min.js",
     ] {
-        let res = app
-            .client
-            .get(app.url(&format!("/assets/{bundle}")))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(&format!("/assets/{bundle}"), None).await;
         assert_eq!(res.status(), 200, "{bundle}");
         assert!(
             res.bytes().await.unwrap().len() > 10_000,
             "{bundle} is the real bundle"
         );
     }
-    let res = app
-        .client
-        .get(app.url("/docs/swagger-ui-bundle.js"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/docs/swagger-ui-bundle.js", None).await;
     assert_eq!(
         res.status(),
         200,

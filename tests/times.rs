@@ -35,13 +35,7 @@ fn rfc3339_times(what: &str, value: &Value) -> usize {
 }
 
 async fn get(app: &TestApp, path: &str, token: &str) -> Value {
-    let res = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(path, Some(token)).await;
     assert_eq!(res.status(), 200, "{path}");
     res.json().await.unwrap()
 }

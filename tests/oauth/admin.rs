@@ -38,12 +38,8 @@ async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
     );
 
     let res = app
-        .client
-        .post(app.url(&format!("/admin/v1/apps/{client_id}/secret")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+        .post(&format!("/admin/v1/apps/{client_id}/secret"), Some(&admin))
+        .await;
     assert_eq!(res.status(), 200);
     let second = res.json::<Value>().await.unwrap()["client_secret"]
         .as_str()
@@ -62,12 +58,8 @@ async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
     );
 
     let res = app
-        .client
-        .post(app.url("/admin/v1/apps/vdxc_nobody/secret"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+        .post("/admin/v1/apps/vdxc_nobody/secret", Some(&admin))
+        .await;
     assert_eq!(res.status(), 404);
 }
 
@@ -89,12 +81,11 @@ async fn rotating_a_secret_ends_the_tokens_the_old_secret_obtained(app: TestApp)
     };
     assert_eq!(read(old_token.clone()).await, 200);
     let res = app
-        .client
-        .post(app.url(&format!("/admin/v1/apps/{}/secret", voltwise.client_id)))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &format!("/admin/v1/apps/{}/secret", voltwise.client_id),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let secret = res.json::<Value>().await.unwrap()["client_secret"]
         .as_str()
@@ -109,13 +100,7 @@ async fn rotating_a_secret_ends_the_tokens_the_old_secret_obtained(app: TestApp)
         .to_owned();
     assert_eq!(read(new_token).await, 200);
     // The admin's own token, another app's, is untouched.
-    let res = app
-        .client
-        .get(app.url("/admin/v1/audit"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/admin/v1/audit", Some(&admin)).await;
     assert_eq!(res.status(), 200);
 }
 

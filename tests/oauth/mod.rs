@@ -21,11 +21,8 @@ use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
     let meta: Value = app
-        .client
-        .get(app.url("/.well-known/oauth-authorization-server"))
-        .send()
+        .get("/.well-known/oauth-authorization-server", None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -130,11 +127,8 @@ async fn access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks(app: TestApp) {
         assert!(!claims[claim].is_null(), "claim {claim} missing: {claims}");
     }
     let jwks: Value = app
-        .client
-        .get(app.url("/.well-known/jwks.json"))
-        .send()
+        .get("/.well-known/jwks.json", None)
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
