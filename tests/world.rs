@@ -94,7 +94,7 @@ impl ProductSpec {
     /// Battery values, with commands to start and stop charging.
     pub fn charging() -> Self {
         Self {
-            name: "Smart charging",
+            name: "EV Smart Charging",
             category: "energy",
             signals: vec![SOC, RANGE, CHARGING],
             commands: vec![START_STOP, CHARGE_LIMIT],
