@@ -10,8 +10,7 @@ use serde_json::{Value, json};
 use vdx_consent::records::ConsentStatus;
 use vdx_consent::test_support::{consent, vehicle};
 use vdx_tests::{
-    Backend, TestApp, hidden, on_both_backends_in_demo_world, spawn_app_with_demo_world,
-    spawn_replica, vdx_binary,
+    Backend, TestApp, hidden, on_both_backends_in_demo_world, spawn_app_with_demo_world, vdx_binary,
 };
 
 const EV: &str = "ev-charging";
@@ -211,74 +210,18 @@ async fn a_driver_revokes_in_the_portal_and_the_partner_is_refused_on_its_next_c
 
 async fn granting_in_the_portal_needs_ownership_and_an_allowed_offer(app: TestApp) {
     let (portal, csrf) = app.portal_login("carol").await;
-    let form = portal
-        .get(app.url("/portal/grant"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let offer = form
-        .split(r#"<option value=""#)
-        .find(|o| o.contains("Voltwise"))
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let carol = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "carol")
-        .unwrap();
-    let vin = carol
-        .vehicles
-        .iter()
-        .find(|v| v.starts_with("VDXE"))
-        .unwrap()
-        .clone();
+    let offer = app.offer_of(&portal, "Voltwise").await;
+    let vin = crate::portal::ev_of(&app, "carol");
     let token = app.token_for("Voltwise Energy").await;
     assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
     // Someone else's car: refused.
     let alices = app.creds.examples.consented.vin.clone();
-    let res = portal
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("vin", alices.as_str()),
-            ("offer", offer.as_str()),
-            ("days", "30"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.share(&portal, &csrf, &alices, &offer, "30").await;
     assert_eq!(res.status(), 400);
     // Longer than the product allows: refused.
-    let res = portal
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("vin", vin.as_str()),
-            ("offer", offer.as_str()),
-            ("days", "9999"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.share(&portal, &csrf, &vin, &offer, "9999").await;
     assert_eq!(res.status(), 400);
-    let res = portal
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("vin", vin.as_str()),
-            ("offer", offer.as_str()),
-            ("days", "30"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.share(&portal, &csrf, &vin, &offer, "30").await;
     assert_eq!(res.status(), 303);
     assert_eq!(code_of(&app, &token, &vin).await, "OK");
 }
@@ -583,69 +526,16 @@ async fn an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it(app: TestAp
         !form.contains(&format!(r#"<option value="{vin}">"#)),
         "only owned cars are offered for sharing"
     );
-    let offer = form
-        .split(r#"<option value=""#)
-        .find(|o| o.contains("Voltwise"))
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let res = bob
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", bob_csrf.as_str()),
-            ("vin", vin.as_str()),
-            ("offer", offer.as_str()),
-            ("days", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let offer = app.offer_of(&bob, "Voltwise").await;
+    let res = app.share(&bob, &bob_csrf, &vin, &offer, "").await;
     assert_eq!(res.status(), 400);
 }
 
 async fn a_grant_without_a_duration_lasts_the_products_default(app: TestApp) {
-    let carol = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "carol")
-        .unwrap();
-    let vin = carol
-        .vehicles
-        .iter()
-        .find(|v| v.starts_with("VDXE"))
-        .unwrap()
-        .clone();
+    let vin = crate::portal::ev_of(&app, "carol");
     let (portal, csrf) = app.portal_login("carol").await;
-    let form = portal
-        .get(app.url("/portal/grant"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let offer = form
-        .split(r#"<option value=""#)
-        .find(|o| o.contains("Voltwise"))
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let res = portal
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("vin", vin.as_str()),
-            ("offer", offer.as_str()),
-            ("days", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let offer = app.offer_of(&portal, "Voltwise").await;
+    let res = app.share(&portal, &csrf, &vin, &offer, "").await;
     assert_eq!(res.status(), 303);
     let newest = consent::Entity::find()
         .all(&app.db)
@@ -800,7 +690,8 @@ on_both_backends_in_demo_world!(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request() {
     let first = spawn_app_with_demo_world(Backend::Postgres).await;
-    let (second, _handle) = spawn_replica(&first).await;
+    let replica = first.spawn_replica().await;
+    let second = replica.base_url.clone();
     let token = first.token_for("Voltwise Energy").await;
     let vin = first.creds.examples.consented.vin.clone();
     let read = |base: String| {

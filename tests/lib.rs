@@ -254,26 +254,6 @@ pub async fn spawn_bare_app(backend: Backend) -> TestApp {
     app
 }
 
-/// A second gateway on the same database, as another replica behind a load
-/// balancer would be: same issuer (`public_url`), its own port and memory.
-pub async fn spawn_replica(first: &TestApp) -> (String, actix_web::dev::ServerHandle) {
-    let mut config = test_config(first.database_url.clone());
-    config.public_url = Some(first.base_url.clone());
-    let db = vdx_gateway::db::connect(
-        config.database_url.expose(),
-        config.database_max_connections,
-    )
-    .await
-    .expect("connect");
-    let app = Application::build_with_db(config, db)
-        .await
-        .expect("build replica");
-    let url = format!("http://127.0.0.1:{}", app.port());
-    let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
-    (url, handle)
-}
-
 /// A browser-like client for the driver portal: keeps cookies, no redirects.
 pub fn portal_client() -> reqwest::Client {
     reqwest::Client::builder()
