@@ -426,12 +426,30 @@ impl TestApp {
     }
 
     /// [`Consented`]: a partner subscribed to a new product of `spec`, a
-    /// driver whose car reported `spec.reported` a second ago, and the
-    /// driver's consent (for the product's most days).
+    /// driver's consent (for the product's most days), and the car's report
+    /// of `spec.reported` right after it.
     pub async fn consented(&self, spec: &ProductSpec) -> Consented {
         let world = self.consented_before_any_report(spec).await;
-        let at = chrono::Utc::now().timestamp_millis() - 1_000;
+        let at = chrono::Utc::now().timestamp_millis();
         self.report(&world.vin, &spec.reported, at).await;
+        world
+    }
+
+    /// [`Self::consented`], with the consent granted `ago` before the
+    /// gateway's `clock` shows (moved back for the grant, then forward
+    /// again); the car reports at the clock's now.
+    pub async fn consented_since(
+        &self,
+        spec: &ProductSpec,
+        clock: &vdx_core::ManualClock,
+        ago: std::time::Duration,
+    ) -> Consented {
+        use vdx_core::Clock;
+        let now = clock.now_ms();
+        clock.set(now - i64::try_from(ago.as_millis()).expect("a duration in range"));
+        let world = self.consented_before_any_report(spec).await;
+        clock.set(now);
+        self.report(&world.vin, &spec.reported, now).await;
         world
     }
 
