@@ -72,12 +72,7 @@ async fn dialog_closed(browser: &Browser) {
 /// The product's versions as the admin API has them: version → the whole version.
 async fn versions(app: &TestApp, admin: &str, slug: &str) -> Vec<Value> {
     let product: Value = app
-        .call(
-            Method::GET,
-            &format!("/admin/v1/products/{slug}"),
-            Some(admin),
-            None,
-        )
+        .get(&format!("/admin/v1/products/{slug}"), Some(admin))
         .await
         .json()
         .await

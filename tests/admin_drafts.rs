@@ -26,12 +26,7 @@ async fn draft_1_1_0(app: &TestApp, admin: &str, slug: &str) {
 
 async fn version_numbers(app: &TestApp, admin: &str, slug: &str) -> Vec<String> {
     let product: Value = app
-        .call(
-            Method::GET,
-            &format!("/admin/v1/products/{slug}"),
-            Some(admin),
-            None,
-        )
+        .get(&format!("/admin/v1/products/{slug}"), Some(admin))
         .await
         .json()
         .await
@@ -67,16 +62,16 @@ async fn only_a_draft_can_be_deleted_and_the_deletion_is_audited(app: TestApp) {
 
     // A partner token and no token at all are refused, and the draft stays.
     let partner = app.partner_token(&app.create_partner().await).await;
-    let res = app.call(Method::DELETE, draft, Some(&partner), None).await;
+    let res = app.delete(draft, Some(&partner)).await;
     problem(res, 403, "INSUFFICIENT_SCOPE").await;
-    let res = app.call(Method::DELETE, draft, None, None).await;
+    let res = app.delete(draft, None).await;
     problem(res, 401, "UNAUTHENTICATED").await;
     assert_eq!(
         version_numbers(&app, &admin, &slug).await,
         ["1.1.0", "1.0.0"]
     );
 
-    let res = app.call(Method::DELETE, draft, Some(&admin), None).await;
+    let res = app.delete(draft, Some(&admin)).await;
     assert_eq!(res.status(), 204);
     assert!(res.bytes().await.unwrap().is_empty());
     assert_eq!(version_numbers(&app, &admin, &slug).await, ["1.0.0"]);
@@ -88,17 +83,15 @@ async fn only_a_draft_can_be_deleted_and_the_deletion_is_audited(app: TestApp) {
         unknown_version.as_str(),
         "/admin/v1/products/no-such-product/versions/1.0.0",
     ] {
-        let res = app.call(Method::DELETE, path, Some(&admin), None).await;
+        let res = app.delete(path, Some(&admin)).await;
         problem(res, 404, "NOT_FOUND").await;
     }
 
     // A published version was served to partners: it stays, for the record.
     let res = app
-        .call(
-            Method::DELETE,
+        .delete(
             &format!("/admin/v1/products/{slug}/versions/1.0.0"),
             Some(&admin),
-            None,
         )
         .await;
     let body = problem(res, 409, "CONFLICT").await;

@@ -141,11 +141,9 @@ async fn publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_gi
         .await;
     assert_eq!(res.status(), 201);
     let res = app
-        .call(
-            Method::POST,
+        .post(
             "/admin/v1/products/battery-health/versions/1.0.0/publish",
             Some(&token),
-            None,
         )
         .await;
     assert_eq!(res.status(), 422);

@@ -190,14 +190,7 @@ async fn a_driver_revokes_in_the_portal_and_the_partner_is_refused_on_its_next_c
     assert_eq!(res.status(), 303);
     assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
     // The page shows it as past, and the ledger recorded who did it.
-    let page = portal
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&portal, "/portal").await;
     let past = &page[page.find("past-consents").unwrap()..];
     assert!(
         past.contains(&vin) && past.contains("revoked by driver"),
@@ -241,14 +234,9 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), 200);
     let (portal, _) = app.portal_login("alice").await;
-    let page = portal
-        .get(app.url(&format!("/portal/access?vin={vin}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&portal, &format!("/portal/access?vin={vin}"))
+        .await;
     assert!(
         page.contains("Voltwise Energy") && page.contains("StateOfCharge"),
         "{page}"
@@ -269,14 +257,7 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
         .expect("the read is in the history");
     assert_eq!(record["vin"], vin.as_str());
     assert_eq!(record["purpose"], CHARGING);
-    let csv = portal
-        .get(app.url("/portal/access?format=csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.page(&portal, "/portal/access?format=csv").await;
     assert!(
         csv.starts_with("at,partner,app,vin,product,purpose,kind,fields,request_id")
             && csv.contains("history-probe-1"),
@@ -284,14 +265,7 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
     );
     // Bob sees none of alice's history.
     let (bob, _) = app.portal_login("bob").await;
-    let theirs = bob
-        .get(app.url("/portal/access?format=json"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let theirs = app.page(&bob, "/portal/access?format=json").await;
     assert!(!theirs.contains("history-probe-1"));
     // The full export holds receipts and the access history.
     let export: Value = portal
@@ -337,12 +311,7 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
     assert_eq!(receipt["ledger"][0]["event"], "created");
     let token = app.token_for("Voltwise Energy").await;
     let partner: Value = app
-        .call(
-            Method::GET,
-            &format!("/v1/consents/{}/receipt", row.id),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/v1/consents/{}/receipt", row.id), Some(&token))
         .await
         .json()
         .await
@@ -351,12 +320,7 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
     // Another partner cannot fetch it, and is told nothing more than "no such consent".
     let other = app.token_for("Milesure Insurance").await;
     let res = app
-        .call(
-            Method::GET,
-            &format!("/v1/consents/{}/receipt", row.id),
-            Some(&other),
-            None,
-        )
+        .get(&format!("/v1/consents/{}/receipt", row.id), Some(&other))
         .await;
     assert_eq!(res.status(), 404);
     let bob = app.portal_login("bob").await.0;
@@ -381,11 +345,9 @@ async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
     assert_eq!(first["consents"].as_array().unwrap().len(), 5);
     let cursor = first["next"].as_i64().expect("more pages");
     let second: Value = app
-        .call(
-            Method::GET,
+        .get(
             &format!("/v1/consents?limit=5&cursor={cursor}"),
             Some(&token),
-            None,
         )
         .await
         .json()
@@ -404,12 +366,7 @@ async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
     );
     assert_eq!(code_of(&app, &token, &vin).await, "OK");
     let res = app
-        .call(
-            Method::POST,
-            &format!("/v1/consents/{id}/revoke"),
-            Some(&token),
-            None,
-        )
+        .post(&format!("/v1/consents/{id}/revoke"), Some(&token))
         .await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
@@ -453,19 +410,7 @@ async fn transferring_ownership_ends_the_previous_owners_consents(app: TestApp) 
             .to_owned()
     };
     let (alice, _) = app.portal_login("alice").await;
-    assert!(
-        !vehicles_section(
-            alice
-                .get(app.url("/portal"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        )
-        .contains(&vin)
-    );
+    assert!(!vehicles_section(app.page(&alice, "/portal").await).contains(&vin));
     let (bob, _) = app.portal_login("bob").await;
     assert!(
         vehicles_section(
@@ -492,14 +437,7 @@ async fn an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it(app: TestAp
         .unwrap();
     assert_eq!(res.status(), 303);
     let (bob, bob_csrf) = app.portal_login("bob").await;
-    let home = bob
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.page(&bob, "/portal").await;
     assert!(
         home.contains(&format!(
             r#"<code>{vin}</code></td><td data-label="Model">Volta e-Hatch</td><td data-label="My role">additional"#
@@ -514,14 +452,7 @@ async fn an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it(app: TestAp
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
-    let form = bob
-        .get(app.url("/portal/grant"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.page(&bob, "/portal/grant").await;
     assert!(
         !form.contains(&format!(r#"<option value="{vin}">"#)),
         "only owned cars are offered for sharing"
@@ -620,14 +551,7 @@ async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
         let client = client.clone();
         let app = &app;
         async move {
-            let page = client
-                .get(app.url("/portal/login"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let page = app.page(&client, "/portal/login").await;
             let token = vdx_tests::hidden(&page, "login_token");
             client
                 .post(app.url("/portal/login"))
@@ -796,14 +720,7 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
 async fn a_wrong_password_or_a_stale_login_form_signs_nobody_in() {
     let app = spawn_app_with_demo_world(Backend::Sqlite).await;
     let client = vdx_tests::portal_client();
-    let form = client
-        .get(app.url("/portal/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.page(&client, "/portal/login").await;
     let token = hidden(&form, "login_token");
     let res = client
         .post(app.url("/portal/login"))
@@ -844,14 +761,7 @@ async fn a_wrong_password_or_a_stale_login_form_signs_nobody_in() {
     // The session cookie is HttpOnly and SameSite=Lax (so a driver arriving
     // from a partner's app or the OEM's login is recognised; every POST
     // carries the session's CSRF token).
-    let form = stranger
-        .get(app.url("/portal/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.page(&stranger, "/portal/login").await;
     let token = hidden(&form, "login_token");
     let res = stranger
         .post(app.url("/portal/login"))

@@ -23,6 +23,26 @@ impl TestApp {
             .expect("ingest request")
     }
 
+    /// `GET /v1/vehicles/{vin}/history` of one signal, `first` values if given.
+    pub async fn rest_history(
+        &self,
+        token: &str,
+        vin: &str,
+        (product, purpose): (&str, &str),
+        path: &str,
+        first: Option<&str>,
+    ) -> reqwest::Response {
+        let mut query = vec![("product", product), ("purpose", purpose), ("path", path)];
+        query.extend(first.map(|n| ("first", n)));
+        self.client
+            .get(self.url(&format!("/v1/vehicles/{vin}/history")))
+            .query(&query)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("history request")
+    }
+
     /// The GraphQL history of one signal; returns the whole response body.
     pub async fn graphql_history(
         &self,

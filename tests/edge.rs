@@ -6,13 +6,7 @@ use serde_json::Value;
 use vdx_tests::{TestApp, on_both_backends};
 
 async fn the_landing_page_says_what_vdx_is_and_links_every_surface(app: TestApp) {
-    let res = app
-        .client
-        .get(app.url("/"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_with_header("/", "accept", "text/html").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
     let csp = res.headers()["content-security-policy"].to_str().unwrap();

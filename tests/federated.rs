@@ -318,14 +318,7 @@ async fn federated_sign_in_returns_to_the_oauth_consent_screen() {
     let res = federated_sign_in(&app, &portal, &next).await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"].to_str().unwrap(), screen);
-    let html = portal
-        .get(app.url(&screen))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&portal, &screen).await;
     assert!(html.contains("Share your vehicle data?"), "{html}");
 }
 

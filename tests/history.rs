@@ -164,18 +164,8 @@ async fn a_page_larger_than_the_maximum_or_a_bad_cursor_is_bad_input(app: TestAp
         "{body}"
     );
     let res = app
-        .client
-        .get(app.url(&format!("/v1/vehicles/{vin}/history")))
-        .query(&[
-            ("product", asked.0),
-            ("purpose", asked.1),
-            ("path", SOC),
-            ("first", "501"),
-        ])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .rest_history(&token, &vin, asked, SOC, Some("501"))
+        .await;
     assert_eq!(res.status(), 400);
 }
 
@@ -184,19 +174,7 @@ async fn rest_history_matches_graphql_and_writes_the_access_log(app: TestApp) {
     let token = app.partner_token(&world.partner).await;
     let (vin, asked) = (world.vin.clone(), world.product.asked_for());
     let before = app.access_log_count().await;
-    let res = app
-        .client
-        .get(app.url(&format!("/v1/vehicles/{vin}/history")))
-        .query(&[
-            ("product", asked.0),
-            ("purpose", asked.1),
-            ("path", SOC),
-            ("first", "50"),
-        ])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.rest_history(&token, &vin, asked, SOC, Some("50")).await;
     assert_eq!(res.status(), 200);
     let rest: Value = res.json().await.unwrap();
     let gql = app
@@ -219,13 +197,8 @@ async fn rest_history_matches_graphql_and_writes_the_access_log(app: TestApp) {
     assert_eq!(app.access_log_count().await, before + 2);
     // An unknown VIN is denied exactly like an unconsented one.
     let res = app
-        .client
-        .get(app.url("/v1/vehicles/VDXE9999999999999/history"))
-        .query(&[("product", asked.0), ("purpose", asked.1), ("path", SOC)])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .rest_history(&token, "VDXE9999999999999", asked, SOC, None)
+        .await;
     assert_eq!(res.status(), 403);
 }
 

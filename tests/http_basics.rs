@@ -48,20 +48,12 @@ async fn metrics_count_requests_by_route_and_status(app: TestApp) {
 
 async fn a_request_id_is_echoed_or_generated(app: TestApp) {
     let res = app
-        .client
-        .get(app.url("/healthz"))
-        .header("x-request-id", "trace-abc-123")
-        .send()
-        .await
-        .unwrap();
+        .get_with_header("/healthz", "x-request-id", "trace-abc-123")
+        .await;
     assert_eq!(res.headers()["x-request-id"], "trace-abc-123");
     let res = app
-        .client
-        .get(app.url("/healthz"))
-        .header("x-request-id", "bad id with spaces")
-        .send()
-        .await
-        .unwrap();
+        .get_with_header("/healthz", "x-request-id", "bad id with spaces")
+        .await;
     let generated = res.headers()["x-request-id"].to_str().unwrap();
     assert_ne!(generated, "bad id with spaces");
     assert_eq!(generated.len(), 36, "a UUID: {generated}");
@@ -84,38 +76,19 @@ async fn a_wrong_method_is_a_405_problem_with_allow(app: TestApp) {
 
 async fn malformed_graphql_json_is_a_400_problem(app: TestApp) {
     let res = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/graphql", "application/json", "{not json")
+        .await;
     problem(res, 400, "MALFORMED_JSON").await;
 }
 
 async fn a_wrong_content_type_is_a_415_problem(app: TestApp) {
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_raw("/graphql", "text/plain", "{}").await;
     problem(res, 415, "UNSUPPORTED_MEDIA_TYPE").await;
 }
 
 async fn an_oversized_graphql_body_is_a_413_problem(app: TestApp) {
     let query = format!(r#"{{"query":"{{ {} }}"}}"#, "a ".repeat(2 * 1024 * 1024));
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "application/json")
-        .body(query)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_raw("/graphql", "application/json", query).await;
     problem(res, 413, "PAYLOAD_TOO_LARGE").await;
 }
 
@@ -172,13 +145,7 @@ async fn graphql_depth_beyond_the_limit_is_refused(app: TestApp) {
 
 async fn pages_load_no_script_from_another_origin(app: TestApp) {
     for path in ["/graphql", "/docs/", "/admin", "/marketplace"] {
-        let res = app
-            .client
-            .get(app.url(path))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .unwrap();
+        let res = app.get_with_header(path, "accept", "text/html").await;
         assert_eq!(res.status(), 200, "{path}");
         let html = res.text().await.unwrap();
         assert!(html.contains("<script"), "{path} has scripts");

@@ -285,14 +285,7 @@ impl TestApp {
         password: &str,
     ) -> (reqwest::Client, String) {
         let client = portal_client();
-        let form = client
-            .get(self.url("/portal/login"))
-            .send()
-            .await
-            .expect("login page")
-            .text()
-            .await
-            .expect("html");
+        let form = self.page(&client, "/portal/login").await;
         let token = hidden(&form, "login_token");
         let res = client
             .post(self.url("/portal/login"))
@@ -305,28 +298,26 @@ impl TestApp {
             .await
             .expect("login");
         assert_eq!(res.status(), 303, "login failed");
-        let home = client
-            .get(self.url("/portal"))
-            .send()
-            .await
-            .expect("portal")
-            .text()
-            .await
-            .expect("html");
+        let home = self.page(&client, "/portal").await;
         let csrf = hidden(&home, "csrf");
         (client, csrf)
     }
 
-    /// The value of the portal grant form's offer whose text starts with `partner`.
-    pub async fn offer_of(&self, portal: &reqwest::Client, partner: &str) -> String {
-        let form = portal
-            .get(self.url("/portal/grant"))
+    /// The HTML of a page as `browser` (a portal client) gets it.
+    pub async fn page(&self, browser: &reqwest::Client, path: &str) -> String {
+        browser
+            .get(self.url(path))
             .send()
             .await
-            .expect("grant form")
+            .expect("page")
             .text()
             .await
-            .expect("html");
+            .expect("html")
+    }
+
+    /// The value of the portal grant form's offer whose text starts with `partner`.
+    pub async fn offer_of(&self, portal: &reqwest::Client, partner: &str) -> String {
+        let form = self.page(portal, "/portal/grant").await;
         form.split(r#"<option value=""#)
             .find(|o| {
                 o.split_once('>')
@@ -486,6 +477,32 @@ impl TestApp {
     /// `POST path` without a body, with a bearer token if given.
     pub async fn post(&self, path: &str, token: Option<&str>) -> reqwest::Response {
         self.call(reqwest::Method::POST, path, token, None).await
+    }
+
+    /// `GET path` with one extra request header, no token.
+    pub async fn get_with_header(&self, path: &str, name: &str, value: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header(name, value)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `POST path` with a raw body of this content type, no token.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
     }
 
     /// `DELETE path`, with a bearer token if given.
@@ -688,37 +705,29 @@ macro_rules! on_both_backends_in_demo_world {
 }
 
 /// The body of [`on_both_backends!`]: `$spawn` and `$spawn_clock` name the
-/// harness functions that start the gateway.
+/// harness functions that start the gateway; one module per backend.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! on_both_backends_spawning {
     ($spawn:ident, $spawn_clock:ident; $($name:ident),* $(; with_clock: $($timed:ident),+)?) => {
-        mod sqlite {
+        $crate::on_both_backends_spawning!(@on sqlite, Sqlite, $spawn, $spawn_clock;
+            $($name),* $(; with_clock: $($timed),+)?);
+        $crate::on_both_backends_spawning!(@on postgres, Postgres, $spawn, $spawn_clock;
+            $($name),* $(; with_clock: $($timed),+)?);
+    };
+    (@on $module:ident, $backend:ident, $spawn:ident, $spawn_clock:ident;
+        $($name:ident),* $(; with_clock: $($timed:ident),+)?) => {
+        mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::$spawn($crate::Backend::Sqlite).await).await;
+                    super::$name($crate::$spawn($crate::Backend::$backend).await).await;
                 }
             )*
             $($(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $timed() {
-                    let (app, clock) = $crate::$spawn_clock($crate::Backend::Sqlite).await;
-                    super::$timed(app, clock).await;
-                }
-            )+)?
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::$spawn($crate::Backend::Postgres).await).await;
-                }
-            )*
-            $($(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $timed() {
-                    let (app, clock) = $crate::$spawn_clock($crate::Backend::Postgres).await;
+                    let (app, clock) = $crate::$spawn_clock($crate::Backend::$backend).await;
                     super::$timed(app, clock).await;
                 }
             )+)?

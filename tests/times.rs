@@ -67,12 +67,7 @@ async fn partners_admins_and_drivers_read_rfc3339_times(app: TestApp) {
     let receipt = get(&app, &format!("/v1/consents/{id}/receipt"), &partner).await;
     assert!(rfc3339_times("receipt", &receipt) >= 4, "{receipt}");
     let res = app
-        .call(
-            reqwest::Method::POST,
-            &format!("/v1/consents/{id}/revoke"),
-            Some(&partner),
-            None,
-        )
+        .post(&format!("/v1/consents/{id}/revoke"), Some(&partner))
         .await;
     assert_eq!(res.status(), 200);
     let revoked: Value = res.json().await.unwrap();

@@ -207,14 +207,7 @@ async fn the_consent_screen_is_a_portal_page_that_signs_in_first_and_speaks_plai
     assert_eq!(res.status(), 303);
     let login = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(login.starts_with("/portal/login?next="), "{login}");
-    let form = portal
-        .get(app.url(&login))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.page(&portal, &login).await;
     let (password, ev) = driver(&app, "alice");
     let res = portal
         .post(app.url("/portal/login"))
@@ -229,14 +222,7 @@ async fn the_consent_screen_is_a_portal_page_that_signs_in_first_and_speaks_plai
         .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"].to_str().unwrap(), screen);
-    let html = portal
-        .get(app.url(&screen))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&portal, &screen).await;
     // Partner, app, product, purpose, signals and commands in words, the end date, her car.
     for words in [
         "Voltwise Energy",
@@ -277,14 +263,7 @@ async fn the_decision_needs_the_session_csrf_token_and_the_driver_who_opened_it(
     let (url, _, _) = authorize_url(&client, "read:ev-charging");
     let screen = consent_screen(&app, &url).await;
     let (alice, _) = app.portal_login("alice").await;
-    let html = alice
-        .get(app.url(&screen))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&alice, &screen).await;
     let request = hidden(&html, "request");
     let csrf = hidden(&html, "csrf");
     // A forged token is refused and decides nothing.
@@ -340,14 +319,7 @@ async fn a_driver_may_share_only_vehicles_they_own(app: TestApp) {
     let (url, _, _) = authorize_url(&client, "read:ev-charging");
     let screen = consent_screen(&app, &url).await;
     let (alice, _) = app.portal_login("alice").await;
-    let html = alice
-        .get(app.url(&screen))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&alice, &screen).await;
     assert!(!html.contains(&bobs_ev));
     let res = alice
         .post(app.url("/portal/authorize"))

@@ -2,7 +2,6 @@
 //! partner, the vehicle manufacturer, or its end date), instead of the end
 //! date it had while it ran.
 
-use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use vdx_consent::test_support::{consent, driver};
 use vdx_tests::world::{Partner, ProductSpec};
@@ -34,17 +33,6 @@ async fn consents_of(
         .unwrap();
     rows.sort_by_key(|c| c.id);
     rows.into_iter().map(Into::into).collect()
-}
-
-async fn home(portal: &reqwest::Client, app: &TestApp) -> String {
-    portal
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 async fn reload(app: &TestApp, id: vdx_core::ConsentId) -> vdx_consent::ConsentRecord {
@@ -108,18 +96,16 @@ async fn an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end
     assert_eq!(res.status(), 303);
     let mine = reload(&app, mine.id).await;
     assert_eq!(mine.status, "revoked_by_driver");
-    assert_ended(&home(&portal, &app).await, &mine, "by you");
+    assert_ended(&app.page(&portal, "/portal").await, &mine, "by you");
 
     // The insurer ends one of the driver's consents; the OEM ends another.
     let insured = consents_of(&app, username, &insurer).await;
     let insured = insured.iter().find(|c| c.status == "active").unwrap();
     let partner = app.partner_token(&insurer).await;
     let res = app
-        .call(
-            Method::POST,
+        .post(
             &format!("/v1/consents/{}/revoke", insured.id),
             Some(&partner),
-            None,
         )
         .await;
     assert_eq!(res.status(), 200);
@@ -127,15 +113,13 @@ async fn an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end
     let couriered = couriered.iter().find(|c| c.status == "active").unwrap();
     let admin = app.admin_token().await;
     let res = app
-        .call(
-            Method::POST,
+        .post(
             &format!("/admin/v1/consents/{}/revoke", couriered.id),
             Some(&admin),
-            None,
         )
         .await;
     assert_eq!(res.status(), 200);
-    let page = home(&portal, &app).await;
+    let page = app.page(&portal, "/portal").await;
     assert_ended(
         &page,
         &reload(&app, insured.id).await,
@@ -148,7 +132,7 @@ async fn an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end
     );
 
     // A consent that ran out says so, with the date it ran out.
-    let page = home(&portal, &app).await;
+    let page = app.page(&portal, "/portal").await;
     let lapsed = consents_of(&app, username, &world.partner).await;
     let lapsed = lapsed
         .iter()

@@ -42,14 +42,7 @@ async fn sharing_again_extends_the_one_active_consent_and_says_so(app: TestApp) 
     assert!((89.9..=90.0).contains(&days), "ends in {days} days, not 90");
 
     // The portal shows the one consent with its new end date, and says what happened.
-    let page = portal
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&portal, "/portal").await;
     let status = &page[page.find(r#"role="status""#).expect("a status message")..];
     let status = &status[..status.find("</").unwrap()];
     assert!(

@@ -162,11 +162,9 @@ impl Unreachable {
         let ended = ending["vin"].as_str().unwrap().to_owned();
         let ended_command = send_command(app, token, &ended, "ev-charging").await;
         let res = app
-            .call(
-                reqwest::Method::POST,
+            .post(
                 &format!("/v1/consents/{}/revoke", ending["id"]),
                 Some(token),
-                None,
             )
             .await;
         assert_eq!(res.status(), 200);
