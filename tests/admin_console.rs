@@ -72,11 +72,8 @@ async fn dialog_closed(browser: &Browser) {
 /// The product's versions as the admin API has them: version → the whole version.
 async fn versions(app: &TestApp, admin: &str, slug: &str) -> Vec<Value> {
     let product: Value = app
-        .get(&format!("/admin/v1/products/{slug}"), Some(admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/admin/v1/products/{slug}"), Some(admin))
+        .await;
     product["versions"].as_array().unwrap().clone()
 }
 

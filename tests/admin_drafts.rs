@@ -26,11 +26,8 @@ async fn draft_1_1_0(app: &TestApp, admin: &str, slug: &str) {
 
 async fn version_numbers(app: &TestApp, admin: &str, slug: &str) -> Vec<String> {
     let product: Value = app
-        .get(&format!("/admin/v1/products/{slug}"), Some(admin))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/admin/v1/products/{slug}"), Some(admin))
+        .await;
     product["versions"]
         .as_array()
         .unwrap()
@@ -102,12 +99,7 @@ async fn only_a_draft_can_be_deleted_and_the_deletion_is_audited(app: TestApp) {
     assert_eq!(version_numbers(&app, &admin, &slug).await, ["1.0.0"]);
 
     // The audit trail says who deleted what.
-    let audit: Value = app
-        .call(Method::GET, "/admin/v1/audit", Some(&admin), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.get_json("/admin/v1/audit", Some(&admin)).await;
     let newest = &audit[0];
     assert_eq!(newest["action"], "version.delete");
     assert_eq!(newest["target"], format!("product:{slug}@1.1.0"));

@@ -710,13 +710,7 @@ async fn portal_pages_are_labelled_keyboard_usable_and_readable_in_light_and_dar
         )
         .await
         .id;
-        for page in [
-            "/portal".to_owned(),
-            "/portal/grant".to_owned(),
-            "/portal/access".to_owned(),
-            format!("/portal/consents/{consent}"),
-            format!("/portal/consents/{consent}/revoke"),
-        ] {
+        for page in crate::portal::every_page(consent) {
             browser.client.goto(&app.url(&page)).await.unwrap();
             audit_page(&browser, &page, scheme).await;
         }

@@ -321,12 +321,7 @@ async fn deprecated_products_carry_deprecation_headers_and_retired_ones_serve_no
     assert_eq!(res.status(), 410);
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["code"], "PRODUCT_RETIRED");
-    let listed: Value = app
-        .call(Method::GET, "/v1/marketplace/products", None, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json("/v1/marketplace/products", None).await;
     assert!(
         !listed
             .as_array()
@@ -439,12 +434,7 @@ async fn metering_and_statements_match_the_calls_served(app: TestApp) {
     .await;
 
     let admin = app.admin_token().await;
-    let statement: Value = app
-        .call(Method::GET, "/admin/v1/statements", Some(&admin), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let statement: Value = app.get_json("/admin/v1/statements", Some(&admin)).await;
     let line = statement["lines"]
         .as_array()
         .unwrap()
@@ -457,12 +447,7 @@ async fn metering_and_statements_match_the_calls_served(app: TestApp) {
     assert_eq!(line["amount_minor"], 0, "the standard plan is free");
 
     // The partner sees only its own lines, and CSV says the same.
-    let own: Value = app
-        .call(Method::GET, "/v1/statements", Some(&token), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let own: Value = app.get_json("/v1/statements", Some(&token)).await;
     assert_eq!(own["lines"].as_array().unwrap().len(), 1);
     let csv = app.get("/v1/statements?format=csv", Some(&token)).await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
@@ -501,24 +486,14 @@ async fn admin_endpoints_refuse_partner_tokens_and_anonymous_callers(app: TestAp
         assert_eq!(res.status(), 401, "{method} {path} anonymous");
     }
     // And nothing was retired.
-    let listed: Value = app
-        .call(Method::GET, "/v1/marketplace/products", None, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json("/v1/marketplace/products", None).await;
     assert_eq!(listed.as_array().unwrap().len(), 4);
 }
 
 async fn the_marketplace_is_public_in_rest_and_graphql_and_hides_drafts(app: TestApp) {
     let admin = app.admin_token().await;
     new_product(&app, &admin, "battery-health").await;
-    let rest: Value = app
-        .call(Method::GET, "/v1/marketplace/products", None, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rest: Value = app.get_json("/v1/marketplace/products", None).await;
     let slugs: Vec<&str> = rest
         .as_array()
         .unwrap()
@@ -584,12 +559,7 @@ async fn every_admin_change_is_audited_with_who_and_before_and_after(app: TestAp
         None,
     )
     .await;
-    let audit: Value = app
-        .call(Method::GET, "/admin/v1/audit", Some(&admin), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.get_json("/admin/v1/audit", Some(&admin)).await;
     let records = audit.as_array().unwrap();
     let actions: Vec<&str> = records
         .iter()

@@ -62,12 +62,7 @@ async fn the_decision_allows_only_an_active_scoped_subscribed_consent(app: TestA
     let vin = app.creds.examples.consented.vin.clone();
     let row = consent_of(&app, &vin, &voltwise.client_id).await;
     let admin = app.admin_token().await;
-    let subscriptions: Value = app
-        .call(Method::GET, "/admin/v1/subscriptions", Some(&admin), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let subscriptions: Value = app.get_json("/admin/v1/subscriptions", Some(&admin)).await;
     let sub_id = subscriptions
         .as_array()
         .unwrap()
@@ -241,14 +236,7 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
         page.contains("Voltwise Energy") && page.contains("StateOfCharge"),
         "{page}"
     );
-    let json: Value = portal
-        .get(app.url("/portal/access?format=json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let json: Value = app.page_json(&portal, "/portal/access?format=json").await;
     let record = json
         .as_array()
         .unwrap()
@@ -268,14 +256,7 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
     let theirs = app.page(&bob, "/portal/access?format=json").await;
     assert!(!theirs.contains("history-probe-1"));
     // The full export holds receipts and the access history.
-    let export: Value = portal
-        .get(app.url("/portal/export"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let export: Value = app.page_json(&portal, "/portal/export").await;
     assert!(!export["consents"].as_array().unwrap().is_empty());
     assert!(
         export["access_history"]
@@ -290,14 +271,9 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
     let voltwise = app.partner("Voltwise Energy").clone();
     let row = consent_of(&app, &app.creds.examples.consented.vin, &voltwise.client_id).await;
     let (portal, _) = app.portal_login("alice").await;
-    let receipt: Value = portal
-        .get(app.url(&format!("/portal/consents/{}/receipt", row.id)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let receipt: Value = app
+        .page_json(&portal, &format!("/portal/consents/{}/receipt", row.id))
+        .await;
     assert_eq!(receipt["controller"]["name"], "Voltwise Energy");
     assert_eq!(receipt["purposes"][0]["name"], CHARGING);
     assert!(
@@ -311,11 +287,8 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
     assert_eq!(receipt["ledger"][0]["event"], "created");
     let token = app.token_for("Voltwise Energy").await;
     let partner: Value = app
-        .get(&format!("/v1/consents/{}/receipt", row.id), Some(&token))
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/consents/{}/receipt", row.id), Some(&token))
+        .await;
     assert_eq!(partner["record_id"], receipt["record_id"]);
     // Another partner cannot fetch it, and is told nothing more than "no such consent".
     let other = app.token_for("Milesure Insurance").await;
@@ -336,12 +309,7 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
 
 async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
     let token = app.token_for("Voltwise Energy").await;
-    let first: Value = app
-        .call(Method::GET, "/v1/consents?limit=5", Some(&token), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = app.get_json("/v1/consents?limit=5", Some(&token)).await;
     assert_eq!(first["consents"].as_array().unwrap().len(), 5);
     let cursor = first["next"].as_i64().expect("more pages");
     let second: Value = app

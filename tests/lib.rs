@@ -111,9 +111,7 @@ pub async fn spawn_app_with_clock(backend: Backend, clock: std::sync::Arc<Manual
 /// [`spawn_app_with_clock`] on a `ManualClock` showing the time now; the
 /// test gets the clock to move.
 pub async fn spawn_app_and_clock(backend: Backend) -> (TestApp, std::sync::Arc<ManualClock>) {
-    let clock = std::sync::Arc::new(ManualClock::starting_now());
-    let app = spawn_app_with_clock(backend, std::sync::Arc::clone(&clock)).await;
-    (app, clock)
+    spawn_on_manual_clock(backend, Seed::AdminClient).await
 }
 
 /// Starts the gateway on a fresh database seeded with the demo world. For
@@ -140,15 +138,16 @@ pub async fn spawn_app_with_demo_world_and(
 pub async fn spawn_app_with_demo_world_and_clock(
     backend: Backend,
 ) -> (TestApp, std::sync::Arc<ManualClock>) {
+    spawn_on_manual_clock(backend, Seed::DemoWorld).await
+}
+
+async fn spawn_on_manual_clock(
+    backend: Backend,
+    seed: Seed,
+) -> (TestApp, std::sync::Arc<ManualClock>) {
     let clock = std::sync::Arc::new(ManualClock::starting_now());
-    let app = spawn_app_on(
-        backend,
-        |_| {},
-        std::sync::Arc::clone(&clock) as std::sync::Arc<dyn Clock>,
-        Seed::DemoWorld,
-    )
-    .await;
-    (app, clock)
+    let shared: std::sync::Arc<dyn Clock> = std::sync::Arc::clone(&clock) as _;
+    (spawn_app_on(backend, |_| {}, shared, seed).await, clock)
 }
 
 /// The OEM's admin client, created as `vdx apps create --partner "vdx OEM"
@@ -315,6 +314,18 @@ impl TestApp {
             .expect("html")
     }
 
+    /// The JSON a `GET path` answers to `browser` (a portal client, or `self.client`).
+    pub async fn page_json(&self, browser: &reqwest::Client, path: &str) -> Value {
+        browser
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("json")
+    }
+
     /// The value of the portal grant form's offer whose text starts with `partner`.
     pub async fn offer_of(&self, portal: &reqwest::Client, partner: &str) -> String {
         let form = self.page(portal, "/portal/grant").await;
@@ -477,6 +488,11 @@ impl TestApp {
     /// `POST path` without a body, with a bearer token if given.
     pub async fn post(&self, path: &str, token: Option<&str>) -> reqwest::Response {
         self.call(reqwest::Method::POST, path, token, None).await
+    }
+
+    /// The JSON of `GET path`, with a bearer token if given.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> Value {
+        self.get(path, token).await.json().await.expect("json")
     }
 
     /// `GET path` with one extra request header, no token.

@@ -101,14 +101,7 @@ async fn partners_admins_and_drivers_read_rfc3339_times(app: TestApp) {
         .portal_sign_in(&world.driver.username, &world.driver.password)
         .await;
     for path in ["/portal/access?format=json", "/portal/export"] {
-        let body: Value = portal
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: Value = app.page_json(&portal, path).await;
         assert!(rfc3339_times(path, &body) >= 1, "{path}: {body}");
     }
 }

@@ -27,12 +27,7 @@ async fn a_token_hmac_signed_with_the_public_key_is_refused(app: TestApp) {
         "the control token",
     )
     .await;
-    let jwks: Value = app
-        .get("/.well-known/jwks.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.get_json("/.well-known/jwks.json", None).await;
     let x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
     for (alg, secret) in [
         (Algorithm::HS256, public.clone()),
@@ -139,12 +134,7 @@ async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
 }
 
 async fn kids_in_jwks(app: &TestApp) -> Vec<String> {
-    let jwks: Value = app
-        .get("/.well-known/jwks.json", None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.get_json("/.well-known/jwks.json", None).await;
     jwks["keys"]
         .as_array()
         .unwrap()
@@ -209,14 +199,7 @@ async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(
         .timestamp_millis();
     clock.set(retires + 1);
     eventually("refusing the retired key", async || {
-        let res = app
-            .rest_latest(
-                &old_token,
-                &app.creds.examples.consented.vin,
-                "ev-charging",
-                "smart_charging",
-            )
-            .await;
+        let res = read_example(&app, &old_token).await;
         res.status() == 401
     })
     .await;

@@ -15,12 +15,7 @@ async fn a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens(a
     let (code, verifier) = approved_code(&app, &client, "carol", &carols_ev).await;
     let token = exchange(&client, code, verifier).await.unwrap();
     assert!(token.refresh_token().is_some());
-    let scopes: Vec<String> = token
-        .scopes()
-        .unwrap()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let scopes = scopes_of(&token);
     assert_eq!(scopes, vec!["read:ev-charging"]);
     let access = token.access_token().secret();
     let claims = part(access, 1);
@@ -46,14 +41,7 @@ async fn a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens(a
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     // A driver's token reaches only that driver's consents, not alice's.
-    let res = app
-        .rest_latest(
-            access,
-            &app.creds.examples.consented.vin,
-            "ev-charging",
-            "smart_charging",
-        )
-        .await;
+    let res = super::support::read_example(&app, access).await;
     assert_eq!(res.status(), 403);
 }
 

@@ -78,14 +78,7 @@ async fn a_reused_refresh_token_revokes_its_whole_family(app: TestApp) {
 async fn a_refresh_token_works_only_for_the_client_it_was_issued_to(app: TestApp) {
     let client = voltwise(&app).await;
     let first = first_tokens(&app, &client).await;
-    let p = app.partner("Milesure Insurance");
-    let other = super::support::client(
-        &app,
-        &p.client_id,
-        &p.client_secret,
-        "https://milesure.example/oauth/callback",
-    )
-    .await;
+    let other = super::support::demo_client(&app, "Milesure Insurance").await;
     let err = refresh(&other, first.refresh_token().unwrap())
         .await
         .unwrap_err();

@@ -140,14 +140,7 @@ async fn introspection_describes_live_tokens_and_nothing_else(app: TestApp) {
     assert!(info.exp().is_some() && info.jti().is_some());
 
     // Someone else's token, garbage, and a revoked token are all simply inactive.
-    let p = app.partner("Milesure Insurance");
-    let other = super::support::client(
-        &app,
-        &p.client_id,
-        &p.client_secret,
-        "https://milesure.example/oauth/callback",
-    )
-    .await;
+    let other = super::support::demo_client(&app, "Milesure Insurance").await;
     let theirs = other
         .introspect(token.access_token())
         .request_async(&http())

@@ -34,6 +34,17 @@ pub(crate) fn ev_of(app: &TestApp, username: &str) -> String {
         .clone()
 }
 
+/// Every page of the portal a signed-in driver reaches, for consent `consent`.
+pub(crate) fn every_page(consent: impl std::fmt::Display) -> [String; 5] {
+    [
+        "/portal".to_owned(),
+        "/portal/grant".to_owned(),
+        "/portal/access".to_owned(),
+        format!("/portal/consents/{consent}"),
+        format!("/portal/consents/{consent}/revoke"),
+    ]
+}
+
 /// Every consent of the partner's app for the car, oldest first.
 pub(crate) async fn consents_for(app: &TestApp, vin: &str, partner: &str) -> Vec<consent::Model> {
     let car = vehicle::Entity::find()

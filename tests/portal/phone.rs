@@ -73,13 +73,7 @@ async fn visit_every_page(
     ] {
         assert_eq!(browser.computed_role(css).await, role, "{label}: {css}");
     }
-    for page in [
-        "/portal".to_owned(),
-        "/portal/grant".to_owned(),
-        "/portal/access".to_owned(),
-        format!("/portal/consents/{consent}"),
-        format!("/portal/consents/{consent}/revoke"),
-    ] {
+    for page in crate::portal::every_page(consent) {
         browser.client.goto(&app.url(&page)).await.unwrap();
         browser.wait_text("main", "").await;
         check(page).await;

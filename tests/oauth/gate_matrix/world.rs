@@ -207,17 +207,7 @@ impl Bound {
     /// `username` authorises the app (read and command) for their first EV.
     pub async fn new(app: &TestApp, username: &'static str) -> Self {
         let client = voltwise(app).await;
-        let vin = app
-            .creds
-            .drivers
-            .iter()
-            .find(|d| d.username == username)
-            .unwrap()
-            .vehicles
-            .iter()
-            .find(|v| v.starts_with("VDXE"))
-            .unwrap()
-            .clone();
+        let vin = crate::portal::ev_of(app, username);
         let (url, _, verifier) = authorize_url(&client, "read:ev-charging command:ev-charging");
         let back = browse(app, &url, username, &[&vin], "approve").await;
         let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
