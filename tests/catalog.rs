@@ -72,12 +72,7 @@ async fn importing_the_real_vss_export_then_a_newer_release_reports_what_changed
 
     // The published mileage product still lists and serves Vehicle.Speed.
     let token = app.token_for("Milesure Insurance").await;
-    let bob = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "bob")
-        .unwrap();
+    let bob = app.demo_driver("bob");
     let body = app
         .vehicle_latest(
             &token,
@@ -406,12 +401,7 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
 
 async fn metering_and_statements_match_the_calls_served(app: TestApp) {
     let token = app.token_for("Voltwise Energy").await;
-    let alice = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "alice")
-        .unwrap();
+    let alice = app.demo_driver("alice");
     let evs: Vec<&String> = alice
         .vehicles
         .iter()

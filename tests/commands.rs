@@ -460,11 +460,7 @@ async fn locked_now(app: &TestApp, token: &str, vin: &str) -> Value {
         .rest_latest(token, vin, "vehicle-access", "in_car_delivery")
         .await;
     let body: Value = res.json().await.unwrap();
-    body["signals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["path"] == LOCK)
+    vdx_tests::signal(&body, LOCK)
         .map(|s| s["value"].clone())
         .unwrap_or_else(|| panic!("{body}"))
 }
@@ -472,12 +468,7 @@ async fn locked_now(app: &TestApp, token: &str, vin: &str) -> Value {
 async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_product(
     mut app: TestApp,
 ) {
-    let erin = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "erin")
-        .unwrap();
+    let erin = app.demo_driver("erin");
     let vin = erin.vehicles[0].clone();
     let car = car_index(&app, &vin).await;
     app.fleet[car].wake(1e6);

@@ -123,12 +123,7 @@ async fn a_partner_reading_another_vehicle_learns_nothing_more_than_for_a_vin_th
 ) {
     // Voltwise has consent for alice's EV, none at all for her combustion car.
     let token = app.token_for("Voltwise Energy").await;
-    let alice = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "alice")
-        .unwrap();
+    let alice = app.demo_driver("alice");
     let other = alice
         .vehicles
         .iter()
@@ -538,14 +533,7 @@ async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
         assert_eq!(res.status(), 200);
         assert!(res.text().await.unwrap().contains("wrong password"));
     }
-    let password = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "alice")
-        .unwrap()
-        .password
-        .clone();
+    let password = app.demo_driver("alice").password.clone();
     let res = attempt(password).await;
     assert_eq!(res.status(), 429);
     let wait: u64 = res.headers()["retry-after"]

@@ -283,11 +283,7 @@ async fn location_precision_holds_whatever_paths_are_named(app: TestApp) {
                 .unwrap();
             assert_eq!(res.status(), 200);
             let body: Value = res.json().await.unwrap();
-            body["signals"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|s| s["path"] == LON)
+            vdx_tests::signal(&body, LON)
                 .map(|s| s["value"].as_f64().unwrap())
                 .expect("a longitude")
         }

@@ -34,11 +34,7 @@ async fn latest_soc(app: &TestApp, world: &Consented) -> Value {
     let res = app.rest_latest(&token, &world.vin, product, purpose).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    body["signals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["path"] == SOC)
+    vdx_tests::signal(&body, SOC)
         .cloned()
         .expect("state of charge")
 }

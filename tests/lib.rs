@@ -265,14 +265,7 @@ pub fn portal_client() -> reqwest::Client {
 impl TestApp {
     /// Signs a demo driver into the portal; returns the client and the page's CSRF token.
     pub async fn portal_login(&self, username: &str) -> (reqwest::Client, String) {
-        let password = self
-            .creds
-            .drivers
-            .iter()
-            .find(|d| d.username == username)
-            .expect("driver")
-            .password
-            .clone();
+        let password = self.demo_driver(username).password.clone();
         self.portal_sign_in(username, &password).await
     }
 
@@ -364,6 +357,15 @@ impl TestApp {
     }
 }
 
+/// The entry of `path` in a latest-values answer's `signals`, if served.
+pub fn signal<'a>(latest: &'a Value, path: &str) -> Option<&'a Value> {
+    latest["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .find(|s| s["path"] == path)
+}
+
 /// The value of the first hidden input named `name` in a page.
 pub fn hidden(html: &str, name: &str) -> String {
     let marker = format!(r#"name="{name}" value=""#);
@@ -425,6 +427,15 @@ pub fn vdx_binary() -> PathBuf {
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
+    }
+
+    /// A demo driver's sign-in and cars, by username.
+    pub fn demo_driver(&self, username: &str) -> &vdx_gateway::demo::world::DriverCredentials {
+        self.creds
+            .drivers
+            .iter()
+            .find(|d| d.username == username)
+            .unwrap_or_else(|| panic!("no demo driver {username}"))
     }
 
     pub fn partner(&self, name: &str) -> &vdx_gateway::demo::world::PartnerCredentials {

@@ -32,14 +32,7 @@ async fn listed(app: &TestApp, token: &str) -> Vec<(i64, String)> {
 async fn a_driver_bound_token_reaches_only_that_drivers_consents(app: TestApp) {
     let client = voltwise(&app).await;
     let (_, carols_ev) = driver(&app, "carol");
-    let carols_cars: Vec<String> = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "carol")
-        .unwrap()
-        .vehicles
-        .clone();
+    let carols_cars: Vec<String> = app.demo_driver("carol").vehicles.clone();
     let (code, verifier) = approved_code(&app, &client, "carol", &carols_ev).await;
     let bound = exchange(&client, code, verifier).await.unwrap();
     let bound = bound.access_token().secret().clone();

@@ -64,12 +64,7 @@ pub fn scopes_of(token: &TokenResponse) -> Vec<String> {
 
 /// A driver's password and the first EV they own.
 pub fn driver(app: &TestApp, username: &str) -> (String, String) {
-    let d = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == username)
-        .unwrap();
+    let d = app.demo_driver(username);
     let ev = d.vehicles.iter().find(|v| v.starts_with("VDXE")).unwrap();
     (d.password.clone(), ev.clone())
 }

@@ -22,11 +22,7 @@ pub(crate) fn when(ms: i64) -> String {
 
 /// The first EV a demo driver has.
 pub(crate) fn ev_of(app: &TestApp, username: &str) -> String {
-    app.creds
-        .drivers
-        .iter()
-        .find(|d| d.username == username)
-        .unwrap()
+    app.demo_driver(username)
         .vehicles
         .iter()
         .find(|v| v.starts_with("VDXE"))

@@ -114,12 +114,7 @@ async fn approving_on_the_oauth_consent_screen_extends_the_consent_the_driver_al
 
 async fn sharing_again_after_a_consent_ran_out_ends_it_and_starts_a_new_one(app: TestApp) {
     // Dave's first EV still has a consent marked active, past its end date.
-    let dave = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "dave")
-        .unwrap();
+    let dave = app.demo_driver("dave");
     let mut lapsed = None;
     for vin in dave.vehicles.iter().filter(|v| v.starts_with("VDXE")) {
         let rows = consents_for(&app, vin, "Voltwise Energy").await;
