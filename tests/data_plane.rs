@@ -34,13 +34,8 @@ impl TestApp {
     ) -> reqwest::Response {
         let mut query = vec![("product", product), ("purpose", purpose), ("path", path)];
         query.extend(first.map(|n| ("first", n)));
-        self.client
-            .get(self.url(&format!("/v1/vehicles/{vin}/history")))
-            .query(&query)
-            .bearer_auth(token)
-            .send()
+        self.get_query(&format!("/v1/vehicles/{vin}/history"), &query, token)
             .await
-            .expect("history request")
     }
 
     /// The GraphQL history of one signal; returns the whole response body.

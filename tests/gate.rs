@@ -274,13 +274,12 @@ async fn location_precision_holds_whatever_paths_are_named(app: TestApp) {
         let (app, token, vin) = (&app, &token, &vin);
         async move {
             let res = app
-                .client
-                .get(app.url(&format!("/v1/vehicles/{vin}/latest")))
-                .query(&[("product", product), ("purpose", purpose), ("paths", paths)])
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
+                .get_query(
+                    &format!("/v1/vehicles/{vin}/latest"),
+                    &[("product", product), ("purpose", purpose), ("paths", paths)],
+                    token,
+                )
+                .await;
             assert_eq!(res.status(), 200);
             let body: Value = res.json().await.unwrap();
             vdx_tests::signal(&body, LON)

@@ -297,26 +297,14 @@ impl TestApp {
 
     /// The HTML of a page as `browser` (a portal client) gets it.
     pub async fn page(&self, browser: &reqwest::Client, path: &str) -> String {
-        browser
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("page")
-            .text()
-            .await
-            .expect("html")
+        let res = browser.get(self.url(path)).send().await.expect("page");
+        res.text().await.expect("html")
     }
 
     /// The JSON a `GET path` answers to `browser` (a portal client, or `self.client`).
     pub async fn page_json(&self, browser: &reqwest::Client, path: &str) -> Value {
-        browser
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request")
-            .json()
-            .await
-            .expect("json")
+        let res = browser.get(self.url(path)).send().await.expect("page");
+        res.json().await.expect("json")
     }
 
     /// The value of the portal grant form's offer whose text starts with `partner`.
@@ -610,13 +598,25 @@ impl TestApp {
         product: &str,
         purpose: &str,
     ) -> reqwest::Response {
+        let query = [("product", product), ("purpose", purpose)];
+        self.get_query(&format!("/v1/vehicles/{vin}/latest"), &query, token)
+            .await
+    }
+
+    /// `GET path?query` with a bearer token.
+    pub async fn get_query(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        token: &str,
+    ) -> reqwest::Response {
         self.client
-            .get(self.url(&format!("/v1/vehicles/{vin}/latest")))
-            .query(&[("product", product), ("purpose", purpose)])
+            .get(self.url(path))
+            .query(query)
             .bearer_auth(token)
             .send()
             .await
-            .expect("rest request")
+            .expect("request")
     }
 
     /// Sets limits on every seeded plan (before the first call: the gate
