@@ -223,8 +223,10 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Sets limits on every seeded plan (before the first call: the gate
-    /// caches a subscription's plan for a minute).
+    /// Sets limits on every seeded plan of the demo world (before the first
+    /// call: the gate caches a subscription's plan for a minute). Writes the
+    /// plans table: only the gate matrix, not yet on its own world, uses it;
+    /// a test of its own world asks for a plan with `world::PlanSpec`.
     pub async fn set_plans(&self, rate: i32, burst: i32, daily: i64, per_vehicle: Option<i32>) {
         use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
         use vdx_catalog::test_support::plan;
@@ -291,18 +293,6 @@ impl TestApp {
             .into_iter()
             .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
             .collect()
-    }
-
-    /// Runs one statement (parameters as in [`Self::sql_i64`]).
-    pub async fn sql_execute(&self, sql: &str, values: Vec<sea_orm::Value>) {
-        self.db
-            .execute_raw(sea_orm::Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                values,
-            ))
-            .await
-            .expect("statement");
     }
 
     /// The row id of the vehicle with this VIN.
