@@ -9,7 +9,7 @@ use fantoccini::Locator;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use vdx_tests::{Backend, TestApp, spawn_app, spawn_bare_app};
+use vdx_tests::{Backend, TestApp, spawn_app_with_demo_world, spawn_bare_app};
 
 use crate::browser::Browser;
 
@@ -72,16 +72,8 @@ async fn dialog_closed(browser: &Browser) {
 /// The product's versions as the admin API has them: version → the whole version.
 async fn versions(app: &TestApp, admin: &str, slug: &str) -> Vec<Value> {
     let product: Value = app
-        .call(
-            Method::GET,
-            &format!("/admin/v1/products/{slug}"),
-            Some(admin),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/admin/v1/products/{slug}"), Some(admin))
+        .await;
     product["versions"].as_array().unwrap().clone()
 }
 
@@ -95,7 +87,7 @@ async fn status_of(app: &TestApp, admin: &str, slug: &str, version: &str) -> Opt
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_draft_form_keeps_its_product_and_publishing_or_retiring_asks_first() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
     let admin = app.admin_token().await;
     let browser = signed_in(&app).await;
     browser.click("#version-details summary").await;
@@ -243,7 +235,7 @@ async fn a_wrong_client_secret_at_sign_in_shows_an_error_in_the_page_and_no_requ
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_draft_is_edited_and_deleted_in_the_console() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
     let admin = app.admin_token().await;
     let current = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
     let range = "Vehicle.Powertrain.TractionBattery.Range";
@@ -349,7 +341,7 @@ return [...document.querySelectorAll('table')].filter(t => t.getClientRects().le
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tables_fit_their_cards_the_status_stays_in_view_and_the_audit_names_people_and_changes() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
     let admin = app.admin_token().await;
     // A realistic draft: long VSS paths and commands, several purposes.
     let res = app

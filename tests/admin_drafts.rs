@@ -4,15 +4,14 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
+use vdx_tests::world::ProductSpec;
 use vdx_tests::{TestApp, on_both_backends};
 
-const DRAFT: &str = "/admin/v1/products/ev-charging/versions/1.1.0";
-
-async fn draft_1_1_0(app: &TestApp, admin: &str) {
+async fn draft_1_1_0(app: &TestApp, admin: &str, slug: &str) {
     let res = app
         .call(
             Method::POST,
-            "/admin/v1/products/ev-charging/versions",
+            &format!("/admin/v1/products/{slug}/versions"),
             Some(admin),
             Some(json!({
                 "version": "1.1.0",
@@ -25,18 +24,10 @@ async fn draft_1_1_0(app: &TestApp, admin: &str) {
     assert_eq!(res.status(), 201);
 }
 
-async fn version_numbers(app: &TestApp, admin: &str) -> Vec<String> {
+async fn version_numbers(app: &TestApp, admin: &str, slug: &str) -> Vec<String> {
     let product: Value = app
-        .call(
-            Method::GET,
-            "/admin/v1/products/ev-charging",
-            Some(admin),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/admin/v1/products/{slug}"), Some(admin))
+        .await;
     product["versions"]
         .as_array()
         .unwrap()
@@ -59,39 +50,45 @@ async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
 }
 
 async fn only_a_draft_can_be_deleted_and_the_deletion_is_audited(app: TestApp) {
+    app.import_signals().await;
+    let slug = app.create_product(&ProductSpec::charging()).await.slug;
     let admin = app.admin_token().await;
-    draft_1_1_0(&app, &admin).await;
+    draft_1_1_0(&app, &admin, &slug).await;
+    let draft = format!("/admin/v1/products/{slug}/versions/1.1.0");
+    let draft = draft.as_str();
 
     // A partner token and no token at all are refused, and the draft stays.
-    let partner = app.token_for("Voltwise Energy").await;
-    let res = app.call(Method::DELETE, DRAFT, Some(&partner), None).await;
+    let partner = app.partner_token(&app.create_partner().await).await;
+    let res = app.delete(draft, Some(&partner)).await;
     problem(res, 403, "INSUFFICIENT_SCOPE").await;
-    let res = app.call(Method::DELETE, DRAFT, None, None).await;
+    let res = app.delete(draft, None).await;
     problem(res, 401, "UNAUTHENTICATED").await;
-    assert_eq!(version_numbers(&app, &admin).await, ["1.1.0", "1.0.0"]);
+    assert_eq!(
+        version_numbers(&app, &admin, &slug).await,
+        ["1.1.0", "1.0.0"]
+    );
 
-    let res = app.call(Method::DELETE, DRAFT, Some(&admin), None).await;
+    let res = app.delete(draft, Some(&admin)).await;
     assert_eq!(res.status(), 204);
     assert!(res.bytes().await.unwrap().is_empty());
-    assert_eq!(version_numbers(&app, &admin).await, ["1.0.0"]);
+    assert_eq!(version_numbers(&app, &admin, &slug).await, ["1.0.0"]);
 
     // Gone: a second delete, an unknown version or product is a 404.
+    let unknown_version = format!("/admin/v1/products/{slug}/versions/9.9.9");
     for path in [
-        DRAFT,
-        "/admin/v1/products/ev-charging/versions/9.9.9",
+        draft,
+        unknown_version.as_str(),
         "/admin/v1/products/no-such-product/versions/1.0.0",
     ] {
-        let res = app.call(Method::DELETE, path, Some(&admin), None).await;
+        let res = app.delete(path, Some(&admin)).await;
         problem(res, 404, "NOT_FOUND").await;
     }
 
     // A published version was served to partners: it stays, for the record.
     let res = app
-        .call(
-            Method::DELETE,
-            "/admin/v1/products/ev-charging/versions/1.0.0",
+        .delete(
+            &format!("/admin/v1/products/{slug}/versions/1.0.0"),
             Some(&admin),
-            None,
         )
         .await;
     let body = problem(res, 409, "CONFLICT").await;
@@ -99,18 +96,13 @@ async fn only_a_draft_can_be_deleted_and_the_deletion_is_audited(app: TestApp) {
         body["detail"].as_str().unwrap().contains("published"),
         "{body}"
     );
-    assert_eq!(version_numbers(&app, &admin).await, ["1.0.0"]);
+    assert_eq!(version_numbers(&app, &admin, &slug).await, ["1.0.0"]);
 
     // The audit trail says who deleted what.
-    let audit: Value = app
-        .call(Method::GET, "/admin/v1/audit", Some(&admin), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.get_json("/admin/v1/audit", Some(&admin)).await;
     let newest = &audit[0];
     assert_eq!(newest["action"], "version.delete");
-    assert_eq!(newest["target"], "product:ev-charging@1.1.0");
+    assert_eq!(newest["target"], format!("product:{slug}@1.1.0"));
     assert_eq!(newest["actor"], app.creds.admin.client_id.as_str());
     assert_eq!(newest["actor_name"], "OEM console (vdx OEM)");
     let before: Value = serde_json::from_str(newest["before"].as_str().unwrap()).unwrap();
@@ -122,7 +114,7 @@ async fn only_a_draft_can_be_deleted_and_the_deletion_is_audited(app: TestApp) {
     assert!(newest["after"].is_null());
 
     // The number is free again.
-    draft_1_1_0(&app, &admin).await;
+    draft_1_1_0(&app, &admin, &slug).await;
 }
 
 on_both_backends!(only_a_draft_can_be_deleted_and_the_deletion_is_audited);

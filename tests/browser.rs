@@ -271,14 +271,8 @@ async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
-    let carol = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "carol")
-        .unwrap()
-        .clone();
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
+    let carol = app.demo_driver("carol").clone();
     let vin = carol
         .vehicles
         .iter()
@@ -405,43 +399,39 @@ fn callback_catcher() -> (String, std::sync::mpsc::Receiver<String>) {
 async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
     use crate::oauth::support;
     use oauth2::TokenResponse;
-    use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
+    use vdx_tests::world::ProductSpec;
 
     let app = vdx_tests::spawn_app(Backend::Sqlite).await;
     // The partner's app listens on loopback, as a native or test app would
     // (RFC 8252); its redirect URI is registered like any other.
     let (redirect, callbacks) = callback_catcher();
-    let voltwise = app.partner("Voltwise Energy");
-    let row = vdx_catalog::test_support::app::Entity::find()
-        .filter(vdx_catalog::test_support::app::Column::ClientId.eq(voltwise.client_id.as_str()))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let mut row: vdx_catalog::test_support::app::ActiveModel = row.into();
-    row.redirect_uris = Set(serde_json::to_string(&[&redirect]).unwrap());
-    row.update(&app.db).await.unwrap();
-    let client = support::client(
-        &app,
-        &voltwise.client_id,
-        &voltwise.client_secret,
-        &redirect,
-    )
-    .await;
+    app.import_signals().await;
+    let spec = ProductSpec::charging();
+    let product = app.create_product(&spec).await;
+    let partner = app
+        .create_app("Loopback Energy", "Loopback charging", Some(&redirect))
+        .await;
+    app.subscribe(&partner, &product).await;
+    let driver = app.create_driver().await;
+    let ev = app.create_vehicle(&driver).await;
+    app.report(&ev, &spec.reported, chrono::Utc::now().timestamp_millis())
+        .await;
+    let client = support::client(&app, &partner.client_id, &partner.client_secret, &redirect).await;
+    let slug = &product.slug;
     let (url, state, verifier) =
-        support::authorize_url(&client, "read:ev-charging command:ev-charging");
-    let (password, ev) = support::driver(&app, "alice");
+        support::authorize_url(&client, &format!("read:{slug} command:{slug}"));
+    let (username, password) = (&driver.username, &driver.password);
 
     let browser = Browser::start().await;
     browser.client.goto(url.as_str()).await.unwrap();
     // No portal session yet: sign in, and come back to the consent screen.
-    browser.fill("#username", "alice").await;
-    browser.fill("#password", &password).await;
+    browser.fill("#username", username).await;
+    browser.fill("#password", password).await;
     browser.click("form[action='/portal/login'] button").await;
     let screen = browser.wait_text("main", "Share your vehicle data?").await;
     audit_page(&browser, "/portal/authorize", "light").await;
     for words in [
-        "Voltwise Energy",
+        "Loopback Energy",
         "EV Smart Charging",
         "Traction battery › State of charge",
         "It may also control",
@@ -474,20 +464,16 @@ async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
     let token = support::exchange(&client, oauth2::AuthorizationCode::new(code), verifier)
         .await
         .unwrap();
+    let (product, purpose) = product.asked_for();
     let res = app
-        .rest_latest(
-            token.access_token().secret(),
-            &ev,
-            "ev-charging",
-            "smart_charging",
-        )
+        .rest_latest(token.access_token().secret(), &ev, product, purpose)
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphiql_runs_a_query_with_only_local_assets() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     let browser = Browser::start().await;
     // The browser has no route to the internet: a CDN script would leave the page blank.
     browser.client.goto(&app.url("/graphql")).await.unwrap();
@@ -642,14 +628,8 @@ pub(crate) async fn audit_page(browser: &Browser, page: &str, scheme: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_pages_are_labelled_keyboard_usable_and_readable_in_light_and_dark() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
-    let alice = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "alice")
-        .unwrap()
-        .clone();
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
+    let alice = app.demo_driver("alice").clone();
     for (scheme, flags) in [("light", &[][..]), ("dark", &["--force-dark-mode"][..])] {
         let browser = Browser::start_with(flags).await;
         browser
@@ -710,13 +690,7 @@ async fn portal_pages_are_labelled_keyboard_usable_and_readable_in_light_and_dar
         )
         .await
         .id;
-        for page in [
-            "/portal".to_owned(),
-            "/portal/grant".to_owned(),
-            "/portal/access".to_owned(),
-            format!("/portal/consents/{consent}"),
-            format!("/portal/consents/{consent}/revoke"),
-        ] {
+        for page in crate::portal::every_page(consent) {
             browser.client.goto(&app.url(&page)).await.unwrap();
             audit_page(&browser, &page, scheme).await;
         }

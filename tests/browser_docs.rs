@@ -15,7 +15,7 @@ fn auth_section(inner: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swagger_ui_gets_a_token_with_authorize_and_calls_the_api() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     let partner = app.partner("Voltwise Energy").clone();
     let browser = Browser::start().await;
     browser.client.goto(&app.url("/docs/")).await.unwrap();
@@ -79,7 +79,7 @@ async fn swagger_ui_gets_a_token_with_authorize_and_calls_the_api() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swagger_ui_sends_the_token_form_it_describes() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     let partner = app.partner("Voltwise Energy").clone();
     let browser = Browser::start().await;
     browser.client.goto(&app.url("/docs/")).await.unwrap();

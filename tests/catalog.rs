@@ -3,7 +3,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 fn vss_export() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vss/vss.json");
@@ -72,12 +72,7 @@ async fn importing_the_real_vss_export_then_a_newer_release_reports_what_changed
 
     // The published mileage product still lists and serves Vehicle.Speed.
     let token = app.token_for("Milesure Insurance").await;
-    let bob = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "bob")
-        .unwrap();
+    let bob = app.demo_driver("bob");
     let body = app
         .vehicle_latest(
             &token,
@@ -141,11 +136,9 @@ async fn publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_gi
         .await;
     assert_eq!(res.status(), 201);
     let res = app
-        .call(
-            Method::POST,
+        .post(
             "/admin/v1/products/battery-health/versions/1.0.0/publish",
             Some(&token),
-            None,
         )
         .await;
     assert_eq!(res.status(), 422);
@@ -323,12 +316,7 @@ async fn deprecated_products_carry_deprecation_headers_and_retired_ones_serve_no
     assert_eq!(res.status(), 410);
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["code"], "PRODUCT_RETIRED");
-    let listed: Value = app
-        .call(Method::GET, "/v1/marketplace/products", None, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json("/v1/marketplace/products", None).await;
     assert!(
         !listed
             .as_array()
@@ -413,12 +401,7 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
 
 async fn metering_and_statements_match_the_calls_served(app: TestApp) {
     let token = app.token_for("Voltwise Energy").await;
-    let alice = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "alice")
-        .unwrap();
+    let alice = app.demo_driver("alice");
     let evs: Vec<&String> = alice
         .vehicles
         .iter()
@@ -441,12 +424,7 @@ async fn metering_and_statements_match_the_calls_served(app: TestApp) {
     .await;
 
     let admin = app.admin_token().await;
-    let statement: Value = app
-        .call(Method::GET, "/admin/v1/statements", Some(&admin), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let statement: Value = app.get_json("/admin/v1/statements", Some(&admin)).await;
     let line = statement["lines"]
         .as_array()
         .unwrap()
@@ -459,20 +437,9 @@ async fn metering_and_statements_match_the_calls_served(app: TestApp) {
     assert_eq!(line["amount_minor"], 0, "the standard plan is free");
 
     // The partner sees only its own lines, and CSV says the same.
-    let own: Value = app
-        .call(Method::GET, "/v1/statements", Some(&token), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let own: Value = app.get_json("/v1/statements", Some(&token)).await;
     assert_eq!(own["lines"].as_array().unwrap().len(), 1);
-    let csv = app
-        .client
-        .get(app.url("/v1/statements?format=csv"))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let csv = app.get("/v1/statements?format=csv", Some(&token)).await;
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
     let row = text.lines().nth(1).unwrap();
@@ -509,24 +476,14 @@ async fn admin_endpoints_refuse_partner_tokens_and_anonymous_callers(app: TestAp
         assert_eq!(res.status(), 401, "{method} {path} anonymous");
     }
     // And nothing was retired.
-    let listed: Value = app
-        .call(Method::GET, "/v1/marketplace/products", None, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let listed: Value = app.get_json("/v1/marketplace/products", None).await;
     assert_eq!(listed.as_array().unwrap().len(), 4);
 }
 
 async fn the_marketplace_is_public_in_rest_and_graphql_and_hides_drafts(app: TestApp) {
     let admin = app.admin_token().await;
     new_product(&app, &admin, "battery-health").await;
-    let rest: Value = app
-        .call(Method::GET, "/v1/marketplace/products", None, None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let rest: Value = app.get_json("/v1/marketplace/products", None).await;
     let slugs: Vec<&str> = rest
         .as_array()
         .unwrap()
@@ -592,12 +549,7 @@ async fn every_admin_change_is_audited_with_who_and_before_and_after(app: TestAp
         None,
     )
     .await;
-    let audit: Value = app
-        .call(Method::GET, "/admin/v1/audit", Some(&admin), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let audit: Value = app.get_json("/admin/v1/audit", Some(&admin)).await;
     let records = audit.as_array().unwrap();
     let actions: Vec<&str> = records
         .iter()
@@ -613,7 +565,7 @@ async fn every_admin_change_is_audited_with_who_and_before_and_after(app: TestAp
     assert!(publish["after"].as_str().unwrap().contains("\"published\""));
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     importing_the_real_vss_export_then_a_newer_release_reports_what_changed,
     an_invalid_vss_file_names_the_node_and_imports_nothing,
     publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_given_as_a_command,

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 use vdx_telemetry::simulator;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 const LIMIT: &str = "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit";
 const START_STOP: &str = "Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging";
@@ -30,13 +30,7 @@ async fn send(
 }
 
 async fn status(app: &TestApp, token: &str, id: &str) -> Value {
-    let res = app
-        .client
-        .get(app.url(&format!("/v1/commands/{id}")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&format!("/v1/commands/{id}"), Some(token)).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
@@ -302,12 +296,8 @@ async fn a_second_partners_newer_command_supersedes_the_first_partners(app: Test
     assert_eq!(status(&app, &gridly, &newer).await["status"], "queued");
     // Neither sees the other's command.
     let res = app
-        .client
-        .get(app.url(&format!("/v1/commands/{newer}")))
-        .bearer_auth(&voltwise)
-        .send()
-        .await
-        .unwrap();
+        .get(&format!("/v1/commands/{newer}"), Some(&voltwise))
+        .await;
     assert_eq!(res.status(), 404);
 }
 
@@ -350,13 +340,7 @@ async fn bad_commands_are_refused_and_unknown_vehicles_look_unconsented(app: Tes
         .unwrap()
         .to_owned();
     let other = app.token_for("Milesure Insurance").await;
-    let res = app
-        .client
-        .get(app.url(&format!("/v1/commands/{id}")))
-        .bearer_auth(&other)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&format!("/v1/commands/{id}"), Some(&other)).await;
     assert_eq!(res.status(), 404);
 }
 
@@ -432,13 +416,7 @@ async fn command_status_needs_the_consent_and_ends_with_its_revocation(app: Test
         let app = &app;
         let token = token.clone();
         async move {
-            let res = app
-                .client
-                .get(app.url(&format!("/v1/commands/{id}")))
-                .bearer_auth(&token)
-                .send()
-                .await
-                .unwrap();
+            let res = app.get(&format!("/v1/commands/{id}"), Some(&token)).await;
             let status = res.status().as_u16();
             let mut body: Value = res.json().await.unwrap();
             body.as_object_mut().unwrap().remove("request_id");
@@ -482,11 +460,7 @@ async fn locked_now(app: &TestApp, token: &str, vin: &str) -> Value {
         .rest_latest(token, vin, "vehicle-access", "in_car_delivery")
         .await;
     let body: Value = res.json().await.unwrap();
-    body["signals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["path"] == LOCK)
+    vdx_tests::signal(&body, LOCK)
         .map(|s| s["value"].clone())
         .unwrap_or_else(|| panic!("{body}"))
 }
@@ -494,12 +468,7 @@ async fn locked_now(app: &TestApp, token: &str, vin: &str) -> Value {
 async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_product(
     mut app: TestApp,
 ) {
-    let erin = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "erin")
-        .unwrap();
+    let erin = app.demo_driver("erin");
     let vin = erin.vehicles[0].clone();
     let car = car_index(&app, &vin).await;
     app.fleet[car].wake(1e6);
@@ -517,13 +486,7 @@ async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_prod
         .to_owned();
     tick(&mut app, now + 1_000).await;
     tick(&mut app, now + 10_000).await;
-    let res = app
-        .client
-        .get(app.url(&format!("/v1/commands/{id}")))
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&format!("/v1/commands/{id}"), Some(&token)).await;
     assert_eq!(res.json::<Value>().await.unwrap()["status"], "executed");
     tick(&mut app, now + 11_000).await;
     assert_eq!(locked_now(&app, &token, &vin).await, false);
@@ -581,7 +544,7 @@ async fn a_request_held_open_across_a_revocation_is_refused(app: TestApp) {
     assert!(answer.contains("NO_CONSENT"), "{answer}");
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_command_is_queued_delivered_and_carried_out_by_the_car,
     a_command_to_a_car_that_stays_offline_expires,
     the_same_idempotency_key_returns_the_first_command_and_cannot_be_reused,

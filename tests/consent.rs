@@ -9,7 +9,9 @@ use sea_orm::{
 use serde_json::{Value, json};
 use vdx_consent::records::ConsentStatus;
 use vdx_consent::test_support::{consent, vehicle};
-use vdx_tests::{Backend, TestApp, hidden, on_both_backends, spawn_app, spawn_replica, vdx_binary};
+use vdx_tests::{
+    Backend, TestApp, hidden, on_both_backends_in_demo_world, spawn_app_with_demo_world, vdx_binary,
+};
 
 const EV: &str = "ev-charging";
 const CHARGING: &str = "smart_charging";
@@ -60,12 +62,7 @@ async fn the_decision_allows_only_an_active_scoped_subscribed_consent(app: TestA
     let vin = app.creds.examples.consented.vin.clone();
     let row = consent_of(&app, &vin, &voltwise.client_id).await;
     let admin = app.admin_token().await;
-    let subscriptions: Value = app
-        .call(Method::GET, "/admin/v1/subscriptions", Some(&admin), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let subscriptions: Value = app.get_json("/admin/v1/subscriptions", Some(&admin)).await;
     let sub_id = subscriptions
         .as_array()
         .unwrap()
@@ -126,12 +123,7 @@ async fn a_partner_reading_another_vehicle_learns_nothing_more_than_for_a_vin_th
 ) {
     // Voltwise has consent for alice's EV, none at all for her combustion car.
     let token = app.token_for("Voltwise Energy").await;
-    let alice = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "alice")
-        .unwrap();
+    let alice = app.demo_driver("alice");
     let other = alice
         .vehicles
         .iter()
@@ -188,14 +180,7 @@ async fn a_driver_revokes_in_the_portal_and_the_partner_is_refused_on_its_next_c
     assert_eq!(res.status(), 303);
     assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
     // The page shows it as past, and the ledger recorded who did it.
-    let page = portal
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&portal, "/portal").await;
     let past = &page[page.find("past-consents").unwrap()..];
     assert!(
         past.contains(&vin) && past.contains("revoked by driver"),
@@ -208,74 +193,18 @@ async fn a_driver_revokes_in_the_portal_and_the_partner_is_refused_on_its_next_c
 
 async fn granting_in_the_portal_needs_ownership_and_an_allowed_offer(app: TestApp) {
     let (portal, csrf) = app.portal_login("carol").await;
-    let form = portal
-        .get(app.url("/portal/grant"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let offer = form
-        .split(r#"<option value=""#)
-        .find(|o| o.contains("Voltwise"))
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let carol = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "carol")
-        .unwrap();
-    let vin = carol
-        .vehicles
-        .iter()
-        .find(|v| v.starts_with("VDXE"))
-        .unwrap()
-        .clone();
+    let offer = app.offer_of(&portal, "Voltwise").await;
+    let vin = crate::portal::ev_of(&app, "carol");
     let token = app.token_for("Voltwise Energy").await;
     assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
     // Someone else's car: refused.
     let alices = app.creds.examples.consented.vin.clone();
-    let res = portal
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("vin", alices.as_str()),
-            ("offer", offer.as_str()),
-            ("days", "30"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.share(&portal, &csrf, &alices, &offer, "30").await;
     assert_eq!(res.status(), 400);
     // Longer than the product allows: refused.
-    let res = portal
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("vin", vin.as_str()),
-            ("offer", offer.as_str()),
-            ("days", "9999"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.share(&portal, &csrf, &vin, &offer, "9999").await;
     assert_eq!(res.status(), 400);
-    let res = portal
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("vin", vin.as_str()),
-            ("offer", offer.as_str()),
-            ("days", "30"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.share(&portal, &csrf, &vin, &offer, "30").await;
     assert_eq!(res.status(), 303);
     assert_eq!(code_of(&app, &token, &vin).await, "OK");
 }
@@ -295,26 +224,14 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
         .unwrap();
     assert_eq!(res.status(), 200);
     let (portal, _) = app.portal_login("alice").await;
-    let page = portal
-        .get(app.url(&format!("/portal/access?vin={vin}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app
+        .page(&portal, &format!("/portal/access?vin={vin}"))
+        .await;
     assert!(
         page.contains("Voltwise Energy") && page.contains("StateOfCharge"),
         "{page}"
     );
-    let json: Value = portal
-        .get(app.url("/portal/access?format=json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let json: Value = app.page_json(&portal, "/portal/access?format=json").await;
     let record = json
         .as_array()
         .unwrap()
@@ -323,14 +240,7 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
         .expect("the read is in the history");
     assert_eq!(record["vin"], vin.as_str());
     assert_eq!(record["purpose"], CHARGING);
-    let csv = portal
-        .get(app.url("/portal/access?format=csv"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let csv = app.page(&portal, "/portal/access?format=csv").await;
     assert!(
         csv.starts_with("at,partner,app,vin,product,purpose,kind,fields,request_id")
             && csv.contains("history-probe-1"),
@@ -338,24 +248,10 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
     );
     // Bob sees none of alice's history.
     let (bob, _) = app.portal_login("bob").await;
-    let theirs = bob
-        .get(app.url("/portal/access?format=json"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let theirs = app.page(&bob, "/portal/access?format=json").await;
     assert!(!theirs.contains("history-probe-1"));
     // The full export holds receipts and the access history.
-    let export: Value = portal
-        .get(app.url("/portal/export"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let export: Value = app.page_json(&portal, "/portal/export").await;
     assert!(!export["consents"].as_array().unwrap().is_empty());
     assert!(
         export["access_history"]
@@ -370,14 +266,9 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
     let voltwise = app.partner("Voltwise Energy").clone();
     let row = consent_of(&app, &app.creds.examples.consented.vin, &voltwise.client_id).await;
     let (portal, _) = app.portal_login("alice").await;
-    let receipt: Value = portal
-        .get(app.url(&format!("/portal/consents/{}/receipt", row.id)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let receipt: Value = app
+        .page_json(&portal, &format!("/portal/consents/{}/receipt", row.id))
+        .await;
     assert_eq!(receipt["controller"]["name"], "Voltwise Energy");
     assert_eq!(receipt["purposes"][0]["name"], CHARGING);
     assert!(
@@ -391,26 +282,13 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
     assert_eq!(receipt["ledger"][0]["event"], "created");
     let token = app.token_for("Voltwise Energy").await;
     let partner: Value = app
-        .call(
-            Method::GET,
-            &format!("/v1/consents/{}/receipt", row.id),
-            Some(&token),
-            None,
-        )
-        .await
-        .json()
-        .await
-        .unwrap();
+        .get_json(&format!("/v1/consents/{}/receipt", row.id), Some(&token))
+        .await;
     assert_eq!(partner["record_id"], receipt["record_id"]);
     // Another partner cannot fetch it, and is told nothing more than "no such consent".
     let other = app.token_for("Milesure Insurance").await;
     let res = app
-        .call(
-            Method::GET,
-            &format!("/v1/consents/{}/receipt", row.id),
-            Some(&other),
-            None,
-        )
+        .get(&format!("/v1/consents/{}/receipt", row.id), Some(&other))
         .await;
     assert_eq!(res.status(), 404);
     let bob = app.portal_login("bob").await.0;
@@ -426,20 +304,13 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
 
 async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
     let token = app.token_for("Voltwise Energy").await;
-    let first: Value = app
-        .call(Method::GET, "/v1/consents?limit=5", Some(&token), None)
-        .await
-        .json()
-        .await
-        .unwrap();
+    let first: Value = app.get_json("/v1/consents?limit=5", Some(&token)).await;
     assert_eq!(first["consents"].as_array().unwrap().len(), 5);
     let cursor = first["next"].as_i64().expect("more pages");
     let second: Value = app
-        .call(
-            Method::GET,
+        .get(
             &format!("/v1/consents?limit=5&cursor={cursor}"),
             Some(&token),
-            None,
         )
         .await
         .json()
@@ -458,12 +329,7 @@ async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
     );
     assert_eq!(code_of(&app, &token, &vin).await, "OK");
     let res = app
-        .call(
-            Method::POST,
-            &format!("/v1/consents/{id}/revoke"),
-            Some(&token),
-            None,
-        )
+        .post(&format!("/v1/consents/{id}/revoke"), Some(&token))
         .await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
@@ -507,19 +373,7 @@ async fn transferring_ownership_ends_the_previous_owners_consents(app: TestApp) 
             .to_owned()
     };
     let (alice, _) = app.portal_login("alice").await;
-    assert!(
-        !vehicles_section(
-            alice
-                .get(app.url("/portal"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        )
-        .contains(&vin)
-    );
+    assert!(!vehicles_section(app.page(&alice, "/portal").await).contains(&vin));
     let (bob, _) = app.portal_login("bob").await;
     assert!(
         vehicles_section(
@@ -546,14 +400,7 @@ async fn an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it(app: TestAp
         .unwrap();
     assert_eq!(res.status(), 303);
     let (bob, bob_csrf) = app.portal_login("bob").await;
-    let home = bob
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let home = app.page(&bob, "/portal").await;
     assert!(
         home.contains(&format!(
             r#"<code>{vin}</code></td><td data-label="Model">Volta e-Hatch</td><td data-label="My role">additional"#
@@ -568,81 +415,21 @@ async fn an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it(app: TestAp
         .await
         .unwrap();
     assert_eq!(res.status(), 400);
-    let form = bob
-        .get(app.url("/portal/grant"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.page(&bob, "/portal/grant").await;
     assert!(
         !form.contains(&format!(r#"<option value="{vin}">"#)),
         "only owned cars are offered for sharing"
     );
-    let offer = form
-        .split(r#"<option value=""#)
-        .find(|o| o.contains("Voltwise"))
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let res = bob
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", bob_csrf.as_str()),
-            ("vin", vin.as_str()),
-            ("offer", offer.as_str()),
-            ("days", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let offer = app.offer_of(&bob, "Voltwise").await;
+    let res = app.share(&bob, &bob_csrf, &vin, &offer, "").await;
     assert_eq!(res.status(), 400);
 }
 
 async fn a_grant_without_a_duration_lasts_the_products_default(app: TestApp) {
-    let carol = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "carol")
-        .unwrap();
-    let vin = carol
-        .vehicles
-        .iter()
-        .find(|v| v.starts_with("VDXE"))
-        .unwrap()
-        .clone();
+    let vin = crate::portal::ev_of(&app, "carol");
     let (portal, csrf) = app.portal_login("carol").await;
-    let form = portal
-        .get(app.url("/portal/grant"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let offer = form
-        .split(r#"<option value=""#)
-        .find(|o| o.contains("Voltwise"))
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
-    let res = portal
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("vin", vin.as_str()),
-            ("offer", offer.as_str()),
-            ("days", ""),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let offer = app.offer_of(&portal, "Voltwise").await;
+    let res = app.share(&portal, &csrf, &vin, &offer, "").await;
     assert_eq!(res.status(), 303);
     let newest = consent::Entity::find()
         .all(&app.db)
@@ -727,14 +514,7 @@ async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
         let client = client.clone();
         let app = &app;
         async move {
-            let page = client
-                .get(app.url("/portal/login"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let page = app.page(&client, "/portal/login").await;
             let token = vdx_tests::hidden(&page, "login_token");
             client
                 .post(app.url("/portal/login"))
@@ -753,14 +533,7 @@ async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
         assert_eq!(res.status(), 200);
         assert!(res.text().await.unwrap().contains("wrong password"));
     }
-    let password = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "alice")
-        .unwrap()
-        .password
-        .clone();
+    let password = app.demo_driver("alice").password.clone();
     let res = attempt(password).await;
     assert_eq!(res.status(), 429);
     let wait: u64 = res.headers()["retry-after"]
@@ -779,7 +552,7 @@ async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
     app.portal_login("bob").await;
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it,
     a_grant_without_a_duration_lasts_the_products_default,
     the_decision_allows_only_an_active_scoped_subscribed_consent,
@@ -796,8 +569,9 @@ on_both_backends!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request() {
-    let first = spawn_app(Backend::Postgres).await;
-    let (second, _handle) = spawn_replica(&first).await;
+    let first = spawn_app_with_demo_world(Backend::Postgres).await;
+    let replica = first.spawn_replica().await;
+    let second = replica.base_url.clone();
     let token = first.token_for("Voltwise Energy").await;
     let vin = first.creds.examples.consented.vin.clone();
     let read = |base: String| {
@@ -839,7 +613,7 @@ async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consent_verify_names_the_first_tampered_ledger_entry() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
     let verify = || {
         std::process::Command::new(vdx_binary())
             .args(["consent", "verify", "--database-url", &app.database_url])
@@ -900,16 +674,9 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_or_a_stale_login_form_signs_nobody_in() {
-    let app = spawn_app(Backend::Sqlite).await;
+    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
     let client = vdx_tests::portal_client();
-    let form = client
-        .get(app.url("/portal/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.page(&client, "/portal/login").await;
     let token = hidden(&form, "login_token");
     let res = client
         .post(app.url("/portal/login"))
@@ -950,14 +717,7 @@ async fn a_wrong_password_or_a_stale_login_form_signs_nobody_in() {
     // The session cookie is HttpOnly and SameSite=Lax (so a driver arriving
     // from a partner's app or the OEM's login is recognised; every POST
     // carries the session's CSRF token).
-    let form = stranger
-        .get(app.url("/portal/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.page(&stranger, "/portal/login").await;
     let token = hidden(&form, "login_token");
     let res = stranger
         .post(app.url("/portal/login"))

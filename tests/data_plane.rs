@@ -5,18 +5,11 @@ use serde_json::{Value, json};
 use crate::TestApp;
 
 impl TestApp {
-    /// An ingest access token (scope `ingest`), from the demo's OEM console client.
+    /// An ingest access token (scope `ingest`), from the OEM console client.
     pub async fn ingest_token(&self) -> String {
         let admin = &self.creds.admin;
-        let res = self
-            .token_response(&admin.client_id, &admin.client_secret, Some("ingest"))
-            .await;
-        assert_eq!(res.status(), 200, "ingest token request failed");
-        let body: Value = res.json().await.expect("json");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        self.access_token(&admin.client_id, &admin.client_secret, Some("ingest"))
+            .await
     }
 
     /// `POST /v1/ingest` with a JSON body.
@@ -28,6 +21,21 @@ impl TestApp {
             .send()
             .await
             .expect("ingest request")
+    }
+
+    /// `GET /v1/vehicles/{vin}/history` of one signal, `first` values if given.
+    pub async fn rest_history(
+        &self,
+        token: &str,
+        vin: &str,
+        (product, purpose): (&str, &str),
+        path: &str,
+        first: Option<&str>,
+    ) -> reqwest::Response {
+        let mut query = vec![("product", product), ("purpose", purpose), ("path", path)];
+        query.extend(first.map(|n| ("first", n)));
+        self.get_query(&format!("/v1/vehicles/{vin}/history"), &query, token)
+            .await
     }
 
     /// The GraphQL history of one signal; returns the whole response body.

@@ -6,13 +6,7 @@ use serde_json::Value;
 use vdx_tests::{TestApp, on_both_backends};
 
 async fn the_landing_page_says_what_vdx_is_and_links_every_surface(app: TestApp) {
-    let res = app
-        .client
-        .get(app.url("/"))
-        .header("accept", "text/html")
-        .send()
-        .await
-        .unwrap();
+    let res = app.get_with_header("/", "accept", "text/html").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/html; charset=utf-8");
     let csp = res.headers()["content-security-policy"].to_str().unwrap();
@@ -219,6 +213,7 @@ async fn a_request_head_that_never_completes_is_a_408_problem(app: TestApp) {
 
 async fn requests_still_share_a_connection_around_the_guard(app: TestApp) {
     use tokio::io::AsyncWriteExt;
+    let partner = app.create_partner().await;
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
         .await
         .unwrap();
@@ -226,8 +221,7 @@ async fn requests_still_share_a_connection_around_the_guard(app: TestApp) {
     // then a chunked body, then a request in pieces.
     let token_form = format!(
         "grant_type=client_credentials&client_id={}&client_secret={}",
-        app.partner("Voltwise Energy").client_id,
-        app.partner("Voltwise Energy").client_secret
+        partner.client_id, partner.client_secret
     );
     let pipelined = format!(
         "POST /oauth/token HTTP/1.1\r\nhost: vdx\r\ncontent-type: application/x-www-form-urlencoded\r\ncontent-length: {}\r\n\r\n{token_form}GET /healthz HTTP/1.1\r\nhost: vdx\r\n\r\n",

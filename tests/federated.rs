@@ -17,7 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use vdx_tests::{Backend, TestApp, portal_client, spawn_app_with};
+use vdx_tests::{Backend, TestApp, portal_client, spawn_app_with_demo_world_and};
 
 const CLIENT_ID: &str = "vdx-portal";
 const CLIENT_SECRET: &str = "s3cret-at-the-idp";
@@ -204,7 +204,7 @@ impl Idp {
 
 async fn app_with(idp: &Idp) -> TestApp {
     let issuer = idp.base.clone();
-    spawn_app_with(Backend::Sqlite, move |c| {
+    spawn_app_with_demo_world_and(Backend::Sqlite, move |c| {
         c.oidc_issuer = Some(issuer);
         c.oidc_client_id = Some(CLIENT_ID.into());
         c.oidc_client_secret = Some(CLIENT_SECRET.into());
@@ -318,14 +318,7 @@ async fn federated_sign_in_returns_to_the_oauth_consent_screen() {
     let res = federated_sign_in(&app, &portal, &next).await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"].to_str().unwrap(), screen);
-    let html = portal
-        .get(app.url(&screen))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&portal, &screen).await;
     assert!(html.contains("Share your vehicle data?"), "{html}");
 }
 
@@ -406,7 +399,7 @@ async fn forged_replayed_or_foreign_callbacks_sign_nobody_in() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_provider_the_portal_offers_passwords_only() {
-    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
     let login = portal_client()
         .get(app.url("/portal/login"))
         .send()

@@ -5,10 +5,8 @@
 
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
+use vdx_tests::world::{Consented, PlanSpec, ProductSpec};
 use vdx_tests::{TestApp, on_both_backends};
-
-const EV: &str = "ev-charging";
-const CHARGING: &str = "smart_charging";
 
 async fn commands_count(app: &TestApp) -> i64 {
     let row = app
@@ -24,11 +22,12 @@ async fn commands_count(app: &TestApp) -> i64 {
 }
 
 /// `n` aliases of the same consented read.
-fn aliased_reads(n: usize, vin: &str) -> String {
+fn aliased_reads(n: usize, world: &Consented) -> String {
+    let (vin, (product, purpose)) = (&world.vin, world.product.asked_for());
     let fields: String = (0..n)
         .map(|i| {
             format!(
-                "v{i}: vehicle(vin: \"{vin}\", product: \"{EV}\", purpose: \"{CHARGING}\") {{ latest {{ signals {{ path value }} }} }} "
+                "v{i}: vehicle(vin: \"{vin}\", product: \"{product}\", purpose: \"{purpose}\") {{ latest {{ signals {{ path value }} }} }} "
             )
         })
         .collect();
@@ -48,12 +47,12 @@ fn assert_refused_whole(body: &Value, code: &str) {
 /// Twenty-five aliases (under the alias limit) cost 125 against a burst of
 /// 100: the whole request is refused, not just the first alias.
 async fn aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp) {
-    app.set_plans(1, 100, 100_000, None).await;
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(1, 100, 100_000, None))
+        .await;
     let logged = app.access_log_count().await;
     let res = app
-        .graphql(Some(&token), &aliased_reads(25, &vin), json!({}))
+        .graphql(Some(&token), &aliased_reads(25, &world), json!({}))
         .await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
@@ -62,7 +61,7 @@ async fn aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp
     assert_eq!(app.access_log_count().await, logged, "nothing was served");
     // Sixty aliases are refused before anything runs, by the alias limit.
     let res = app
-        .graphql(Some(&token), &aliased_reads(60, &vin), json!({}))
+        .graphql(Some(&token), &aliased_reads(60, &world), json!({}))
         .await;
     let body: Value = res.json().await.unwrap();
     assert!(body["data"].is_null(), "{body}");
@@ -75,13 +74,14 @@ async fn aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp
 
 /// Twenty-five aliased commands cost 75 against a burst of 50: none is queued.
 async fn aliased_commands_over_the_burst_queue_nothing(app: TestApp) {
-    app.set_plans(1, 50, 100_000, None).await;
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(1, 50, 100_000, None))
+        .await;
+    let (vin, (product, purpose)) = (&world.vin, world.product.asked_for());
     let fields: String = (0..25)
         .map(|i| {
             format!(
-                "c{i}: sendCommand(vin: \"{vin}\", product: \"{EV}\", purpose: \"{CHARGING}\", actuator: \"Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit\", value: 80) {{ id status }} "
+                "c{i}: sendCommand(vin: \"{vin}\", product: \"{product}\", purpose: \"{purpose}\", actuator: \"Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit\", value: 80) {{ id status }} "
             )
         })
         .collect();
@@ -95,20 +95,20 @@ async fn aliased_commands_over_the_burst_queue_nothing(app: TestApp) {
 }
 
 async fn aliases_cannot_stretch_the_daily_quota(app: TestApp) {
-    app.set_plans(100, 1_000, 10, None).await;
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(100, 1_000, 10, None))
+        .await;
     let logged = app.access_log_count().await;
     // Three aliases cost 15 against a day of 10.
     let res = app
-        .graphql(Some(&token), &aliased_reads(3, &vin), json!({}))
+        .graphql(Some(&token), &aliased_reads(3, &world), json!({}))
         .await;
     assert_eq!(res.status(), 429);
     assert_refused_whole(&res.json::<Value>().await.unwrap(), "DAILY_QUOTA_EXCEEDED");
     assert_eq!(app.access_log_count().await, logged);
     // Nothing was spent: a request that fits is still served.
     let res = app
-        .graphql(Some(&token), &aliased_reads(1, &vin), json!({}))
+        .graphql(Some(&token), &aliased_reads(1, &world), json!({}))
         .await;
     assert_eq!(res.status(), 200);
 }
@@ -135,22 +135,17 @@ async fn consented_vins(app: &TestApp, token: &str, product: &str) -> Vec<String
 }
 
 async fn a_request_reading_two_cars_spends_each_cars_budget(app: TestApp) {
-    app.set_plans(100, 1_000, 100_000, Some(1)).await;
-    let token = app.token_for("Voltwise Energy").await;
-    // Two of the cars consented to Voltwise (see the demo world).
-    let first = app.creds.examples.consented.vin.clone();
-    let second = app
-        .creds
-        .drivers
-        .iter()
-        .filter(|d| d.username != "carol" && d.username != "dave")
-        .flat_map(|d| d.vehicles.iter())
-        .find(|v| v.starts_with("VDXE") && **v != first)
-        .cloned()
-        .unwrap();
-    let vins = [first, second];
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(100, 1_000, 100_000, Some(1)))
+        .await;
+    // Two cars of the driver, both consented to the partner.
+    let second = app.create_vehicle(&world.driver).await;
+    app.grant_consent(&world.driver, &second, &world.partner, None)
+        .await;
+    let (product, purpose) = world.product.asked_for();
+    let vins = [world.vin.clone(), second];
     let query = format!(
-        "{{ a: vehicle(vin: \"{}\", product: \"{EV}\", purpose: \"{CHARGING}\") {{ vin }} b: vehicle(vin: \"{}\", product: \"{EV}\", purpose: \"{CHARGING}\") {{ vin }} }}",
+        "{{ a: vehicle(vin: \"{}\", product: \"{product}\", purpose: \"{purpose}\") {{ vin }} b: vehicle(vin: \"{}\", product: \"{product}\", purpose: \"{purpose}\") {{ vin }} }}",
         vins[0], vins[1]
     );
     let res = app.graphql(Some(&token), &query, json!({})).await;
@@ -159,7 +154,7 @@ async fn a_request_reading_two_cars_spends_each_cars_budget(app: TestApp) {
     assert_eq!(body["data"]["b"]["vin"], vins[1].as_str(), "{body}");
     // Each car's one call of the day is spent, the second's too.
     for vin in &vins[..2] {
-        let res = app.rest_latest(&token, vin, EV, CHARGING).await;
+        let res = app.rest_latest(&token, vin, product, purpose).await;
         assert_eq!(res.status(), 429, "{vin}");
         assert_eq!(
             res.json::<Value>().await.unwrap()["code"],
@@ -169,13 +164,47 @@ async fn a_request_reading_two_cars_spends_each_cars_budget(app: TestApp) {
 }
 
 async fn graphql_lists_the_vehicles_an_app_may_read_a_page_at_a_time(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
-    let all = consented_vins(&app, &token, EV).await;
-    assert!(all.contains(&app.creds.examples.consented.vin));
-    assert!(
-        !all.contains(&app.creds.examples.revoked.vin),
-        "ended consents are not listed"
+    // Four consented cars; the partner then ends the consent of one.
+    let world = app.consented(&ProductSpec::charging()).await;
+    let token = app.partner_token(&world.partner).await;
+    let mut cars = vec![world.vin.clone()];
+    for _ in 0..3 {
+        let vin = app.create_vehicle(&world.driver).await;
+        app.grant_consent(&world.driver, &vin, &world.partner, None)
+            .await;
+        cars.push(vin);
+    }
+    let revoked = cars.pop().unwrap();
+    let listed = app
+        .graphql(
+            Some(&token),
+            "{ vehicles(first: 100) { nodes { vin consentId } } }",
+            json!({}),
+        )
+        .await
+        .json::<Value>()
+        .await
+        .unwrap();
+    let consent = listed["data"]["vehicles"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["vin"] == revoked.as_str())
+        .map(|n| n["consentId"].clone())
+        .unwrap_or_else(|| panic!("{revoked} is not listed: {listed}"));
+    let path = format!(
+        "/v1/consents/{}/revoke",
+        consent
+            .as_str()
+            .map_or_else(|| consent.to_string(), str::to_owned)
     );
+    let res = app
+        .call(reqwest::Method::POST, &path, Some(&token), None)
+        .await;
+    assert_eq!(res.status(), 200);
+    let all = consented_vins(&app, &token, &world.product.slug).await;
+    assert!(all.contains(&world.vin));
+    assert!(!all.contains(&revoked), "ended consents are not listed");
     let mut seen = Vec::new();
     let mut after = Value::Null;
     loop {
@@ -220,63 +249,40 @@ const LAT: &str = "Vehicle.CurrentLocation.Latitude";
 const LON: &str = "Vehicle.CurrentLocation.Longitude";
 
 async fn location_precision_holds_whatever_paths_are_named(app: TestApp) {
-    // Carol's car is consented to Fuelstop under a 5 km location precision.
-    let carol = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "carol")
-        .unwrap();
-    let token = app.token_for("Fuelstop Retail").await;
+    // A car consented to a partner under a 5 km location precision.
+    let world = app.consented(&ProductSpec::coarse_location()).await;
+    let (product, purpose) = world.product.asked_for();
+    let token = app.partner_token(&world.partner).await;
     let ingest = app.ingest_token().await;
     let t = chrono::Utc::now().timestamp_millis() + 60_000;
     let at = chrono::DateTime::from_timestamp_millis(t)
         .unwrap()
         .to_rfc3339();
-    let mut vin = None;
-    for candidate in &carol.vehicles {
-        let body = json!({"vehicles": [{"vin": candidate, "samples": [
-            {"path": LAT, "value": 48.137154, "observed_at": at},
-            {"path": LON, "value": 11.576124, "observed_at": at},
-        ]}]});
-        if app.ingest(&ingest, &body).await.status() == 200 {
-            let res = app
-                .rest_latest(
-                    &token,
-                    candidate,
-                    "coarse-location",
-                    "location_based_offers",
-                )
-                .await;
-            if res.status() == 200 {
-                vin = Some(candidate.clone());
-                break;
-            }
-        }
-    }
-    let vin = vin.expect("a car of carol's consented to Fuelstop");
+    let vin = world.vin.clone();
+    let body = json!({"vehicles": [{"vin": vin, "samples": [
+        {"path": LAT, "value": 48.137154, "observed_at": at},
+        {"path": LON, "value": 11.576124, "observed_at": at},
+    ]}]});
+    assert_eq!(app.ingest(&ingest, &body).await.status(), 200);
+    assert_eq!(
+        app.rest_latest(&token, &vin, product, purpose)
+            .await
+            .status(),
+        200
+    );
     let read = |paths: &'static str| {
         let (app, token, vin) = (&app, &token, &vin);
         async move {
             let res = app
-                .client
-                .get(app.url(&format!("/v1/vehicles/{vin}/latest")))
-                .query(&[
-                    ("product", "coarse-location"),
-                    ("purpose", "location_based_offers"),
-                    ("paths", paths),
-                ])
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap();
+                .get_query(
+                    &format!("/v1/vehicles/{vin}/latest"),
+                    &[("product", product), ("purpose", purpose), ("paths", paths)],
+                    token,
+                )
+                .await;
             assert_eq!(res.status(), 200);
             let body: Value = res.json().await.unwrap();
-            body["signals"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .find(|s| s["path"] == LON)
+            vdx_tests::signal(&body, LON)
                 .map(|s| s["value"].as_f64().unwrap())
                 .expect("a longitude")
         }
@@ -301,9 +307,10 @@ async fn location_precision_holds_whatever_paths_are_named(app: TestApp) {
 /// The clock, not back-dated rows: a consent that ends while the clock moves
 /// is refused on the next request, over REST and GraphQL alike.
 async fn a_consent_refused_the_moment_the_clock_passes_its_end(backend: vdx_tests::Backend) {
-    let clock = std::sync::Arc::new(vdx_core::ManualClock::starting_now());
-    let app = vdx_tests::spawn_app_with_clock(backend, std::sync::Arc::clone(&clock)).await;
-    let token = app.token_for("Voltwise Energy").await;
+    let (app, clock) = vdx_tests::spawn_app_and_clock(backend).await;
+    let world = app.consented(&ProductSpec::charging()).await;
+    let (product, purpose) = world.product.asked_for();
+    let token = app.partner_token(&world.partner).await;
     let res = app
         .graphql(
             Some(&token),
@@ -312,7 +319,7 @@ async fn a_consent_refused_the_moment_the_clock_passes_its_end(backend: vdx_test
         )
         .await;
     let body: Value = res.json().await.unwrap();
-    let vin = app.creds.examples.consented.vin.clone();
+    let vin = world.vin.clone();
     let ends = body["data"]["vehicles"]["nodes"]
         .as_array()
         .unwrap()
@@ -324,21 +331,25 @@ async fn a_consent_refused_the_moment_the_clock_passes_its_end(backend: vdx_test
         .unwrap()
         .timestamp_millis();
     assert_eq!(
-        app.rest_latest(&token, &vin, EV, CHARGING).await.status(),
+        app.rest_latest(&token, &vin, product, purpose)
+            .await
+            .status(),
         200
     );
     clock.set(ends - 1_000);
     // Tokens expire by the same clock: weeks later, the partner takes a new one.
-    let token = app.token_for("Voltwise Energy").await;
+    let token = app.partner_token(&world.partner).await;
     assert_eq!(
-        app.rest_latest(&token, &vin, EV, CHARGING).await.status(),
+        app.rest_latest(&token, &vin, product, purpose)
+            .await
+            .status(),
         200
     );
     clock.set(ends + 1);
-    let res = app.rest_latest(&token, &vin, EV, CHARGING).await;
+    let res = app.rest_latest(&token, &vin, product, purpose).await;
     assert_eq!(res.status(), 403);
     assert_eq!(res.json::<Value>().await.unwrap()["code"], "NO_CONSENT");
-    let body = app.vehicle_latest(&token, &vin, EV, CHARGING).await;
+    let body = app.vehicle_latest(&token, &vin, product, purpose).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "NO_CONSENT",
         "{body}"

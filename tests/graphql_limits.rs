@@ -5,6 +5,7 @@
 //! stable UPPER_SNAKE `extensions.code`.
 
 use serde_json::{Value, json};
+use vdx_tests::world::ProductSpec;
 use vdx_tests::{TestApp, on_both_backends};
 
 /// graphql-js's `getIntrospectionQuery()`, as GraphiQL, graphql-codegen,
@@ -165,8 +166,8 @@ async fn every_graphql_error_has_a_specific_code(app: TestApp) {
         assert_eq!(codes(&body), [code], "{text}: {body}");
     }
     // A set of bad requests: whatever goes wrong, every error has a code.
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
+    let world = app.consented(&ProductSpec::charging()).await;
+    let token = app.partner_token(&world.partner).await;
     let bad = [
         json!({"query": "{"}),
         json!({"query": "query { catalog }"}),
@@ -196,7 +197,7 @@ async fn every_graphql_error_has_a_specific_code(app: TestApp) {
         .client
         .post(app.url("/graphql"))
         .bearer_auth(&token)
-        .json(&json!({"query": "query($v: String!) { vehicle(vin: $v, product: \"ev-charging\", purpose: \"nope\") { vin } }", "variables": {"v": vin}}))
+        .json(&json!({"query": "query($v: String!, $p: String!) { vehicle(vin: $v, product: $p, purpose: \"nope\") { vin } }", "variables": {"v": world.vin, "p": world.product.slug}}))
         .send()
         .await
         .unwrap();

@@ -7,13 +7,21 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use vdx_core::{Clock, ManualClock};
+use vdx_tests::world::{Consented, ProductSpec};
 use vdx_tests::{TestApp, on_both_backends};
 
-use crate::portal::{ev_of, offer_of, share};
-
 const SOC: &str = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
-const EV: (&str, &str) = ("ev-charging", "smart_charging");
 const HOUR_MS: i64 = 60 * 60 * 1000;
+
+/// A partner reading a car whose driver consented 30 days ago, and its token.
+async fn month_old_consent(app: &TestApp, clock: &ManualClock) -> (Consented, String) {
+    let month = Duration::from_secs(30 * 24 * 3600);
+    let world = app
+        .consented_since(&ProductSpec::charging(), clock, month)
+        .await;
+    let token = app.partner_token(&world.partner).await;
+    (world, token)
+}
 
 fn samples(vin: &str, points: &[(f64, i64)]) -> Value {
     let samples: Vec<Value> = points
@@ -37,9 +45,10 @@ fn values(body: &Value) -> Vec<f64> {
         .collect()
 }
 
-async fn history_pages_with_a_cursor_in_observation_order(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let base = chrono::Utc::now().timestamp_millis() - HOUR_MS;
+async fn history_pages_with_a_cursor_in_observation_order(app: TestApp, clock: Arc<ManualClock>) {
+    let (world, token) = month_old_consent(&app, &clock).await;
+    let (vin, asked) = (world.vin.clone(), world.product.asked_for());
+    let base = clock.now_ms() - HOUR_MS;
     let points: Vec<(f64, i64)> = (0..5)
         .map(|i| (10.0 + i as f64, base + i * 1_000))
         .collect();
@@ -48,12 +57,11 @@ async fn history_pages_with_a_cursor_in_observation_order(app: TestApp) {
         app.ingest(&ingest, &samples(&vin, &points)).await.status(),
         200
     );
-    let token = app.token_for("Voltwise Energy").await;
     let mut seen = Vec::new();
     let mut after: Option<String> = None;
     for _ in 0..10 {
         let body = app
-            .graphql_history(&token, &vin, EV, SOC, 2, after.as_deref())
+            .graphql_history(&token, &vin, asked, SOC, 2, after.as_deref())
             .await;
         let page = values(&body);
         assert!(page.len() <= 2, "{body}");
@@ -63,7 +71,7 @@ async fn history_pages_with_a_cursor_in_observation_order(app: TestApp) {
             None => break,
         }
     }
-    // The five ingested values, oldest first, then what the simulator reported at start.
+    // The five ingested values, oldest first, then what the car reported at start.
     assert_eq!(seen[..5], [10.0, 11.0, 12.0, 13.0, 14.0], "{seen:?}");
 }
 
@@ -72,12 +80,19 @@ async fn history_holds_nothing_from_before_the_consent_started(
     clock: Arc<ManualClock>,
 ) {
     let hours = |n: u64| Duration::from_secs(n * 3600);
-    let vin = ev_of(&app, "carol");
-    // The fleet's first report, at start, is long before the consent.
+    app.import_signals().await;
+    let product = app.create_product(&ProductSpec::charging()).await;
+    let partner = app.create_partner().await;
+    app.subscribe(&partner, &product).await;
+    let driver = app.create_driver().await;
+    let vin = app.create_vehicle(&driver).await;
+    // The car's first report, at start, is long before the consent.
+    app.report(&vin, &ProductSpec::charging().reported, clock.now_ms())
+        .await;
     clock.advance(hours(2));
-    let (portal, csrf) = app.portal_login("carol").await;
-    let offer = offer_of(&app, &portal, "Voltwise").await;
-    let shared = share(&app, &portal, &csrf, &vin, &offer, "30").await;
+    let (portal, csrf) = app.portal_sign_in(&driver.username, &driver.password).await;
+    let offer = app.offer_of(&portal, &partner.name).await;
+    let shared = app.share(&portal, &csrf, &vin, &offer, "30").await;
     assert_eq!(shared.status(), 303);
     // The driver consented two hours ago.
     clock.advance(hours(2));
@@ -88,36 +103,41 @@ async fn history_holds_nothing_from_before_the_consent_started(
         app.ingest(&ingest, &samples(&vin, &points)).await.status(),
         200
     );
-    let token = app.token_for("Voltwise Energy").await;
-    let body = app.graphql_history(&token, &vin, EV, SOC, 100, None).await;
+    let token = app.partner_token(&partner).await;
+    let body = app
+        .graphql_history(&token, &vin, product.asked_for(), SOC, 100, None)
+        .await;
     let seen = values(&body);
     assert!(!seen.contains(&1.0), "{seen:?}");
     assert_eq!(seen[0], 2.0, "{seen:?}");
 }
 
-async fn history_outside_the_products_window_is_not_served(app: TestApp) {
-    // ev-charging keeps 7 days of history; the consent is 30 days old.
-    let vin = app.creds.examples.consented.vin.clone();
-    let now = chrono::Utc::now().timestamp_millis();
+async fn history_outside_the_products_window_is_not_served(app: TestApp, clock: Arc<ManualClock>) {
+    // The product keeps 7 days of history; the consent is 30 days old.
+    let (world, token) = month_old_consent(&app, &clock).await;
+    let vin = world.vin.clone();
+    let now = clock.now_ms();
     let points = [(3.0, now - 8 * 24 * HOUR_MS), (4.0, now - 6 * 24 * HOUR_MS)];
     let ingest = app.ingest_token().await;
     assert_eq!(
         app.ingest(&ingest, &samples(&vin, &points)).await.status(),
         200
     );
-    let token = app.token_for("Voltwise Energy").await;
-    let body = app.graphql_history(&token, &vin, EV, SOC, 100, None).await;
+    let body = app
+        .graphql_history(&token, &vin, world.product.asked_for(), SOC, 100, None)
+        .await;
     let seen = values(&body);
     assert_eq!(seen[0], 4.0, "{seen:?}");
     assert!(!seen.contains(&3.0));
 }
 
 async fn a_signal_outside_the_product_is_withheld_from_history_not_an_error(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
+    let world = app.consented(&ProductSpec::charging()).await;
+    let token = app.partner_token(&world.partner).await;
+    let (vin, asked) = (world.vin.clone(), world.product.asked_for());
     let latitude = "Vehicle.CurrentLocation.Latitude";
     let body = app
-        .graphql_history(&token, &vin, EV, latitude, 10, None)
+        .graphql_history(&token, &vin, asked, latitude, 10, None)
         .await;
     assert!(body["errors"].is_null(), "{body}");
     let history = &body["data"]["vehicle"]["history"];
@@ -126,56 +146,40 @@ async fn a_signal_outside_the_product_is_withheld_from_history_not_an_error(app:
 }
 
 async fn a_page_larger_than_the_maximum_or_a_bad_cursor_is_bad_input(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
-    let body = app.graphql_history(&token, &vin, EV, SOC, 501, None).await;
+    let world = app.consented(&ProductSpec::charging()).await;
+    let token = app.partner_token(&world.partner).await;
+    let (vin, asked) = (world.vin.clone(), world.product.asked_for());
+    let body = app
+        .graphql_history(&token, &vin, asked, SOC, 501, None)
+        .await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "INVALID_INPUT",
         "{body}"
     );
     let body = app
-        .graphql_history(&token, &vin, EV, SOC, 10, Some("garbage"))
+        .graphql_history(&token, &vin, asked, SOC, 10, Some("garbage"))
         .await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "INVALID_INPUT",
         "{body}"
     );
     let res = app
-        .client
-        .get(app.url(&format!("/v1/vehicles/{vin}/history")))
-        .query(&[
-            ("product", EV.0),
-            ("purpose", EV.1),
-            ("path", SOC),
-            ("first", "501"),
-        ])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .rest_history(&token, &vin, asked, SOC, Some("501"))
+        .await;
     assert_eq!(res.status(), 400);
 }
 
 async fn rest_history_matches_graphql_and_writes_the_access_log(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
+    let world = app.consented(&ProductSpec::charging()).await;
+    let token = app.partner_token(&world.partner).await;
+    let (vin, asked) = (world.vin.clone(), world.product.asked_for());
     let before = app.access_log_count().await;
-    let res = app
-        .client
-        .get(app.url(&format!("/v1/vehicles/{vin}/history")))
-        .query(&[
-            ("product", EV.0),
-            ("purpose", EV.1),
-            ("path", SOC),
-            ("first", "50"),
-        ])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.rest_history(&token, &vin, asked, SOC, Some("50")).await;
     assert_eq!(res.status(), 200);
     let rest: Value = res.json().await.unwrap();
-    let gql = app.graphql_history(&token, &vin, EV, SOC, 50, None).await;
+    let gql = app
+        .graphql_history(&token, &vin, asked, SOC, 50, None)
+        .await;
     let rest_values: Vec<&Value> = rest["values"]
         .as_array()
         .unwrap()
@@ -193,21 +197,16 @@ async fn rest_history_matches_graphql_and_writes_the_access_log(app: TestApp) {
     assert_eq!(app.access_log_count().await, before + 2);
     // An unknown VIN is denied exactly like an unconsented one.
     let res = app
-        .client
-        .get(app.url("/v1/vehicles/VDXE9999999999999/history"))
-        .query(&[("product", EV.0), ("purpose", EV.1), ("path", SOC)])
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+        .rest_history(&token, "VDXE9999999999999", asked, SOC, None)
+        .await;
     assert_eq!(res.status(), 403);
 }
 
 on_both_backends!(
-    history_pages_with_a_cursor_in_observation_order,
-    history_outside_the_products_window_is_not_served,
     a_signal_outside_the_product_is_withheld_from_history_not_an_error,
     a_page_larger_than_the_maximum_or_a_bad_cursor_is_bad_input,
     rest_history_matches_graphql_and_writes_the_access_log;
     with_clock: history_holds_nothing_from_before_the_consent_started,
+    history_pages_with_a_cursor_in_observation_order,
+    history_outside_the_products_window_is_not_served,
 );

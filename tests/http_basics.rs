@@ -34,15 +34,7 @@ async fn metrics_count_requests_by_route_and_status(app: TestApp) {
         .send()
         .await
         .unwrap();
-    let text = app
-        .client
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = app.get("/metrics", None).await.text().await.unwrap();
     assert!(
         text.contains(r#"vdx_http_requests_total{method="GET",route="/healthz",status="200"} 1"#),
         "{text}"
@@ -56,20 +48,12 @@ async fn metrics_count_requests_by_route_and_status(app: TestApp) {
 
 async fn a_request_id_is_echoed_or_generated(app: TestApp) {
     let res = app
-        .client
-        .get(app.url("/healthz"))
-        .header("x-request-id", "trace-abc-123")
-        .send()
-        .await
-        .unwrap();
+        .get_with_header("/healthz", "x-request-id", "trace-abc-123")
+        .await;
     assert_eq!(res.headers()["x-request-id"], "trace-abc-123");
     let res = app
-        .client
-        .get(app.url("/healthz"))
-        .header("x-request-id", "bad id with spaces")
-        .send()
-        .await
-        .unwrap();
+        .get_with_header("/healthz", "x-request-id", "bad id with spaces")
+        .await;
     let generated = res.headers()["x-request-id"].to_str().unwrap();
     assert_ne!(generated, "bad id with spaces");
     assert_eq!(generated.len(), 36, "a UUID: {generated}");
@@ -92,38 +76,19 @@ async fn a_wrong_method_is_a_405_problem_with_allow(app: TestApp) {
 
 async fn malformed_graphql_json_is_a_400_problem(app: TestApp) {
     let res = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "application/json")
-        .body("{not json")
-        .send()
-        .await
-        .unwrap();
+        .post_raw("/graphql", "application/json", "{not json")
+        .await;
     problem(res, 400, "MALFORMED_JSON").await;
 }
 
 async fn a_wrong_content_type_is_a_415_problem(app: TestApp) {
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "text/plain")
-        .body("{}")
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_raw("/graphql", "text/plain", "{}").await;
     problem(res, 415, "UNSUPPORTED_MEDIA_TYPE").await;
 }
 
 async fn an_oversized_graphql_body_is_a_413_problem(app: TestApp) {
     let query = format!(r#"{{"query":"{{ {} }}"}}"#, "a ".repeat(2 * 1024 * 1024));
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .header("content-type", "application/json")
-        .body(query)
-        .send()
-        .await
-        .unwrap();
+    let res = app.post_raw("/graphql", "application/json", query).await;
     problem(res, 413, "PAYLOAD_TOO_LARGE").await;
 }
 
@@ -154,19 +119,15 @@ async fn a_bad_token_is_401_never_anonymous(app: TestApp) {
 }
 
 async fn a_missing_query_parameter_is_a_400_problem(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
+    let token = app.partner_token(&app.create_partner().await).await;
     let res = app
-        .client
-        .get(app.url("/v1/vehicles/VDXE0000000000001/latest"))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+        .get("/v1/vehicles/VDXE0000000000001/latest", Some(&token))
+        .await;
     problem(res, 400, "INVALID_QUERY").await;
 }
 
 async fn graphql_depth_beyond_the_limit_is_refused(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
+    let token = app.partner_token(&app.create_partner().await).await;
     // Eleven levels of data fields; introspection has its own, larger limit
     // (see graphql_limits).
     let deep =
@@ -184,13 +145,7 @@ async fn graphql_depth_beyond_the_limit_is_refused(app: TestApp) {
 
 async fn pages_load_no_script_from_another_origin(app: TestApp) {
     for path in ["/graphql", "/docs/", "/admin", "/marketplace"] {
-        let res = app
-            .client
-            .get(app.url(path))
-            .header("accept", "text/html")
-            .send()
-            .await
-            .unwrap();
+        let res = app.get_with_header(path, "accept", "text/html").await;
         assert_eq!(res.status(), 200, "{path}");
         let html = res.text().await.unwrap();
         assert!(html.contains("<script"), "{path} has scripts");
@@ -208,12 +163,7 @@ async fn pages_load_no_script_from_another_origin(app: TestApp) {
         "marketplace.js",
         "vdx.css",
     ] {
-        let res = app
-            .client
-            .get(app.url(&format!("/assets/{asset}")))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(&format!("/assets/{asset}"), None).await;
         assert_eq!(res.status(), 200, "{asset}");
         // The SVG namespace is a name, not a fetch.
         let text = res
@@ -233,24 +183,14 @@ async fn pages_load_no_script_from_another_origin(app: TestApp) {
         "react.production.min.js",
         "react-dom.production.min.js",
     ] {
-        let res = app
-            .client
-            .get(app.url(&format!("/assets/{bundle}")))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(&format!("/assets/{bundle}"), None).await;
         assert_eq!(res.status(), 200, "{bundle}");
         assert!(
             res.bytes().await.unwrap().len() > 10_000,
             "{bundle} is the real bundle"
         );
     }
-    let res = app
-        .client
-        .get(app.url("/docs/swagger-ui-bundle.js"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/docs/swagger-ui-bundle.js", None).await;
     assert_eq!(
         res.status(),
         200,

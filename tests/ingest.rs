@@ -3,11 +3,11 @@
 //! batch is refused whole, naming what is wrong.
 
 use serde_json::{Value, json};
+use vdx_tests::world::{Consented, ProductSpec};
 use vdx_tests::{TestApp, on_both_backends};
 
 const SOC: &str = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
 const LIMIT: &str = "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit";
-const EV: (&str, &str) = ("ev-charging", "smart_charging");
 
 fn at(ms: i64) -> String {
     chrono::DateTime::from_timestamp_millis(ms)
@@ -23,22 +23,25 @@ fn batch(vin: &str, samples: &[(&str, Value, i64)]) -> Value {
     json!({"vehicles": [{"vin": vin, "samples": samples}]})
 }
 
-async fn latest_soc(app: &TestApp, vin: &str) -> Value {
-    let token = app.token_for("Voltwise Energy").await;
-    let res = app.rest_latest(&token, vin, EV.0, EV.1).await;
+/// A partner reading a consented car's charging values.
+async fn world(app: &TestApp) -> Consented {
+    app.consented(&ProductSpec::charging()).await
+}
+
+async fn latest_soc(app: &TestApp, world: &Consented) -> Value {
+    let token = app.partner_token(&world.partner).await;
+    let (product, purpose) = world.product.asked_for();
+    let res = app.rest_latest(&token, &world.vin, product, purpose).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
-    body["signals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["path"] == SOC)
+    vdx_tests::signal(&body, SOC)
         .cloned()
         .expect("state of charge")
 }
 
 async fn ingested_values_become_the_latest_values_partners_read(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
+    let world = world(&app).await;
+    let vin = world.vin.clone();
     let token = app.ingest_token().await;
     let t = chrono::Utc::now().timestamp_millis() + 1_000;
     let res = app
@@ -50,17 +53,25 @@ async fn ingested_values_become_the_latest_values_partners_read(app: TestApp) {
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body, json!({"accepted": 2, "duplicates": 0}));
-    let soc = latest_soc(&app, &vin).await;
+    let soc = latest_soc(&app, &world).await;
     assert_eq!(soc["value"], 42.5);
     assert_eq!(soc["observed_at"], at(t));
 }
 
 async fn a_late_upload_is_stored_in_history_but_never_overwrites_a_newer_latest_value(
     app: TestApp,
+    clock: std::sync::Arc<vdx_core::ManualClock>,
 ) {
-    let vin = app.creds.examples.consented.vin.clone();
+    use vdx_core::Clock;
+    // The driver consented ten minutes ago, before the samples the car buffered.
+    let now = clock.now_ms();
+    clock.set(now - 600_000);
+    let world = app
+        .consented_before_any_report(&ProductSpec::charging())
+        .await;
+    clock.set(now);
+    let vin = world.vin.clone();
     let token = app.ingest_token().await;
-    let now = chrono::Utc::now().timestamp_millis();
     let newer = batch(&vin, &[(SOC, json!(61.0), now + 2_000)]);
     assert_eq!(app.ingest(&token, &newer).await.status(), 200);
     // The car was offline; its buffered, older samples arrive afterwards, out of order.
@@ -74,11 +85,11 @@ async fn a_late_upload_is_stored_in_history_but_never_overwrites_a_newer_latest_
     let res = app.ingest(&token, &older).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.json::<Value>().await.unwrap()["accepted"], 2);
-    assert_eq!(latest_soc(&app, &vin).await["value"], 61.0);
+    assert_eq!(latest_soc(&app, &world).await["value"], 61.0);
 
-    let partner = app.token_for("Voltwise Energy").await;
+    let partner = app.partner_token(&world.partner).await;
     let body = app
-        .graphql_history(&partner, &vin, EV, SOC, 500, None)
+        .graphql_history(&partner, &vin, world.product.asked_for(), SOC, 500, None)
         .await;
     let values = body["data"]["vehicle"]["history"]["values"]
         .as_array()
@@ -96,7 +107,8 @@ async fn a_late_upload_is_stored_in_history_but_never_overwrites_a_newer_latest_
 }
 
 async fn a_re_uploaded_batch_is_ignored_as_duplicates(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
+    let world = world(&app).await;
+    let vin = world.vin.clone();
     let token = app.ingest_token().await;
     let now = chrono::Utc::now().timestamp_millis();
     let samples = batch(
@@ -114,10 +126,11 @@ async fn a_re_uploaded_batch_is_ignored_as_duplicates(app: TestApp) {
 }
 
 async fn a_bad_value_refuses_the_whole_batch_naming_its_path(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
+    let world = world(&app).await;
+    let vin = world.vin.clone();
     let token = app.ingest_token().await;
     let t = chrono::Utc::now().timestamp_millis() + 1_000;
-    let before = latest_soc(&app, &vin).await;
+    let before = latest_soc(&app, &world).await;
     let res = app
         .ingest(
             &token,
@@ -132,7 +145,7 @@ async fn a_bad_value_refuses_the_whole_batch_naming_its_path(app: TestApp) {
     assert_eq!(errors.len(), 1, "{body}");
     assert!(errors[0].as_str().unwrap().contains(LIMIT), "{body}");
     // The good sample of the batch was not written either.
-    assert_eq!(latest_soc(&app, &vin).await, before);
+    assert_eq!(latest_soc(&app, &world).await, before);
 
     for (path, value, why) in [
         (SOC, json!(100.5), "maximum"),
@@ -160,8 +173,9 @@ async fn a_bad_value_refuses_the_whole_batch_naming_its_path(app: TestApp) {
 }
 
 async fn ingest_needs_the_ingest_scope(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let partner = app.token_for("Voltwise Energy").await;
+    let world = world(&app).await;
+    let vin = world.vin.clone();
+    let partner = app.partner_token(&world.partner).await;
     let body = batch(
         &vin,
         &[(SOC, json!(1.0), chrono::Utc::now().timestamp_millis())],
@@ -173,7 +187,8 @@ async fn ingest_needs_the_ingest_scope(app: TestApp) {
 }
 
 async fn oversized_and_malformed_batches_get_a_4xx_not_a_crash(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
+    let world = world(&app).await;
+    let vin = world.vin.clone();
     let token = app.ingest_token().await;
     let t = chrono::Utc::now().timestamp_millis();
     let many: Vec<(&str, Value, i64)> = (0..10_001).map(|i| (SOC, json!(1.0), t - i)).collect();
@@ -204,9 +219,9 @@ async fn oversized_and_malformed_batches_get_a_4xx_not_a_crash(app: TestApp) {
 
 on_both_backends!(
     ingested_values_become_the_latest_values_partners_read,
-    a_late_upload_is_stored_in_history_but_never_overwrites_a_newer_latest_value,
     a_re_uploaded_batch_is_ignored_as_duplicates,
     a_bad_value_refuses_the_whole_batch_naming_its_path,
     ingest_needs_the_ingest_scope,
-    oversized_and_malformed_batches_get_a_4xx_not_a_crash,
+    oversized_and_malformed_batches_get_a_4xx_not_a_crash;
+    with_clock: a_late_upload_is_stored_in_history_but_never_overwrites_a_newer_latest_value,
 );

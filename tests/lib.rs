@@ -1,18 +1,24 @@
 //! Test harness: `spawn_app` starts the real gateway on a random port against
 //! a fresh database (a new SQLite file, or a new PostgreSQL database on the
-//! server named by `VDX_TEST_POSTGRES_URL`), seeded with the demo world.
-//! `TestApp` has one typed helper per endpoint.
+//! server named by `VDX_TEST_POSTGRES_URL`) holding nothing but the OEM's
+//! admin client, bootstrapped as `vdx apps create` does. A test builds the
+//! rest of its world through the API with the fixtures in [`world`].
+//! `spawn_app_with_demo_world` seeds the demo world instead, for the tests
+//! not yet converted and for the test of the demo itself. `TestApp` has one
+//! typed helper per endpoint.
 
-use std::path::PathBuf;
-
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
-use serde_json::{Value, json};
-use vdx_core::{Clock, ManualClock, SystemClock};
-use vdx_gateway::config::Config;
-use vdx_gateway::demo::{Credentials, seed_world};
-use vdx_gateway::startup::Application;
+use sea_orm::DatabaseConnection;
+use vdx_gateway::demo::Credentials;
 
 mod data_plane;
+mod driver_portal;
+mod requests;
+mod spawn;
+pub mod world;
+
+pub use driver_portal::{hidden, portal_client};
+pub use requests::signal;
+pub use spawn::*;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,584 +33,63 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub db: DatabaseConnection,
     pub database_url: String,
+    /// The demo world's credentials. In a fresh world (`spawn_app`) only
+    /// `admin` is set: partners, drivers and examples are empty.
     pub creds: Credentials,
-    /// The simulated cars of the seeded world; tests drive them with `simulator::tick`.
+    /// The simulated cars of the demo world (empty in a fresh world); tests
+    /// drive them with `simulator::tick`.
     pub fleet: Vec<vdx_telemetry::simulator::SimVehicle>,
     pub handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
 }
 
-/// A fresh, empty database URL for the backend.
-pub async fn fresh_database(backend: Backend, dir: &std::path::Path) -> String {
-    match backend {
-        Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("vdx.db").display()),
-        Backend::Postgres => {
-            let admin = std::env::var("VDX_TEST_POSTGRES_URL").expect(
-                "VDX_TEST_POSTGRES_URL is not set: run the suite with ./scripts/test, which starts a throwaway PostgreSQL",
-            );
-            let name = format!("vdx_test_{}", uuid::Uuid::new_v4().simple());
-            let conn = Database::connect(&admin)
-                .await
-                .expect("cannot reach the test PostgreSQL server");
-            conn.execute_unprepared(&format!("CREATE DATABASE {name}"))
-                .await
-                .expect("CREATE DATABASE failed");
-            conn.close().await.ok();
-            let (base, _) = admin
-                .rsplit_once('/')
-                .expect("VDX_TEST_POSTGRES_URL must end in /DBNAME");
-            format!("{base}/{name}")
-        }
-    }
-}
-
-pub fn test_config(database_url: String) -> Config {
-    Config {
-        database_url: database_url.into(),
-        database_max_connections: 5,
-        port: 0,
-        log_level: "warn".to_owned(),
-        shutdown_timeout_secs: 5,
-        ..Config::default()
-    }
-}
-
-/// Starts the gateway on a fresh, seeded database.
-pub async fn spawn_app(backend: Backend) -> TestApp {
-    spawn_app_with(backend, |_| {}).await
-}
-
-/// Like [`spawn_app`], with a chance to adjust the configuration.
-pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_on(backend, adjust, std::sync::Arc::new(SystemClock)).await
-}
-
-/// Like [`spawn_app`], with the gateway reading the time from `clock`: a
-/// test moves a `ManualClock` instead of back-dating rows or sleeping.
-pub async fn spawn_app_with_clock(backend: Backend, clock: std::sync::Arc<ManualClock>) -> TestApp {
-    spawn_app_on(backend, |_| {}, clock).await
-}
-
-/// [`spawn_app_with_clock`] on a `ManualClock` showing the time now; the
-/// test gets the clock to move.
-pub async fn spawn_app_and_clock(backend: Backend) -> (TestApp, std::sync::Arc<ManualClock>) {
-    let clock = std::sync::Arc::new(ManualClock::starting_now());
-    let app = spawn_app_with_clock(backend, std::sync::Arc::clone(&clock)).await;
-    (app, clock)
-}
-
-async fn spawn_app_on(
-    backend: Backend,
-    adjust: impl FnOnce(&mut Config),
-    clock: std::sync::Arc<dyn Clock>,
-) -> TestApp {
-    vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let database_url = fresh_database(backend, dir.path()).await;
-    let mut config = test_config(database_url.clone());
-    adjust(&mut config);
-    let db = vdx_gateway::db::connect(
-        config.database_url.expose(),
-        config.database_max_connections,
-    )
-    .await
-    .expect("connect");
-    vdx_gateway::db::migrate(&db).await.expect("migrate");
-    let mut world = seed_world(&db, 50, clock.now_ms()).await.expect("seed");
-    vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, clock.now_ms())
-        .await
-        .expect("first fleet report");
-    let app = Application::build_with_clock(config, db.clone(), clock)
-        .await
-        .expect("build");
-    let port = app.port();
-    let base_url = app.base_url().to_owned();
-    let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
-    let mut creds = world.credentials;
-    creds.base_url.clone_from(&base_url);
-    TestApp {
-        base_url,
-        port,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        db,
-        database_url,
-        creds,
-        fleet: world.fleet,
-        handle,
-        _dir: dir,
-    }
-}
-
-/// Starts the gateway on a database holding nothing but an OEM admin client
-/// and one partner app without subscriptions: an empty marketplace.
-pub async fn spawn_bare_app(backend: Backend) -> TestApp {
-    use vdx_core::ScopeSet;
-    use vdx_gateway::demo::world::{Example, Examples, PartnerCredentials};
-    vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
-    let dir = tempfile::tempdir().expect("tempdir");
-    let database_url = fresh_database(backend, dir.path()).await;
-    let config = test_config(database_url.clone());
-    let db = vdx_gateway::db::connect(
-        config.database_url.expose(),
-        config.database_max_connections,
-    )
-    .await
-    .expect("connect");
-    vdx_gateway::db::migrate(&db).await.expect("migrate");
-    let now = SystemClock.now_ms();
-    let creds =
-        |name: &str, app: &vdx_catalog::marketplace::NewApp, scopes: &str| PartnerCredentials {
-            name: name.to_owned(),
-            client_id: app.app.client_id.clone(),
-            client_secret: app.client_secret.clone(),
-            scopes: scopes.split_whitespace().map(str::to_owned).collect(),
-            redirect_uris: Vec::new(),
-        };
-    let oem = vdx_catalog::marketplace::create_partner(&db, "OEM", now)
-        .await
-        .expect("partner");
-    let admin_scopes = ScopeSet::parse("admin").expect("scope");
-    let admin =
-        vdx_catalog::marketplace::create_app(&db, oem.id, "console", &[], &admin_scopes, now)
-            .await
-            .expect("admin app");
-    let partner = vdx_catalog::marketplace::create_partner(&db, "Voltwise Energy", now)
-        .await
-        .expect("partner");
-    let app = vdx_catalog::marketplace::create_app(
-        &db,
-        partner.id,
-        "charging",
-        &[],
-        &ScopeSet::default(),
-        now,
-    )
-    .await
-    .expect("app");
-    let none = Example {
-        partner: String::new(),
-        vin: String::new(),
-        product: String::new(),
-        purpose: String::new(),
-    };
-    let app_built = Application::build_with_db(config, db.clone())
-        .await
-        .expect("build");
-    let port = app_built.port();
-    let base_url = app_built.base_url().to_owned();
-    let handle = app_built.handle();
-    tokio::spawn(app_built.run_until_stopped());
-    TestApp {
-        creds: Credentials {
-            base_url: base_url.clone(),
-            partners: vec![creds("Voltwise Energy", &app, "")],
-            drivers: Vec::new(),
-            admin: creds("OEM console", &admin, "admin"),
-            examples: Examples {
-                consented: none.clone(),
-                revoked: none.clone(),
-                unknown_vin: none,
-            },
-        },
-        base_url,
-        port,
-        client: reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        db,
-        database_url,
-        fleet: Vec::new(),
-        handle,
-        _dir: dir,
-    }
-}
-
-/// A second gateway on the same database, as another replica behind a load
-/// balancer would be: same issuer (`public_url`), its own port and memory.
-pub async fn spawn_replica(first: &TestApp) -> (String, actix_web::dev::ServerHandle) {
-    let mut config = test_config(first.database_url.clone());
-    config.public_url = Some(first.base_url.clone());
-    let db = vdx_gateway::db::connect(
-        config.database_url.expose(),
-        config.database_max_connections,
-    )
-    .await
-    .expect("connect");
-    let app = Application::build_with_db(config, db)
-        .await
-        .expect("build replica");
-    let url = format!("http://127.0.0.1:{}", app.port());
-    let handle = app.handle();
-    tokio::spawn(app.run_until_stopped());
-    (url, handle)
-}
-
-/// A browser-like client for the driver portal: keeps cookies, no redirects.
-pub fn portal_client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client")
-}
-
-impl TestApp {
-    /// Signs a demo driver into the portal; returns the client and the page's CSRF token.
-    pub async fn portal_login(&self, username: &str) -> (reqwest::Client, String) {
-        let client = portal_client();
-        let password = self
-            .creds
-            .drivers
-            .iter()
-            .find(|d| d.username == username)
-            .expect("driver")
-            .password
-            .clone();
-        let form = client
-            .get(self.url("/portal/login"))
-            .send()
-            .await
-            .expect("login page")
-            .text()
-            .await
-            .expect("html");
-        let token = hidden(&form, "login_token");
-        let res = client
-            .post(self.url("/portal/login"))
-            .form(&[
-                ("username", username),
-                ("password", password.as_str()),
-                ("login_token", token.as_str()),
-            ])
-            .send()
-            .await
-            .expect("login");
-        assert_eq!(res.status(), 303, "login failed");
-        let home = client
-            .get(self.url("/portal"))
-            .send()
-            .await
-            .expect("portal")
-            .text()
-            .await
-            .expect("html");
-        let csrf = hidden(&home, "csrf");
-        (client, csrf)
-    }
-}
-
-/// The value of the first hidden input named `name` in a page.
-pub fn hidden(html: &str, name: &str) -> String {
-    let marker = format!(r#"name="{name}" value=""#);
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no hidden {name} in:\n{html}"))
-        + marker.len();
-    html[start..]
-        .split('"')
-        .next()
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// A second gateway on the same database, as another replica behind a load
-/// balancer would be: same issuer, its own port and memory (key ring, token cache).
-pub struct Replica {
-    pub base_url: String,
-    pub handle: actix_web::dev::ServerHandle,
-}
-
-impl TestApp {
-    pub async fn spawn_replica(&self) -> Replica {
-        let mut config = test_config(self.database_url.clone());
-        config.public_url = Some(self.base_url.clone());
-        let db = vdx_gateway::db::connect(
-            config.database_url.expose(),
-            config.database_max_connections,
-        )
-        .await
-        .expect("connect");
-        let replica = Application::build_with_db(config, db)
-            .await
-            .expect("build replica");
-        let base_url = format!("http://127.0.0.1:{}", replica.port());
-        let handle = replica.handle();
-        tokio::spawn(replica.run_until_stopped());
-        Replica { base_url, handle }
-    }
-}
-
-/// The `vdx` binary, built by the test script before the suite runs.
-pub fn vdx_binary() -> PathBuf {
-    if let Ok(path) = std::env::var("VDX_BIN") {
-        return PathBuf::from(path);
-    }
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target"));
-    let path = target.join("debug/vdx");
-    assert!(
-        path.exists(),
-        "{} is missing: build it with `cargo build --bin vdx` (./scripts/test does)",
-        path.display()
-    );
-    path
-}
-
-impl TestApp {
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url)
-    }
-
-    pub fn partner(&self, name: &str) -> &vdx_gateway::demo::world::PartnerCredentials {
-        self.creds
-            .partners
-            .iter()
-            .find(|p| p.name == name)
-            .unwrap_or_else(|| panic!("no partner {name}"))
-    }
-
-    /// `POST /oauth/token` with client_secret_basic.
-    pub async fn token_response(
-        &self,
-        client_id: &str,
-        secret: &str,
-        scope: Option<&str>,
-    ) -> reqwest::Response {
-        let mut form = vec![("grant_type", "client_credentials")];
-        if let Some(scope) = scope {
-            form.push(("scope", scope));
-        }
-        self.client
-            .post(self.url("/oauth/token"))
-            .basic_auth(client_id, Some(secret))
-            .form(&form)
-            .send()
-            .await
-            .expect("token request")
-    }
-
-    /// An access token for a demo partner, by name.
-    pub async fn token_for(&self, partner: &str) -> String {
-        let p = self.partner(partner);
-        let res = self
-            .token_response(&p.client_id, &p.client_secret, None)
-            .await;
-        assert_eq!(res.status(), 200, "token request failed");
-        let body: Value = res.json().await.expect("json");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
-    }
-
-    /// An admin access token (scope `admin`), from the demo's OEM console client.
-    pub async fn admin_token(&self) -> String {
-        let admin = &self.creds.admin;
-        let res = self
-            .token_response(&admin.client_id, &admin.client_secret, Some("admin"))
-            .await;
-        assert_eq!(res.status(), 200, "admin token request failed");
-        let body: Value = res.json().await.expect("json");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
-    }
-
-    /// A request with a bearer token and an optional JSON body.
-    pub async fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: Option<&str>,
-        body: Option<Value>,
-    ) -> reqwest::Response {
-        let mut req = self.client.request(method, self.url(path));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        if let Some(body) = body {
-            req = req.json(&body);
-        }
-        req.send().await.expect("request")
-    }
-
-    /// The scopes a fresh client_credentials token of this partner carries.
-    pub async fn scopes_of(&self, partner: &str) -> String {
-        let p = self.partner(partner);
-        let res = self
-            .token_response(&p.client_id, &p.client_secret, None)
-            .await;
-        let body: Value = res.json().await.expect("json");
-        body["scope"].as_str().unwrap_or_default().to_owned()
-    }
-
-    /// `POST /graphql` with an optional bearer token.
-    pub async fn graphql(
-        &self,
-        token: Option<&str>,
-        query: &str,
-        variables: Value,
-    ) -> reqwest::Response {
-        let mut req = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
-        if let Some(token) = token {
-            req = req.bearer_auth(token);
-        }
-        req.send().await.expect("graphql request")
-    }
-
-    /// The standard latest-values query for one vehicle.
-    pub async fn vehicle_latest(
-        &self,
-        token: &str,
-        vin: &str,
-        product: &str,
-        purpose: &str,
-    ) -> Value {
-        let query = "query($vin: String!, $product: String!, $purpose: String!) { vehicle(vin: $vin, product: $product, purpose: $purpose) { vin latest { signals { path value observedAt } withheld } } }";
-        let res = self
-            .graphql(
-                Some(token),
-                query,
-                json!({"vin": vin, "product": product, "purpose": purpose}),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-        res.json().await.expect("json")
-    }
-
-    /// `GET /v1/vehicles/{vin}/latest`.
-    pub async fn rest_latest(
-        &self,
-        token: &str,
-        vin: &str,
-        product: &str,
-        purpose: &str,
-    ) -> reqwest::Response {
-        self.client
-            .get(self.url(&format!("/v1/vehicles/{vin}/latest")))
-            .query(&[("product", product), ("purpose", purpose)])
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("rest request")
-    }
-
-    /// Sets limits on every seeded plan (before the first call: the gate
-    /// caches a subscription's plan for a minute).
-    pub async fn set_plans(&self, rate: i32, burst: i32, daily: i64, per_vehicle: Option<i32>) {
-        use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-        use vdx_catalog::test_support::plan;
-        for row in plan::Entity::find().all(&self.db).await.expect("plans") {
-            let mut row: plan::ActiveModel = row.into();
-            row.rate_per_second = Set(rate);
-            row.burst = Set(burst);
-            row.daily_quota = Set(daily);
-            row.vehicle_daily_budget = Set(per_vehicle);
-            row.update(&self.db).await.expect("plan update");
-        }
-    }
-
-    /// Number of rows in the access log.
-    pub async fn access_log_count(&self) -> i64 {
-        self.sql_i64("SELECT COUNT(*) FROM access_log", vec![])
-            .await
-    }
-
-    /// The first column of the first row of a query that returns one
-    /// integer (parameters as `$1`, `$2`, … on both backends). For checks
-    /// of what the database holds; the domain crates' tables are not
-    /// reachable through their entities from outside.
-    pub async fn sql_i64(&self, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
-        let row = self
-            .db
-            .query_one_raw(sea_orm::Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                values,
-            ))
-            .await
-            .expect("query")
-            .expect("a row");
-        row.try_get_by_index::<i64>(0).expect("an integer")
-    }
-
-    /// The strings of a query's first column (parameters as in [`Self::sql_i64`]).
-    pub async fn sql_strings(&self, sql: &str, values: Vec<sea_orm::Value>) -> Vec<String> {
-        self.db
-            .query_all_raw(sea_orm::Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                values,
-            ))
-            .await
-            .expect("query")
-            .into_iter()
-            .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
-            .collect()
-    }
-
-    /// Runs one statement (parameters as in [`Self::sql_i64`]).
-    pub async fn sql_execute(&self, sql: &str, values: Vec<sea_orm::Value>) {
-        self.db
-            .execute_raw(sea_orm::Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                values,
-            ))
-            .await
-            .expect("statement");
-    }
-
-    /// The row id of the vehicle with this VIN.
-    pub async fn vehicle_id(&self, vin: &str) -> i64 {
-        self.sql_i64("SELECT id FROM vehicles WHERE vin = $1", vec![vin.into()])
-            .await
-    }
-}
-
 /// Generates one `#[tokio::test]` per backend for each listed test function,
-/// each taking a freshly spawned `TestApp`. The functions listed after
-/// `with_clock:` move time: each takes the `TestApp` and the `ManualClock`
-/// its gateway reads (see [`spawn_app_and_clock`]).
+/// each taking a freshly spawned `TestApp` ([`spawn_app`]: nothing but the
+/// admin client; the test builds its world with [`world`]). The functions
+/// listed after `with_clock:` move time: each takes the `TestApp` and the
+/// `ManualClock` its gateway reads (see [`spawn_app_and_clock`]).
 #[macro_export]
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)? $(; with_clock: $($timed:ident),+ $(,)?)?) => {
-        mod sqlite {
+        $crate::on_both_backends_spawning!(spawn_app, spawn_app_and_clock;
+            $($name),* $(; with_clock: $($timed),+)?);
+    };
+}
+
+/// Like [`on_both_backends!`], on the demo world
+/// ([`spawn_app_with_demo_world`]), for the tests not yet building their own.
+#[macro_export]
+macro_rules! on_both_backends_in_demo_world {
+    ($($name:ident),* $(,)? $(; with_clock: $($timed:ident),+ $(,)?)?) => {
+        $crate::on_both_backends_spawning!(spawn_app_with_demo_world, spawn_app_with_demo_world_and_clock;
+            $($name),* $(; with_clock: $($timed),+)?);
+    };
+}
+
+/// The body of [`on_both_backends!`]: `$spawn` and `$spawn_clock` name the
+/// harness functions that start the gateway; one module per backend.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! on_both_backends_spawning {
+    ($spawn:ident, $spawn_clock:ident; $($name:ident),* $(; with_clock: $($timed:ident),+)?) => {
+        $crate::on_both_backends_spawning!(@on sqlite, Sqlite, $spawn, $spawn_clock;
+            $($name),* $(; with_clock: $($timed),+)?);
+        $crate::on_both_backends_spawning!(@on postgres, Postgres, $spawn, $spawn_clock;
+            $($name),* $(; with_clock: $($timed),+)?);
+    };
+    (@on $module:ident, $backend:ident, $spawn:ident, $spawn_clock:ident;
+        $($name:ident),* $(; with_clock: $($timed:ident),+)?) => {
+        mod $module {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    super::$name($crate::spawn_app($crate::Backend::Sqlite).await).await;
+                    super::$name($crate::$spawn($crate::Backend::$backend).await).await;
                 }
             )*
             $($(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $timed() {
-                    let (app, clock) = $crate::spawn_app_and_clock($crate::Backend::Sqlite).await;
-                    super::$timed(app, clock).await;
-                }
-            )+)?
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    super::$name($crate::spawn_app($crate::Backend::Postgres).await).await;
-                }
-            )*
-            $($(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $timed() {
-                    let (app, clock) = $crate::spawn_app_and_clock($crate::Backend::Postgres).await;
+                    let (app, clock) = $crate::$spawn_clock($crate::Backend::$backend).await;
                     super::$timed(app, clock).await;
                 }
             )+)?

@@ -4,7 +4,7 @@
 //! token endpoint, which Swagger UI's Authorize button uses.
 
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 async fn document(app: &TestApp) -> Value {
     app.client
@@ -110,4 +110,4 @@ async fn a_token_can_be_fetched_as_the_openapi_document_describes(app: TestApp) 
     }
 }
 
-on_both_backends!(a_token_can_be_fetched_as_the_openapi_document_describes);
+on_both_backends_in_demo_world!(a_token_can_be_fetched_as_the_openapi_document_describes);

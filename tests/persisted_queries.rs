@@ -4,9 +4,13 @@
 
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
+use vdx_tests::world::ProductSpec;
 use vdx_tests::{TestApp, on_both_backends};
 
-const QUERY: &str = "query($vin: String!) { vehicle(vin: $vin, product: \"ev-charging\", purpose: \"smart_charging\") { vin latest { signals { path } } } }";
+const QUERY: &str = "query($vin: String!, $product: String!, $purpose: String!) { vehicle(vin: $vin, product: $product, purpose: $purpose) { vin latest { signals { path } } } }";
+
+const HITS: &str = "vdx_graphql_document_cache_hits_total";
+const MISSES: &str = "vdx_graphql_document_cache_misses_total";
 
 async fn post(app: &TestApp, token: &str, body: Value) -> Value {
     let res = app
@@ -22,11 +26,14 @@ async fn post(app: &TestApp, token: &str, body: Value) -> Value {
 }
 
 async fn a_persisted_query_is_registered_once_then_sent_by_hash(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
+    let world = app.consented(&ProductSpec::charging()).await;
+    let token = app.partner_token(&world.partner).await;
+    let vin = world.vin.clone();
+    let variables =
+        json!({"vin": vin, "product": world.product.slug, "purpose": world.product.purpose});
     let hash = format!("{:x}", Sha256::digest(QUERY.as_bytes()));
     let by_hash = json!({
-        "variables": {"vin": vin},
+        "variables": variables,
         "extensions": {"persistedQuery": {"version": 1, "sha256Hash": hash}},
     });
     let unknown = post(&app, &token, by_hash.clone()).await;
@@ -40,18 +47,29 @@ async fn a_persisted_query_is_registered_once_then_sent_by_hash(app: TestApp) {
     assert_eq!(first["data"]["vehicle"]["vin"], vin.as_str(), "{first}");
     let again = post(&app, &token, by_hash).await;
     assert_eq!(again["data"]["vehicle"]["vin"], vin.as_str(), "{again}");
-    // The plain query text twice: the second is parsed from the cache, same answer.
-    let plain = json!({"query": QUERY, "variables": {"vin": vin}});
+    // The plain query text twice: the second is parsed from the cache, same
+    // answer. The cache's counters on /metrics show it was used.
+    let plain = json!({"query": QUERY, "variables": variables});
     let a = post(&app, &token, plain.clone()).await;
+    let (hits, misses) = (
+        app.metric(HITS).await.unwrap_or(0.0),
+        app.metric(MISSES).await.unwrap_or(0.0),
+    );
     let b = post(&app, &token, plain).await;
     assert_eq!(a["data"]["vehicle"]["vin"], b["data"]["vehicle"]["vin"]);
     assert!(b["errors"].is_null(), "{b}");
+    assert_eq!(
+        app.metric(HITS).await,
+        Some(hits + 1.0),
+        "the second plain query was not served from the parsed-document cache"
+    );
+    assert_eq!(app.metric(MISSES).await.unwrap_or(0.0), misses);
 }
 
 /// Each hash runs its own document, however many are registered (the
 /// parsed-document cache must not answer one persisted query for another).
 async fn each_persisted_query_runs_its_own_document(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
+    let token = app.partner_token(&app.create_partner().await).await;
     let queries: Vec<String> = (0..3).map(|i| format!("{{ q{i}: __typename }}")).collect();
     let by_hash = |query: &str| json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": format!("{:x}", Sha256::digest(query.as_bytes()))}}});
     for query in &queries {

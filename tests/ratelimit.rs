@@ -3,16 +3,15 @@
 //! every served response and Retry-After on a 429; GraphQL charged by complexity.
 
 use serde_json::{Value, json};
+use vdx_tests::world::PlanSpec;
 use vdx_tests::{TestApp, on_both_backends};
 
-const EV: &str = "ev-charging";
-const CHARGING: &str = "smart_charging";
-
 async fn served_responses_carry_ratelimit_headers_and_a_burst_ends_in_429(app: TestApp) {
-    app.set_plans(1, 3, 1_000, None).await;
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
-    let first = app.rest_latest(&token, &vin, EV, CHARGING).await;
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(1, 3, 1_000, None))
+        .await;
+    let (vin, (product, purpose)) = (&world.vin, world.product.asked_for());
+    let first = app.rest_latest(&token, vin, product, purpose).await;
     assert_eq!(first.status(), 200);
     let policy = first.headers()["ratelimit-policy"]
         .to_str()
@@ -24,7 +23,7 @@ async fn served_responses_carry_ratelimit_headers_and_a_burst_ends_in_429(app: T
     assert!(state.starts_with("\"burst\";r=2;t=0"), "{state}");
     let mut last = first;
     for _ in 0..5 {
-        last = app.rest_latest(&token, &vin, EV, CHARGING).await;
+        last = app.rest_latest(&token, vin, product, purpose).await;
         if last.status() == 429 {
             break;
         }
@@ -49,16 +48,19 @@ async fn served_responses_carry_ratelimit_headers_and_a_burst_ends_in_429(app: T
 }
 
 async fn the_daily_quota_and_the_vehicle_budget_are_enforced(app: TestApp) {
-    app.set_plans(100, 100, 3, Some(2)).await;
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(100, 100, 3, Some(2)))
+        .await;
+    let (vin, (product, purpose)) = (&world.vin, world.product.asked_for());
     for _ in 0..2 {
         assert_eq!(
-            app.rest_latest(&token, &vin, EV, CHARGING).await.status(),
+            app.rest_latest(&token, vin, product, purpose)
+                .await
+                .status(),
             200
         );
     }
-    let res = app.rest_latest(&token, &vin, EV, CHARGING).await;
+    let res = app.rest_latest(&token, vin, product, purpose).await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     assert_eq!(
@@ -66,18 +68,12 @@ async fn the_daily_quota_and_the_vehicle_budget_are_enforced(app: TestApp) {
         "VEHICLE_BUDGET_EXCEEDED"
     );
     // Another vehicle still has budget, but the subscription's day is then used up.
-    let other = app
-        .creds
-        .drivers
-        .iter()
-        .filter(|d| d.username != "carol" && d.username != "dave")
-        .flat_map(|d| d.vehicles.iter())
-        .find(|v| v.starts_with("VDXE") && **v != vin)
-        .cloned()
-        .unwrap();
+    let other = app.create_vehicle(&world.driver).await;
+    app.grant_consent(&world.driver, &other, &world.partner, None)
+        .await;
     let mut codes = Vec::new();
     for _ in 0..2 {
-        let res = app.rest_latest(&token, &other, EV, CHARGING).await;
+        let res = app.rest_latest(&token, &other, product, purpose).await;
         codes.push(res.status().as_u16());
         if res.status() == 429 {
             assert_eq!(
@@ -90,11 +86,13 @@ async fn the_daily_quota_and_the_vehicle_budget_are_enforced(app: TestApp) {
 }
 
 async fn graphql_requests_are_charged_by_their_complexity(app: TestApp) {
-    app.set_plans(1, 40, 1_000, None).await;
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
-    let small = "query($vin: String!) { vehicle(vin: $vin, product: \"ev-charging\", purpose: \"smart_charging\") { vin } }";
-    let res = app.graphql(Some(&token), small, json!({"vin": vin})).await;
+    let (world, token) = app
+        .consented_on_plan(PlanSpec::limits(1, 40, 1_000, None))
+        .await;
+    let vars =
+        json!({"vin": world.vin, "product": world.product.slug, "purpose": world.product.purpose});
+    let small = "query($vin: String!, $product: String!, $purpose: String!) { vehicle(vin: $vin, product: $product, purpose: $purpose) { vin } }";
+    let res = app.graphql(Some(&token), small, vars.clone()).await;
     assert_eq!(res.status(), 200);
     let state = res.headers()["ratelimit"].to_str().unwrap().to_owned();
     // Complexity 2 (vehicle + vin) out of a burst of 40.
@@ -103,9 +101,9 @@ async fn graphql_requests_are_charged_by_their_complexity(app: TestApp) {
         .map(|i| format!("l{i}: latest {{ signals {{ path value observedAt }} withheld }} "))
         .collect();
     let big = format!(
-        "query($vin: String!) {{ vehicle(vin: $vin, product: \"ev-charging\", purpose: \"smart_charging\") {{ {fields} }} }}"
+        "query($vin: String!, $product: String!, $purpose: String!) {{ vehicle(vin: $vin, product: $product, purpose: $purpose) {{ {fields} }} }}"
     );
-    let res = app.graphql(Some(&token), &big, json!({"vin": vin})).await;
+    let res = app.graphql(Some(&token), &big, vars).await;
     assert_eq!(res.status(), 429);
     assert!(res.headers().contains_key("retry-after"));
     let body: Value = res.json().await.unwrap();

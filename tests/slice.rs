@@ -2,7 +2,7 @@
 //! store read → response and access log, on both backends.
 
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 const VOLTWISE: &str = "Voltwise Energy";
 const EV: &str = "ev-charging";
@@ -70,12 +70,7 @@ async fn unconsented_and_unknown_vehicles_get_the_same_denial(app: TestApp) {
 
 async fn a_consent_past_its_expiry_is_denied_without_any_batch_job(app: TestApp) {
     // Dave's first EV has status active but expires_at yesterday.
-    let dave = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "dave")
-        .unwrap();
+    let dave = app.demo_driver("dave");
     let vin = dave
         .vehicles
         .iter()
@@ -145,12 +140,7 @@ async fn signals_outside_the_product_are_withheld_and_reported(app: TestApp) {
 }
 
 async fn coarse_location_is_rounded_to_the_products_precision(app: TestApp) {
-    let carol = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "carol")
-        .unwrap();
+    let carol = app.demo_driver("carol");
     let token = app.token_for("Fuelstop Retail").await;
     let body = app
         .vehicle_latest(
@@ -209,7 +199,7 @@ async fn a_malformed_vin_is_bad_input_not_a_denial(app: TestApp) {
     assert_eq!(res.headers()["content-type"], "application/problem+json");
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     consented_partner_reads_the_latest_state_of_charge,
     unconsented_and_unknown_vehicles_get_the_same_denial,
     a_consent_past_its_expiry_is_denied_without_any_batch_job,

@@ -4,6 +4,7 @@
 //! numeric times keep them (RFC 7662 introspection `iat`/`exp`, seconds).
 
 use serde_json::{Value, json};
+use vdx_tests::world::ProductSpec;
 use vdx_tests::{TestApp, on_both_backends};
 
 /// Checks every `at` / `…_at` member of `value` (at any depth): a string
@@ -34,24 +35,19 @@ fn rfc3339_times(what: &str, value: &Value) -> usize {
 }
 
 async fn get(app: &TestApp, path: &str, token: &str) -> Value {
-    let res = app
-        .client
-        .get(app.url(path))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(path, Some(token)).await;
     assert_eq!(res.status(), 200, "{path}");
     res.json().await.unwrap()
 }
 
 async fn partners_admins_and_drivers_read_rfc3339_times(app: TestApp) {
-    let partner = app.token_for("Voltwise Energy").await;
+    let world = app.consented(&ProductSpec::charging()).await;
+    let partner = app.partner_token(&world.partner).await;
     let admin = app.admin_token().await;
     // A read, for the driver's access history.
-    let example = &app.creds.examples.consented;
+    let (product, purpose) = world.product.asked_for();
     let read = app
-        .rest_latest(&partner, &example.vin, &example.product, &example.purpose)
+        .rest_latest(&partner, &world.vin, product, purpose)
         .await;
     assert_eq!(read.status(), 200);
 
@@ -71,12 +67,7 @@ async fn partners_admins_and_drivers_read_rfc3339_times(app: TestApp) {
     let receipt = get(&app, &format!("/v1/consents/{id}/receipt"), &partner).await;
     assert!(rfc3339_times("receipt", &receipt) >= 4, "{receipt}");
     let res = app
-        .call(
-            reqwest::Method::POST,
-            &format!("/v1/consents/{id}/revoke"),
-            Some(&partner),
-            None,
-        )
+        .post(&format!("/v1/consents/{id}/revoke"), Some(&partner))
         .await;
     assert_eq!(res.status(), 200);
     let revoked: Value = res.json().await.unwrap();
@@ -106,16 +97,11 @@ async fn partners_admins_and_drivers_read_rfc3339_times(app: TestApp) {
     assert!(rfc3339_times("/admin/v1/audit", &audit) >= 1, "{audit}");
 
     // The driver's downloads.
-    let (portal, _) = app.portal_login("alice").await;
+    let (portal, _) = app
+        .portal_sign_in(&world.driver.username, &world.driver.password)
+        .await;
     for path in ["/portal/access?format=json", "/portal/export"] {
-        let body: Value = portal
-            .get(app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let body: Value = app.page_json(&portal, path).await;
         assert!(rfc3339_times(path, &body) >= 1, "{path}: {body}");
     }
 }

@@ -57,6 +57,11 @@ impl Metrics {
         }
     }
 
+    /// Lets another part of the gateway add its metrics to the registry.
+    pub fn register_with(&mut self, add: impl FnOnce(&mut Registry)) {
+        add(&mut self.registry);
+    }
+
     fn observe(&self, labels: RequestLabels, seconds: f64) {
         self.latency.get_or_create(&labels).observe(seconds);
         self.requests.get_or_create(&labels).inc();

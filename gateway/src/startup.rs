@@ -82,8 +82,9 @@ impl Application {
             .map(Arc::new);
         let config = Arc::new(config);
         let state = AppState::new(db, Arc::clone(&config), tokens, clock, base_url, federation);
-        let schema = graphql::schema();
-        let metrics = Arc::new(Metrics::new());
+        let mut metrics = Metrics::new();
+        let schema = graphql::schema_counting_into(&mut metrics);
+        let metrics = Arc::new(metrics);
         let app_state = state.clone();
         // Like actix_web::HttpServer, with every connection behind the head guard.
         let server = edge::serve(listener, config.shutdown_timeout_secs, move || {

@@ -1,31 +1,14 @@
 //! App administration over the admin API: create an app, use its secret,
 //! rotate it, and see the old one stop working.
 
+use reqwest::Method;
 use serde_json::{Value, json};
+use vdx_tests::world::ProductSpec;
 use vdx_tests::{TestApp, on_both_backends};
 
-async fn admin_token(app: &TestApp) -> String {
-    let admin = &app.creds.admin;
-    let res = app
-        .token_response(&admin.client_id, &admin.client_secret, Some("admin"))
-        .await;
-    assert_eq!(res.status(), 200);
-    res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
 async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
-    let admin = admin_token(&app).await;
-    let res = app
-        .client
-        .post(app.url("/admin/v1/apps"))
-        .bearer_auth(&admin)
-        .json(&json!({"partner": "Chargefox", "name": "Chargefox roaming", "redirect_uris": ["https://chargefox.example/cb"]}))
-        .send()
-        .await
-        .unwrap();
+    let admin = app.admin_token().await;
+    let res = app.call(Method::POST, "/admin/v1/apps", Some(&admin), Some(json!({"partner": "Chargefox", "name": "Chargefox roaming", "redirect_uris": ["https://chargefox.example/cb"]}))).await;
     assert_eq!(res.status(), 201);
     assert_eq!(res.headers()["cache-control"], "no-store");
     let created: Value = res.json().await.unwrap();
@@ -38,12 +21,8 @@ async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
     );
 
     let res = app
-        .client
-        .post(app.url(&format!("/admin/v1/apps/{client_id}/secret")))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+        .post(&format!("/admin/v1/apps/{client_id}/secret"), Some(&admin))
+        .await;
     assert_eq!(res.status(), 200);
     let second = res.json::<Value>().await.unwrap()["client_secret"]
         .as_str()
@@ -62,39 +41,34 @@ async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
     );
 
     let res = app
-        .client
-        .post(app.url("/admin/v1/apps/vdxc_nobody/secret"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+        .post("/admin/v1/apps/vdxc_nobody/secret", Some(&admin))
+        .await;
     assert_eq!(res.status(), 404);
 }
 
 /// A leaked secret is rotated: the access tokens it obtained stop working at
 /// once (on every replica, through the revocation table), not after their 15 minutes.
 async fn rotating_a_secret_ends_the_tokens_the_old_secret_obtained(app: TestApp) {
-    let admin = admin_token(&app).await;
-    let voltwise = app.partner("Voltwise Energy").clone();
-    let vin = app.creds.examples.consented.vin.clone();
-    let old_token = app.token_for("Voltwise Energy").await;
+    let admin = app.admin_token().await;
+    let world = app.consented(&ProductSpec::charging()).await;
+    let voltwise = world.partner.clone();
+    let old_token = app.partner_token(&voltwise).await;
     let read = |token: String| {
-        let app = &app;
-        let vin = vin.clone();
+        let (app, world) = (&app, &world);
         async move {
-            app.rest_latest(&token, &vin, "ev-charging", "smart_charging")
+            let (product, purpose) = world.product.asked_for();
+            app.rest_latest(&token, &world.vin, product, purpose)
                 .await
                 .status()
         }
     };
     assert_eq!(read(old_token.clone()).await, 200);
     let res = app
-        .client
-        .post(app.url(&format!("/admin/v1/apps/{}/secret", voltwise.client_id)))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+        .post(
+            &format!("/admin/v1/apps/{}/secret", voltwise.client_id),
+            Some(&admin),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let secret = res.json::<Value>().await.unwrap()["client_secret"]
         .as_str()
@@ -109,27 +83,21 @@ async fn rotating_a_secret_ends_the_tokens_the_old_secret_obtained(app: TestApp)
         .to_owned();
     assert_eq!(read(new_token).await, 200);
     // The admin's own token, another app's, is untouched.
-    let res = app
-        .client
-        .get(app.url("/admin/v1/audit"))
-        .bearer_auth(&admin)
-        .send()
-        .await
-        .unwrap();
+    let res = app.get("/admin/v1/audit", Some(&admin)).await;
     assert_eq!(res.status(), 200);
 }
 
 async fn app_administration_needs_the_admin_scope_and_valid_redirect_uris(app: TestApp) {
-    let partner = app.token_for("Voltwise Energy").await;
+    let partner = app.partner_token(&app.create_partner().await).await;
     let body = json!({"partner": "X", "name": "Y"});
     let res = app
-        .client
-        .post(app.url("/admin/v1/apps"))
-        .bearer_auth(&partner)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .call(
+            Method::POST,
+            "/admin/v1/apps",
+            Some(&partner),
+            Some(body.clone()),
+        )
+        .await;
     assert_eq!(res.status(), 403);
     assert!(
         res.headers()["www-authenticate"]
@@ -138,22 +106,11 @@ async fn app_administration_needs_the_admin_scope_and_valid_redirect_uris(app: T
             .contains("insufficient_scope")
     );
     let res = app
-        .client
-        .post(app.url("/admin/v1/apps"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+        .call(Method::POST, "/admin/v1/apps", None, Some(body.clone()))
+        .await;
     assert_eq!(res.status(), 401);
-    let admin = admin_token(&app).await;
-    let res = app
-        .client
-        .post(app.url("/admin/v1/apps"))
-        .bearer_auth(&admin)
-        .json(&json!({"partner": "X", "name": "Y", "redirect_uris": ["http://evil.example/cb", "https://ok.example/cb#frag"]}))
-        .send()
-        .await
-        .unwrap();
+    let admin = app.admin_token().await;
+    let res = app.call(Method::POST, "/admin/v1/apps", Some(&admin), Some(json!({"partner": "X", "name": "Y", "redirect_uris": ["http://evil.example/cb", "https://ok.example/cb#frag"]}))).await;
     assert_eq!(res.status(), 422);
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["errors"].as_array().unwrap().len(), 2, "{problem}");

@@ -7,7 +7,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::Ed25519KeyPair;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends, vdx_binary};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world, vdx_binary};
 
 use super::support::*;
 
@@ -27,15 +27,7 @@ async fn a_token_hmac_signed_with_the_public_key_is_refused(app: TestApp) {
         "the control token",
     )
     .await;
-    let jwks: Value = app
-        .client
-        .get(app.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.get_json("/.well-known/jwks.json", None).await;
     let x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
     for (alg, secret) in [
         (Algorithm::HS256, public.clone()),
@@ -142,15 +134,7 @@ async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
 }
 
 async fn kids_in_jwks(app: &TestApp) -> Vec<String> {
-    let jwks: Value = app
-        .client
-        .get(app.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.get_json("/.well-known/jwks.json", None).await;
     jwks["keys"]
         .as_array()
         .unwrap()
@@ -215,14 +199,7 @@ async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(
         .timestamp_millis();
     clock.set(retires + 1);
     eventually("refusing the retired key", async || {
-        let res = app
-            .rest_latest(
-                &old_token,
-                &app.creds.examples.consented.vin,
-                "ev-charging",
-                "smart_charging",
-            )
-            .await;
+        let res = read_example(&app, &old_token).await;
         res.status() == 401
     })
     .await;
@@ -242,7 +219,7 @@ async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(
     assert!(!kids_in_jwks(&app).await.contains(&old_kid));
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_token_hmac_signed_with_the_public_key_is_refused,
     a_token_with_an_unknown_kid_is_refused,
     a_kid_that_injects_a_path_query_or_foreign_key_is_refused,

@@ -5,7 +5,7 @@
 use oauth2::TokenResponse;
 use reqwest::Method;
 use serde_json::{Value, json};
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 use super::support::*;
 
@@ -32,14 +32,7 @@ async fn listed(app: &TestApp, token: &str) -> Vec<(i64, String)> {
 async fn a_driver_bound_token_reaches_only_that_drivers_consents(app: TestApp) {
     let client = voltwise(&app).await;
     let (_, carols_ev) = driver(&app, "carol");
-    let carols_cars: Vec<String> = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "carol")
-        .unwrap()
-        .vehicles
-        .clone();
+    let carols_cars: Vec<String> = app.demo_driver("carol").vehicles.clone();
     let (code, verifier) = approved_code(&app, &client, "carol", &carols_ev).await;
     let bound = exchange(&client, code, verifier).await.unwrap();
     let bound = bound.access_token().secret().clone();
@@ -81,42 +74,22 @@ async fn a_driver_bound_token_reaches_only_that_drivers_consents(app: TestApp) {
 
     let other = others[0];
     let receipt = app
-        .call(
-            Method::GET,
-            &format!("/v1/consents/{other}/receipt"),
-            Some(&bound),
-            None,
-        )
+        .get(&format!("/v1/consents/{other}/receipt"), Some(&bound))
         .await;
     assert_eq!(receipt.status(), 404);
     let revoke = app
-        .call(
-            Method::POST,
-            &format!("/v1/consents/{other}/revoke"),
-            Some(&bound),
-            None,
-        )
+        .post(&format!("/v1/consents/{other}/revoke"), Some(&bound))
         .await;
     assert_eq!(revoke.status(), 404);
     // The other driver's consent is untouched, and the answers match an unknown id.
     let unknown = app
-        .call(
-            Method::GET,
-            "/v1/consents/999999999/receipt",
-            Some(&bound),
-            None,
-        )
+        .get("/v1/consents/999999999/receipt", Some(&bound))
         .await;
     assert_eq!(unknown.status(), 404);
     let unknown: Value = unknown.json().await.unwrap();
     assert_eq!(unknown["code"], "NOT_FOUND");
     let still = app
-        .call(
-            Method::GET,
-            &format!("/v1/consents/{other}/receipt"),
-            Some(&app_token),
-            None,
-        )
+        .get(&format!("/v1/consents/{other}/receipt"), Some(&app_token))
         .await;
     assert_eq!(still.status(), 200);
     assert!(
@@ -126,14 +99,7 @@ async fn a_driver_bound_token_reaches_only_that_drivers_consents(app: TestApp) {
             .any(|(id, _)| *id == other),
         "the other consent still exists"
     );
-    let res = app
-        .call(
-            Method::GET,
-            "/v1/consents?limit=100",
-            Some(&app_token),
-            None,
-        )
-        .await;
+    let res = app.get("/v1/consents?limit=100", Some(&app_token)).await;
     let body: Value = res.json().await.unwrap();
     let status = body["consents"]
         .as_array()
@@ -144,4 +110,4 @@ async fn a_driver_bound_token_reaches_only_that_drivers_consents(app: TestApp) {
     assert_ne!(status, Some(json!("revoked_by_partner")));
 }
 
-on_both_backends!(a_driver_bound_token_reaches_only_that_drivers_consents);
+on_both_backends_in_demo_world!(a_driver_bound_token_reaches_only_that_drivers_consents);

@@ -5,7 +5,7 @@
 use oauth2::basic::BasicErrorResponseType;
 use oauth2::{RedirectUrl, TokenResponse};
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 use super::support::*;
 
@@ -15,12 +15,7 @@ async fn a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens(a
     let (code, verifier) = approved_code(&app, &client, "carol", &carols_ev).await;
     let token = exchange(&client, code, verifier).await.unwrap();
     assert!(token.refresh_token().is_some());
-    let scopes: Vec<String> = token
-        .scopes()
-        .unwrap()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let scopes = scopes_of(&token);
     assert_eq!(scopes, vec!["read:ev-charging"]);
     let access = token.access_token().secret();
     let claims = part(access, 1);
@@ -46,14 +41,7 @@ async fn a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens(a
         .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
     // A driver's token reaches only that driver's consents, not alice's.
-    let res = app
-        .rest_latest(
-            access,
-            &app.creds.examples.consented.vin,
-            "ev-charging",
-            "smart_charging",
-        )
-        .await;
+    let res = super::support::read_example(&app, access).await;
     assert_eq!(res.status(), 403);
 }
 
@@ -207,14 +195,7 @@ async fn the_consent_screen_is_a_portal_page_that_signs_in_first_and_speaks_plai
     assert_eq!(res.status(), 303);
     let login = res.headers()["location"].to_str().unwrap().to_owned();
     assert!(login.starts_with("/portal/login?next="), "{login}");
-    let form = portal
-        .get(app.url(&login))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let form = app.page(&portal, &login).await;
     let (password, ev) = driver(&app, "alice");
     let res = portal
         .post(app.url("/portal/login"))
@@ -229,14 +210,7 @@ async fn the_consent_screen_is_a_portal_page_that_signs_in_first_and_speaks_plai
         .unwrap();
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"].to_str().unwrap(), screen);
-    let html = portal
-        .get(app.url(&screen))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&portal, &screen).await;
     // Partner, app, product, purpose, signals and commands in words, the end date, her car.
     for words in [
         "Voltwise Energy",
@@ -277,14 +251,7 @@ async fn the_decision_needs_the_session_csrf_token_and_the_driver_who_opened_it(
     let (url, _, _) = authorize_url(&client, "read:ev-charging");
     let screen = consent_screen(&app, &url).await;
     let (alice, _) = app.portal_login("alice").await;
-    let html = alice
-        .get(app.url(&screen))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&alice, &screen).await;
     let request = hidden(&html, "request");
     let csrf = hidden(&html, "csrf");
     // A forged token is refused and decides nothing.
@@ -340,14 +307,7 @@ async fn a_driver_may_share_only_vehicles_they_own(app: TestApp) {
     let (url, _, _) = authorize_url(&client, "read:ev-charging");
     let screen = consent_screen(&app, &url).await;
     let (alice, _) = app.portal_login("alice").await;
-    let html = alice
-        .get(app.url(&screen))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.page(&alice, &screen).await;
     assert!(!html.contains(&bobs_ev));
     let res = alice
         .post(app.url("/portal/authorize"))
@@ -364,7 +324,7 @@ async fn a_driver_may_share_only_vehicles_they_own(app: TestApp) {
     assert!(res.headers().get("location").is_none());
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_driver_authorises_an_app_with_pkce_and_the_oauth2_crate_gets_tokens,
     an_authorization_code_used_twice_is_refused_and_revokes_what_it_gave,
     a_pkce_verifier_that_does_not_match_is_refused,

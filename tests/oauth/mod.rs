@@ -17,18 +17,12 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oauth2::basic::BasicClient;
 use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
     let meta: Value = app
-        .client
-        .get(app.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/.well-known/oauth-authorization-server", None)
+        .await;
     assert_eq!(meta["issuer"], app.base_url.as_str());
     assert!(
         meta["grant_types_supported"]
@@ -88,12 +82,7 @@ async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
         .request_async(&http)
         .await
         .unwrap();
-    let scopes: Vec<String> = token
-        .scopes()
-        .unwrap()
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+    let scopes = support::scopes_of(&token);
     assert_eq!(scopes, vec!["read:ev-charging"]);
     assert!(token.expires_in().unwrap().as_secs() <= 900);
 
@@ -129,15 +118,7 @@ async fn access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks(app: TestApp) {
     ] {
         assert!(!claims[claim].is_null(), "claim {claim} missing: {claims}");
     }
-    let jwks: Value = app
-        .client
-        .get(app.url("/.well-known/jwks.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks: Value = app.get_json("/.well-known/jwks.json", None).await;
     assert!(
         jwks["keys"]
             .as_array()
@@ -286,14 +267,7 @@ async fn unsigned_tampered_and_mistyped_tokens_are_refused(app: TestApp) {
         ),
     ];
     for (what, forged) in attempts {
-        let res = app
-            .rest_latest(
-                &forged,
-                &app.creds.examples.consented.vin,
-                "ev-charging",
-                "smart_charging",
-            )
-            .await;
+        let res = support::read_example(&app, &forged).await;
         assert_eq!(res.status(), 401, "{what} was accepted");
         assert_eq!(
             res.headers()["www-authenticate"],
@@ -303,7 +277,7 @@ async fn unsigned_tampered_and_mistyped_tokens_are_refused(app: TestApp) {
     }
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_standard_client_gets_a_token_from_the_metadata_alone,
     access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks,
     client_secrets_are_stored_only_as_argon2_hashes,

@@ -3,7 +3,7 @@
 
 use oauth2::basic::BasicErrorResponseType;
 use oauth2::{RefreshToken, TokenResponse as _};
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 use super::support::TokenResponse;
 use super::support::*;
@@ -78,14 +78,7 @@ async fn a_reused_refresh_token_revokes_its_whole_family(app: TestApp) {
 async fn a_refresh_token_works_only_for_the_client_it_was_issued_to(app: TestApp) {
     let client = voltwise(&app).await;
     let first = first_tokens(&app, &client).await;
-    let p = app.partner("Milesure Insurance");
-    let other = super::support::client(
-        &app,
-        &p.client_id,
-        &p.client_secret,
-        "https://milesure.example/oauth/callback",
-    )
-    .await;
+    let other = super::support::demo_client(&app, "Milesure Insurance").await;
     let err = refresh(&other, first.refresh_token().unwrap())
         .await
         .unwrap_err();
@@ -111,7 +104,7 @@ async fn a_refresh_may_narrow_the_scope_but_never_widen_it(app: TestApp) {
     assert_eq!(err, BasicErrorResponseType::InvalidScope);
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_refresh_token_is_replaced_by_a_new_one_on_every_use,
     a_reused_refresh_token_revokes_its_whole_family,
     a_refresh_token_works_only_for_the_client_it_was_issued_to,

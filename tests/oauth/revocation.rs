@@ -5,7 +5,7 @@
 
 use oauth2::{AccessToken, StandardRevocableToken, TokenIntrospectionResponse, TokenResponse};
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 use super::support::*;
 
@@ -140,14 +140,7 @@ async fn introspection_describes_live_tokens_and_nothing_else(app: TestApp) {
     assert!(info.exp().is_some() && info.jti().is_some());
 
     // Someone else's token, garbage, and a revoked token are all simply inactive.
-    let p = app.partner("Milesure Insurance");
-    let other = super::support::client(
-        &app,
-        &p.client_id,
-        &p.client_secret,
-        "https://milesure.example/oauth/callback",
-    )
-    .await;
+    let other = super::support::demo_client(&app, "Milesure Insurance").await;
     let theirs = other
         .introspect(token.access_token())
         .request_async(&http())
@@ -177,7 +170,7 @@ async fn introspection_describes_live_tokens_and_nothing_else(app: TestApp) {
     assert!(!revoked.active());
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     a_revoked_access_token_is_refused_on_the_next_request_on_every_replica,
     revoking_a_refresh_token_revokes_its_grant,
     revoking_an_unknown_token_answers_200,

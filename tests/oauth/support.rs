@@ -28,14 +28,8 @@ pub fn http() -> reqwest::Client {
 /// An `oauth2` client for `client_id`, configured from the metadata document alone.
 pub async fn client(app: &TestApp, client_id: &str, secret: &str, redirect: &str) -> Client {
     let meta: Value = app
-        .client
-        .get(app.url("/.well-known/oauth-authorization-server"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .get_json("/.well-known/oauth-authorization-server", None)
+        .await;
     let url = |key: &str| meta[key].as_str().unwrap().to_owned();
     BasicClient::new(ClientId::new(client_id.to_owned()))
         .set_client_secret(ClientSecret::new(secret.to_owned()))
@@ -48,18 +42,29 @@ pub async fn client(app: &TestApp, client_id: &str, secret: &str, redirect: &str
 
 /// The Voltwise partner's client, with its registered redirect URI.
 pub async fn voltwise(app: &TestApp) -> Client {
-    let p = app.partner("Voltwise Energy");
+    demo_client(app, "Voltwise Energy").await
+}
+
+/// A demo partner's client, with its registered redirect URI.
+pub async fn demo_client(app: &TestApp, partner: &str) -> Client {
+    let p = app.partner(partner);
     client(app, &p.client_id, &p.client_secret, &p.redirect_uris[0]).await
+}
+
+/// The scopes a token response names.
+pub fn scopes_of(token: &TokenResponse) -> Vec<String> {
+    use oauth2::TokenResponse as _;
+    token
+        .scopes()
+        .unwrap()
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 /// A driver's password and the first EV they own.
 pub fn driver(app: &TestApp, username: &str) -> (String, String) {
-    let d = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == username)
-        .unwrap();
+    let d = app.demo_driver(username);
     let ev = d.vehicles.iter().find(|v| v.starts_with("VDXE")).unwrap();
     (d.password.clone(), ev.clone())
 }
@@ -230,14 +235,7 @@ pub fn sign_eddsa(kid: &str, private_key: &[u8], claims: &Value) -> String {
 
 /// Asserts the gateway refuses `token` with 401, `invalid_token` and a description.
 pub async fn assert_refused(app: &TestApp, token: &str, what: &str) {
-    let res = app
-        .rest_latest(
-            token,
-            &app.creds.examples.consented.vin,
-            "ev-charging",
-            "smart_charging",
-        )
-        .await;
+    let res = read_example(app, token).await;
     assert_eq!(res.status(), 401, "{what} was accepted");
     assert_eq!(
         res.headers()["www-authenticate"],
@@ -249,16 +247,16 @@ pub async fn assert_refused(app: &TestApp, token: &str, what: &str) {
     assert!(body["error_description"].is_string(), "{what}: {body}");
 }
 
+/// The demo's consented example car, read with `token`.
+pub async fn read_example(app: &TestApp, token: &str) -> reqwest::Response {
+    let example = &app.creds.examples.consented;
+    app.rest_latest(token, &example.vin, &example.product, &example.purpose)
+        .await
+}
+
 /// Asserts the gateway accepts `token` on the data plane.
 pub async fn assert_accepted(app: &TestApp, token: &str, what: &str) {
-    let res = app
-        .rest_latest(
-            token,
-            &app.creds.examples.consented.vin,
-            "ev-charging",
-            "smart_charging",
-        )
-        .await;
+    let res = read_example(app, token).await;
     assert_eq!(
         res.status(),
         200,

@@ -2,9 +2,9 @@
 //! partner, the vehicle manufacturer, or its end date), instead of the end
 //! date it had while it ran.
 
-use reqwest::Method;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use vdx_consent::test_support::{consent, driver};
+use vdx_tests::world::{Partner, ProductSpec};
 use vdx_tests::{TestApp, on_both_backends};
 
 use super::*;
@@ -13,7 +13,7 @@ use super::*;
 async fn consents_of(
     app: &TestApp,
     username: &str,
-    partner: &str,
+    partner: &Partner,
 ) -> Vec<vdx_consent::ConsentRecord> {
     let driver = driver::Entity::find()
         .filter(driver::Column::Username.eq(username))
@@ -21,11 +21,10 @@ async fn consents_of(
         .await
         .unwrap()
         .unwrap();
-    let partner_app =
-        vdx_catalog::marketplace::find_app_by_client_id(&app.db, &app.partner(partner).client_id)
-            .await
-            .unwrap()
-            .unwrap();
+    let partner_app = vdx_catalog::marketplace::find_app_by_client_id(&app.db, &partner.client_id)
+        .await
+        .unwrap()
+        .unwrap();
     let mut rows = consent::Entity::find()
         .filter(consent::Column::DriverId.eq(driver.id))
         .filter(consent::Column::AppId.eq(partner_app.id))
@@ -34,17 +33,6 @@ async fn consents_of(
         .unwrap();
     rows.sort_by_key(|c| c.id);
     rows.into_iter().map(Into::into).collect()
-}
-
-async fn home(portal: &reqwest::Client, app: &TestApp) -> String {
-    portal
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
 }
 
 async fn reload(app: &TestApp, id: vdx_core::ConsentId) -> vdx_consent::ConsentRecord {
@@ -73,12 +61,33 @@ fn assert_ended(page: &str, row: &vdx_consent::ConsentRecord, by: &str) {
 
 async fn an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end_date(
     app: TestApp,
+    clock: std::sync::Arc<vdx_core::ManualClock>,
 ) {
-    // Alice revokes in the portal.
-    let (alice, csrf) = app.portal_login("alice").await;
-    let mine = consents_of(&app, "alice", "Voltwise Energy").await;
+    use vdx_core::Clock;
+    // A driver shares one car with three partners, and another car for a day, two days ago.
+    let world = app.consented(&ProductSpec::charging()).await;
+    let (driver, vin) = (&world.driver, &world.vin);
+    let username = driver.username.as_str();
+    let insurer = app.create_partner().await;
+    let insurance = app.create_product(&ProductSpec::mileage()).await;
+    app.subscribe(&insurer, &insurance).await;
+    app.grant_consent(driver, vin, &insurer, None).await;
+    let courier = app.create_partner().await;
+    let access = app.create_product(&ProductSpec::coarse_location()).await;
+    app.subscribe(&courier, &access).await;
+    app.grant_consent(driver, vin, &courier, None).await;
+    let second = app.create_vehicle(driver).await;
+    let now = clock.now_ms();
+    clock.set(now - 2 * 24 * 3600 * 1000);
+    app.grant_consent(driver, &second, &world.partner, Some(1))
+        .await;
+    clock.set(now);
+
+    // The driver revokes in the portal.
+    let (portal, csrf) = app.portal_sign_in(&driver.username, &driver.password).await;
+    let mine = consents_of(&app, username, &world.partner).await;
     let mine = mine.iter().find(|c| c.status == "active").unwrap();
-    let res = alice
+    let res = portal
         .post(app.url(&format!("/portal/consents/{}/revoke", mine.id)))
         .form(&[("csrf", csrf.as_str())])
         .send()
@@ -87,50 +96,44 @@ async fn an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end
     assert_eq!(res.status(), 303);
     let mine = reload(&app, mine.id).await;
     assert_eq!(mine.status, "revoked_by_driver");
-    assert_ended(&home(&alice, &app).await, &mine, "by you");
+    assert_ended(&app.page(&portal, "/portal").await, &mine, "by you");
 
-    // Milesure ends one of Erin's consents; the OEM ends another.
-    let milesure = consents_of(&app, "erin", "Milesure Insurance").await;
-    let milesure = milesure.iter().find(|c| c.status == "active").unwrap();
-    let partner = app.token_for("Milesure Insurance").await;
+    // The insurer ends one of the driver's consents; the OEM ends another.
+    let insured = consents_of(&app, username, &insurer).await;
+    let insured = insured.iter().find(|c| c.status == "active").unwrap();
+    let partner = app.partner_token(&insurer).await;
     let res = app
-        .call(
-            Method::POST,
-            &format!("/v1/consents/{}/revoke", milesure.id),
+        .post(
+            &format!("/v1/consents/{}/revoke", insured.id),
             Some(&partner),
-            None,
         )
         .await;
     assert_eq!(res.status(), 200);
-    let parcelway = consents_of(&app, "erin", "Parcelway Logistics").await;
-    let parcelway = parcelway.iter().find(|c| c.status == "active").unwrap();
+    let couriered = consents_of(&app, username, &courier).await;
+    let couriered = couriered.iter().find(|c| c.status == "active").unwrap();
     let admin = app.admin_token().await;
     let res = app
-        .call(
-            Method::POST,
-            &format!("/admin/v1/consents/{}/revoke", parcelway.id),
+        .post(
+            &format!("/admin/v1/consents/{}/revoke", couriered.id),
             Some(&admin),
-            None,
         )
         .await;
     assert_eq!(res.status(), 200);
-    let (erin, _) = app.portal_login("erin").await;
-    let page = home(&erin, &app).await;
+    let page = app.page(&portal, "/portal").await;
     assert_ended(
         &page,
-        &reload(&app, milesure.id).await,
-        "by Milesure Insurance",
+        &reload(&app, insured.id).await,
+        &format!("by {}", insurer.name),
     );
     assert_ended(
         &page,
-        &reload(&app, parcelway.id).await,
+        &reload(&app, couriered.id).await,
         "by the vehicle manufacturer",
     );
 
     // A consent that ran out says so, with the date it ran out.
-    let (dave, _) = app.portal_login("dave").await;
-    let page = home(&dave, &app).await;
-    let lapsed = consents_of(&app, "dave", "Voltwise Energy").await;
+    let page = app.page(&portal, "/portal").await;
+    let lapsed = consents_of(&app, username, &world.partner).await;
     let lapsed = lapsed
         .iter()
         .find(|c| c.status == "active" && c.expires_at < chrono::Utc::now().timestamp_millis())
@@ -142,4 +145,6 @@ async fn an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end
     );
 }
 
-on_both_backends!(an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end_date);
+on_both_backends!(;
+    with_clock: an_ended_consent_shows_when_and_by_whom_it_ended_instead_of_its_old_end_date
+);

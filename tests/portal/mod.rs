@@ -22,11 +22,7 @@ pub(crate) fn when(ms: i64) -> String {
 
 /// The first EV a demo driver has.
 pub(crate) fn ev_of(app: &TestApp, username: &str) -> String {
-    app.creds
-        .drivers
-        .iter()
-        .find(|d| d.username == username)
-        .unwrap()
+    app.demo_driver(username)
         .vehicles
         .iter()
         .find(|v| v.starts_with("VDXE"))
@@ -34,48 +30,15 @@ pub(crate) fn ev_of(app: &TestApp, username: &str) -> String {
         .clone()
 }
 
-/// The value of the grant form's offer whose text starts with `partner`.
-pub(crate) async fn offer_of(app: &TestApp, portal: &reqwest::Client, partner: &str) -> String {
-    let form = portal
-        .get(app.url("/portal/grant"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    form.split(r#"<option value=""#)
-        .find(|o| {
-            o.split_once('>')
-                .is_some_and(|(_, text)| text.starts_with(partner))
-        })
-        .unwrap_or_else(|| panic!("no offer of {partner} in {form}"))
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned()
-}
-
-/// Shares `vin` through the portal's grant form; returns the response.
-pub(crate) async fn share(
-    app: &TestApp,
-    portal: &reqwest::Client,
-    csrf: &str,
-    vin: &str,
-    offer: &str,
-    days: &str,
-) -> reqwest::Response {
-    portal
-        .post(app.url("/portal/grant"))
-        .form(&[
-            ("csrf", csrf),
-            ("vin", vin),
-            ("offer", offer),
-            ("days", days),
-        ])
-        .send()
-        .await
-        .unwrap()
+/// Every page of the portal a signed-in driver reaches, for consent `consent`.
+pub(crate) fn every_page(consent: impl std::fmt::Display) -> [String; 5] {
+    [
+        "/portal".to_owned(),
+        "/portal/grant".to_owned(),
+        "/portal/access".to_owned(),
+        format!("/portal/consents/{consent}"),
+        format!("/portal/consents/{consent}/revoke"),
+    ]
 }
 
 /// Every consent of the partner's app for the car, oldest first.

@@ -3,6 +3,7 @@
 //! phone) nothing scrolls sideways. The same pages at 1280 pixels, for the
 //! screenshots in `tests/artifacts/`.
 
+use vdx_tests::world::{Consented, ProductSpec};
 use vdx_tests::{Backend, TestApp};
 
 use super::revoking::sign_in;
@@ -10,9 +11,14 @@ use crate::browser::Browser;
 use crate::oauth::support;
 
 /// Visits every page of the portal; asserts none is wider than `width`.
-async fn visit_every_page(app: &TestApp, browser: &Browser, width: u32, label: &str) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let consent = crate::consent::consent_of(app, &vin, &app.partner("Voltwise Energy").client_id)
+async fn visit_every_page(
+    app: &TestApp,
+    world: &Consented,
+    browser: &Browser,
+    width: u32,
+    label: &str,
+) {
+    let consent = crate::consent::consent_of(app, &world.vin, &world.partner.client_id)
         .await
         .id;
     let check = |page: String| async move {
@@ -58,7 +64,7 @@ async fn visit_every_page(app: &TestApp, browser: &Browser, width: u32, label: &
         .await
         .unwrap();
     check("/portal/login".into()).await;
-    sign_in(browser, app, "alice").await;
+    sign_in(browser, app, &world.driver).await;
     // Reflowed on a phone, the consents are still a table to assistive technology.
     for (css, role) in [
         ("#active-consents", "table"),
@@ -67,20 +73,22 @@ async fn visit_every_page(app: &TestApp, browser: &Browser, width: u32, label: &
     ] {
         assert_eq!(browser.computed_role(css).await, role, "{label}: {css}");
     }
-    for page in [
-        "/portal".to_owned(),
-        "/portal/grant".to_owned(),
-        "/portal/access".to_owned(),
-        format!("/portal/consents/{consent}"),
-        format!("/portal/consents/{consent}/revoke"),
-    ] {
+    for page in crate::portal::every_page(consent) {
         browser.client.goto(&app.url(&page)).await.unwrap();
         browser.wait_text("main", "").await;
         check(page).await;
     }
     // The OAuth consent screen, reached as a partner's app sends the driver there.
-    let client = support::voltwise(app).await;
-    let (url, _, _) = support::authorize_url(&client, "read:ev-charging command:ev-charging");
+    let partner = &world.partner;
+    let client = support::client(
+        app,
+        &partner.client_id,
+        &partner.client_secret,
+        &partner.redirect_uri,
+    )
+    .await;
+    let slug = &world.product.slug;
+    let (url, _, _) = support::authorize_url(&client, &format!("read:{slug} command:{slug}"));
     browser.client.goto(url.as_str()).await.unwrap();
     browser.wait_text("main", "Share your vehicle data?").await;
     check("/portal/authorize".into()).await;
@@ -89,17 +97,16 @@ async fn visit_every_page(app: &TestApp, browser: &Browser, width: u32, label: &
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_portal_page_fits_a_phone_without_scrolling_sideways() {
     let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let world = app.consented(&ProductSpec::charging()).await;
     // A partner's read, so the access history has a row with its long signal paths.
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = &app.creds.examples.consented.vin;
-    let res = app
-        .rest_latest(&token, vin, "ev-charging", "smart_charging")
-        .await;
+    let token = app.partner_token(&world.partner).await;
+    let (product, purpose) = world.product.asked_for();
+    let res = app.rest_latest(&token, &world.vin, product, purpose).await;
     assert_eq!(res.status(), 200);
     let phone = Browser::phone(390, 844).await;
-    visit_every_page(&app, &phone, 390, "phone").await;
+    visit_every_page(&app, &world, &phone, 390, "phone").await;
     phone.close().await;
     let desktop = Browser::start().await;
-    visit_every_page(&app, &desktop, 1280, "desktop").await;
+    visit_every_page(&app, &world, &desktop, 1280, "desktop").await;
     desktop.close().await;
 }

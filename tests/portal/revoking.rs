@@ -3,18 +3,13 @@
 
 use fantoccini::Locator;
 use vdx_tests::Backend;
+use vdx_tests::world::{Driver, ProductSpec};
 
 use crate::browser::{Browser, audit_page};
 
-/// Signs a demo driver in through the portal's login form.
-pub(crate) async fn sign_in(browser: &Browser, app: &vdx_tests::TestApp, username: &str) {
-    let password = &app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == username)
-        .unwrap()
-        .password;
+/// Signs a driver in through the portal's login form.
+pub(crate) async fn sign_in(browser: &Browser, app: &vdx_tests::TestApp, driver: &Driver) {
+    let (username, password) = (&driver.username, &driver.password);
     browser
         .client
         .goto(&app.url("/portal/login"))
@@ -43,19 +38,21 @@ async fn press_revoke_in_row(browser: &Browser, vin: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revoking_asks_first_naming_what_ends_and_then_says_what_happened() {
     let app = vdx_tests::spawn_app(Backend::Sqlite).await;
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
-    let read = || app.rest_latest(&token, &vin, "ev-charging", "smart_charging");
+    let world = app.consented(&ProductSpec::charging()).await;
+    let vin = world.vin.clone();
+    let token = app.partner_token(&world.partner).await;
+    let (product, purpose) = world.product.asked_for();
+    let read = || app.rest_latest(&token, &vin, product, purpose);
     assert_eq!(read().await.status(), 200);
 
     let browser = Browser::start().await;
-    sign_in(&browser, &app, "alice").await;
+    sign_in(&browser, &app, &world.driver).await;
 
     // Revoke leads to a question first; Cancel leaves everything as it was.
     press_revoke_in_row(&browser, &vin).await;
     let question = browser.wait_text("main", "Revoke this consent?").await;
     for words in [
-        "Voltwise Energy",
+        world.partner.name.as_str(),
         "EV Smart Charging",
         vin.as_str(),
         "smart_charging",
@@ -87,7 +84,10 @@ async fn revoking_asks_first_naming_what_ends_and_then_says_what_happened() {
     let said = browser.wait_text("[role=status]", "You revoked").await;
     assert_eq!(
         said.trim(),
-        format!("You revoked Voltwise Energy's access to EV Smart Charging for vehicle {vin}.")
+        format!(
+            "You revoked {}'s access to EV Smart Charging for vehicle {vin}.",
+            world.partner.name
+        )
     );
     browser
         .wait_text("#past-consents", "revoked by driver")

@@ -3,7 +3,7 @@
 //! second active consent; the portal says so, the OAuth consent screen takes
 //! the same path, and the ledger still verifies.
 
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 use super::*;
 
@@ -18,15 +18,15 @@ fn active(
 async fn sharing_again_extends_the_one_active_consent_and_says_so(app: TestApp) {
     let vin = ev_of(&app, "carol");
     let (portal, csrf) = app.portal_login("carol").await;
-    let offer = offer_of(&app, &portal, "Voltwise").await;
-    let res = share(&app, &portal, &csrf, &vin, &offer, "30").await;
+    let offer = app.offer_of(&portal, "Voltwise").await;
+    let res = app.share(&portal, &csrf, &vin, &offer, "30").await;
     assert_eq!(res.status(), 303);
     let first = consents_for(&app, &vin, "Voltwise Energy").await;
     let shared = active(&first);
     assert_eq!(shared.len(), 1, "{first:?}");
     let id = shared[0].id;
 
-    let res = share(&app, &portal, &csrf, &vin, &offer, "90").await;
+    let res = app.share(&portal, &csrf, &vin, &offer, "90").await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/portal");
     let rows = consents_for(&app, &vin, "Voltwise Energy").await;
@@ -42,14 +42,7 @@ async fn sharing_again_extends_the_one_active_consent_and_says_so(app: TestApp) 
     assert!((89.9..=90.0).contains(&days), "ends in {days} days, not 90");
 
     // The portal shows the one consent with its new end date, and says what happened.
-    let page = portal
-        .get(app.url("/portal"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.page(&portal, "/portal").await;
     let status = &page[page.find(r#"role="status""#).expect("a status message")..];
     let status = &status[..status.find("</").unwrap()];
     assert!(
@@ -121,12 +114,7 @@ async fn approving_on_the_oauth_consent_screen_extends_the_consent_the_driver_al
 
 async fn sharing_again_after_a_consent_ran_out_ends_it_and_starts_a_new_one(app: TestApp) {
     // Dave's first EV still has a consent marked active, past its end date.
-    let dave = app
-        .creds
-        .drivers
-        .iter()
-        .find(|d| d.username == "dave")
-        .unwrap();
+    let dave = app.demo_driver("dave");
     let mut lapsed = None;
     for vin in dave.vehicles.iter().filter(|v| v.starts_with("VDXE")) {
         let rows = consents_for(&app, vin, "Voltwise Energy").await;
@@ -139,8 +127,8 @@ async fn sharing_again_after_a_consent_ran_out_ends_it_and_starts_a_new_one(app:
     }
     let (vin, old) = lapsed.expect("dave's lapsed consent");
     let (portal, csrf) = app.portal_login("dave").await;
-    let offer = offer_of(&app, &portal, "Voltwise").await;
-    let res = share(&app, &portal, &csrf, &vin, &offer, "30").await;
+    let offer = app.offer_of(&portal, "Voltwise").await;
+    let res = app.share(&portal, &csrf, &vin, &offer, "30").await;
     assert_eq!(res.status(), 303);
     let rows = consents_for(&app, &vin, "Voltwise Energy").await;
     let shared = active(&rows);
@@ -197,7 +185,7 @@ async fn approving_a_pending_consent_is_refused_while_another_allows_the_same(ap
     assert_ledger_verifies(&app).await;
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     approving_a_pending_consent_is_refused_while_another_allows_the_same,
     sharing_again_extends_the_one_active_consent_and_says_so,
     approving_on_the_oauth_consent_screen_extends_the_consent_the_driver_already_gave,

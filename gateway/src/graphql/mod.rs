@@ -44,7 +44,17 @@ pub const APQ_CAPACITY: usize = 1_024;
 /// Most complex a query may be (each field costs 1).
 pub const MAX_COMPLEXITY: usize = 500;
 
+/// The schema, with a parsed-document cache whose counters are not exposed
+/// (for the SDL and tools).
 pub fn schema() -> VdxSchema {
+    schema_counting_into(&mut crate::metrics::Metrics::new())
+}
+
+/// The schema the server runs: its parsed-document cache counts hits and
+/// misses into `metrics`.
+pub fn schema_counting_into(metrics: &mut crate::metrics::Metrics) -> VdxSchema {
+    let documents = documents::DocumentCache::default();
+    metrics.register_with(|registry| documents.register(registry));
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         // Depth, aliases and directives: `limits::ShapeLimits`, which also
         // adds `__typename` to the complexity (inside the cost meter, so the
@@ -54,7 +64,7 @@ pub fn schema() -> VdxSchema {
         .disable_suggestions()
         .extension(admission::Admit)
         .extension(limits::ShapeLimits)
-        .extension(documents::DocumentCache::default())
+        .extension(documents)
         .extension(ApolloPersistedQueries::new(LruCacheStorage::new(
             APQ_CAPACITY,
         )))

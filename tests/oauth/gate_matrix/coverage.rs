@@ -15,15 +15,7 @@ const OPERATIONS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
 
 /// Partner REST operations: operation id → (METHOD, path template).
 pub async fn rest_operations(app: &TestApp) -> BTreeMap<String, (String, String)> {
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc: Value = app.get("/openapi.json", None).await.json().await.unwrap();
     let mut ops = BTreeMap::new();
     for (path, item) in doc["paths"].as_object().unwrap() {
         if NOT_PARTNER.iter().any(|p| path.starts_with(p)) || OPERATIONS.contains(&path.as_str()) {

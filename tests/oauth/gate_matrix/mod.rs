@@ -19,7 +19,7 @@ mod world;
 
 use std::collections::BTreeSet;
 
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends_in_demo_world};
 
 use calls::{Answer, Counts, assert_alike, call};
 use table::{Caller, Class, Logs, Subject, TABLE};
@@ -287,7 +287,7 @@ async fn partner_routes_without_vehicle_data_answer_without_a_server_error(app: 
     }
 }
 
-on_both_backends!(
+on_both_backends_in_demo_world!(
     the_gate_table_names_every_partner_operation_and_field_and_nothing_else,
     without_consent_an_unknown_and_an_unconsented_subject_get_the_same_answer,
     over_quota_a_consented_call_is_refused_whole_and_serves_and_queues_nothing,

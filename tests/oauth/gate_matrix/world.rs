@@ -162,11 +162,9 @@ impl Unreachable {
         let ended = ending["vin"].as_str().unwrap().to_owned();
         let ended_command = send_command(app, token, &ended, "ev-charging").await;
         let res = app
-            .call(
-                reqwest::Method::POST,
+            .post(
                 &format!("/v1/consents/{}/revoke", ending["id"]),
                 Some(token),
-                None,
             )
             .await;
         assert_eq!(res.status(), 200);
@@ -209,17 +207,7 @@ impl Bound {
     /// `username` authorises the app (read and command) for their first EV.
     pub async fn new(app: &TestApp, username: &'static str) -> Self {
         let client = voltwise(app).await;
-        let vin = app
-            .creds
-            .drivers
-            .iter()
-            .find(|d| d.username == username)
-            .unwrap()
-            .vehicles
-            .iter()
-            .find(|v| v.starts_with("VDXE"))
-            .unwrap()
-            .clone();
+        let vin = crate::portal::ev_of(app, username);
         let (url, _, verifier) = authorize_url(&client, "read:ev-charging command:ev-charging");
         let back = browse(app, &url, username, &[&vin], "approve").await;
         let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));

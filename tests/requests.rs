@@ -1,0 +1,303 @@
+//! `TestApp`'s typed helpers for the partner, admin and OAuth endpoints, and
+//! the few database reads tests make to check what was stored. Writes go
+//! through the API (see `world`), never through these.
+
+use sea_orm::ConnectionTrait;
+use serde_json::{Value, json};
+
+use crate::TestApp;
+
+/// The entry of `path` in a latest-values answer's `signals`, if served.
+pub fn signal<'a>(latest: &'a Value, path: &str) -> Option<&'a Value> {
+    latest["signals"]
+        .as_array()
+        .expect("signals")
+        .iter()
+        .find(|s| s["path"] == path)
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// A demo driver's sign-in and cars, by username.
+    pub fn demo_driver(&self, username: &str) -> &vdx_gateway::demo::world::DriverCredentials {
+        self.creds
+            .drivers
+            .iter()
+            .find(|d| d.username == username)
+            .unwrap_or_else(|| panic!("no demo driver {username}"))
+    }
+
+    pub fn partner(&self, name: &str) -> &vdx_gateway::demo::world::PartnerCredentials {
+        self.creds
+            .partners
+            .iter()
+            .find(|p| p.name == name)
+            .unwrap_or_else(|| panic!("no partner {name}"))
+    }
+
+    /// `POST /oauth/token` with client_secret_basic.
+    pub async fn token_response(
+        &self,
+        client_id: &str,
+        secret: &str,
+        scope: Option<&str>,
+    ) -> reqwest::Response {
+        let mut form = vec![("grant_type", "client_credentials")];
+        if let Some(scope) = scope {
+            form.push(("scope", scope));
+        }
+        self.client
+            .post(self.url("/oauth/token"))
+            .basic_auth(client_id, Some(secret))
+            .form(&form)
+            .send()
+            .await
+            .expect("token request")
+    }
+
+    /// The access token of a client_credentials grant that must succeed.
+    pub async fn access_token(&self, client_id: &str, secret: &str, scope: Option<&str>) -> String {
+        let res = self.token_response(client_id, secret, scope).await;
+        assert_eq!(res.status(), 200, "token request for {scope:?} failed");
+        let body: Value = res.json().await.expect("json");
+        body["access_token"]
+            .as_str()
+            .expect("access_token")
+            .to_owned()
+    }
+
+    /// An access token for a demo partner, by name.
+    pub async fn token_for(&self, partner: &str) -> String {
+        let p = self.partner(partner);
+        self.access_token(&p.client_id, &p.client_secret, None)
+            .await
+    }
+
+    /// An admin access token (scope `admin`), from the OEM console client.
+    pub async fn admin_token(&self) -> String {
+        let admin = &self.creds.admin;
+        self.access_token(&admin.client_id, &admin.client_secret, Some("admin"))
+            .await
+    }
+
+    /// `GET path`, with a bearer token if given.
+    pub async fn get(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.call(reqwest::Method::GET, path, token, None).await
+    }
+
+    /// `POST path` without a body, with a bearer token if given.
+    pub async fn post(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.call(reqwest::Method::POST, path, token, None).await
+    }
+
+    /// The JSON of `GET path`, with a bearer token if given.
+    pub async fn get_json(&self, path: &str, token: Option<&str>) -> Value {
+        self.get(path, token).await.json().await.expect("json")
+    }
+
+    /// `GET path` with one extra request header, no token.
+    pub async fn get_with_header(&self, path: &str, name: &str, value: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .header(name, value)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `POST path` with a raw body of this content type, no token.
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        content_type: &str,
+        body: impl Into<reqwest::Body>,
+    ) -> reqwest::Response {
+        self.client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// `DELETE path`, with a bearer token if given.
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> reqwest::Response {
+        self.call(reqwest::Method::DELETE, path, token, None).await
+    }
+
+    /// A request with a bearer token and an optional JSON body.
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            req = req.json(&body);
+        }
+        req.send().await.expect("request")
+    }
+
+    /// The scopes a fresh client_credentials token of this partner carries.
+    pub async fn scopes_of(&self, partner: &str) -> String {
+        let p = self.partner(partner);
+        let res = self
+            .token_response(&p.client_id, &p.client_secret, None)
+            .await;
+        let body: Value = res.json().await.expect("json");
+        body["scope"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// `POST /graphql` with an optional bearer token.
+    pub async fn graphql(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(self.url("/graphql"))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            req = req.bearer_auth(token);
+        }
+        req.send().await.expect("graphql request")
+    }
+
+    /// The standard latest-values query for one vehicle.
+    pub async fn vehicle_latest(
+        &self,
+        token: &str,
+        vin: &str,
+        product: &str,
+        purpose: &str,
+    ) -> Value {
+        let query = "query($vin: String!, $product: String!, $purpose: String!) { vehicle(vin: $vin, product: $product, purpose: $purpose) { vin latest { signals { path value observedAt } withheld } } }";
+        let res = self
+            .graphql(
+                Some(token),
+                query,
+                json!({"vin": vin, "product": product, "purpose": purpose}),
+            )
+            .await;
+        assert_eq!(res.status(), 200);
+        res.json().await.expect("json")
+    }
+
+    /// `GET /v1/vehicles/{vin}/latest`.
+    pub async fn rest_latest(
+        &self,
+        token: &str,
+        vin: &str,
+        product: &str,
+        purpose: &str,
+    ) -> reqwest::Response {
+        let query = [("product", product), ("purpose", purpose)];
+        self.get_query(&format!("/v1/vehicles/{vin}/latest"), &query, token)
+            .await
+    }
+
+    /// `GET path?query` with a bearer token.
+    pub async fn get_query(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+        token: &str,
+    ) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .query(query)
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Sets limits on every seeded plan of the demo world (before the first
+    /// call: the gate caches a subscription's plan for a minute). Writes the
+    /// plans table: only the gate matrix, not yet on its own world, uses it;
+    /// a test of its own world asks for a plan with `world::PlanSpec`.
+    pub async fn set_plans(&self, rate: i32, burst: i32, daily: i64, per_vehicle: Option<i32>) {
+        use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+        use vdx_catalog::test_support::plan;
+        for row in plan::Entity::find().all(&self.db).await.expect("plans") {
+            let mut row: plan::ActiveModel = row.into();
+            row.rate_per_second = Set(rate);
+            row.burst = Set(burst);
+            row.daily_quota = Set(daily);
+            row.vehicle_daily_budget = Set(per_vehicle);
+            row.update(&self.db).await.expect("plan update");
+        }
+    }
+
+    /// The value of an unlabelled metric on `GET /metrics`, if present.
+    pub async fn metric(&self, name: &str) -> Option<f64> {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(' '))
+            .find_map(|value| value.trim().parse().ok())
+    }
+
+    /// Number of rows in the access log.
+    pub async fn access_log_count(&self) -> i64 {
+        self.sql_i64("SELECT COUNT(*) FROM access_log", vec![])
+            .await
+    }
+
+    /// The first column of the first row of a query that returns one
+    /// integer (parameters as `$1`, `$2`, … on both backends). For checks
+    /// of what the database holds; the domain crates' tables are not
+    /// reachable through their entities from outside.
+    pub async fn sql_i64(&self, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                values,
+            ))
+            .await
+            .expect("query")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("an integer")
+    }
+
+    /// The strings of a query's first column (parameters as in [`Self::sql_i64`]).
+    pub async fn sql_strings(&self, sql: &str, values: Vec<sea_orm::Value>) -> Vec<String> {
+        self.db
+            .query_all_raw(sea_orm::Statement::from_sql_and_values(
+                self.db.get_database_backend(),
+                sql,
+                values,
+            ))
+            .await
+            .expect("query")
+            .into_iter()
+            .map(|row| row.try_get_by_index::<String>(0).expect("a string"))
+            .collect()
+    }
+
+    /// The row id of the vehicle with this VIN.
+    pub async fn vehicle_id(&self, vin: &str) -> i64 {
+        self.sql_i64("SELECT id FROM vehicles WHERE vin = $1", vec![vin.into()])
+            .await
+    }
+}
