@@ -162,13 +162,36 @@ pub struct Overrides {
     pub log_level: Option<String>,
 }
 
+/// Why a configuration cannot be used; `vdx` prints it and exits with 2.
+#[derive(Debug, thiserror::Error, displaydoc::Display)]
+pub enum ConfigError {
+    /// config file {0} does not exist
+    MissingFile(String),
+    /// {0}
+    Unreadable(String),
+    /// database_url must start with sqlite:, postgres:// or postgresql://, got {0}
+    DatabaseUrl(String),
+    /// {key} {value:?} is not a URL: {source}
+    NotAUrl {
+        key: &'static str,
+        value: String,
+        source: url::ParseError,
+    },
+    /// {0} must be greater than 0
+    Zero(&'static str),
+    /// oidc_issuer {0:?} must be https (http only on a loopback host)
+    InsecureIssuer(String),
+    /// oidc_issuer is set: oidc_client_id and oidc_client_secret are needed too
+    IncompleteProvider,
+}
+
 impl Config {
     /// Builds the configuration from all layers.
-    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, String> {
+    pub fn load(file: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             if !path.is_file() {
-                return Err(format!("config file {} does not exist", path.display()));
+                return Err(ConfigError::MissingFile(path.display().to_string()));
             }
             figment = figment.merge(Toml::file_exact(path));
         }
@@ -176,51 +199,57 @@ impl Config {
             .merge(Env::prefixed("VDX_").only(ENV_KEYS))
             .merge(Serialized::defaults(overrides));
         let config: Config = figment.extract().map_err(|e| {
-            e.into_iter()
-                .map(|e| e.to_string())
-                .collect::<Vec<_>>()
-                .join("; ")
+            ConfigError::Unreadable(
+                e.into_iter()
+                    .map(|e| e.to_string())
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            )
         })?;
         config.validate()?;
         Ok(config)
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), ConfigError> {
         let url = self.database_url.expose();
         if !(url.starts_with("sqlite:")
             || url.starts_with("postgres://")
             || url.starts_with("postgresql://"))
         {
-            return Err(format!(
-                "database_url must start with sqlite:, postgres:// or postgresql://, got {}",
-                self.database_url
-            ));
+            return Err(ConfigError::DatabaseUrl(self.database_url.to_string()));
         }
         if let Some(url) = &self.public_url {
-            url::Url::parse(url).map_err(|e| format!("public_url {url:?} is not a URL: {e}"))?;
+            url::Url::parse(url).map_err(|source| ConfigError::NotAUrl {
+                key: "public_url",
+                value: url.clone(),
+                source,
+            })?;
         }
         if self.max_body_bytes == 0 || self.graphql_max_body_bytes == 0 {
-            return Err("body limits must be greater than 0".into());
+            return Err(ConfigError::Zero(
+                "max_body_bytes and graphql_max_body_bytes",
+            ));
         }
         if self.access_token_ttl_secs == 0 || self.refresh_token_ttl_secs == 0 {
-            return Err(
-                "access_token_ttl_secs and refresh_token_ttl_secs must be greater than 0".into(),
-            );
+            return Err(ConfigError::Zero(
+                "access_token_ttl_secs and refresh_token_ttl_secs",
+            ));
         }
         if self.command_ttl_secs == 0 {
-            return Err("command_ttl_secs must be greater than 0".into());
+            return Err(ConfigError::Zero("command_ttl_secs"));
         }
         if self.database_max_connections == 0 {
-            return Err("database_max_connections must be greater than 0".into());
+            return Err(ConfigError::Zero("database_max_connections"));
         }
         if let Some(issuer) = &self.oidc_issuer {
-            let url = url::Url::parse(issuer)
-                .map_err(|e| format!("oidc_issuer {issuer:?} is not a URL: {e}"))?;
+            let url = url::Url::parse(issuer).map_err(|source| ConfigError::NotAUrl {
+                key: "oidc_issuer",
+                value: issuer.clone(),
+                source,
+            })?;
             let loopback = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
             if url.scheme() != "https" && !(url.scheme() == "http" && loopback) {
-                return Err(format!(
-                    "oidc_issuer {issuer:?} must be https (http only on a loopback host)"
-                ));
+                return Err(ConfigError::InsecureIssuer(issuer.clone()));
             }
             if self.oidc_client_id.as_deref().is_none_or(str::is_empty)
                 || self
@@ -228,10 +257,7 @@ impl Config {
                     .as_ref()
                     .is_none_or(|s| secrecy::ExposeSecret::expose_secret(s).is_empty())
             {
-                return Err(
-                    "oidc_issuer is set: oidc_client_id and oidc_client_secret are needed too"
-                        .into(),
-                );
+                return Err(ConfigError::IncompleteProvider);
             }
         }
         Ok(())
@@ -308,14 +334,14 @@ mod tests {
     fn an_unknown_key_is_an_error_that_names_it() {
         let file = write("prot = 9000\n");
         let err = Config::load(Some(&file.0), &Overrides::default()).unwrap_err();
-        assert!(err.contains("prot"), "{err}");
+        assert!(err.to_string().contains("prot"), "{err}");
     }
 
     #[test]
     fn a_bad_value_is_an_error_that_names_the_key() {
         let file = write("port = \"eighty\"\n");
         let err = Config::load(Some(&file.0), &Overrides::default()).unwrap_err();
-        assert!(err.contains("port"), "{err}");
+        assert!(err.to_string().contains("port"), "{err}");
     }
 
     #[test]
@@ -333,12 +359,12 @@ mod tests {
     fn federated_sign_in_needs_an_https_issuer_and_client_credentials() {
         let file = write("oidc_issuer = \"https://id.oem.example\"\n");
         let err = Config::load(Some(&file.0), &Overrides::default()).unwrap_err();
-        assert!(err.contains("oidc_client_secret"), "{err}");
+        assert!(err.to_string().contains("oidc_client_secret"), "{err}");
         let file = write(
             "oidc_issuer = \"http://id.oem.example\"\noidc_client_id = \"vdx\"\noidc_client_secret = \"s\"\n",
         );
         let err = Config::load(Some(&file.0), &Overrides::default()).unwrap_err();
-        assert!(err.contains("https"), "{err}");
+        assert!(err.to_string().contains("https"), "{err}");
         let file = write(
             "oidc_issuer = \"https://id.oem.example\"\noidc_client_id = \"vdx\"\noidc_client_secret = \"s\"\n",
         );
