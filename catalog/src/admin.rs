@@ -89,17 +89,15 @@ pub async fn create_product(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor,
+        now_ms,
         "product.create",
         &format!("product:{slug}"),
-        None,
-        Some(json!({"name": row.name, "category": row.category})),
-        now_ms,
+        audit::Change::After(json!({"name": row.name, "category": row.category})),
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 
@@ -212,17 +210,15 @@ pub async fn create_version(
     .insert(&txn)
     .await?;
     let version = ProductVersion::from_rows(&product, row)?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor,
+        now_ms,
         "version.create",
         &format!("product:{}@{}", product.slug, version.version),
-        None,
-        Some(json!(version)),
-        now_ms,
+        audit::Change::After(json!(version)),
     )
     .await?;
-    txn.commit().await?;
     Ok(version)
 }
 
@@ -257,17 +253,15 @@ pub async fn update_draft(
     active.purposes = Set(to_json(&purposes)?);
     active.terms = Set(to_json(&spec.terms)?);
     let after = ProductVersion::from_rows(&product, active.update(&txn).await?)?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor,
+        now_ms,
         "version.update",
         &format!("product:{slug}@{version}"),
-        Some(json!(before)),
-        Some(json!(after)),
-        now_ms,
+        audit::Change::BeforeAfter(json!(before), json!(after)),
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 
@@ -364,17 +358,15 @@ pub async fn transition(
     }
     let after = ProductVersion::from_rows(&product, active.update(&txn).await?)?;
     let action = format!("version.{}", to.as_str());
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor,
+        now_ms,
         &action,
         &format!("product:{slug}@{version}"),
-        Some(json!(before)),
-        Some(json!(after)),
-        now_ms,
+        audit::Change::BeforeAfter(json!(before), json!(after)),
     )
     .await?;
-    txn.commit().await?;
     Ok(after)
 }
 

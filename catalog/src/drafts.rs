@@ -40,16 +40,14 @@ pub async fn delete_draft(
             "version {version} of {slug} changed while it was being deleted; reload it"
         )));
     }
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor,
+        now_ms,
         "version.delete",
         &format!("product:{}@{}", product.slug, before.version),
-        Some(json!(before)),
-        None,
-        now_ms,
+        audit::Change::Before(json!(before)),
     )
     .await?;
-    txn.commit().await?;
     Ok(before)
 }

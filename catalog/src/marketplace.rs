@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionSession, TransactionTrait,
+    QueryFilter, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use vdx_core::{
@@ -85,17 +85,15 @@ pub async fn register_partner(
         )));
     }
     let partner = create_partner(&txn, name, now_ms).await?;
-    crate::audit::record(
-        &txn,
+    crate::audit::commit(
+        txn,
         actor,
+        now_ms,
         "partner.create",
         &format!("partner:{}", partner.id),
-        None,
-        Some(serde_json::json!({"name": name})),
-        now_ms,
+        crate::audit::Change::After(serde_json::json!({"name": name})),
     )
     .await?;
-    txn.commit().await?;
     Ok(partner)
 }
 

@@ -173,17 +173,15 @@ pub async fn create_plan(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor,
+        now_ms,
         "plan.create",
         &format!("product:{}/plan:{}", product.slug, row.name),
-        None,
-        Some(json!(spec)),
-        now_ms,
+        audit::Change::After(json!(spec)),
     )
     .await?;
-    txn.commit().await?;
     Ok(row)
 }
 

@@ -160,17 +160,15 @@ pub async fn decide(
     active.reason = Set(reason.clone());
     active.decided_at = Set(Some(now_ms));
     active.update(&txn).await?;
-    audit::record(
-        &txn,
+    audit::commit(
+        txn,
         actor,
+        now_ms,
         &format!("subscription.{}", next.as_str()),
         &format!("subscription:{id}"),
-        Some(before),
-        Some(json!({"status": next.as_str(), "reason": reason})),
-        now_ms,
+        audit::Change::BeforeAfter(before, json!({"status": next.as_str(), "reason": reason})),
     )
     .await?;
-    txn.commit().await?;
     view(db, id).await
 }
 
