@@ -89,15 +89,9 @@ pub async fn create_product(
     }
     .insert(&txn)
     .await?;
-    audit::commit(
-        txn,
-        actor,
-        now_ms,
-        "product.create",
-        &format!("product:{slug}"),
-        audit::Change::After(json!({"name": row.name, "category": row.category})),
-    )
-    .await?;
+    let target = format!("product:{slug}");
+    let change = audit::Change::After(json!({"name": row.name, "category": row.category}));
+    audit::commit(txn, actor, now_ms, "product.create", &target, change).await?;
     Ok(row)
 }
 
@@ -210,15 +204,9 @@ pub async fn create_version(
     .insert(&txn)
     .await?;
     let version = ProductVersion::from_rows(&product, row)?;
-    audit::commit(
-        txn,
-        actor,
-        now_ms,
-        "version.create",
-        &format!("product:{}@{}", product.slug, version.version),
-        audit::Change::After(json!(version)),
-    )
-    .await?;
+    let target = format!("product:{}@{}", product.slug, version.version);
+    let change = audit::Change::After(json!(version));
+    audit::commit(txn, actor, now_ms, "version.create", &target, change).await?;
     Ok(version)
 }
 
@@ -253,15 +241,9 @@ pub async fn update_draft(
     active.purposes = Set(to_json(&purposes)?);
     active.terms = Set(to_json(&spec.terms)?);
     let after = ProductVersion::from_rows(&product, active.update(&txn).await?)?;
-    audit::commit(
-        txn,
-        actor,
-        now_ms,
-        "version.update",
-        &format!("product:{slug}@{version}"),
-        audit::Change::BeforeAfter(json!(before), json!(after)),
-    )
-    .await?;
+    let target = format!("product:{slug}@{version}");
+    let change = audit::Change::BeforeAfter(json!(before), json!(after));
+    audit::commit(txn, actor, now_ms, "version.update", &target, change).await?;
     Ok(after)
 }
 
@@ -358,15 +340,9 @@ pub async fn transition(
     }
     let after = ProductVersion::from_rows(&product, active.update(&txn).await?)?;
     let action = format!("version.{}", to.as_str());
-    audit::commit(
-        txn,
-        actor,
-        now_ms,
-        &action,
-        &format!("product:{slug}@{version}"),
-        audit::Change::BeforeAfter(json!(before), json!(after)),
-    )
-    .await?;
+    let target = format!("product:{slug}@{version}");
+    let change = audit::Change::BeforeAfter(json!(before), json!(after));
+    audit::commit(txn, actor, now_ms, &action, &target, change).await?;
     Ok(after)
 }
 

@@ -40,14 +40,8 @@ pub async fn delete_draft(
             "version {version} of {slug} changed while it was being deleted; reload it"
         )));
     }
-    audit::commit(
-        txn,
-        actor,
-        now_ms,
-        "version.delete",
-        &format!("product:{}@{}", product.slug, before.version),
-        audit::Change::Before(json!(before)),
-    )
-    .await?;
+    let target = format!("product:{}@{}", product.slug, before.version);
+    let change = audit::Change::Before(json!(before));
+    audit::commit(txn, actor, now_ms, "version.delete", &target, change).await?;
     Ok(before)
 }

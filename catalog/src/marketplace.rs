@@ -85,15 +85,9 @@ pub async fn register_partner(
         )));
     }
     let partner = create_partner(&txn, name, now_ms).await?;
-    crate::audit::commit(
-        txn,
-        actor,
-        now_ms,
-        "partner.create",
-        &format!("partner:{}", partner.id),
-        crate::audit::Change::After(serde_json::json!({"name": name})),
-    )
-    .await?;
+    let target = format!("partner:{}", partner.id);
+    let change = crate::audit::Change::After(serde_json::json!({"name": name}));
+    crate::audit::commit(txn, actor, now_ms, "partner.create", &target, change).await?;
     Ok(partner)
 }
 

@@ -173,15 +173,9 @@ pub async fn create_plan(
     }
     .insert(&txn)
     .await?;
-    audit::commit(
-        txn,
-        actor,
-        now_ms,
-        "plan.create",
-        &format!("product:{}/plan:{}", product.slug, row.name),
-        audit::Change::After(json!(spec)),
-    )
-    .await?;
+    let target = format!("product:{}/plan:{}", product.slug, row.name);
+    let change = audit::Change::After(json!(spec));
+    audit::commit(txn, actor, now_ms, "plan.create", &target, change).await?;
     Ok(row)
 }
 

@@ -160,13 +160,16 @@ pub async fn decide(
     active.reason = Set(reason.clone());
     active.decided_at = Set(Some(now_ms));
     active.update(&txn).await?;
+    let target = format!("subscription:{id}");
+    let change =
+        audit::Change::BeforeAfter(before, json!({"status": next.as_str(), "reason": reason}));
     audit::commit(
         txn,
         actor,
         now_ms,
         &format!("subscription.{}", next.as_str()),
-        &format!("subscription:{id}"),
-        audit::Change::BeforeAfter(before, json!({"status": next.as_str(), "reason": reason})),
+        &target,
+        change,
     )
     .await?;
     view(db, id).await
