@@ -89,17 +89,9 @@ pub async fn create_product(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        actor,
-        "product.create",
-        &format!("product:{slug}"),
-        None,
-        Some(json!({"name": row.name, "category": row.category})),
-        now_ms,
-    )
-    .await?;
-    txn.commit().await?;
+    let target = format!("product:{slug}");
+    let change = audit::Change::After(json!({"name": row.name, "category": row.category}));
+    audit::commit(txn, actor, now_ms, "product.create", &target, change).await?;
     Ok(row)
 }
 
@@ -212,17 +204,9 @@ pub async fn create_version(
     .insert(&txn)
     .await?;
     let version = ProductVersion::from_rows(&product, row)?;
-    audit::record(
-        &txn,
-        actor,
-        "version.create",
-        &format!("product:{}@{}", product.slug, version.version),
-        None,
-        Some(json!(version)),
-        now_ms,
-    )
-    .await?;
-    txn.commit().await?;
+    let target = format!("product:{}@{}", product.slug, version.version);
+    let change = audit::Change::After(json!(version));
+    audit::commit(txn, actor, now_ms, "version.create", &target, change).await?;
     Ok(version)
 }
 
@@ -257,17 +241,9 @@ pub async fn update_draft(
     active.purposes = Set(to_json(&purposes)?);
     active.terms = Set(to_json(&spec.terms)?);
     let after = ProductVersion::from_rows(&product, active.update(&txn).await?)?;
-    audit::record(
-        &txn,
-        actor,
-        "version.update",
-        &format!("product:{slug}@{version}"),
-        Some(json!(before)),
-        Some(json!(after)),
-        now_ms,
-    )
-    .await?;
-    txn.commit().await?;
+    let target = format!("product:{slug}@{version}");
+    let change = audit::Change::BeforeAfter(json!(before), json!(after));
+    audit::commit(txn, actor, now_ms, "version.update", &target, change).await?;
     Ok(after)
 }
 
@@ -364,17 +340,9 @@ pub async fn transition(
     }
     let after = ProductVersion::from_rows(&product, active.update(&txn).await?)?;
     let action = format!("version.{}", to.as_str());
-    audit::record(
-        &txn,
-        actor,
-        &action,
-        &format!("product:{slug}@{version}"),
-        Some(json!(before)),
-        Some(json!(after)),
-        now_ms,
-    )
-    .await?;
-    txn.commit().await?;
+    let target = format!("product:{slug}@{version}");
+    let change = audit::Change::BeforeAfter(json!(before), json!(after));
+    audit::commit(txn, actor, now_ms, &action, &target, change).await?;
     Ok(after)
 }
 

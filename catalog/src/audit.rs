@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    QueryOrder, QuerySelect, TransactionSession,
 };
 use serde_json::Value;
 
@@ -34,6 +34,37 @@ pub async fn record(
     }
     .insert(db)
     .await?;
+    Ok(())
+}
+
+/// What a change did, as its audit record keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Only the state after (a creation, or a change whose before is not kept).
+    After(Value),
+    /// The state before and after.
+    BeforeAfter(Value, Value),
+    /// Only the state before (a deletion).
+    Before(Value),
+}
+
+/// Appends the audit record of a change to `txn`, the transaction that made
+/// the change, and commits both: neither can exist without the other.
+pub async fn commit(
+    txn: impl ConnectionTrait + TransactionSession,
+    actor: &str,
+    now_ms: i64,
+    action: &str,
+    target: &str,
+    change: Change,
+) -> Result<(), CatalogError> {
+    let (before, after) = match change {
+        Change::After(after) => (None, Some(after)),
+        Change::BeforeAfter(before, after) => (Some(before), Some(after)),
+        Change::Before(before) => (Some(before), None),
+    };
+    record(&txn, actor, action, target, before, after, now_ms).await?;
+    txn.commit().await?;
     Ok(())
 }
 

@@ -40,16 +40,8 @@ pub async fn delete_draft(
             "version {version} of {slug} changed while it was being deleted; reload it"
         )));
     }
-    audit::record(
-        &txn,
-        actor,
-        "version.delete",
-        &format!("product:{}@{}", product.slug, before.version),
-        Some(json!(before)),
-        None,
-        now_ms,
-    )
-    .await?;
-    txn.commit().await?;
+    let target = format!("product:{}@{}", product.slug, before.version);
+    let change = audit::Change::Before(json!(before));
+    audit::commit(txn, actor, now_ms, "version.delete", &target, change).await?;
     Ok(before)
 }

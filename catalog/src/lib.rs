@@ -48,6 +48,7 @@ pub mod test_support {
     pub use crate::entity::*;
 }
 mod error;
+mod lookup;
 pub mod marketplace;
 pub mod offer;
 pub mod plain;

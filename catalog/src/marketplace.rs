@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionSession, TransactionTrait,
+    QueryFilter, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
 use vdx_core::{
@@ -12,6 +12,7 @@ use vdx_core::{
 
 use crate::CatalogError;
 use crate::entity::{app, partner, product, product_version, subscription};
+use crate::lookup::by_id_lookups;
 
 /// Where a subscription is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,17 +85,9 @@ pub async fn register_partner(
         )));
     }
     let partner = create_partner(&txn, name, now_ms).await?;
-    crate::audit::record(
-        &txn,
-        actor,
-        "partner.create",
-        &format!("partner:{}", partner.id),
-        None,
-        Some(serde_json::json!({"name": name})),
-        now_ms,
-    )
-    .await?;
-    txn.commit().await?;
+    let target = format!("partner:{}", partner.id);
+    let change = crate::audit::Change::After(serde_json::json!({"name": name}));
+    crate::audit::commit(txn, actor, now_ms, "partner.create", &target, change).await?;
     Ok(partner)
 }
 
@@ -137,48 +130,28 @@ pub async fn find_partner_by_name(
         .await?)
 }
 
-/// One partner by id.
-pub async fn find_partner_by_id(
-    db: &impl ConnectionTrait,
-    id: PartnerId,
-) -> Result<Option<partner::Model>, CatalogError> {
-    Ok(partner::Entity::find_by_id(id).one(db).await?)
-}
-
-/// The partners among `ids` that exist, in one query.
-pub async fn partners_by_ids(
-    db: &impl ConnectionTrait,
-    ids: Vec<PartnerId>,
-) -> Result<Vec<partner::Model>, CatalogError> {
-    Ok(partner::Entity::find()
-        .filter(partner::Column::Id.is_in(ids))
-        .all(db)
-        .await?)
-}
+by_id_lookups!(
+    partner,
+    PartnerId,
+    /// One partner by id.
+    find_partner_by_id,
+    /// The partners among `ids` that exist, in one query.
+    partners_by_ids
+);
 
 /// Whether any partner exists (the demo seeds only an empty database).
 pub async fn has_partners(db: &impl ConnectionTrait) -> Result<bool, CatalogError> {
     Ok(partner::Entity::find().count(db).await? > 0)
 }
 
-/// One app by id.
-pub async fn find_app_by_id(
-    db: &impl ConnectionTrait,
-    id: AppId,
-) -> Result<Option<app::Model>, CatalogError> {
-    Ok(app::Entity::find_by_id(id).one(db).await?)
-}
-
-/// The apps among `ids` that exist, in one query.
-pub async fn apps_by_ids(
-    db: &impl ConnectionTrait,
-    ids: Vec<AppId>,
-) -> Result<Vec<app::Model>, CatalogError> {
-    Ok(app::Entity::find()
-        .filter(app::Column::Id.is_in(ids))
-        .all(db)
-        .await?)
-}
+by_id_lookups!(
+    app,
+    AppId,
+    /// One app by id.
+    find_app_by_id,
+    /// The apps among `ids` that exist, in one query.
+    apps_by_ids
+);
 
 pub async fn find_app_by_client_id(
     db: &impl ConnectionTrait,

@@ -173,17 +173,9 @@ pub async fn create_plan(
     }
     .insert(&txn)
     .await?;
-    audit::record(
-        &txn,
-        actor,
-        "plan.create",
-        &format!("product:{}/plan:{}", product.slug, row.name),
-        None,
-        Some(json!(spec)),
-        now_ms,
-    )
-    .await?;
-    txn.commit().await?;
+    let target = format!("product:{}/plan:{}", product.slug, row.name);
+    let change = audit::Change::After(json!(spec));
+    audit::commit(txn, actor, now_ms, "plan.create", &target, change).await?;
     Ok(row)
 }
 

@@ -7,6 +7,7 @@ use vdx_core::{ProductId, ProductSlug, ProductVersionId, Purpose, SignalPath};
 
 use crate::CatalogError;
 use crate::entity::{product, product_version};
+use crate::lookup::by_id_lookups;
 
 /// Where a product version is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -146,24 +147,14 @@ pub async fn find_product(
         .await?)
 }
 
-/// Finds a product by id.
-pub async fn find_product_by_id(
-    db: &impl ConnectionTrait,
-    id: ProductId,
-) -> Result<Option<product::Model>, CatalogError> {
-    Ok(product::Entity::find_by_id(id).one(db).await?)
-}
-
-/// The products among `ids` that exist, in one query.
-pub async fn products_by_ids(
-    db: &impl ConnectionTrait,
-    ids: Vec<ProductId>,
-) -> Result<Vec<product::Model>, CatalogError> {
-    Ok(product::Entity::find()
-        .filter(product::Column::Id.is_in(ids))
-        .all(db)
-        .await?)
-}
+by_id_lookups!(
+    product,
+    ProductId,
+    /// Finds a product by id.
+    find_product_by_id,
+    /// The products among `ids` that exist, in one query.
+    products_by_ids
+);
 
 /// The longest `history_days` of any product version still serving, in
 /// days; 0 when none serves. A version whose status or terms do not parse

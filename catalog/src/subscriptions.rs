@@ -160,17 +160,18 @@ pub async fn decide(
     active.reason = Set(reason.clone());
     active.decided_at = Set(Some(now_ms));
     active.update(&txn).await?;
-    audit::record(
-        &txn,
+    let target = format!("subscription:{id}");
+    let change =
+        audit::Change::BeforeAfter(before, json!({"status": next.as_str(), "reason": reason}));
+    audit::commit(
+        txn,
         actor,
-        &format!("subscription.{}", next.as_str()),
-        &format!("subscription:{id}"),
-        Some(before),
-        Some(json!({"status": next.as_str(), "reason": reason})),
         now_ms,
+        &format!("subscription.{}", next.as_str()),
+        &target,
+        change,
     )
     .await?;
-    txn.commit().await?;
     view(db, id).await
 }
 

@@ -240,19 +240,10 @@ pub async fn import_as(
 ) -> Result<ImportSummary, CatalogError> {
     let txn = db.begin().await?;
     let summary = import(&txn, json, now_ms, |_, _| {}).await?;
-    crate::audit::record(
-        &txn,
-        actor,
-        "catalog.import",
-        "catalog",
-        None,
-        Some(serde_json::json!({
-            "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated
-        })),
-        now_ms,
-    )
-    .await?;
-    txn.commit().await?;
+    let change = crate::audit::Change::After(serde_json::json!({
+        "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated
+    }));
+    crate::audit::commit(txn, actor, now_ms, "catalog.import", "catalog", change).await?;
     Ok(summary)
 }
 

@@ -26,14 +26,7 @@ pub enum ConsentError {
     Unavailable(String),
 }
 
-/// Every database error passes here (`?` on a `DbErr`): a constraint
-/// violation becomes [`ConsentError::Constraint`], so a duplicate that raced past
-/// a pre-check is a conflict, not a 500.
-impl From<sea_orm::DbErr> for ConsentError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        match vdx_core::constraint::violation(&err) {
-            Some(violation) => Self::Constraint(violation),
-            None => Self::Db(err),
-        }
-    }
-}
+// Every database error passes here (`?` on a `DbErr`): a constraint
+// violation becomes [`ConsentError::Constraint`], so a duplicate that raced past
+// a pre-check is a conflict, not a 500.
+vdx_core::db_error_from!(ConsentError);

@@ -210,12 +210,11 @@ pub async fn history(
     consent: ConsentId,
 ) -> Result<Vec<Entry>, ConsentError> {
     use sea_orm::{ColumnTrait, QueryFilter};
-    Ok(entity::Entity::find()
-        .filter(entity::Column::ConsentId.eq(consent))
-        .order_by_asc(entity::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Entry::from)
-        .collect())
+    crate::rows::all(
+        db,
+        entity::Entity::find()
+            .filter(entity::Column::ConsentId.eq(consent))
+            .order_by_asc(entity::Column::Id),
+    )
+    .await
 }

@@ -111,11 +111,11 @@ pub async fn driver_by_username(
     db: &impl ConnectionTrait,
     username: &str,
 ) -> Result<Option<Driver>, ConsentError> {
-    Ok(driver::Entity::find()
-        .filter(driver::Column::Username.eq(username.trim()))
-        .one(db)
-        .await?
-        .map(Driver::from))
+    crate::rows::one(
+        db,
+        driver::Entity::find().filter(driver::Column::Username.eq(username.trim())),
+    )
+    .await
 }
 
 /// A driver by id.
@@ -123,10 +123,7 @@ pub async fn driver_by_id(
     db: &impl ConnectionTrait,
     id: DriverId,
 ) -> Result<Option<Driver>, ConsentError> {
-    Ok(driver::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(Driver::from))
+    crate::rows::one(db, driver::Entity::find_by_id(id)).await
 }
 
 /// A vehicle by VIN.
@@ -134,23 +131,21 @@ pub async fn vehicle_by_vin(
     db: &impl ConnectionTrait,
     vin: &Vin,
 ) -> Result<Option<Vehicle>, ConsentError> {
-    Ok(vehicle::Entity::find()
-        .filter(vehicle::Column::Vin.eq(vin.as_str()))
-        .one(db)
-        .await?
-        .map(Vehicle::from))
+    crate::rows::one(
+        db,
+        vehicle::Entity::find().filter(vehicle::Column::Vin.eq(vin.as_str())),
+    )
+    .await
 }
 
 /// Every vehicle, in id order (the fleet simulator drives them).
 pub async fn all_vehicles(db: &impl ConnectionTrait) -> Result<Vec<Vehicle>, ConsentError> {
     use sea_orm::QueryOrder;
-    Ok(vehicle::Entity::find()
-        .order_by_asc(vehicle::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(Vehicle::from)
-        .collect())
+    crate::rows::all(
+        db,
+        vehicle::Entity::find().order_by_asc(vehicle::Column::Id),
+    )
+    .await
 }
 
 /// What an ownership transfer did.

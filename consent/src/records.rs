@@ -340,10 +340,7 @@ pub async fn find(
     db: &impl ConnectionTrait,
     id: ConsentId,
 ) -> Result<Option<ConsentRecord>, ConsentError> {
-    Ok(consent::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .map(ConsentRecord::from))
+    crate::rows::one(db, consent::Entity::find_by_id(id)).await
 }
 
 /// A driver's consents, newest first.
@@ -351,14 +348,13 @@ pub async fn of_driver(
     db: &impl ConnectionTrait,
     driver: DriverId,
 ) -> Result<Vec<ConsentRecord>, ConsentError> {
-    Ok(consent::Entity::find()
-        .filter(consent::Column::DriverId.eq(driver))
-        .order_by_desc(consent::Column::Id)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(ConsentRecord::from)
-        .collect())
+    crate::rows::all(
+        db,
+        consent::Entity::find()
+            .filter(consent::Column::DriverId.eq(driver))
+            .order_by_desc(consent::Column::Id),
+    )
+    .await
 }
 
 /// The consents a partner principal may see: those given to its app and, for
@@ -395,12 +391,7 @@ pub async fn of_principal(
             .filter(consent::Column::Status.eq(ConsentStatus::Active.as_str()))
             .filter(consent::Column::ExpiresAt.gt(now_ms));
     }
-    Ok(query
-        .all(db)
-        .await?
-        .into_iter()
-        .map(ConsentRecord::from)
-        .collect())
+    crate::rows::all(db, query).await
 }
 
 /// One consent `principal` may see; `None` for any other id (another app's,
@@ -410,11 +401,11 @@ pub async fn find_of_principal(
     principal: &Principal,
     id: ConsentId,
 ) -> Result<Option<ConsentRecord>, ConsentError> {
-    Ok(of_principal_query(principal)
-        .filter(consent::Column::Id.eq(id))
-        .one(db)
-        .await?
-        .map(ConsentRecord::from))
+    crate::rows::one(
+        db,
+        of_principal_query(principal).filter(consent::Column::Id.eq(id)),
+    )
+    .await
 }
 
 /// Ends every active consent given by `driver` for `vehicle` (ownership change).

@@ -4,11 +4,38 @@
 //! would hand out `Entity::find()` on the table, and the tables are this
 //! crate's alone.
 
+use sea_orm::{ConnectionTrait, EntityTrait, Select};
 use vdx_core::{
     AppId, ConsentId, DriverId, PartnerId, ProductId, ProductVersionId, SubscriptionId, VehicleId,
 };
 
+use crate::ConsentError;
 use crate::entity::{access_log, consent, driver, vehicle};
+
+/// The one row `select` finds, copied out of its model: every read of this
+/// crate hands out rows, never models.
+pub(crate) async fn one<E, R>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+) -> Result<Option<R>, ConsentError>
+where
+    E: EntityTrait,
+    R: From<E::Model>,
+{
+    Ok(select.one(db).await?.map(R::from))
+}
+
+/// Every row `select` finds, in its order, copied out of their models.
+pub(crate) async fn all<E, R>(
+    db: &impl ConnectionTrait,
+    select: Select<E>,
+) -> Result<Vec<R>, ConsentError>
+where
+    E: EntityTrait,
+    R: From<E::Model>,
+{
+    Ok(select.all(db).await?.into_iter().map(R::from).collect())
+}
 
 /// A driver account of the portal.
 #[derive(Clone, PartialEq, Eq)]

@@ -30,6 +30,25 @@ pub fn violation(err: &DbErr) -> Option<Violation> {
     }
 }
 
+/// Implements `From<DbErr>` for a domain crate's error enum, which must have
+/// the variants `Db(DbErr)` and `Constraint(Violation)`. Every database error
+/// then passes there (`?` on a `DbErr`): a constraint violation becomes
+/// `Constraint`, so a duplicate that raced past a pre-check is a conflict,
+/// not a 500.
+#[macro_export]
+macro_rules! db_error_from {
+    ($error:ty) => {
+        impl From<::sea_orm::DbErr> for $error {
+            fn from(err: ::sea_orm::DbErr) -> Self {
+                match $crate::constraint::violation(&err) {
+                    Some(violation) => Self::Constraint(violation),
+                    None => Self::Db(err),
+                }
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use sea_orm::{ConnectionTrait, Database};

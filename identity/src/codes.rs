@@ -15,7 +15,7 @@ use sea_orm::{
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
 use crate::IdentityError;
-use crate::digest::{same_secret, sha256_hex};
+use crate::digest::{find_by_secret, same_secret, sha256_hex};
 use crate::entity::authorization_code;
 use crate::grants::{self, Lifetimes};
 
@@ -112,7 +112,7 @@ pub async fn redeem(
     now_ms: i64,
     lifetimes: Lifetimes,
 ) -> Result<Redeemed, IdentityError> {
-    let Some(row) = authorization_code::Entity::find_by_id(sha256_hex(code))
+    let Some(row) = find_by_secret::<authorization_code::Entity>(code)
         .one(db)
         .await?
     else {

@@ -10,6 +10,16 @@ pub fn sha256_hex(secret: &str) -> String {
     hex::encode(digest.as_ref())
 }
 
+/// The lookup of the row a table keeps under the hash of a presented secret
+/// (its primary key): the tables never hold the secret itself.
+pub(crate) fn find_by_secret<E>(presented: &str) -> sea_orm::Select<E>
+where
+    E: sea_orm::EntityTrait,
+    String: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+{
+    E::find_by_id(sha256_hex(presented))
+}
+
 /// Compares two secrets in constant time (a length difference shows).
 pub fn same_secret(a: &str, b: &str) -> bool {
     aws_lc_rs::constant_time::verify_slices_are_equal(a.as_bytes(), b.as_bytes()).is_ok()

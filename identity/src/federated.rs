@@ -14,7 +14,7 @@ use sea_orm::{
 };
 use vdx_consent::Driver;
 
-use crate::digest::sha256_hex;
+use crate::digest::{find_by_secret, sha256_hex};
 use crate::entity::{driver_identity, login_attempt};
 use crate::{IdentityError, drivers};
 
@@ -70,7 +70,7 @@ pub async fn take(
     state: &str,
     now_ms: i64,
 ) -> Result<Option<Attempt>, IdentityError> {
-    let Some(row) = login_attempt::Entity::find_by_id(sha256_hex(state))
+    let Some(row) = find_by_secret::<login_attempt::Entity>(state)
         .one(db)
         .await?
     else {

@@ -13,7 +13,7 @@ use sea_orm::{
 };
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
-use crate::digest::sha256_hex;
+use crate::digest::{find_by_secret, sha256_hex};
 use crate::entity::{refresh_token, token_family};
 use crate::{IdentityError, LEEWAY_MS, revocation};
 
@@ -149,7 +149,7 @@ async fn find_rows(
     db: &impl ConnectionTrait,
     presented: &str,
 ) -> Result<Option<(refresh_token::Model, TokenFamily)>, IdentityError> {
-    let Some(row) = refresh_token::Entity::find_by_id(sha256_hex(presented))
+    let Some(row) = find_by_secret::<refresh_token::Entity>(presented)
         .one(db)
         .await?
     else {

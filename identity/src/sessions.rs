@@ -9,7 +9,7 @@ use sea_orm::{
 use vdx_consent::Driver;
 use vdx_core::{DriverId, secret};
 
-use crate::digest::sha256_hex;
+use crate::digest::{find_by_secret, sha256_hex};
 use crate::entity::portal_session;
 use crate::{IdentityError, drivers};
 
@@ -50,7 +50,7 @@ pub async fn find(
     token: &str,
     now_ms: i64,
 ) -> Result<Option<SignedIn>, IdentityError> {
-    let Some(session) = portal_session::Entity::find_by_id(sha256_hex(token))
+    let Some(session) = find_by_secret::<portal_session::Entity>(token)
         .filter(portal_session::Column::ExpiresAt.gt(now_ms))
         .one(db)
         .await?

@@ -11,7 +11,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
 };
 use serde_json::Value;
 use vdx_consent::{Command, Grant};
@@ -158,16 +158,7 @@ pub(crate) async fn enqueue(
             if !same {
                 return Err(TelemetryError::IdempotencyKeyReused);
             }
-            vdx_consent::access_log::record(
-                &txn,
-                grant,
-                request_id,
-                std::slice::from_ref(&new.actuator),
-                now_ms,
-            )
-            .await?;
-            txn.commit().await?;
-            return Ok((CommandView::of(earlier, now_ms)?, true));
+            return answer(txn, grant, request_id, new, earlier, now_ms, true).await;
         }
     }
     let row = command::ActiveModel {
@@ -206,6 +197,20 @@ pub(crate) async fn enqueue(
         .filter(command::Column::Id.ne(row.id))
         .exec(&txn)
         .await?;
+    answer(txn, grant, request_id, new, row, now_ms, false).await
+}
+
+/// The end of [`enqueue`], for a new command and a replayed one alike: the
+/// access-log record in the same transaction, the commit, then the view.
+async fn answer(
+    txn: DatabaseTransaction,
+    grant: &Grant<Command>,
+    request_id: &str,
+    new: &NewCommand,
+    row: command::Model,
+    now_ms: i64,
+    replayed: bool,
+) -> Result<(CommandView, bool), TelemetryError> {
     vdx_consent::access_log::record(
         &txn,
         grant,
@@ -215,7 +220,7 @@ pub(crate) async fn enqueue(
     )
     .await?;
     txn.commit().await?;
-    Ok((CommandView::of(row, now_ms)?, false))
+    Ok((CommandView::of(row, now_ms)?, replayed))
 }
 
 /// What a partner needs to ask the consent decision before it may see one of

@@ -28,14 +28,7 @@ pub enum TelemetryError {
     BatchTooLarge { limit: usize, actual: usize },
 }
 
-/// Every database error passes here (`?` on a `DbErr`): a constraint
-/// violation becomes [`TelemetryError::Constraint`], so a duplicate that raced past
-/// a pre-check is a conflict, not a 500.
-impl From<sea_orm::DbErr> for TelemetryError {
-    fn from(err: sea_orm::DbErr) -> Self {
-        match vdx_core::constraint::violation(&err) {
-            Some(violation) => Self::Constraint(violation),
-            None => Self::Db(err),
-        }
-    }
-}
+// Every database error passes here (`?` on a `DbErr`): a constraint
+// violation becomes [`TelemetryError::Constraint`], so a duplicate that raced past
+// a pre-check is a conflict, not a 500.
+vdx_core::db_error_from!(TelemetryError);
