@@ -71,7 +71,7 @@ pub async fn create_partner(
 /// Registers a partner organisation on behalf of `actor`: the name must be
 /// free, and the partner and its `partner.create` audit record commit
 /// together.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(partner = name, actor))]
 pub async fn register_partner(
     db: &impl TransactionTrait,
     name: &str,

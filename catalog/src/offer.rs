@@ -19,7 +19,6 @@ pub struct Offering {
 }
 
 /// Every product with at least one version on offer, with only those versions.
-#[tracing::instrument(skip_all)]
 pub async fn offer(db: &DatabaseConnection) -> Result<Vec<Offering>, CatalogError> {
     let mut out = Vec::new();
     for (product, versions) in admin::all_products(db).await? {

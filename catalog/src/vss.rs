@@ -231,7 +231,7 @@ pub async fn import(
 
 /// [`import`] on behalf of an admin: the signals and the `catalog.import`
 /// audit record commit together.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(actor, bytes = json.len()))]
 pub async fn import_as(
     db: &impl TransactionTrait,
     actor: &str,
