@@ -38,6 +38,23 @@ pub const PAGE_CSP: &str = "default-src 'self'; img-src 'self' data:; frame-ance
 /// GraphiQL's CSP: ours, plus the fonts its stylesheet carries as `data:` URLs.
 const GRAPHIQL_CSP: &str = "default-src 'self'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
+/// HTML-escapes text for element content and attribute values: the one
+/// escaper behind the portal's and the authorization endpoint's pages.
+pub fn esc(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn page(html: &'static str) -> HttpResponse {
     page_with(html, PAGE_CSP)
 }
