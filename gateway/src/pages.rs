@@ -5,25 +5,20 @@
 
 use actix_web::{HttpResponse, web};
 
+/// A file of an npm module, embedded from `VDX_WEB_MODULES` (see `build.rs`).
+macro_rules! web_module {
+    ($path:literal) => {
+        include_bytes!(concat!(env!("VDX_WEB_MODULES"), "/", $path))
+    };
+}
+
 const GRAPHIQL_HTML: &str = include_str!("../assets/graphiql.html");
 const GRAPHIQL_VDX_JS: &[u8] = include_bytes!("../assets/graphiql-vdx.js");
 const GRAPHIQL_VDX_CSS: &[u8] = include_bytes!("../assets/graphiql-vdx.css");
-const GRAPHIQL_JS: &[u8] = include_bytes!(concat!(
-    env!("VDX_WEB_MODULES"),
-    "/graphiql/graphiql.min.js"
-));
-const GRAPHIQL_CSS: &[u8] = include_bytes!(concat!(
-    env!("VDX_WEB_MODULES"),
-    "/graphiql/graphiql.min.css"
-));
-const REACT_JS: &[u8] = include_bytes!(concat!(
-    env!("VDX_WEB_MODULES"),
-    "/react/umd/react.production.min.js"
-));
-const REACT_DOM_JS: &[u8] = include_bytes!(concat!(
-    env!("VDX_WEB_MODULES"),
-    "/react-dom/umd/react-dom.production.min.js"
-));
+const GRAPHIQL_JS: &[u8] = web_module!("graphiql/graphiql.min.js");
+const GRAPHIQL_CSS: &[u8] = web_module!("graphiql/graphiql.min.css");
+const REACT_JS: &[u8] = web_module!("react/umd/react.production.min.js");
+const REACT_DOM_JS: &[u8] = web_module!("react-dom/umd/react-dom.production.min.js");
 const INDEX_HTML: &str = include_str!("../assets/index.html");
 const STYLE_CSS: &str = include_str!("../assets/vdx.css");
 const ADMIN_HTML: &str = include_str!("../assets/admin.html");
