@@ -5,25 +5,20 @@
 
 use actix_web::{HttpResponse, web};
 
+/// A file of an npm module, embedded from `VDX_WEB_MODULES` (see `build.rs`).
+macro_rules! web_module {
+    ($path:literal) => {
+        include_bytes!(concat!(env!("VDX_WEB_MODULES"), "/", $path))
+    };
+}
+
 const GRAPHIQL_HTML: &str = include_str!("../assets/graphiql.html");
 const GRAPHIQL_VDX_JS: &[u8] = include_bytes!("../assets/graphiql-vdx.js");
 const GRAPHIQL_VDX_CSS: &[u8] = include_bytes!("../assets/graphiql-vdx.css");
-const GRAPHIQL_JS: &[u8] = include_bytes!(concat!(
-    env!("VDX_WEB_MODULES"),
-    "/graphiql/graphiql.min.js"
-));
-const GRAPHIQL_CSS: &[u8] = include_bytes!(concat!(
-    env!("VDX_WEB_MODULES"),
-    "/graphiql/graphiql.min.css"
-));
-const REACT_JS: &[u8] = include_bytes!(concat!(
-    env!("VDX_WEB_MODULES"),
-    "/react/umd/react.production.min.js"
-));
-const REACT_DOM_JS: &[u8] = include_bytes!(concat!(
-    env!("VDX_WEB_MODULES"),
-    "/react-dom/umd/react-dom.production.min.js"
-));
+const GRAPHIQL_JS: &[u8] = web_module!("graphiql/graphiql.min.js");
+const GRAPHIQL_CSS: &[u8] = web_module!("graphiql/graphiql.min.css");
+const REACT_JS: &[u8] = web_module!("react/umd/react.production.min.js");
+const REACT_DOM_JS: &[u8] = web_module!("react-dom/umd/react-dom.production.min.js");
 const INDEX_HTML: &str = include_str!("../assets/index.html");
 const STYLE_CSS: &str = include_str!("../assets/vdx.css");
 const ADMIN_HTML: &str = include_str!("../assets/admin.html");
@@ -37,6 +32,23 @@ pub const PAGE_CSP: &str = "default-src 'self'; img-src 'self' data:; frame-ance
 
 /// GraphiQL's CSP: ours, plus the fonts its stylesheet carries as `data:` URLs.
 const GRAPHIQL_CSP: &str = "default-src 'self'; img-src 'self' data:; font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// HTML-escapes text for element content and attribute values: the one
+/// escaper behind the portal's and the authorization endpoint's pages.
+pub fn esc(raw: &str) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
 
 fn page(html: &'static str) -> HttpResponse {
     page_with(html, PAGE_CSP)

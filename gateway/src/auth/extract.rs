@@ -145,46 +145,39 @@ pub fn request_context(
     )))
 }
 
-impl FromRequest for Partner {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+/// `impl FromRequest` for an extractor that only reads what the middleware
+/// left in the request: `$read` maps the request to the extractor or its error.
+macro_rules! read_from_request {
+    ($extractor:ty, $read:expr) => {
+        impl FromRequest for $extractor {
+            type Error = ApiError;
+            type Future = Ready<Result<Self, Self::Error>>;
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(request_context(req).and_then(|c| c.map(Partner).ok_or(ApiError::Unauthenticated)))
-    }
-}
-
-impl FromRequest for MaybeAuthenticated {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified(req).map(MaybeAuthenticated))
-    }
-}
-
-impl FromRequest for Authenticated {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified(req).and_then(|p| p.map(Authenticated).ok_or(ApiError::Unauthenticated)))
-    }
-}
-
-impl FromRequest for Admin {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(verified(req).and_then(|p| {
-            let principal = p.ok_or(ApiError::Unauthenticated)?;
-            if !principal.has_scope(&vdx_core::Scope::Admin) {
-                return Err(ApiError::Denied(vdx_consent::Denial::InsufficientScope(
-                    vdx_core::Scope::Admin,
-                )));
+            fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+                let read: fn(&HttpRequest) -> Result<$extractor, ApiError> = $read;
+                ready(read(req))
             }
-            Ok(Admin(principal))
-        }))
-    }
+        }
+    };
 }
+
+read_from_request!(Partner, |req| {
+    request_context(req).and_then(|c| c.map(Partner).ok_or(ApiError::Unauthenticated))
+});
+
+read_from_request!(MaybeAuthenticated, |req| verified(req)
+    .map(MaybeAuthenticated));
+
+read_from_request!(Authenticated, |req| {
+    verified(req).and_then(|p| p.map(Authenticated).ok_or(ApiError::Unauthenticated))
+});
+
+read_from_request!(Admin, |req| {
+    let principal = verified(req)?.ok_or(ApiError::Unauthenticated)?;
+    if !principal.has_scope(&vdx_core::Scope::Admin) {
+        return Err(ApiError::Denied(vdx_consent::Denial::InsufficientScope(
+            vdx_core::Scope::Admin,
+        )));
+    }
+    Ok(Admin(principal))
+});

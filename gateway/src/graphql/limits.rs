@@ -60,42 +60,22 @@ impl Extension for ShapeLimitsExtension {
             .await
             .map_err(codes::parse_error)?;
         let shape = Shape::of(&doc);
-        let refuse = |code: &'static str, message: String| Err(codes::with_code(message, code));
-        if shape.depth.data > MAX_DEPTH {
-            return refuse(
-                codes::QUERY_TOO_DEEP,
-                format!(
-                    "Query is nested too deep: {} levels of fields; the limit is {MAX_DEPTH}.",
-                    shape.depth.data
-                ),
-            );
-        }
-        if shape.depth.introspection > MAX_INTROSPECTION_DEPTH {
-            return refuse(
-                codes::QUERY_TOO_DEEP,
-                format!(
-                    "Introspection is nested too deep: {} levels of fields; the limit is {MAX_INTROSPECTION_DEPTH}.",
-                    shape.depth.introspection
-                ),
-            );
-        }
-        if shape.counts.aliases > MAX_ALIASES {
-            return refuse(
-                codes::TOO_MANY_ALIASES,
-                format!(
-                    "The query uses {} aliases; the limit is {MAX_ALIASES}.",
-                    shape.counts.aliases
-                ),
-            );
-        }
-        if shape.counts.directives > MAX_DIRECTIVES {
-            return refuse(
-                codes::TOO_MANY_DIRECTIVES,
-                format!(
-                    "The query uses {} directives; the limit is {MAX_DIRECTIVES}.",
-                    shape.counts.directives
-                ),
-            );
+        // One row per limit: what was measured, the limit, the error code, and
+        // the message's words before and after the measure.
+        #[rustfmt::skip]
+        let limits = [
+            (shape.depth.data, MAX_DEPTH, codes::QUERY_TOO_DEEP, "Query is nested too deep: ", " levels of fields"),
+            (shape.depth.introspection, MAX_INTROSPECTION_DEPTH, codes::QUERY_TOO_DEEP, "Introspection is nested too deep: ", " levels of fields"),
+            (shape.counts.aliases, MAX_ALIASES, codes::TOO_MANY_ALIASES, "The query uses ", " aliases"),
+            (shape.counts.directives, MAX_DIRECTIVES, codes::TOO_MANY_DIRECTIVES, "The query uses ", " directives"),
+        ];
+        for (measured, limit, code, before, after) in limits {
+            if measured > limit {
+                return Err(codes::with_code(
+                    format!("{before}{measured}{after}; the limit is {limit}."),
+                    code,
+                ));
+            }
         }
         self.typenames
             .store(shape.counts.typenames, Ordering::Relaxed);

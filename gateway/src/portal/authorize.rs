@@ -19,7 +19,7 @@ use actix_web::{HttpResponse, web};
 use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use vdx_consent::ConsentStatus;
-use vdx_consent::people::{self, Role};
+use vdx_consent::people;
 use vdx_consent::records::{self, NewConsent};
 use vdx_core::{DriverId, Purpose};
 
@@ -29,7 +29,7 @@ use vdx_identity::pending::{self, Pending};
 use super::error::PortalError;
 use super::html::{esc, page, when};
 use super::login::html;
-use super::session::DriverSession;
+use super::session::{DriverSession, is_owner};
 use crate::pages::PAGE_CSP;
 use crate::routes::authorize::page::PageError;
 use crate::routes::authorize::{Back, NotOffered, Offer, offers};
@@ -82,7 +82,7 @@ async fn owned_vehicles(
         .await
         .map_err(|e| PageError::server("cannot list vehicles", e))?
         .into_iter()
-        .filter(|(_, role)| role == Role::Owner.as_str())
+        .filter(|(_, role)| is_owner(role))
         .map(|(v, _)| v)
         .collect())
 }

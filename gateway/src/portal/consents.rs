@@ -12,7 +12,7 @@ use vdx_core::ConsentId;
 use super::html::{esc, page, scrolling, when};
 use super::login::html;
 use super::notice;
-use super::session::DriverSession;
+use super::session::{DriverSession, is_owner};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -48,7 +48,7 @@ pub async fn dashboard(
         r#"<table class="reflow"><thead><tr><th>VIN</th><th>Model</th><th>My role</th><th></th></tr></thead><tbody>"#,
     );
     for (v, role) in &vehicles {
-        let add = if role == "owner" {
+        let add = if is_owner(role) {
             format!(
                 r#"<form method="post" action="/portal/vehicles/{vin}/drivers" class="inline"><input type="hidden" name="csrf" value="{csrf}"><label for="add-{vin}" class="inline-label">Add a driver</label> <input id="add-{vin}" name="username" placeholder="username" required size="10"><button type="submit">Add</button></form>"#,
                 vin = esc(&v.vin),
@@ -184,16 +184,12 @@ pub async fn add_driver(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     me.check_csrf(&form.csrf)?;
-    let vehicles = people::vehicles_of(state.db_bypassing_gate(), me.driver.id).await?;
-    let (vehicle, _) = vehicles
-        .iter()
-        .find(|(v, role)| v.vin == *vin && role == "owner")
-        .ok_or_else(|| {
-            ApiError::bad_request(
-                "INVALID_INPUT",
-                "only the owner of a vehicle can add drivers",
-            )
-        })?;
+    let vehicle = me.owned_vehicle(&state, &vin).await?.ok_or_else(|| {
+        ApiError::bad_request(
+            "INVALID_INPUT",
+            "only the owner of a vehicle can add drivers",
+        )
+    })?;
     let other = vdx_identity::drivers::by_username(state.db_bypassing_gate(), &form.username)
         .await?
         .ok_or_else(|| {

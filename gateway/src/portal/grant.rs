@@ -11,7 +11,7 @@ use vdx_core::{AppId, ProductVersionId, Purpose};
 use super::html::{esc, page};
 use super::login::html;
 use super::notice::{self, Notice};
-use super::session::DriverSession;
+use super::session::{DriverSession, is_owner};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -23,10 +23,7 @@ pub async fn grant_form(
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let vehicles = people::vehicles_of(state.db_bypassing_gate(), me.driver.id).await?;
-    let owned: Vec<_> = vehicles
-        .iter()
-        .filter(|(_, role)| role == "owner")
-        .collect();
+    let owned: Vec<_> = vehicles.iter().filter(|(_, role)| is_owner(role)).collect();
     let offers = vdx_catalog::marketplace::offers(state.db_bypassing_gate()).await?;
     // The picker names each choice briefly; what it shares is listed below it,
     // where long descriptions can wrap.
@@ -115,10 +112,9 @@ pub async fn grant(
         .iter()
         .find(|o| o.app.id == app && o.version.id == version)
         .ok_or_else(|| bad("that partner no longer offers this product"))?;
-    let vehicles = people::vehicles_of(state.db_bypassing_gate(), me.driver.id).await?;
-    let (vehicle, _) = vehicles
-        .iter()
-        .find(|(v, role)| v.vin == form.vin && role == "owner")
+    let vehicle = me
+        .owned_vehicle(&state, &form.vin)
+        .await?
         .ok_or_else(|| bad("only the owner of a vehicle can share its data"))?;
     let max_days = offer.version.terms.default_consent_days;
     let days = form.days.unwrap_or(max_days);

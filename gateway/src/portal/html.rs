@@ -1,21 +1,7 @@
 //! Server-rendered HTML for the driver portal: escaping and the page frame.
 //! Every dynamic value goes through [`esc`]; pages load only `/assets/vdx.css`.
 
-/// HTML-escapes text for element content and attribute values.
-pub fn esc(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use crate::pages::esc;
 
 /// A full page. `csrf` is the signed-in driver's token; without it the
 /// navigation is hidden (the login page).

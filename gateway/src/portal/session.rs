@@ -13,6 +13,8 @@ use std::sync::Arc;
 use actix_web::cookie::{Cookie, SameSite, time::Duration as CookieDuration};
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 use sea_orm::DatabaseConnection;
+use vdx_consent::Vehicle;
+use vdx_consent::people::{self, Role};
 use vdx_core::{Clock, DriverId};
 use vdx_identity::digest::same_secret;
 use vdx_identity::sessions;
@@ -90,6 +92,25 @@ impl DriverSession {
             ))
         }
     }
+
+    /// The vehicle `vin` if this driver owns it: only an owner may share a
+    /// car's data or add drivers to it.
+    pub async fn owned_vehicle(
+        &self,
+        state: &AppState,
+        vin: &str,
+    ) -> Result<Option<Vehicle>, ApiError> {
+        let vehicles = people::vehicles_of(state.db_bypassing_gate(), self.driver.id).await?;
+        Ok(vehicles
+            .into_iter()
+            .find(|(v, role)| v.vin == vin && is_owner(role))
+            .map(|(v, _)| v))
+    }
+}
+
+/// Whether a role read by `people::vehicles_of` is the owner's.
+pub fn is_owner(role: &str) -> bool {
+    role == Role::Owner.as_str()
 }
 
 /// Why there is no session: the portal answers with a redirect to the login page.

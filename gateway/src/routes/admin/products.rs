@@ -6,6 +6,7 @@ use serde::Deserialize;
 use vdx_catalog::Lifecycle;
 use vdx_catalog::admin::{self, NewProduct, VersionSpec};
 use vdx_catalog::plans::{self, PlanSpec};
+use vdx_core::Principal;
 
 use super::actor;
 use crate::auth::Admin;
@@ -140,6 +141,28 @@ pub async fn delete_version(
     Ok(HttpResponse::NoContent().finish())
 }
 
+/// Moves `{slug}/versions/{version}` to `to` and answers with the version.
+async fn transition(
+    p: &Principal,
+    state: &AppState,
+    path: web::Path<(String, String)>,
+    to: Lifecycle,
+    sunset_ms: Option<i64>,
+) -> Result<HttpResponse, ApiError> {
+    let (slug, version) = path.into_inner();
+    let v = admin::transition(
+        state.db_bypassing_gate(),
+        actor(p),
+        &slug,
+        &version,
+        to,
+        sunset_ms,
+        state.now_ms(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
+}
+
 /// Publishes a draft after checking every signal and command against the catalog.
 #[utoipa::path(tag = "admin", operation_id = "admin_publish_version",
     params(("slug" = String, Path), ("version" = String, Path)),
@@ -151,18 +174,7 @@ pub async fn publish(
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (slug, version) = path.into_inner();
-    let v = admin::transition(
-        state.db_bypassing_gate(),
-        actor(&p),
-        &slug,
-        &version,
-        Lifecycle::Published,
-        None,
-        state.now_ms(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
+    transition(&p, &state, path, Lifecycle::Published, None).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -183,18 +195,8 @@ pub async fn deprecate(
     body: web::Json<Deprecation>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (slug, version) = path.into_inner();
-    let v = admin::transition(
-        state.db_bypassing_gate(),
-        actor(&p),
-        &slug,
-        &version,
-        Lifecycle::Deprecated,
-        Some(body.sunset_at.timestamp_millis()),
-        state.now_ms(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
+    let sunset_ms = body.sunset_at.timestamp_millis();
+    transition(&p, &state, path, Lifecycle::Deprecated, Some(sunset_ms)).await
 }
 
 /// Retires a deprecated version: it serves nothing from now on.
@@ -207,18 +209,7 @@ pub async fn retire(
     path: web::Path<(String, String)>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (slug, version) = path.into_inner();
-    let v = admin::transition(
-        state.db_bypassing_gate(),
-        actor(&p),
-        &slug,
-        &version,
-        Lifecycle::Retired,
-        None,
-        state.now_ms(),
-    )
-    .await?;
-    Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
+    transition(&p, &state, path, Lifecycle::Retired, None).await
 }
 
 /// Adds a plan to a product.

@@ -6,30 +6,14 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 
-use crate::pages::PAGE_CSP;
+use crate::pages::{PAGE_CSP, esc};
 
 const LAYOUT: &str = include_str!("../../../assets/authorize.html");
-
-/// Escapes text for HTML content and attribute values.
-pub fn escape(raw: &str) -> String {
-    let mut out = String::with_capacity(raw.len());
-    for c in raw.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// A page: `title` is escaped here, `content` must already be safe HTML.
 pub fn render(status: StatusCode, title: &str, content: &str) -> HttpResponse {
     let html = LAYOUT
-        .replace("{{title}}", &escape(title))
+        .replace("{{title}}", &esc(title))
         .replace("{{content}}", content);
     HttpResponse::build(status)
         .content_type("text/html; charset=utf-8")
@@ -47,7 +31,7 @@ pub fn error(status: StatusCode, message: &str) -> HttpResponse {
         "Authorization failed",
         &format!(
             "<p class=\"error\" id=\"error\">{}</p>\n<p>Return to the app and start again.</p>",
-            escape(message)
+            esc(message)
         ),
     )
 }

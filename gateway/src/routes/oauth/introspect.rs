@@ -10,6 +10,7 @@ use actix_web::{HttpRequest, HttpResponse, post, web};
 use serde_json::json;
 use vdx_catalog::App;
 
+use vdx_identity::grants::{RefreshToken, TokenFamily};
 use vdx_identity::{LEEWAY_MS, grants, revocation};
 
 use super::{OAuthError, authenticate, form_of, is_admin, lifetimes};
@@ -35,11 +36,33 @@ async fn live_access_token(state: &AppState, token: &str) -> Result<Option<Claim
     Ok((!revoked).then_some(checked.claims))
 }
 
-fn token_param(params: &std::collections::HashMap<String, String>) -> Result<&str, OAuthError> {
-    params
+/// What both endpoints start from: the authenticated client, the presented
+/// token, and the refresh token (with its family) it is, if it is one.
+struct Presented {
+    app: App,
+    token: String,
+    refresh: Option<(RefreshToken, TokenFamily)>,
+}
+
+async fn presented(
+    req: &HttpRequest,
+    body: &[u8],
+    state: &AppState,
+) -> Result<Presented, OAuthError> {
+    let params = form_of(req, body)?;
+    let app = authenticate(req, &params, state).await?;
+    let token = params
         .get("token")
-        .map(String::as_str)
-        .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))
+        .cloned()
+        .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+    let refresh = grants::find_refresh_token(state.db_bypassing_gate(), &token)
+        .await
+        .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
+    Ok(Presented {
+        app,
+        token,
+        refresh,
+    })
 }
 
 /// RFC 7662 token introspection, for access and refresh tokens.
@@ -57,13 +80,12 @@ pub async fn introspect(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, OAuthError> {
-    let params = form_of(&req, &body)?;
-    let app = authenticate(&req, &params, &state).await?;
-    let token = token_param(&params)?;
+    let Presented {
+        app,
+        token,
+        refresh,
+    } = presented(&req, &body, &state).await?;
     let now_ms = state.now_ms();
-    let refresh = grants::find_refresh_token(state.db_bypassing_gate(), token)
-        .await
-        .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
     if let Some((row, family)) = refresh {
         let live =
             family.revoked_at.is_none() && row.rotated_at.is_none() && row.expires_at > now_ms;
@@ -87,7 +109,7 @@ pub async fn introspect(
                 _ => inactive(),
         });
     }
-    let claims = live_access_token(&state, token)
+    let claims = live_access_token(&state, &token)
         .await
         .map_err(|e| OAuthError::server("revocation lookup failed", e))?;
     match claims {
@@ -121,18 +143,17 @@ pub async fn revoke(
     body: web::Bytes,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, OAuthError> {
-    let params = form_of(&req, &body)?;
-    let app = authenticate(&req, &params, &state).await?;
-    let token = token_param(&params)?;
+    let Presented {
+        app,
+        token,
+        refresh,
+    } = presented(&req, &body, &state).await?;
     let now_ms = state.now_ms();
     let done = || {
         HttpResponse::Ok()
             .insert_header((header::CACHE_CONTROL, "no-store"))
             .finish()
     };
-    let refresh = grants::find_refresh_token(state.db_bypassing_gate(), token)
-        .await
-        .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
     if let Some((_, family)) = refresh {
         if family.app_id == app.id || is_admin(&app) {
             grants::revoke_family(
@@ -147,7 +168,7 @@ pub async fn revoke(
         }
         return Ok(done());
     }
-    let claims = live_access_token(&state, token)
+    let claims = live_access_token(&state, &token)
         .await
         .map_err(|e| OAuthError::server("revocation lookup failed", e))?;
     match claims {
