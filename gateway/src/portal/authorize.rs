@@ -259,7 +259,7 @@ fn consent_csp(redirect_uri: &str) -> String {
 }
 
 /// `GET /portal/authorize?request=…`: the consent screen.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(driver = %me.driver.id))]
 pub async fn show(
     me: DriverSession,
     query: web::Query<RequestQuery>,
@@ -270,7 +270,7 @@ pub async fn show(
 }
 
 /// `POST /portal/authorize`: records the decision and redirects to the client.
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(driver = %me.driver.id))]
 pub async fn decide(
     me: DriverSession,
     body: web::Bytes,

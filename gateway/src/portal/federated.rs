@@ -51,7 +51,6 @@ fn provider(state: &AppState) -> Result<&Provider, PortalError> {
 }
 
 /// `GET /portal/login/federated`: off to the identity provider.
-#[tracing::instrument(skip_all)]
 pub async fn start(
     query: web::Query<StartQuery>,
     state: web::Data<AppState>,
@@ -128,7 +127,6 @@ async fn driver_for(
 }
 
 /// `GET /portal/login/federated/callback`: back from the identity provider.
-#[tracing::instrument(skip_all)]
 pub async fn callback(
     req: HttpRequest,
     query: web::Query<CallbackQuery>,

@@ -59,7 +59,7 @@ pub struct IngestResponse {
     ),
     security(("bearer" = ["ingest"])))]
 #[post("/v1/ingest")]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(vehicles = body.vehicles.len()))]
 pub async fn ingest(
     Authenticated(principal): Authenticated,
     body: web::Json<IngestRequest>,

@@ -83,7 +83,7 @@ fn no_such_app(client_id: &str) -> ApiError {
     ),
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/apps")]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(partner = %body.partner))]
 pub async fn create(
     _admin: Admin,
     body: web::Json<NewAppRequest>,
@@ -142,7 +142,7 @@ impl std::fmt::Debug for RotatedSecret {
     ),
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/apps/{client_id}/secret")]
-#[tracing::instrument(skip_all)]
+#[tracing::instrument(skip_all, fields(client_id = %client_id))]
 pub async fn rotate_secret(
     _admin: Admin,
     client_id: web::Path<String>,

@@ -217,7 +217,6 @@ async fn validate(
 }
 
 /// Starts an authorization: validates the request and sends the browser to the consent screen.
-#[tracing::instrument(skip_all)]
 pub async fn authorize(
     req: HttpRequest,
     state: web::Data<AppState>,
