@@ -11,6 +11,7 @@
 //! request path imports them (checked by a test at the end of this file).
 
 pub mod auth;
+pub mod authorization;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -30,9 +30,9 @@ use super::error::PortalError;
 use super::html::{esc, page, when};
 use super::login::html;
 use super::session::{DriverSession, is_owner};
+use crate::authorization::page::PageError;
+use crate::authorization::{Back, NotOffered, Offer, offers};
 use crate::pages::PAGE_CSP;
-use crate::routes::authorize::page::PageError;
-use crate::routes::authorize::{Back, NotOffered, Offer, offers};
 use crate::state::AppState;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;

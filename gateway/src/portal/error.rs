@@ -11,8 +11,8 @@ use vdx_identity::IdentityError;
 
 use super::login;
 use super::oidc::OidcError;
+use crate::authorization::page::PageError;
 use crate::problem::ApiError;
-use crate::routes::authorize::page::PageError;
 
 /// A portal request that failed.
 #[derive(Debug, displaydoc::Display, thiserror::Error)]

@@ -8,7 +8,7 @@ use actix_web::{HttpResponse, ResponseError};
 
 use crate::pages::{PAGE_CSP, esc};
 
-const LAYOUT: &str = include_str!("../../../assets/authorize.html");
+const LAYOUT: &str = include_str!("../../assets/authorize.html");
 
 /// A page: `title` is escaped here, `content` must already be safe HTML.
 pub fn render(status: StatusCode, title: &str, content: &str) -> HttpResponse {
