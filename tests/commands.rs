@@ -248,7 +248,10 @@ async fn second_energy_partner(app: &TestApp, vin: &str) -> (String, String) {
     )
     .await
     .unwrap();
-    (created.app.client_id, created.client_secret)
+    (
+        created.app.client_id,
+        secrecy::ExposeSecret::expose_secret(&created.client_secret).to_owned(),
+    )
 }
 
 async fn a_second_partners_newer_command_supersedes_the_first_partners(app: TestApp) {

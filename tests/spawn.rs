@@ -143,7 +143,7 @@ async fn bootstrap_admin(db: &DatabaseConnection, now: i64) -> Credentials {
         admin: PartnerCredentials {
             name: "OEM console".to_owned(),
             client_id: admin.app.client_id.clone(),
-            client_secret: admin.client_secret.clone(),
+            client_secret: secrecy::ExposeSecret::expose_secret(&admin.client_secret).to_owned(),
             scopes: vec!["admin".to_owned(), "ingest".to_owned()],
             redirect_uris: Vec::new(),
         },

@@ -93,7 +93,10 @@ pub async fn rotate_secret(
     let mut active = found.into_active_model();
     active.client_secret_hash = Set(hash);
     let app: app::Model = active.update(db).await?;
-    Ok(Some(NewApp { app, client_secret }))
+    Ok(Some(NewApp {
+        app,
+        client_secret: client_secret.into(),
+    }))
 }
 
 #[cfg(test)]

@@ -5,6 +5,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
     QueryFilter, TransactionTrait,
 };
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use vdx_core::{
     AppId, PartnerId, PlanId, ProductVersionId, Scope, ScopeSet, SubscriptionId, secret,
@@ -39,19 +40,10 @@ impl SubscriptionStatus {
 
 /// A newly created app and its client secret, shown exactly once (and never
 /// by `Debug`).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct NewApp {
     pub app: app::Model,
-    pub client_secret: String,
-}
-
-impl std::fmt::Debug for NewApp {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewApp")
-            .field("app", &self.app)
-            .field("client_secret", &"[REDACTED]")
-            .finish()
-    }
+    pub client_secret: SecretString,
 }
 
 pub async fn create_partner(
@@ -116,7 +108,10 @@ pub async fn create_app(
     }
     .insert(db)
     .await?;
-    Ok(NewApp { app, client_secret })
+    Ok(NewApp {
+        app,
+        client_secret: client_secret.into(),
+    })
 }
 
 /// The partner named `name`, if there is one.

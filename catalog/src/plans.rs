@@ -141,12 +141,7 @@ pub async fn create_plan(
     now_ms: i64,
 ) -> Result<plan::Model, CatalogError> {
     spec.check()?;
-    let exists = plan::Entity::find()
-        .filter(plan::Column::ProductId.eq(product.id))
-        .filter(plan::Column::Name.eq(spec.name.trim()))
-        .one(db)
-        .await?;
-    if exists.is_some() {
+    if named(db, product, spec.name.trim()).await?.is_some() {
         return Err(CatalogError::Conflict(format!(
             "product {} already has a plan {}",
             product.slug, spec.name
@@ -177,6 +172,19 @@ pub async fn create_plan(
     let change = audit::Change::After(json!(spec));
     audit::commit(txn, actor, now_ms, "plan.create", &target, change).await?;
     Ok(row)
+}
+
+/// A product's plan by its name, if it has one.
+pub(crate) async fn named(
+    db: &impl ConnectionTrait,
+    product: &product::Model,
+    name: &str,
+) -> Result<Option<plan::Model>, CatalogError> {
+    Ok(plan::Entity::find()
+        .filter(plan::Column::ProductId.eq(product.id))
+        .filter(plan::Column::Name.eq(name))
+        .one(db)
+        .await?)
 }
 
 /// A product's plans, by name.

@@ -57,29 +57,15 @@ pub async fn request(
     plan_name: &str,
     now_ms: i64,
 ) -> Result<SubscriptionView, CatalogError> {
-    let product = product::Entity::find()
-        .filter(product::Column::Slug.eq(slug))
-        .one(db)
-        .await?
-        .ok_or_else(|| CatalogError::NotFound(format!("no product {slug:?}")))?;
-    let row = product_version::Entity::find()
-        .filter(product_version::Column::ProductId.eq(product.id))
-        .filter(product_version::Column::Version.eq(version))
-        .one(db)
-        .await?
-        .ok_or_else(|| {
-            CatalogError::NotFound(format!("product {slug} has no version {version}"))
-        })?;
+    let product = crate::admin::product_or_404(db, slug).await?;
+    let row = crate::admin::version_row(db, &product, version).await?;
     if row.status != Lifecycle::Published.as_str() {
         return Err(CatalogError::Conflict(format!(
             "{slug}@{version} is {}; only published versions take new subscriptions",
             row.status
         )));
     }
-    let plan = plan::Entity::find()
-        .filter(plan::Column::ProductId.eq(product.id))
-        .filter(plan::Column::Name.eq(plan_name))
-        .one(db)
+    let plan = crate::plans::named(db, &product, plan_name)
         .await?
         .ok_or_else(|| {
             CatalogError::NotFound(format!("product {slug} has no plan {plan_name:?}"))

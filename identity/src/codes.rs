@@ -12,6 +12,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, TransactionTrait,
 };
+use secrecy::SecretString;
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
 use crate::IdentityError;
@@ -34,24 +35,13 @@ pub struct NewCode<'a> {
 
 /// What redeeming a code yields: a new token family with its first refresh
 /// token (`Debug` leaves the token out).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Redeemed {
     pub family_id: String,
     pub driver: DriverId,
     /// The scopes the driver approved.
     pub scope: ScopeSet,
-    pub refresh_token: String,
-}
-
-impl std::fmt::Debug for Redeemed {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Redeemed")
-            .field("family_id", &self.family_id)
-            .field("driver", &self.driver)
-            .field("scope", &self.scope)
-            .field("refresh_token", &"[REDACTED]")
-            .finish()
-    }
+    pub refresh_token: SecretString,
 }
 
 /// True for a well-formed S256 challenge: 43 base64url characters (a SHA-256).
@@ -181,7 +171,7 @@ pub async fn redeem(
         family_id: row.family_id,
         driver: row.driver_id,
         scope,
-        refresh_token,
+        refresh_token: refresh_token.into(),
     })
 }
 

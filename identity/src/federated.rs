@@ -12,6 +12,7 @@
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
 };
+use secrecy::{ExposeSecret, SecretString};
 use vdx_consent::Driver;
 
 use crate::digest::{find_by_secret, sha256_hex};
@@ -22,22 +23,12 @@ use crate::{IdentityError, drivers};
 pub const ATTEMPT_TTL_MS: i64 = 10 * 60_000;
 
 /// A sign-in attempt in flight (`Debug` leaves the secrets out).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Attempt {
-    pub nonce: String,
-    pub pkce_verifier: String,
+    pub nonce: SecretString,
+    pub pkce_verifier: SecretString,
     /// The portal page to return to.
     pub next: Option<String>,
-}
-
-impl std::fmt::Debug for Attempt {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Attempt")
-            .field("nonce", &"[REDACTED]")
-            .field("pkce_verifier", &"[REDACTED]")
-            .field("next", &self.next)
-            .finish()
-    }
 }
 
 /// Records an attempt under its `state` (dropping expired ones).
@@ -53,8 +44,8 @@ pub async fn begin(
         .await?;
     login_attempt::ActiveModel {
         state_hash: Set(sha256_hex(state)),
-        nonce: Set(attempt.nonce),
-        pkce_verifier: Set(attempt.pkce_verifier),
+        nonce: Set(attempt.nonce.expose_secret().to_owned()),
+        pkce_verifier: Set(attempt.pkce_verifier.expose_secret().to_owned()),
         next: Set(attempt.next),
         expires_at: Set(now_ms.saturating_add(ATTEMPT_TTL_MS)),
     }
@@ -83,8 +74,8 @@ pub async fn take(
         return Ok(None);
     }
     Ok(Some(Attempt {
-        nonce: row.nonce,
-        pkce_verifier: row.pkce_verifier,
+        nonce: row.nonce.into(),
+        pkce_verifier: row.pkce_verifier.into(),
         next: row.next,
     }))
 }

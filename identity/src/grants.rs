@@ -11,6 +11,7 @@ use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, TransactionTrait,
 };
+use secrecy::SecretString;
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
 use crate::digest::{find_by_secret, sha256_hex};
@@ -87,19 +88,10 @@ impl From<&refresh_token::Model> for RefreshToken {
 }
 
 /// A rotated refresh token's family and its successor (`Debug` leaves the token out).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct Rotated {
     pub family: TokenFamily,
-    pub refresh_token: String,
-}
-
-impl std::fmt::Debug for Rotated {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Rotated")
-            .field("family", &self.family)
-            .field("refresh_token", &"[REDACTED]")
-            .finish()
-    }
+    pub refresh_token: SecretString,
 }
 
 /// Starts a token family for `app` (and the driver who authorised it).
@@ -221,7 +213,7 @@ pub async fn rotate(
     txn.commit().await?;
     Ok(Rotated {
         family,
-        refresh_token,
+        refresh_token: refresh_token.into(),
     })
 }
 

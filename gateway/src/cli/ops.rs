@@ -41,7 +41,10 @@ pub async fn create_app(
     println!("partner:       {}", partner.name);
     println!("app:           {}", created.app.name);
     println!("client_id:     {}", created.app.client_id);
-    println!("client_secret: {}", created.client_secret);
+    println!(
+        "client_secret: {}",
+        secrecy::ExposeSecret::expose_secret(&created.client_secret)
+    );
     for uri in redirect_uris {
         println!("redirect_uri:  {uri}");
     }

@@ -406,7 +406,7 @@ pub async fn seed_world(
         Ok::<_, RunError>(PartnerCredentials {
             name,
             client_id: app.app.client_id.clone(),
-            client_secret: app.client_secret.clone(),
+            client_secret: secrecy::ExposeSecret::expose_secret(&app.client_secret).to_owned(),
             scopes: scopes.iter().map(ToString::to_string).collect(),
             redirect_uris: serde_json::from_str(&app.app.redirect_uris).map_err(err)?,
         })

@@ -59,8 +59,8 @@ pub async fn start(
     let result = async {
         let to = provider.authorization(&state.base_url).await?;
         let attempt = Attempt {
-            nonce: to.nonce,
-            pkce_verifier: to.pkce_verifier,
+            nonce: to.nonce.into(),
+            pkce_verifier: to.pkce_verifier.into(),
             next: query
                 .next
                 .as_deref()
@@ -155,7 +155,12 @@ pub async fn callback(
             .clone()
             .ok_or_else(|| Failure::Refused("no code".into()))?;
         let (issuer, claims) = provider
-            .sign_in(&state.base_url, code, attempt.pkce_verifier, &attempt.nonce)
+            .sign_in(
+                &state.base_url,
+                code,
+                secrecy::ExposeSecret::expose_secret(&attempt.pkce_verifier).to_owned(),
+                secrecy::ExposeSecret::expose_secret(&attempt.nonce),
+            )
             .await?;
         let driver = driver_for(&state, provider, &issuer, &claims).await?;
         let session = session::start(&state, driver.id)

@@ -105,7 +105,7 @@ pub async fn create(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(AppCredentials {
             client_id: created.app.client_id,
-            client_secret: created.client_secret,
+            client_secret: secrecy::ExposeSecret::expose_secret(&created.client_secret).to_owned(),
             name: created.app.name,
             partner: partner.name,
             redirect_uris: body.into_inner().redirect_uris,
@@ -176,6 +176,6 @@ pub async fn rotate_secret(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(RotatedSecret {
             client_id: rotated.app.client_id,
-            client_secret: rotated.client_secret,
+            client_secret: secrecy::ExposeSecret::expose_secret(&rotated.client_secret).to_owned(),
         }))
 }

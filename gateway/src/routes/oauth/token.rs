@@ -183,7 +183,7 @@ async fn authorization_code(
         Some(redeemed.driver),
         scope,
         Some(&redeemed.family_id),
-        Some(redeemed.refresh_token),
+        Some(secrecy::ExposeSecret::expose_secret(&redeemed.refresh_token).to_owned()),
     )
     .await
 }
@@ -227,7 +227,7 @@ async fn refresh_token(state: &AppState, app: &App, params: &HashMap<String, Str
         rotated.family.driver_id,
         scope,
         Some(&rotated.family.id),
-        Some(rotated.refresh_token),
+        Some(secrecy::ExposeSecret::expose_secret(&rotated.refresh_token).to_owned()),
     )
     .await
 }
