@@ -134,6 +134,19 @@ by_id_lookups!(
     partners_by_ids
 );
 
+/// An app and the partner it belongs to; `None` if either row is missing.
+pub async fn app_with_partner(
+    db: &impl ConnectionTrait,
+    id: AppId,
+) -> Result<Option<(app::Model, partner::Model)>, CatalogError> {
+    let Some(app) = find_app_by_id(db, id).await? else {
+        return Ok(None);
+    };
+    Ok(find_partner_by_id(db, app.partner_id)
+        .await?
+        .map(|partner| (app, partner)))
+}
+
 /// Whether any partner exists (the demo seeds only an empty database).
 pub async fn has_partners(db: &impl ConnectionTrait) -> Result<bool, CatalogError> {
     Ok(partner::Entity::find().count(db).await? > 0)

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use vdx_core::{AppId, SubscriptionId};
 
-use crate::entity::{app, partner, plan, product, product_version, subscription};
+use crate::entity::{plan, product_version, subscription};
 use crate::marketplace::SubscriptionStatus;
 use crate::plans::PlanSpec;
 use crate::product::Lifecycle;
@@ -225,22 +225,12 @@ async fn describe(
             row.id
         ))
     };
-    let app = app::Entity::find_by_id(row.app_id)
-        .one(db)
+    let (app, partner) = crate::marketplace::app_with_partner(db, row.app_id)
         .await?
-        .ok_or_else(|| missing("app"))?;
-    let partner = partner::Entity::find_by_id(app.partner_id)
-        .one(db)
+        .ok_or_else(|| missing("app or partner"))?;
+    let version = crate::product::version_by_id(db, row.product_version_id)
         .await?
-        .ok_or_else(|| missing("partner"))?;
-    let version = product_version::Entity::find_by_id(row.product_version_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| missing("version"))?;
-    let product = product::Entity::find_by_id(version.product_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| missing("product"))?;
+        .ok_or_else(|| missing("product version"))?;
     let plan = crate::plans::of_row(db, &row)
         .await?
         .ok_or_else(|| missing("plan"))?;
@@ -249,7 +239,7 @@ async fn describe(
         partner: partner.name,
         app: app.name,
         client_id: app.client_id,
-        product: product.slug,
+        product: version.slug.to_string(),
         version: version.version,
         plan: plan.name.clone(),
         status: row.status,

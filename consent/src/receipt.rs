@@ -31,12 +31,9 @@ pub async fn receipt(
     let missing = |what: &str| {
         ConsentError::NotFound(format!("consent {} refers to a missing {what}", row.id))
     };
-    let app = marketplace::find_app_by_id(db, row.app_id)
+    let (app, partner) = marketplace::app_with_partner(db, row.app_id)
         .await?
-        .ok_or_else(|| missing("app"))?;
-    let partner = marketplace::find_partner_by_id(db, app.partner_id)
-        .await?
-        .ok_or_else(|| missing("partner"))?;
+        .ok_or_else(|| missing("app or partner"))?;
     let vehicle = vehicle::Entity::find_by_id(row.vehicle_id)
         .one(db)
         .await?

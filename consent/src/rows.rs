@@ -5,6 +5,7 @@
 //! crate's alone.
 
 use sea_orm::{ConnectionTrait, EntityTrait, Select};
+use secrecy::SecretString;
 use vdx_core::{
     AppId, ConsentId, DriverId, PartnerId, ProductId, ProductVersionId, SubscriptionId, VehicleId,
 };
@@ -38,23 +39,14 @@ where
 }
 
 /// A driver account of the portal.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct Driver {
     pub id: DriverId,
     pub username: String,
-    /// Argon2id PHC string, for sign-in only.
-    pub password_hash: String,
+    /// Argon2id PHC string, for sign-in only (`Debug` leaves it out).
+    pub password_hash: SecretString,
     pub display_name: String,
     pub created_at: i64,
-}
-
-impl std::fmt::Debug for Driver {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Driver")
-            .field("id", &self.id)
-            .field("username", &self.username)
-            .finish_non_exhaustive()
-    }
 }
 
 impl From<driver::Model> for Driver {
@@ -62,7 +54,7 @@ impl From<driver::Model> for Driver {
         Self {
             id: m.id,
             username: m.username,
-            password_hash: m.password_hash,
+            password_hash: m.password_hash.into(),
             display_name: m.display_name,
             created_at: m.created_at,
         }

@@ -7,11 +7,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection};
 use secrecy::SecretString;
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
@@ -142,18 +138,15 @@ pub async fn redeem(
             "the code_verifier does not match the code_challenge (PKCE)",
         ));
     }
-    let txn = db.begin().await?;
-    let marked = authorization_code::Entity::update_many()
-        .col_expr(authorization_code::Column::UsedAt, Expr::value(now_ms))
-        .filter(authorization_code::Column::CodeHash.eq(row.code_hash.clone()))
-        .filter(authorization_code::Column::UsedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if marked.rows_affected != 1 {
-        txn.rollback().await?;
-        grants::revoke_family(db, &row.family_id, "code_reuse", now_ms, lifetimes).await?;
+    let used = grants::SingleUse::<authorization_code::Entity> {
+        used_at: authorization_code::Column::UsedAt,
+        hash: authorization_code::Column::CodeHash,
+        family: &row.family_id,
+        reuse: "code_reuse",
+    };
+    let Some(txn) = used.take(db, &row.code_hash, now_ms, lifetimes).await? else {
         return Err(replayed);
-    }
+    };
     let scope = ScopeSet::parse(&row.scope)
         .map_err(|e| IdentityError::Corrupt(format!("an authorization code's scope: {e}")))?;
     grants::start_family(

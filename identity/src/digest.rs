@@ -2,7 +2,8 @@
 //! session tokens, OIDC states) for storage and lookup: SHA-256, hex. Unlike
 //! passwords and client secrets they are 256-bit random values, so a fast
 //! hash is enough. The one SHA-256-hex of the house; the consent ledger
-//! chains its records with its own canonical hashing.
+//! chains its records with its own canonical hashing. Also the two chores
+//! every table of such secrets shares: lookup by hash and purging the expired.
 
 /// The SHA-256 of `secret`, lowercase hex.
 pub fn sha256_hex(secret: &str) -> String {
@@ -18,6 +19,26 @@ where
     String: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
 {
     E::find_by_id(sha256_hex(presented))
+}
+
+/// Deletes the rows of a table of short-lived secrets whose `expires_at`
+/// column says they expired before `now_ms`: the tables clean up as they
+/// take new rows.
+pub(crate) async fn purge_expired<C>(
+    db: &impl sea_orm::ConnectionTrait,
+    expires_at: C,
+    now_ms: i64,
+) -> Result<(), sea_orm::DbErr>
+where
+    C: sea_orm::ColumnTrait,
+    C::EntityName: sea_orm::EntityTrait,
+{
+    use sea_orm::{EntityTrait, QueryFilter};
+    C::EntityName::delete_many()
+        .filter(expires_at.lt(now_ms))
+        .exec(db)
+        .await?;
+    Ok(())
 }
 
 /// Compares two secrets in constant time (a length difference shows).

@@ -3,6 +3,7 @@
 //! consents) belong to `vdx_consent`; this module only asks it.
 
 use sea_orm::ConnectionTrait;
+use secrecy::ExposeSecret;
 use vdx_consent::Driver;
 use vdx_core::{DriverId, secret};
 
@@ -34,7 +35,7 @@ pub async fn sign_in(
     let found = by_username(db, username).await?;
     let hash = found
         .as_ref()
-        .map_or(secret::decoy_hash(), |d| d.password_hash.as_str());
+        .map_or(secret::decoy_hash(), |d| d.password_hash.expose_secret());
     let ok = secret::verify(password, hash);
     Ok(found.filter(|_| ok))
 }

@@ -9,13 +9,11 @@
 //! provider names; afterwards the link alone counts. An account that matches
 //! no driver signs nobody in: drivers come from the OEM's records.
 
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
-};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use secrecy::{ExposeSecret, SecretString};
 use vdx_consent::Driver;
 
-use crate::digest::{find_by_secret, sha256_hex};
+use crate::digest::{find_by_secret, purge_expired, sha256_hex};
 use crate::entity::{driver_identity, login_attempt};
 use crate::{IdentityError, drivers};
 
@@ -38,10 +36,7 @@ pub async fn begin(
     attempt: Attempt,
     now_ms: i64,
 ) -> Result<(), IdentityError> {
-    login_attempt::Entity::delete_many()
-        .filter(login_attempt::Column::ExpiresAt.lt(now_ms))
-        .exec(db)
-        .await?;
+    purge_expired(db, login_attempt::Column::ExpiresAt, now_ms).await?;
     login_attempt::ActiveModel {
         state_hash: Set(sha256_hex(state)),
         nonce: Set(attempt.nonce.expose_secret().to_owned()),

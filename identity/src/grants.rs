@@ -196,25 +196,58 @@ pub async fn rotate(
     if row.expires_at <= now_ms {
         return Err(IdentityError::InvalidGrant("the refresh token has expired"));
     }
-    let txn = db.begin().await?;
-    let marked = refresh_token::Entity::update_many()
-        .col_expr(refresh_token::Column::RotatedAt, Expr::value(now_ms))
-        .filter(refresh_token::Column::TokenHash.eq(row.token_hash.clone()))
-        .filter(refresh_token::Column::RotatedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if marked.rows_affected != 1 {
-        // Another request rotated it a moment ago: the token was used twice.
-        txn.rollback().await?;
-        revoke_family(db, &family.id, "refresh_token_reuse", now_ms, lifetimes).await?;
+    let used = SingleUse::<refresh_token::Entity> {
+        used_at: refresh_token::Column::RotatedAt,
+        hash: refresh_token::Column::TokenHash,
+        family: &family.id,
+        reuse: "refresh_token_reuse",
+    };
+    let Some(txn) = used.take(db, &row.token_hash, now_ms, lifetimes).await? else {
         return Err(reused);
-    }
+    };
     let refresh_token = new_refresh_token(&txn, &family.id, now_ms, lifetimes).await?;
     txn.commit().await?;
     Ok(Rotated {
         family,
         refresh_token: refresh_token.into(),
     })
+}
+
+/// A single-use secret's row (an authorization code, a refresh token): the
+/// column that marks it used, the column of its hash, the token family it
+/// belongs to and the reason recorded when it is used twice.
+pub(crate) struct SingleUse<'a, E: EntityTrait> {
+    pub used_at: E::Column,
+    pub hash: E::Column,
+    pub family: &'a str,
+    pub reuse: &'a str,
+}
+
+impl<E: EntityTrait> SingleUse<'_, E> {
+    /// Marks the row of `hash` used, in a transaction handed back for the
+    /// caller's next writes. `None` when another request marked it a moment
+    /// ago: the secret was presented twice, so its whole family is revoked.
+    pub(crate) async fn take(
+        &self,
+        db: &DatabaseConnection,
+        hash: &str,
+        now_ms: i64,
+        lifetimes: Lifetimes,
+    ) -> Result<Option<sea_orm::DatabaseTransaction>, IdentityError> {
+        let txn = db.begin().await?;
+        let marked = E::update_many()
+            .col_expr(self.used_at, Expr::value(now_ms))
+            .filter(self.hash.eq(hash))
+            .filter(self.used_at.is_null())
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected == 1 {
+            return Ok(Some(txn));
+        }
+        txn.rollback().await?;
+        revoke_family(db, self.family, self.reuse, now_ms, lifetimes).await?;
+        Ok(None)
+    }
 }
 
 /// Revokes a family: its refresh tokens stop working and its access tokens

@@ -50,10 +50,7 @@ pub async fn create(
     params: &AuthorizeParams,
     now_ms: i64,
 ) -> Result<String, IdentityError> {
-    authorize_request::Entity::delete_many()
-        .filter(authorize_request::Column::ExpiresAt.lt(now_ms))
-        .exec(db)
-        .await?;
+    crate::digest::purge_expired(db, authorize_request::Column::ExpiresAt, now_ms).await?;
     let id = secret::generate("");
     authorize_request::ActiveModel {
         id: Set(id.clone()),

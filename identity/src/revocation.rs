@@ -45,10 +45,7 @@ pub async fn revoke(
     now_ms: i64,
     expires_at_ms: i64,
 ) -> Result<(), IdentityError> {
-    revocation::Entity::delete_many()
-        .filter(revocation::Column::ExpiresAt.lt(now_ms))
-        .exec(db)
-        .await?;
+    crate::digest::purge_expired(db, revocation::Column::ExpiresAt, now_ms).await?;
     revocation::Entity::insert(revocation::ActiveModel {
         id: sea_orm::ActiveValue::Set(id.to_owned()),
         revoked_at: sea_orm::ActiveValue::Set(now_ms),
