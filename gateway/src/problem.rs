@@ -313,6 +313,7 @@ impl From<vdx_consent::ConsentError> for ApiError {
             vdx_consent::ConsentError::NotFound(detail) => Self::NotFound(detail),
             vdx_consent::ConsentError::Conflict(detail) => Self::Conflict(detail),
             vdx_consent::ConsentError::Constraint(violation) => violation.into(),
+            vdx_consent::ConsentError::Catalog(inner) => inner.into(),
             other => Self::internal(other),
         }
     }
@@ -322,6 +323,7 @@ impl From<vdx_telemetry::TelemetryError> for ApiError {
     fn from(err: vdx_telemetry::TelemetryError) -> Self {
         match err {
             vdx_telemetry::TelemetryError::Consent(inner) => inner.into(),
+            vdx_telemetry::TelemetryError::Catalog(inner) => inner.into(),
             vdx_telemetry::TelemetryError::Rejected { summary, errors } => Self::Unprocessable {
                 code: "INVALID_SAMPLES",
                 detail: summary,
@@ -454,6 +456,21 @@ mod tests {
             .get_all(header::WWW_AUTHENTICATE)
             .collect();
         assert_eq!(values, ["Bearer realm=\"vdx\""]);
+    }
+
+    #[test]
+    fn a_catalog_error_keeps_its_answer_when_another_domain_carries_it() {
+        let not_found = || vdx_catalog::CatalogError::NotFound("no product \"x\"".into());
+        for err in [
+            ApiError::from(not_found()),
+            ApiError::from(vdx_consent::ConsentError::Catalog(not_found())),
+            ApiError::from(vdx_telemetry::TelemetryError::Catalog(not_found())),
+            ApiError::from(vdx_telemetry::TelemetryError::Consent(
+                vdx_consent::ConsentError::Catalog(not_found()),
+            )),
+        ] {
+            assert_eq!(err.status_code(), StatusCode::NOT_FOUND);
+        }
     }
 
     #[test]
