@@ -123,24 +123,6 @@ impl<A: Action> Grant<A> {
     }
 }
 
-/// The one decision point. Returns a grant, or [`ConsentError::Denied`] with the reason.
-#[tracing::instrument(skip_all, fields(product = %product, purpose = %purpose, action = A::NAME))]
-pub async fn decide<A: Action>(
-    db: &impl ConnectionTrait,
-    principal: &Principal,
-    vin: &Vin,
-    product: &ProductSlug,
-    purpose: &Purpose,
-    now_ms: i64,
-) -> Result<Grant<A>, ConsentError> {
-    check_scope::<A>(principal, product)?;
-    Ok(
-        decide_from_db::<A>(db, principal, vin, product, purpose, now_ms)
-            .await?
-            .0,
-    )
-}
-
 fn check_scope<A: Action>(principal: &Principal, product: &ProductSlug) -> Result<(), Denial> {
     let needed = A::scope(product);
     if principal.has_scope(&needed) {
@@ -316,14 +298,14 @@ impl<A: Action> Grant<A> {
     }
 }
 
-/// [`decide`] with a [`DecisionCache`]: given the request's policy `epoch`
-/// (read at authentication, at most [`REQUEST_EPOCH_MAX_AGE`] ago), the
-/// remembered decision if the epoch has not moved, else the full decision
-/// (remembered for next time). Same answers as `decide`, without its six
-/// statements on a hit.
+/// The one decision point. Returns a grant, or [`ConsentError::Denied`] with
+/// the reason. Given the request's policy `epoch` (read at authentication, at
+/// most [`REQUEST_EPOCH_MAX_AGE`] ago), the remembered decision if the epoch
+/// has not moved, else the full decision from the database (remembered for
+/// next time), so a hit costs no statement.
 #[allow(clippy::too_many_arguments)]
 #[tracing::instrument(skip_all, fields(product = %product, purpose = %purpose, action = A::NAME))]
-pub async fn decide_cached<A: Action>(
+pub async fn decide<A: Action>(
     cache: &DecisionCache,
     db: &impl ConnectionTrait,
     principal: &Principal,

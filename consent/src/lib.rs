@@ -52,7 +52,7 @@ pub mod views;
 
 pub use decision::{
     Action, Command, DECISION_CACHE_CAPACITY, DecisionCache, Denial, Grant, REQUEST_EPOCH_MAX_AGE,
-    Read, decide, decide_cached, policy_epoch,
+    Read, decide, policy_epoch,
 };
 pub use error::ConsentError;
 pub use fields::AuthorizedFields;

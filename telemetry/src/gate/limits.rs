@@ -73,6 +73,16 @@ pub(crate) struct Bill {
     pub vehicles: BTreeSet<(SubscriptionId, VehicleId)>,
 }
 
+impl Bill {
+    /// Adds what `grant` touches: its subscription and its vehicle.
+    pub(crate) fn add<A: vdx_consent::Action>(&mut self, grant: &vdx_consent::Grant<A>) {
+        self.subscriptions
+            .insert(grant.subscription_id(), grant.app_id());
+        self.vehicles
+            .insert((grant.subscription_id(), grant.vehicle_id()));
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     limiters: HashMap<PlanId, (PlanSpec, Arc<Limiter>)>,

@@ -2,7 +2,7 @@
 //! commands and consents. It owns steps 2 to 6 of the request path:
 //!
 //! 1. **decide**: the consent decision for every access a request names
-//!    ([`vdx_consent::decide_cached`], remembered per policy epoch);
+//!    ([`vdx_consent::decide`], remembered per policy epoch);
 //! 2. **charge**: the request's whole cost, before anything is served, to
 //!    every subscription it touches and every vehicle it reads
 //!    ([`limits::RateLimits`]); when any charge fails nothing is served;
@@ -286,13 +286,34 @@ impl PartnerGate {
         }
     }
 
+    /// Decides action `A` on `target` once per request: the answer goes
+    /// into `decided`, and a grant onto the bill.
+    async fn decide_once<A: Action>(
+        &self,
+        ctx: &RequestContext,
+        epoch: i64,
+        target: &Target,
+        decided: &mut HashMap<Target, Result<Charged<A>, Denial>>,
+        bill: &mut limits::Bill,
+    ) -> Result<(), TelemetryError> {
+        if decided.contains_key(target) {
+            return Ok(());
+        }
+        let decision = self.decide::<A>(ctx, epoch, target).await?;
+        if let Ok(grant) = &decision {
+            bill.add(grant);
+        }
+        decided.insert(target.clone(), decision.map(|grant| Charged { grant }));
+        Ok(())
+    }
+
     async fn decide<A: Action>(
         &self,
         ctx: &RequestContext,
         epoch: i64,
         target: &Target,
     ) -> Result<Result<Grant<A>, Denial>, TelemetryError> {
-        match vdx_consent::decide_cached::<A>(
+        match vdx_consent::decide::<A>(
             &self.decisions,
             &self.db,
             &ctx.principal,
@@ -343,42 +364,24 @@ impl PartnerGate {
         let epoch = self.epoch(ctx).await?;
         let mut admission = Admission::default();
         let mut bill = limits::Bill::default();
-        let mut charge = |app, sub, vehicle| {
-            bill.subscriptions.insert(sub, app);
-            bill.vehicles.insert((sub, vehicle));
-        };
         for access in accesses {
             match access {
-                Access::Read(target) if !admission.reads.contains_key(target) => {
-                    let decided = self.decide::<Read>(ctx, epoch, target).await?;
-                    if let Ok(g) = &decided {
-                        charge(g.app_id(), g.subscription_id(), g.vehicle_id());
-                    }
-                    admission
-                        .reads
-                        .insert(target.clone(), decided.map(|grant| Charged { grant }));
+                Access::Read(target) => {
+                    self.decide_once(ctx, epoch, target, &mut admission.reads, &mut bill)
+                        .await?;
                 }
-                Access::Command(target) if !admission.commands.contains_key(target) => {
-                    let decided = self.decide::<Command>(ctx, epoch, target).await?;
-                    if let Ok(g) = &decided {
-                        charge(g.app_id(), g.subscription_id(), g.vehicle_id());
-                    }
-                    admission
-                        .commands
-                        .insert(target.clone(), decided.map(|grant| Charged { grant }));
+                Access::Command(target) => {
+                    self.decide_once(ctx, epoch, target, &mut admission.commands, &mut bill)
+                        .await?;
                 }
                 Access::CommandStatus(raw) if !admission.statuses.contains_key(raw) => {
                     let status = self.status_grant(ctx, epoch, raw).await?;
                     if let Some(s) = &status {
-                        charge(
-                            s.grant.app_id(),
-                            s.grant.subscription_id(),
-                            s.grant.vehicle_id(),
-                        );
+                        bill.add(&s.grant);
                     }
                     admission.statuses.insert(raw.clone(), status);
                 }
-                _ => {}
+                Access::CommandStatus(_) => {}
             }
         }
         if bill.subscriptions.is_empty() {

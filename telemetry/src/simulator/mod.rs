@@ -333,13 +333,19 @@ impl SimVehicle {
 mod tests {
     use super::*;
 
+    /// An electric car in `phase` for a long while, at `energy_pct`.
+    fn ev_in(phase: Phase, energy_pct: f64, rng: &mut impl Rng) -> SimVehicle {
+        let mut car = SimVehicle::new(VehicleId(1), Powertrain::Electric, rng);
+        car.energy_pct = energy_pct;
+        car.phase = phase;
+        car.phase_left_s = 10_000.0;
+        car
+    }
+
     #[test]
     fn a_driving_car_moves_and_drains() {
         let mut rng = rand::rng();
-        let mut car = SimVehicle::new(VehicleId(1), Powertrain::Electric, &mut rng);
-        car.energy_pct = 80.0;
-        car.phase = Phase::Driving;
-        car.phase_left_s = 1_000.0;
+        let mut car = ev_in(Phase::Driving, 80.0, &mut rng);
         let (odo, lat, soc) = (car.odometer_m, car.lat, car.energy_pct);
         for _ in 0..30 {
             car.step(2.0, &mut rng);
@@ -352,10 +358,7 @@ mod tests {
     #[test]
     fn a_charging_car_stops_at_its_limit() {
         let mut rng = rand::rng();
-        let mut car = SimVehicle::new(VehicleId(1), Powertrain::Electric, &mut rng);
-        car.energy_pct = 70.0;
-        car.phase = Phase::Charging;
-        car.phase_left_s = 10_000.0;
+        let mut car = ev_in(Phase::Charging, 70.0, &mut rng);
         for _ in 0..100 {
             car.step(2.0, &mut rng);
         }
