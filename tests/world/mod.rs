@@ -8,6 +8,7 @@
 //! [`TestApp::create_vehicle`] call the consent crate's `people` service,
 //! as the demo seed and `vdx simulate` do. Never raw SQL.
 
+mod people;
 mod products;
 
 use serde_json::{Value, json};

@@ -1,0 +1,49 @@
+//! More of a test's world, built like the rest of [`crate::world`]: another
+//! driver whose car has reported, a consent found through the partner API,
+//! and a driver ending a consent on the portal. Never raw SQL.
+
+use serde_json::Value;
+
+use super::{Driver, Partner};
+use crate::TestApp;
+
+impl TestApp {
+    /// A new driver owning a new car that reported `values` just now.
+    pub async fn driver_with_car(&self, values: &[(&str, Value)]) -> (Driver, String) {
+        let driver = self.create_driver().await;
+        let vin = self.create_vehicle(&driver).await;
+        self.report(&vin, values, chrono::Utc::now().timestamp_millis())
+            .await;
+        (driver, vin)
+    }
+
+    /// The id of the partner's newest consent for `vin`, as the partner's
+    /// consent listing (`GET /v1/consents`) shows it.
+    pub async fn consent_id(&self, partner: &Partner, vin: &str) -> i64 {
+        let token = self.partner_token(partner).await;
+        let listing: Value = self.get_json("/v1/consents?limit=100", Some(&token)).await;
+        listing["consents"]
+            .as_array()
+            .expect("consents")
+            .iter()
+            .filter(|c| c["vin"] == vin)
+            .filter_map(|c| c["id"].as_i64())
+            .max()
+            .unwrap_or_else(|| panic!("{} holds no consent for {vin}: {listing}", partner.name))
+    }
+
+    /// The driver revokes consent `id` on the portal (`POST
+    /// /portal/consents/{id}/revoke` with the session's CSRF token).
+    pub async fn revoke_on_portal(&self, driver: &Driver, id: i64) {
+        let (portal, csrf) = self
+            .portal_sign_in(&driver.username, &driver.password)
+            .await;
+        let res = portal
+            .post(self.url(&format!("/portal/consents/{id}/revoke")))
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+            .await
+            .expect("revoke");
+        assert_eq!(res.status(), 303, "revocation failed");
+    }
+}
