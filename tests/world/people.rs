@@ -46,4 +46,26 @@ impl TestApp {
             .expect("revoke");
         assert_eq!(res.status(), 303, "revocation failed");
     }
+
+    /// Fills in and posts the portal's sign-in form in `browser`, as a
+    /// driver would; the answer, whatever it is.
+    pub async fn try_sign_in(
+        &self,
+        browser: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let form = self.page(browser, "/portal/login").await;
+        let token = crate::hidden(&form, "login_token");
+        browser
+            .post(self.url("/portal/login"))
+            .form(&[
+                ("username", username),
+                ("password", password),
+                ("login_token", token.as_str()),
+            ])
+            .send()
+            .await
+            .expect("sign-in")
+    }
 }
