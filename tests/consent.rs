@@ -8,38 +8,31 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use vdx_consent::records::ConsentStatus;
-use vdx_consent::test_support::{consent, vehicle};
-use vdx_tests::world::{Consented, Driver, ProductSpec, SOC};
+use vdx_consent::test_support::consent;
+use vdx_tests::world::{Consented, Driver, ProductSpec, SOC, assert_says};
 use vdx_tests::{Backend, TestApp, on_both_backends, spawn_app, vdx_binary};
 
 /// The driver revokes the partner's consent for the car on the portal.
 /// A demo-world shim for `commands.rs`, which does not build its own world
 /// yet; fixtures use `TestApp::revoke_on_portal`.
 pub(crate) async fn revoke_in_portal(app: &TestApp, driver: &str, vin: &str, partner: &str) {
-    let (portal, csrf) = app.portal_login(driver).await;
     let row = consent_of(app, vin, &app.partner(partner).client_id).await;
-    let res = portal
-        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    let driver = Driver {
+        username: driver.to_owned(),
+        password: app.demo_driver(driver).password.clone(),
+    };
+    app.revoke_on_portal(&driver, row.id.0).await;
 }
 
+/// The consent of the app `client_id` for the car `vin`, as stored.
 pub(crate) async fn consent_of(app: &TestApp, vin: &str, client_id: &str) -> consent::Model {
-    let car = vehicle::Entity::find()
-        .filter(vehicle::Column::Vin.eq(vin))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let car = app.vehicle_id(vin).await;
     let partner_app = vdx_catalog::marketplace::find_app_by_client_id(&app.db, client_id)
         .await
         .unwrap()
         .unwrap();
     consent::Entity::find()
-        .filter(consent::Column::VehicleId.eq(car.id))
+        .filter(consent::Column::VehicleId.eq(car))
         .filter(consent::Column::AppId.eq(partner_app.id))
         .one(&app.db)
         .await
@@ -317,12 +310,10 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
 async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
     let (world, token) = consented(&app).await;
     // Seven consents in all: more than a page of five.
+    let reported = ProductSpec::charging().reported;
     for _ in 0..6 {
-        let vin = app.create_vehicle(&world.driver).await;
         let now = chrono::Utc::now().timestamp_millis();
-        app.report(&vin, &ProductSpec::charging().reported, now)
-            .await;
-        app.grant_consent(&world.driver, &vin, &world.partner, None)
+        app.share_new_car((&world.driver, &world.partner), &reported, now, None)
             .await;
     }
     let first: Value = app.get_json("/v1/consents?limit=5", Some(&token)).await;
@@ -535,8 +526,7 @@ async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
     let client = vdx_tests::portal_client();
     for _ in 0..10 {
         let res = app.try_sign_in(&client, &alice.username, "guess").await;
-        assert_eq!(res.status(), 200);
-        assert!(res.text().await.unwrap().contains("wrong password"));
+        assert_says(res, 200, "wrong password").await;
     }
     let res = app
         .try_sign_in(&client, &alice.username, &alice.password)
@@ -638,34 +628,32 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
         .iter()
         .find(|e| e.status == "revoked_by_driver")
         .unwrap();
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE consent_ledger SET status = 'active' WHERE id = {}",
+    let tamper = |sql: String| {
+        let db = &app.db;
+        async move {
+            db.execute_unprepared(&sql).await.unwrap();
+        }
+    };
+    let ledger_entry_says = |status: &str| {
+        format!(
+            "UPDATE consent_ledger SET status = '{status}' WHERE id = {}",
             victim.id
-        ))
-        .await
-        .unwrap();
+        )
+    };
+    tamper(ledger_entry_says("active")).await;
     let broken = verify();
     assert_eq!(broken.status.code(), Some(1));
     let err = String::from_utf8_lossy(&broken.stderr);
     assert!(err.contains(&format!("entry {}", victim.id)), "{err}");
 
     // Restore it, then tamper with the projection instead: verify notices too.
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE consent_ledger SET status = 'revoked_by_driver' WHERE id = {}",
-            victim.id
-        ))
-        .await
-        .unwrap();
+    tamper(ledger_entry_says("revoked_by_driver")).await;
     assert!(verify().status.success());
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE consents SET status = 'active' WHERE id = {}",
-            victim.consent_id
-        ))
-        .await
-        .unwrap();
+    tamper(format!(
+        "UPDATE consents SET status = 'active' WHERE id = {}",
+        victim.consent_id
+    ))
+    .await;
     let broken = verify();
     assert_eq!(broken.status.code(), Some(1));
     assert!(
@@ -680,13 +668,7 @@ async fn a_wrong_password_or_a_stale_login_form_signs_nobody_in() {
     let (username, password) = (driver.username.as_str(), driver.password.as_str());
     let client = vdx_tests::portal_client();
     let res = app.try_sign_in(&client, username, "wrong").await;
-    assert_eq!(res.status(), 200);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Unknown username or wrong password")
-    );
+    assert_says(res, 200, "Unknown username or wrong password").await;
     let stranger = vdx_tests::portal_client();
     let res = stranger
         .post(app.url("/portal/login"))

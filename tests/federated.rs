@@ -17,7 +17,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use vdx_tests::world::Driver;
+use vdx_tests::world::{Driver, assert_says};
 use vdx_tests::{Backend, TestApp, portal_client, spawn_app, spawn_app_with};
 
 use crate::oauth::support::{OAuth, authorize_url, consent_screen, login_page};
@@ -282,13 +282,7 @@ async fn a_driver_signs_in_with_the_oem_account_and_is_linked_by_subject() {
     idp.signed_in_as("oem-user-9999", "nobody-here");
     let stranger = portal_client();
     let res = federated_sign_in(&app, &stranger, "/portal").await;
-    assert_eq!(res.status(), 403);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("not linked to a vdx driver")
-    );
+    assert_says(res, 403, "not linked to a vdx driver").await;
     assert_eq!(signed_in_name(&app, &stranger).await, None);
 }
 
@@ -351,8 +345,7 @@ async fn forged_replayed_or_foreign_callbacks_sign_nobody_in() {
     let callback = res.headers()["location"].to_str().unwrap().to_owned();
     let other_browser = portal_client();
     let res = other_browser.get(&callback).send().await.unwrap();
-    assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("try again"));
+    assert_says(res, 400, "try again").await;
     let res = portal.get(&callback).send().await.unwrap();
     assert_eq!(res.status(), 303, "the right browser still completes");
     assert!(signed_in_name(&app, &portal).await.is_some());
@@ -382,13 +375,7 @@ async fn forged_replayed_or_foreign_callbacks_sign_nobody_in() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("access_denied the user cancelled")
-    );
+    assert_says(res, 400, "access_denied the user cancelled").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

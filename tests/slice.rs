@@ -34,11 +34,10 @@ async fn rest_latest(
 /// Another car of the world's driver, which reported, was shared with the
 /// partner and then revoked by the driver on the portal.
 async fn revoked_car(app: &TestApp, world: &Consented) -> String {
-    let vin = app.create_vehicle(&world.driver).await;
     let now = chrono::Utc::now().timestamp_millis();
-    app.report(&vin, &ProductSpec::charging().reported, now)
-        .await;
-    app.grant_consent(&world.driver, &vin, &world.partner, None)
+    let reported = ProductSpec::charging().reported;
+    let vin = app
+        .share_new_car((&world.driver, &world.partner), &reported, now, None)
         .await;
     let id = app.consent_id(&world.partner, &vin).await;
     app.revoke_on_portal(&world.driver, id).await;

@@ -9,6 +9,7 @@
 //! as the demo seed and `vdx simulate` do. Never raw SQL.
 
 mod people;
+pub use people::assert_says;
 mod products;
 
 use serde_json::{Value, json};

@@ -17,6 +17,22 @@ impl TestApp {
         (driver, vin)
     }
 
+    /// A new car of `driver` that reported `values` at `at_ms`, shared with
+    /// the partner through the portal for `days` (the product's most when
+    /// `None`); its VIN.
+    pub async fn share_new_car(
+        &self,
+        (driver, partner): (&Driver, &Partner),
+        values: &[(&str, Value)],
+        at_ms: i64,
+        days: Option<u32>,
+    ) -> String {
+        let vin = self.create_vehicle(driver).await;
+        self.report(&vin, values, at_ms).await;
+        self.grant_consent(driver, &vin, partner, days).await;
+        vin
+    }
+
     /// The id of the partner's newest consent for `vin`, as the partner's
     /// consent listing (`GET /v1/consents`) shows it.
     pub async fn consent_id(&self, partner: &Partner, vin: &str) -> i64 {
@@ -68,4 +84,11 @@ impl TestApp {
             .await
             .expect("sign-in")
     }
+}
+
+/// Asserts `res` answers `status` with a page that says `words`.
+pub async fn assert_says(res: reqwest::Response, status: u16, words: &str) {
+    assert_eq!(res.status(), status, "answering {words:?}");
+    let text = res.text().await.expect("text");
+    assert!(text.contains(words), "{words:?} is not in {text}");
 }

@@ -134,10 +134,10 @@ impl World {
         at_ms: i64,
     ) -> (vdx_tests::world::Driver, String) {
         let driver = app.create_driver().await;
-        let vin = app.create_vehicle(&driver).await;
-        app.report(&vin, &ProductSpec::charging().reported, at_ms)
+        let reported = ProductSpec::charging().reported;
+        let vin = app
+            .share_new_car((&driver, self.partner()), &reported, at_ms, days)
             .await;
-        app.grant_consent(&driver, &vin, self.partner(), days).await;
         (driver, vin)
     }
 }
