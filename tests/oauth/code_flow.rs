@@ -4,7 +4,6 @@
 
 use oauth2::basic::BasicErrorResponseType;
 use oauth2::{RedirectUrl, TokenResponse};
-use serde_json::Value;
 use vdx_tests::world::ProductSpec;
 use vdx_tests::{TestApp, hidden, on_both_backends};
 
@@ -81,9 +80,7 @@ async fn a_pkce_verifier_that_does_not_match_is_refused(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_grant");
+    assert_oauth_error(res, 400, "invalid_grant").await;
 }
 
 async fn a_redirect_uri_that_differs_from_the_authorization_request_is_refused(app: TestApp) {

@@ -20,7 +20,7 @@ use serde_json::Value;
 use vdx_tests::world::ProductSpec;
 use vdx_tests::{TestApp, on_both_backends};
 
-use support::OAuth;
+use support::{OAuth, assert_oauth_error};
 
 async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
     let meta: Value = app
@@ -160,9 +160,7 @@ async fn token_endpoint_errors_follow_rfc6749(app: TestApp) {
     let res = app
         .token_response(&partner.client_id, "wrong-secret", None)
         .await;
-    assert_eq!(res.status(), 401);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_client");
+    assert_oauth_error(res, 401, "invalid_client").await;
 
     let res = app.token_response("no-such-client", "x", None).await;
     assert_eq!(res.status(), 401);
@@ -174,9 +172,7 @@ async fn token_endpoint_errors_follow_rfc6749(app: TestApp) {
             Some(&support::read_scope(&unsubscribed)),
         )
         .await;
-    assert_eq!(res.status(), 400);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_scope");
+    assert_oauth_error(res, 400, "invalid_scope").await;
 
     let res = app
         .client

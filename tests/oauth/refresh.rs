@@ -7,13 +7,23 @@ use vdx_tests::{TestApp, on_both_backends};
 
 use super::support::*;
 
+/// The driver's first tokens and their first refresh: (first, second).
+async fn refreshed_once(app: &TestApp, oauth: &OAuth) -> (TokenResponse, TokenResponse) {
+    let first = oauth.driver_tokens(app).await;
+    let second = refresh(&oauth.client, first.refresh_token().unwrap())
+        .await
+        .unwrap();
+    (first, second)
+}
+
 async fn a_refresh_token_is_replaced_by_a_new_one_on_every_use(app: TestApp) {
     let oauth = OAuth::new(&app).await;
     let client = &oauth.client;
-    let first = oauth.driver_tokens(&app).await;
-    let r1 = first.refresh_token().unwrap().clone();
-    let second = refresh(client, &r1).await.unwrap();
-    let r2 = second.refresh_token().unwrap().clone();
+    let (first, second) = refreshed_once(&app, &oauth).await;
+    let (r1, r2) = (
+        first.refresh_token().unwrap(),
+        second.refresh_token().unwrap(),
+    );
     assert_ne!(r1.secret(), r2.secret());
     assert_ne!(
         first.access_token().secret(),
@@ -25,28 +35,29 @@ async fn a_refresh_token_is_replaced_by_a_new_one_on_every_use(app: TestApp) {
     oauth
         .assert_accepted(&app, second.access_token().secret(), "a refreshed token")
         .await;
-    let third = refresh(client, &r2).await.unwrap();
+    let third = refresh(client, r2).await.unwrap();
     assert!(third.refresh_token().is_some());
 }
 
 async fn a_reused_refresh_token_revokes_its_whole_family(app: TestApp) {
     let oauth = OAuth::new(&app).await;
     let client = &oauth.client;
-    let first = oauth.driver_tokens(&app).await;
-    let r1 = first.refresh_token().unwrap().clone();
-    let second = refresh(client, &r1).await.unwrap();
-    let r2 = second.refresh_token().unwrap().clone();
+    let (first, second) = refreshed_once(&app, &oauth).await;
+    let (r1, r2) = (
+        first.refresh_token().unwrap(),
+        second.refresh_token().unwrap(),
+    );
     oauth
         .assert_accepted(&app, second.access_token().secret(), "the current token")
         .await;
 
     // Someone replays the old refresh token: refused, and the family dies.
     assert_eq!(
-        refresh(client, &r1).await.unwrap_err(),
+        refresh(client, r1).await.unwrap_err(),
         BasicErrorResponseType::InvalidGrant
     );
     assert_eq!(
-        refresh(client, &r2).await.unwrap_err(),
+        refresh(client, r2).await.unwrap_err(),
         BasicErrorResponseType::InvalidGrant
     );
     oauth

@@ -21,6 +21,18 @@ async fn latest_on(app: &TestApp, oauth: &OAuth, base_url: &str, token: &str) ->
         .unwrap()
 }
 
+/// What the server says about `token` when `client` asks (RFC 7662).
+async fn introspect(
+    client: &Client,
+    token: &AccessToken,
+) -> oauth2::basic::BasicTokenIntrospectionResponse {
+    client
+        .introspect(token)
+        .request_async(&http())
+        .await
+        .unwrap()
+}
+
 async fn a_revoked_access_token_is_refused_on_the_next_request_on_every_replica(app: TestApp) {
     let oauth = OAuth::new(&app).await;
     let replica = app.spawn_replica().await;
@@ -101,20 +113,14 @@ async fn revoking_an_unknown_token_answers_200(app: TestApp) {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 401);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_client");
+    assert_oauth_error(res, 401, "invalid_client").await;
 }
 
 async fn introspection_describes_live_tokens_and_nothing_else(app: TestApp) {
     let oauth = OAuth::new(&app).await;
     let client = &oauth.client;
     let token = app_token(client).await;
-    let info = client
-        .introspect(token.access_token())
-        .request_async(&http())
-        .await
-        .unwrap();
+    let info = introspect(client, token.access_token()).await;
     assert!(info.active());
     assert_eq!(
         info.client_id().unwrap().as_str(),
@@ -125,29 +131,17 @@ async fn introspection_describes_live_tokens_and_nothing_else(app: TestApp) {
 
     // Someone else's token, garbage, and a revoked token are all simply inactive.
     let other = client_of(&app, &app.create_partner().await).await;
-    let theirs = other
-        .introspect(token.access_token())
-        .request_async(&http())
-        .await
-        .unwrap();
+    let theirs = introspect(&other, token.access_token()).await;
     assert!(!theirs.active());
     assert!(theirs.client_id().is_none());
-    let garbage = client
-        .introspect(&AccessToken::new("garbage".into()))
-        .request_async(&http())
-        .await
-        .unwrap();
+    let garbage = introspect(client, &AccessToken::new("garbage".into())).await;
     assert!(!garbage.active());
     revoke(
         client,
         StandardRevocableToken::AccessToken(token.access_token().clone()),
     )
     .await;
-    let revoked = client
-        .introspect(token.access_token())
-        .request_async(&http())
-        .await
-        .unwrap();
+    let revoked = introspect(client, token.access_token()).await;
     assert!(!revoked.active());
 }
 

@@ -429,6 +429,13 @@ pub async fn revoke(client: &Client, token: oauth2::StandardRevocableToken) {
         .unwrap();
 }
 
+/// Asserts `res` is an RFC 6749 error answer: `status` and `error`.
+pub async fn assert_oauth_error(res: reqwest::Response, status: u16, error: &str) {
+    assert_eq!(res.status(), status, "{error}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], error, "{body}");
+}
+
 /// Refreshes with `client`; the OAuth error code if refused.
 pub async fn refresh(
     client: &Client,
