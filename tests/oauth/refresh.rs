@@ -1,29 +1,47 @@
 //! Refresh tokens through the `oauth2` crate: rotation on every use, and
 //! reuse detection that revokes the whole token family.
 
-use oauth2::TokenResponse as _;
 use oauth2::basic::BasicErrorResponseType;
+use oauth2::{RefreshToken, TokenResponse as _};
 use vdx_tests::{TestApp, on_both_backends};
 
 use super::support::*;
 
-/// The driver's first tokens and their first refresh: (first, second).
-async fn refreshed_once(app: &TestApp, oauth: &OAuth) -> (TokenResponse, TokenResponse) {
-    let first = oauth.driver_tokens(app).await;
-    let second = refresh(&oauth.client, first.refresh_token().unwrap())
-        .await
-        .unwrap();
-    (first, second)
+/// The OAuth world, the driver's first tokens and their first refresh.
+struct Refreshed {
+    oauth: OAuth,
+    first: TokenResponse,
+    second: TokenResponse,
+}
+
+impl Refreshed {
+    async fn new(app: &TestApp) -> Self {
+        let oauth = OAuth::new(app).await;
+        let first = oauth.driver_tokens(app).await;
+        let second = refresh(&oauth.client, first.refresh_token().unwrap())
+            .await
+            .unwrap();
+        Self {
+            oauth,
+            first,
+            second,
+        }
+    }
+
+    /// The first and the second refresh token.
+    fn refresh_tokens(&self) -> (&RefreshToken, &RefreshToken) {
+        (
+            self.first.refresh_token().unwrap(),
+            self.second.refresh_token().unwrap(),
+        )
+    }
 }
 
 async fn a_refresh_token_is_replaced_by_a_new_one_on_every_use(app: TestApp) {
-    let oauth = OAuth::new(&app).await;
+    let refreshed = Refreshed::new(&app).await;
+    let (oauth, first, second) = (&refreshed.oauth, &refreshed.first, &refreshed.second);
     let client = &oauth.client;
-    let (first, second) = refreshed_once(&app, &oauth).await;
-    let (r1, r2) = (
-        first.refresh_token().unwrap(),
-        second.refresh_token().unwrap(),
-    );
+    let (r1, r2) = refreshed.refresh_tokens();
     assert_ne!(r1.secret(), r2.secret());
     assert_ne!(
         first.access_token().secret(),
@@ -40,13 +58,10 @@ async fn a_refresh_token_is_replaced_by_a_new_one_on_every_use(app: TestApp) {
 }
 
 async fn a_reused_refresh_token_revokes_its_whole_family(app: TestApp) {
-    let oauth = OAuth::new(&app).await;
+    let refreshed = Refreshed::new(&app).await;
+    let (oauth, first, second) = (&refreshed.oauth, &refreshed.first, &refreshed.second);
     let client = &oauth.client;
-    let (first, second) = refreshed_once(&app, &oauth).await;
-    let (r1, r2) = (
-        first.refresh_token().unwrap(),
-        second.refresh_token().unwrap(),
-    );
+    let (r1, r2) = refreshed.refresh_tokens();
     oauth
         .assert_accepted(&app, second.access_token().secret(), "the current token")
         .await;
