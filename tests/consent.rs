@@ -9,7 +9,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use vdx_consent::records::ConsentStatus;
 use vdx_consent::test_support::consent;
-use vdx_tests::world::{Consented, Driver, ProductSpec, SOC, assert_says};
+use vdx_tests::world::{Consented, Driver, ProductSpec, SOC, assert_says, retry_after};
 use vdx_tests::{Backend, TestApp, on_both_backends, spawn_app, vdx_binary};
 
 /// The driver revokes the partner's consent for the car on the portal.
@@ -531,19 +531,9 @@ async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
     let res = app
         .try_sign_in(&client, &alice.username, &alice.password)
         .await;
-    assert_eq!(res.status(), 429);
-    let wait: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let wait = retry_after(&res);
     assert!((1..=30).contains(&wait), "{wait}");
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Too many sign-in attempts")
-    );
+    assert_says(res, 429, "Too many sign-in attempts").await;
     // Another driver is not locked out.
     sign_in(&app, &bob).await;
 }

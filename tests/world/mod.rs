@@ -9,7 +9,7 @@
 //! as the demo seed and `vdx simulate` do. Never raw SQL.
 
 mod people;
-pub use people::assert_says;
+pub use people::{assert_says, retry_after};
 mod products;
 
 use serde_json::{Value, json};

@@ -92,3 +92,9 @@ pub async fn assert_says(res: reqwest::Response, status: u16, words: &str) {
     let text = res.text().await.expect("text");
     assert!(text.contains(words), "{words:?} is not in {text}");
 }
+
+/// The seconds a `Retry-After` header asks the client to wait.
+pub fn retry_after(res: &reqwest::Response) -> u64 {
+    let header = res.headers()["retry-after"].to_str().expect("ascii");
+    header.parse().expect("seconds")
+}
