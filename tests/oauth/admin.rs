@@ -56,8 +56,8 @@ async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
 async fn rotating_a_secret_ends_the_tokens_the_old_secret_obtained(app: TestApp) {
     let admin = app.admin_token().await;
     let world = app.consented(&ProductSpec::charging()).await;
-    let voltwise = world.partner.clone();
-    let old_token = app.partner_token(&voltwise).await;
+    let partner = world.partner.clone();
+    let old_token = app.partner_token(&partner).await;
     let read = |token: String| {
         let (app, world) = (&app, &world);
         async move {
@@ -68,9 +68,9 @@ async fn rotating_a_secret_ends_the_tokens_the_old_secret_obtained(app: TestApp)
         }
     };
     assert_eq!(read(old_token.clone()).await, 200);
-    let secret = rotate_secret(&app, &admin, &voltwise.client_id).await;
+    let secret = rotate_secret(&app, &admin, &partner.client_id).await;
     assert_eq!(read(old_token).await, 401);
-    let new_token = app.access_token(&voltwise.client_id, &secret, None).await;
+    let new_token = app.access_token(&partner.client_id, &secret, None).await;
     assert_eq!(read(new_token).await, 200);
     // The admin's own token, another app's, is untouched.
     let res = app.get("/admin/v1/audit", Some(&admin)).await;
