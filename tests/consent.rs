@@ -8,40 +8,31 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 use vdx_consent::records::ConsentStatus;
-use vdx_consent::test_support::{consent, vehicle};
-use vdx_tests::{
-    Backend, TestApp, hidden, on_both_backends_in_demo_world, spawn_app_with_demo_world, vdx_binary,
-};
-
-const EV: &str = "ev-charging";
-const CHARGING: &str = "smart_charging";
+use vdx_consent::test_support::consent;
+use vdx_tests::world::{Consented, Driver, ProductSpec, SOC, assert_says, retry_after};
+use vdx_tests::{Backend, TestApp, on_both_backends, spawn_app, vdx_binary};
 
 /// The driver revokes the partner's consent for the car on the portal.
+/// A demo-world shim for `commands.rs`, which does not build its own world
+/// yet; fixtures use `TestApp::revoke_on_portal`.
 pub(crate) async fn revoke_in_portal(app: &TestApp, driver: &str, vin: &str, partner: &str) {
-    let (portal, csrf) = app.portal_login(driver).await;
     let row = consent_of(app, vin, &app.partner(partner).client_id).await;
-    let res = portal
-        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    let driver = Driver {
+        username: driver.to_owned(),
+        password: app.demo_driver(driver).password.clone(),
+    };
+    app.revoke_on_portal(&driver, row.id.0).await;
 }
 
+/// The consent of the app `client_id` for the car `vin`, as stored.
 pub(crate) async fn consent_of(app: &TestApp, vin: &str, client_id: &str) -> consent::Model {
-    let car = vehicle::Entity::find()
-        .filter(vehicle::Column::Vin.eq(vin))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
+    let car = app.vehicle_id(vin).await;
     let partner_app = vdx_catalog::marketplace::find_app_by_client_id(&app.db, client_id)
         .await
         .unwrap()
         .unwrap();
     consent::Entity::find()
-        .filter(consent::Column::VehicleId.eq(car.id))
+        .filter(consent::Column::VehicleId.eq(car))
         .filter(consent::Column::AppId.eq(partner_app.id))
         .one(&app.db)
         .await
@@ -49,40 +40,55 @@ pub(crate) async fn consent_of(app: &TestApp, vin: &str, client_id: &str) -> con
         .unwrap()
 }
 
-async fn code_of(app: &TestApp, token: &str, vin: &str) -> String {
-    let body = app.vehicle_latest(token, vin, EV, CHARGING).await;
+/// The error code of the world's product's latest values of `vin`, or `OK`.
+async fn code_of(app: &TestApp, world: &Consented, token: &str, vin: &str) -> String {
+    let (product, purpose) = world.product.asked_for();
+    let body = app.vehicle_latest(token, vin, product, purpose).await;
     body["errors"][0]["extensions"]["code"]
         .as_str()
         .unwrap_or("OK")
         .to_owned()
 }
 
+/// The usual world and the partner's token.
+async fn consented(app: &TestApp) -> (Consented, String) {
+    let world = app.consented(&ProductSpec::charging()).await;
+    let token = app.partner_token(&world.partner).await;
+    (world, token)
+}
+
+/// The world's consent of its car, as stored.
+async fn the_consent(app: &TestApp, world: &Consented) -> consent::Model {
+    consent_of(app, &world.vin, &world.partner.client_id).await
+}
+
+/// `driver`'s portal session: the browser and its CSRF token.
+async fn sign_in(app: &TestApp, driver: &Driver) -> (reqwest::Client, String) {
+    app.portal_sign_in(&driver.username, &driver.password).await
+}
+
 async fn the_decision_allows_only_an_active_scoped_subscribed_consent(app: TestApp) {
-    let voltwise = app.partner("Voltwise Energy").clone();
-    let vin = app.creds.examples.consented.vin.clone();
-    let row = consent_of(&app, &vin, &voltwise.client_id).await;
+    let (world, with_read) = consented(&app).await;
+    let (partner, vin) = (&world.partner, &world.vin);
+    let row = the_consent(&app, &world).await;
     let admin = app.admin_token().await;
     let subscriptions: Value = app.get_json("/admin/v1/subscriptions", Some(&admin)).await;
     let sub_id = subscriptions
         .as_array()
         .unwrap()
         .iter()
-        .find(|s| s["partner"] == "Voltwise Energy")
+        .find(|s| s["partner"] == partner.name.as_str())
         .unwrap()["id"]
         .as_i64()
         .unwrap();
-    let with_read = app.token_for("Voltwise Energy").await;
-    let without_read: Value = app
-        .token_response(
-            &voltwise.client_id,
-            &voltwise.client_secret,
-            Some("command:ev-charging"),
+    let command_only = format!("command:{}", world.product.slug);
+    let without_read = app
+        .access_token(
+            &partner.client_id,
+            &partner.client_secret,
+            Some(&command_only),
         )
-        .await
-        .json()
-        .await
-        .unwrap();
-    let without_read = without_read["access_token"].as_str().unwrap().to_owned();
+        .await;
 
     for subscribed in [true, false] {
         let decision = if subscribed { "resume" } else { "suspend" };
@@ -98,11 +104,13 @@ async fn the_decision_allows_only_an_active_scoped_subscribed_consent(app: TestA
             assert_eq!(res.status(), 200);
         }
         for status in ConsentStatus::ALL {
+            // Every status, including those no API sets directly, written to
+            // the row: the decision table over all of them is the point.
             let mut active = row.clone().into_active_model();
             active.status = Set(status.as_str().to_owned());
             active.update(&app.db).await.unwrap();
             for (has_scope, token) in [(true, &with_read), (false, &without_read)] {
-                let code = code_of(&app, token, &vin).await;
+                let code = code_of(&app, &world, token, vin).await;
                 let expected = match (has_scope, subscribed, status) {
                     (false, _, _) => "INSUFFICIENT_SCOPE",
                     (true, false, _) => "NOT_SUBSCRIBED",
@@ -121,17 +129,13 @@ async fn the_decision_allows_only_an_active_scoped_subscribed_consent(app: TestA
 async fn a_partner_reading_another_vehicle_learns_nothing_more_than_for_a_vin_that_does_not_exist(
     app: TestApp,
 ) {
-    // Voltwise has consent for alice's EV, none at all for her combustion car.
-    let token = app.token_for("Voltwise Energy").await;
-    let alice = app.demo_driver("alice");
-    let other = alice
-        .vehicles
-        .iter()
-        .find(|v| v.starts_with("VDXC"))
-        .unwrap();
-    let gql_other = app.vehicle_latest(&token, other, EV, CHARGING).await;
+    // The partner has consent for the driver's first car, none at all for the second.
+    let (world, token) = consented(&app).await;
+    let other = app.create_vehicle(&world.driver).await;
+    let (product, purpose) = world.product.asked_for();
+    let gql_other = app.vehicle_latest(&token, &other, product, purpose).await;
     let gql_none = app
-        .vehicle_latest(&token, "VDXC9999999999999", EV, CHARGING)
+        .vehicle_latest(&token, "VDXC9999999999999", product, purpose)
         .await;
     assert_eq!(gql_other, gql_none);
     assert_eq!(gql_other["errors"][0]["extensions"]["code"], "NO_CONSENT");
@@ -139,9 +143,9 @@ async fn a_partner_reading_another_vehicle_learns_nothing_more_than_for_a_vin_th
         v["request_id"] = Value::Null;
         v
     };
-    let rest_other = app.rest_latest(&token, other, EV, CHARGING).await;
+    let rest_other = app.rest_latest(&token, &other, product, purpose).await;
     let rest_none = app
-        .rest_latest(&token, "VDXC9999999999999", EV, CHARGING)
+        .rest_latest(&token, "VDXC9999999999999", product, purpose)
         .await;
     assert_eq!(
         (rest_other.status(), rest_none.status()),
@@ -157,33 +161,33 @@ async fn a_partner_reading_another_vehicle_learns_nothing_more_than_for_a_vin_th
 }
 
 async fn a_driver_revokes_in_the_portal_and_the_partner_is_refused_on_its_next_call(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
-    assert_eq!(code_of(&app, &token, &vin).await, "OK");
-    let (portal, csrf) = app.portal_login("alice").await;
-    let row = consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
+    let (world, token) = consented(&app).await;
+    let vin = &world.vin;
+    assert_eq!(code_of(&app, &world, &token, vin).await, "OK");
+    let (portal, csrf) = sign_in(&app, &world.driver).await;
+    let row = the_consent(&app, &world).await;
+    let revoke = |csrf: String| {
+        let (app, portal) = (&app, &portal);
+        async move {
+            portal
+                .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
+                .form(&[("csrf", csrf.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
     // Without the CSRF token nothing happens.
-    let res = portal
-        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
-        .form(&[("csrf", "forged")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    assert_eq!(code_of(&app, &token, &vin).await, "OK");
-    let res = portal
-        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+    assert_eq!(revoke("forged".to_owned()).await, 400);
+    assert_eq!(code_of(&app, &world, &token, vin).await, "OK");
+    assert_eq!(revoke(csrf).await, 303);
+    assert_eq!(code_of(&app, &world, &token, vin).await, "NO_CONSENT");
     // The page shows it as past, and the ledger recorded who did it.
     let page = app.page(&portal, "/portal").await;
     let past = &page[page.find("past-consents").unwrap()..];
     assert!(
-        past.contains(&vin) && past.contains("revoked by driver"),
+        past.contains(vin.as_str()) && past.contains("revoked by driver"),
         "{past}"
     );
     let entries = vdx_consent::ledger::history(&app.db, row.id).await.unwrap();
@@ -192,43 +196,42 @@ async fn a_driver_revokes_in_the_portal_and_the_partner_is_refused_on_its_next_c
 }
 
 async fn granting_in_the_portal_needs_ownership_and_an_allowed_offer(app: TestApp) {
-    let (portal, csrf) = app.portal_login("carol").await;
-    let offer = app.offer_of(&portal, "Voltwise").await;
-    let vin = crate::portal::ev_of(&app, "carol");
-    let token = app.token_for("Voltwise Energy").await;
-    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+    let (world, token) = consented(&app).await;
+    let (carol, vin) = app.driver_with_car(&ProductSpec::charging().reported).await;
+    let (portal, csrf) = sign_in(&app, &carol).await;
+    let offer = app.offer_of(&portal, &world.partner.name).await;
+    assert_eq!(code_of(&app, &world, &token, &vin).await, "NO_CONSENT");
     // Someone else's car: refused.
-    let alices = app.creds.examples.consented.vin.clone();
-    let res = app.share(&portal, &csrf, &alices, &offer, "30").await;
+    let res = app.share(&portal, &csrf, &world.vin, &offer, "30").await;
     assert_eq!(res.status(), 400);
     // Longer than the product allows: refused.
     let res = app.share(&portal, &csrf, &vin, &offer, "9999").await;
     assert_eq!(res.status(), 400);
     let res = app.share(&portal, &csrf, &vin, &offer, "30").await;
     assert_eq!(res.status(), 303);
-    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    assert_eq!(code_of(&app, &world, &token, &vin).await, "OK");
 }
 
 async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
+    let (world, token) = consented(&app).await;
+    let vin = &world.vin;
+    let (product, purpose) = world.product.asked_for();
     let res = app
         .client
-        .get(app.url(&format!(
-            "/v1/vehicles/{vin}/latest?product=ev-charging&purpose=smart_charging"
-        )))
+        .get(app.url(&format!("/v1/vehicles/{vin}/latest")))
+        .query(&[("product", product), ("purpose", purpose)])
         .bearer_auth(&token)
         .header("x-request-id", "history-probe-1")
         .send()
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let (portal, _) = app.portal_login("alice").await;
+    let (portal, _) = sign_in(&app, &world.driver).await;
     let page = app
         .page(&portal, &format!("/portal/access?vin={vin}"))
         .await;
     assert!(
-        page.contains("Voltwise Energy") && page.contains("StateOfCharge"),
+        page.contains(&world.partner.name) && page.contains("StateOfCharge"),
         "{page}"
     );
     let json: Value = app.page_json(&portal, "/portal/access?format=json").await;
@@ -239,15 +242,15 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
         .find(|r| r["request_id"] == "history-probe-1")
         .expect("the read is in the history");
     assert_eq!(record["vin"], vin.as_str());
-    assert_eq!(record["purpose"], CHARGING);
+    assert_eq!(record["purpose"], purpose);
     let csv = app.page(&portal, "/portal/access?format=csv").await;
     assert!(
         csv.starts_with("at,partner,app,vin,product,purpose,kind,fields,request_id")
             && csv.contains("history-probe-1"),
         "{csv}"
     );
-    // Bob sees none of alice's history.
-    let (bob, _) = app.portal_login("bob").await;
+    // Another driver sees none of this driver's history.
+    let (bob, _) = sign_in(&app, &app.create_driver().await).await;
     let theirs = app.page(&bob, "/portal/access?format=json").await;
     assert!(!theirs.contains("history-probe-1"));
     // The full export holds receipts and the access history.
@@ -263,35 +266,37 @@ async fn the_access_history_shows_partner_reads_and_exports_them(app: TestApp) {
 }
 
 async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partner(app: TestApp) {
-    let voltwise = app.partner("Voltwise Energy").clone();
-    let row = consent_of(&app, &app.creds.examples.consented.vin, &voltwise.client_id).await;
-    let (portal, _) = app.portal_login("alice").await;
+    let (world, token) = consented(&app).await;
+    let row = the_consent(&app, &world).await;
+    let (portal, _) = sign_in(&app, &world.driver).await;
     let receipt: Value = app
         .page_json(&portal, &format!("/portal/consents/{}/receipt", row.id))
         .await;
-    assert_eq!(receipt["controller"]["name"], "Voltwise Energy");
-    assert_eq!(receipt["purposes"][0]["name"], CHARGING);
+    assert_eq!(receipt["controller"]["name"], world.partner.name.as_str());
+    assert_eq!(
+        receipt["purposes"][0]["name"],
+        world.product.purpose.as_str()
+    );
     assert!(
         receipt["data_categories"]
             .as_array()
             .unwrap()
             .iter()
-            .any(|c| c == "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current")
+            .any(|c| c == SOC)
     );
     assert_eq!(receipt["status"], "active");
     assert_eq!(receipt["ledger"][0]["event"], "created");
-    let token = app.token_for("Voltwise Energy").await;
     let partner: Value = app
         .get_json(&format!("/v1/consents/{}/receipt", row.id), Some(&token))
         .await;
     assert_eq!(partner["record_id"], receipt["record_id"]);
     // Another partner cannot fetch it, and is told nothing more than "no such consent".
-    let other = app.token_for("Milesure Insurance").await;
+    let other = app.partner_token(&app.create_partner().await).await;
     let res = app
         .get(&format!("/v1/consents/{}/receipt", row.id), Some(&other))
         .await;
     assert_eq!(res.status(), 404);
-    let bob = app.portal_login("bob").await.0;
+    let bob = sign_in(&app, &app.create_driver().await).await.0;
     assert_eq!(
         bob.get(app.url(&format!("/portal/consents/{}/receipt", row.id)))
             .send()
@@ -303,7 +308,14 @@ async fn receipts_name_controller_subject_purpose_and_data_for_driver_and_partne
 }
 
 async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
+    let (world, token) = consented(&app).await;
+    // Seven consents in all: more than a page of five.
+    let reported = ProductSpec::charging().reported;
+    for _ in 0..6 {
+        let now = chrono::Utc::now().timestamp_millis();
+        app.share_new_car((&world.driver, &world.partner), &reported, now, None)
+            .await;
+    }
     let first: Value = app.get_json("/v1/consents?limit=5", Some(&token)).await;
     assert_eq!(first["consents"].as_array().unwrap().len(), 5);
     let cursor = first["next"].as_i64().expect("more pages");
@@ -327,14 +339,14 @@ async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
         active["id"].as_i64().unwrap(),
         active["vin"].as_str().unwrap().to_owned(),
     );
-    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    assert_eq!(code_of(&app, &world, &token, &vin).await, "OK");
     let res = app
         .post(&format!("/v1/consents/{id}/revoke"), Some(&token))
         .await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["status"], "revoked_by_partner");
-    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+    assert_eq!(code_of(&app, &world, &token, &vin).await, "NO_CONSENT");
     assert_eq!(
         app.call(
             Method::POST,
@@ -349,86 +361,82 @@ async fn partners_page_through_their_consents_and_can_end_one(app: TestApp) {
 }
 
 async fn transferring_ownership_ends_the_previous_owners_consents(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
-    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    let (world, token) = consented(&app).await;
+    let vin = &world.vin;
+    let bob = app.create_driver().await;
+    assert_eq!(code_of(&app, &world, &token, vin).await, "OK");
     let admin = app.admin_token().await;
     let res = app
         .call(
             Method::POST,
             &format!("/admin/v1/vehicles/{vin}/owner"),
             Some(&admin),
-            Some(json!({"new_owner": "bob"})),
+            Some(json!({"new_owner": bob.username})),
         )
         .await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["consents_ended"], 1);
-    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
-    let row = consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
+    assert_eq!(code_of(&app, &world, &token, vin).await, "NO_CONSENT");
+    let row = the_consent(&app, &world).await;
     assert_eq!(row.status, "ended_by_ownership_change");
-    // Alice no longer sees the car; bob does.
+    // The previous owner no longer sees the car; the new one does.
     let vehicles_section = |page: String| {
         page[page.find("My vehicles</h3>").unwrap()..page.find("Active consents").unwrap()]
             .to_owned()
     };
-    let (alice, _) = app.portal_login("alice").await;
-    assert!(!vehicles_section(app.page(&alice, "/portal").await).contains(&vin));
-    let (bob, _) = app.portal_login("bob").await;
-    assert!(
-        vehicles_section(
-            bob.get(app.url("/portal"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap()
-        )
-        .contains(&vin)
-    );
+    let (alice, _) = sign_in(&app, &world.driver).await;
+    assert!(!vehicles_section(app.page(&alice, "/portal").await).contains(vin.as_str()));
+    let (bob, _) = sign_in(&app, &bob).await;
+    assert!(vehicles_section(app.page(&bob, "/portal").await).contains(vin.as_str()));
 }
 
 async fn an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let (alice, csrf) = app.portal_login("alice").await;
-    let res = alice
-        .post(app.url(&format!("/portal/vehicles/{vin}/drivers")))
-        .form(&[("csrf", csrf.as_str()), ("username", "bob")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-    let (bob, bob_csrf) = app.portal_login("bob").await;
+    let (world, _) = consented(&app).await;
+    let vin = &world.vin;
+    let (bob, carol) = (app.create_driver().await, app.create_driver().await);
+    let (alice, csrf) = sign_in(&app, &world.driver).await;
+    let add = |browser: reqwest::Client, csrf: String, username: String| {
+        let app = &app;
+        async move {
+            browser
+                .post(app.url(&format!("/portal/vehicles/{vin}/drivers")))
+                .form(&[("csrf", csrf.as_str()), ("username", username.as_str())])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(add(alice, csrf, bob.username.clone()).await, 303);
+    let (bob, bob_csrf) = sign_in(&app, &bob).await;
     let home = app.page(&bob, "/portal").await;
     assert!(
         home.contains(&format!(
-            r#"<code>{vin}</code></td><td data-label="Model">Volta e-Hatch</td><td data-label="My role">additional"#
+            r#"<code>{vin}</code></td><td data-label="Model">Test e-Hatch</td><td data-label="My role">additional"#
         )),
-        "bob sees alice's car as an additional driver"
+        "the added driver sees the owner's car as an additional driver"
     );
-    // Bob may not add drivers to it, nor share its data.
-    let res = bob
-        .post(app.url(&format!("/portal/vehicles/{vin}/drivers")))
-        .form(&[("csrf", bob_csrf.as_str()), ("username", "carol")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
+    // The added driver may not add drivers to it, nor share its data.
+    assert_eq!(
+        add(bob.clone(), bob_csrf.clone(), carol.username.clone()).await,
+        400
+    );
     let form = app.page(&bob, "/portal/grant").await;
     assert!(
         !form.contains(&format!(r#"<option value="{vin}">"#)),
         "only owned cars are offered for sharing"
     );
-    let offer = app.offer_of(&bob, "Voltwise").await;
-    let res = app.share(&bob, &bob_csrf, &vin, &offer, "").await;
+    let offer = app.offer_of(&bob, &world.partner.name).await;
+    let res = app.share(&bob, &bob_csrf, vin, &offer, "").await;
     assert_eq!(res.status(), 400);
 }
 
 async fn a_grant_without_a_duration_lasts_the_products_default(app: TestApp) {
-    let vin = crate::portal::ev_of(&app, "carol");
-    let (portal, csrf) = app.portal_login("carol").await;
-    let offer = app.offer_of(&portal, "Voltwise").await;
+    let (world, _) = consented(&app).await;
+    let (carol, vin) = app.driver_with_car(&ProductSpec::charging().reported).await;
+    let (portal, csrf) = sign_in(&app, &carol).await;
+    let offer = app.offer_of(&portal, &world.partner.name).await;
     let res = app.share(&portal, &csrf, &vin, &offer, "").await;
     assert_eq!(res.status(), 303);
     let newest = consent::Entity::find()
@@ -439,7 +447,12 @@ async fn a_grant_without_a_duration_lasts_the_products_default(app: TestApp) {
         .max_by_key(|c| c.id)
         .unwrap();
     let days = (newest.expires_at - newest.granted_at) / (24 * 3600 * 1000);
-    assert_eq!(days, 365, "ev-charging's default consent lasts 365 days");
+    let default = ProductSpec::charging().default_consent_days;
+    assert_eq!(
+        days,
+        i64::from(default),
+        "the charging product's default consent lasts {default} days"
+    );
 }
 
 /// Decisions are remembered per policy epoch. A change made behind the
@@ -450,14 +463,14 @@ async fn remembered_decisions_follow_every_committed_change_and_expiry(
     app: TestApp,
     clock: std::sync::Arc<vdx_core::ManualClock>,
 ) {
-    use sea_orm::ConnectionTrait;
     use vdx_core::Clock;
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
-    let row = consent_of(&app, &vin, &app.partner("Voltwise Energy").client_id).await;
+    // SQL on purpose here: the database triggers are what is tested.
+    let (world, token) = consented(&app).await;
+    let vin = &world.vin;
+    let row = the_consent(&app, &world).await;
     let epoch = vdx_consent::policy_epoch(&app.db).await.unwrap();
-    assert_eq!(code_of(&app, &token, &vin).await, "OK");
-    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    assert_eq!(code_of(&app, &world, &token, vin).await, "OK");
+    assert_eq!(code_of(&app, &world, &token, vin).await, "OK");
     // Reads do not move the epoch.
     assert_eq!(vdx_consent::policy_epoch(&app.db).await.unwrap(), epoch);
 
@@ -469,7 +482,7 @@ async fn remembered_decisions_follow_every_committed_change_and_expiry(
         .await
         .unwrap();
     assert!(vdx_consent::policy_epoch(&app.db).await.unwrap() > epoch);
-    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+    assert_eq!(code_of(&app, &world, &token, vin).await, "NO_CONSENT");
 
     // Active again, but only for two more seconds.
     let ends = clock.now_ms() + 2_000;
@@ -480,11 +493,11 @@ async fn remembered_decisions_follow_every_committed_change_and_expiry(
         ))
         .await
         .unwrap();
-    assert_eq!(code_of(&app, &token, &vin).await, "OK");
+    assert_eq!(code_of(&app, &world, &token, vin).await, "OK");
     let before = vdx_consent::policy_epoch(&app.db).await.unwrap();
     clock.advance(std::time::Duration::from_millis(2_100));
     assert_eq!(vdx_consent::policy_epoch(&app.db).await.unwrap(), before);
-    assert_eq!(code_of(&app, &token, &vin).await, "NO_CONSENT");
+    assert_eq!(code_of(&app, &world, &token, vin).await, "NO_CONSENT");
 
     // Every table a decision reads raises the epoch when written.
     for (table, column) in [
@@ -509,50 +522,23 @@ async fn remembered_decisions_follow_every_committed_change_and_expiry(
 /// portal answers 429 with Retry-After, even for the right password, while
 /// other drivers still sign in.
 async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
+    let (alice, bob) = (app.create_driver().await, app.create_driver().await);
     let client = vdx_tests::portal_client();
-    let attempt = |password: String| {
-        let client = client.clone();
-        let app = &app;
-        async move {
-            let page = app.page(&client, "/portal/login").await;
-            let token = vdx_tests::hidden(&page, "login_token");
-            client
-                .post(app.url("/portal/login"))
-                .form(&[
-                    ("username", "alice"),
-                    ("password", password.as_str()),
-                    ("login_token", token.as_str()),
-                ])
-                .send()
-                .await
-                .unwrap()
-        }
-    };
     for _ in 0..10 {
-        let res = attempt("guess".to_owned()).await;
-        assert_eq!(res.status(), 200);
-        assert!(res.text().await.unwrap().contains("wrong password"));
+        let res = app.try_sign_in(&client, &alice.username, "guess").await;
+        assert_says(res, 200, "wrong password").await;
     }
-    let password = app.demo_driver("alice").password.clone();
-    let res = attempt(password).await;
-    assert_eq!(res.status(), 429);
-    let wait: u64 = res.headers()["retry-after"]
-        .to_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let res = app
+        .try_sign_in(&client, &alice.username, &alice.password)
+        .await;
+    let wait = retry_after(&res);
     assert!((1..=30).contains(&wait), "{wait}");
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Too many sign-in attempts")
-    );
+    assert_says(res, 429, "Too many sign-in attempts").await;
     // Another driver is not locked out.
-    app.portal_login("bob").await;
+    sign_in(&app, &bob).await;
 }
 
-on_both_backends_in_demo_world!(
+on_both_backends!(
     an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it,
     a_grant_without_a_duration_lasts_the_products_default,
     the_decision_allows_only_an_active_scoped_subscribed_consent,
@@ -569,20 +555,17 @@ on_both_backends_in_demo_world!(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request() {
-    let first = spawn_app_with_demo_world(Backend::Postgres).await;
+    let first = spawn_app(Backend::Postgres).await;
+    let (world, token) = consented(&first).await;
     let replica = first.spawn_replica().await;
     let second = replica.base_url.clone();
-    let token = first.token_for("Voltwise Energy").await;
-    let vin = first.creds.examples.consented.vin.clone();
     let read = |base: String| {
-        let token = token.clone();
-        let vin = vin.clone();
-        let client = first.client.clone();
+        let (token, world, client) = (&token, &world, &first.client);
         async move {
+            let (product, purpose) = world.product.asked_for();
             client
-                .get(format!(
-                    "{base}/v1/vehicles/{vin}/latest?product=ev-charging&purpose=smart_charging"
-                ))
+                .get(format!("{base}/v1/vehicles/{}/latest", world.vin))
+                .query(&[("product", product), ("purpose", purpose)])
                 .bearer_auth(token)
                 .send()
                 .await
@@ -595,15 +578,8 @@ async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request
         200,
         "the second replica accepts the first one's token"
     );
-    let (portal, csrf) = first.portal_login("alice").await;
-    let row = consent_of(&first, &vin, &first.partner("Voltwise Energy").client_id).await;
-    let res = portal
-        .post(first.url(&format!("/portal/consents/{}/revoke", row.id)))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
+    let id = first.consent_id(&world.partner, &world.vin).await;
+    first.revoke_on_portal(&world.driver, id).await;
     assert_eq!(
         read(second).await,
         403,
@@ -613,7 +589,11 @@ async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consent_verify_names_the_first_tampered_ledger_entry() {
-    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
+    let app = spawn_app(Backend::Sqlite).await;
+    // A consent the driver revoked, so the ledger has a revocation to rewrite.
+    let (world, _) = consented(&app).await;
+    let id = app.consent_id(&world.partner, &world.vin).await;
+    app.revoke_on_portal(&world.driver, id).await;
     let verify = || {
         std::process::Command::new(vdx_binary())
             .args(["consent", "verify", "--database-url", &app.database_url])
@@ -628,7 +608,8 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
     );
     assert!(String::from_utf8_lossy(&ok.stdout).contains("intact"));
 
-    // Rewrite history: make a revoked consent's entry say active.
+    // Rewrite history: make a revoked consent's entry say active (SQL on
+    // purpose: tamper detection is what is tested).
     let entries = vdx_consent::test_support::consent_ledger::Entity::find()
         .all(&app.db)
         .await
@@ -637,34 +618,32 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
         .iter()
         .find(|e| e.status == "revoked_by_driver")
         .unwrap();
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE consent_ledger SET status = 'active' WHERE id = {}",
+    let tamper = |sql: String| {
+        let db = &app.db;
+        async move {
+            db.execute_unprepared(&sql).await.unwrap();
+        }
+    };
+    let ledger_entry_says = |status: &str| {
+        format!(
+            "UPDATE consent_ledger SET status = '{status}' WHERE id = {}",
             victim.id
-        ))
-        .await
-        .unwrap();
+        )
+    };
+    tamper(ledger_entry_says("active")).await;
     let broken = verify();
     assert_eq!(broken.status.code(), Some(1));
     let err = String::from_utf8_lossy(&broken.stderr);
     assert!(err.contains(&format!("entry {}", victim.id)), "{err}");
 
     // Restore it, then tamper with the projection instead: verify notices too.
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE consent_ledger SET status = 'revoked_by_driver' WHERE id = {}",
-            victim.id
-        ))
-        .await
-        .unwrap();
+    tamper(ledger_entry_says("revoked_by_driver")).await;
     assert!(verify().status.success());
-    app.db
-        .execute_unprepared(&format!(
-            "UPDATE consents SET status = 'active' WHERE id = {}",
-            victim.consent_id
-        ))
-        .await
-        .unwrap();
+    tamper(format!(
+        "UPDATE consents SET status = 'active' WHERE id = {}",
+        victim.consent_id
+    ))
+    .await;
     let broken = verify();
     assert_eq!(broken.status.code(), Some(1));
     assert!(
@@ -674,34 +653,18 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_password_or_a_stale_login_form_signs_nobody_in() {
-    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
+    let app = spawn_app(Backend::Sqlite).await;
+    let driver = app.create_driver().await;
+    let (username, password) = (driver.username.as_str(), driver.password.as_str());
     let client = vdx_tests::portal_client();
-    let form = app.page(&client, "/portal/login").await;
-    let token = hidden(&form, "login_token");
-    let res = client
-        .post(app.url("/portal/login"))
-        .form(&[
-            ("username", "alice"),
-            ("password", "wrong"),
-            ("login_token", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("Unknown username or wrong password")
-    );
+    let res = app.try_sign_in(&client, username, "wrong").await;
+    assert_says(res, 200, "Unknown username or wrong password").await;
     let stranger = vdx_tests::portal_client();
-    let password = app.creds.drivers[0].password.clone();
     let res = stranger
         .post(app.url("/portal/login"))
         .form(&[
-            ("username", "alice"),
-            ("password", password.as_str()),
+            ("username", username),
+            ("password", password),
             ("login_token", "guessed"),
         ])
         .send()
@@ -717,18 +680,7 @@ async fn a_wrong_password_or_a_stale_login_form_signs_nobody_in() {
     // The session cookie is HttpOnly and SameSite=Lax (so a driver arriving
     // from a partner's app or the OEM's login is recognised; every POST
     // carries the session's CSRF token).
-    let form = app.page(&stranger, "/portal/login").await;
-    let token = hidden(&form, "login_token");
-    let res = stranger
-        .post(app.url("/portal/login"))
-        .form(&[
-            ("username", "alice"),
-            ("password", password.as_str()),
-            ("login_token", token.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app.try_sign_in(&stranger, username, password).await;
     let cookie = res
         .headers()
         .get_all("set-cookie")

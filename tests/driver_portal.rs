@@ -30,18 +30,7 @@ impl TestApp {
         password: &str,
     ) -> (reqwest::Client, String) {
         let client = portal_client();
-        let form = self.page(&client, "/portal/login").await;
-        let token = hidden(&form, "login_token");
-        let res = client
-            .post(self.url("/portal/login"))
-            .form(&[
-                ("username", username),
-                ("password", password),
-                ("login_token", token.as_str()),
-            ])
-            .send()
-            .await
-            .expect("login");
+        let res = self.try_sign_in(&client, username, password).await;
         assert_eq!(res.status(), 303, "login failed");
         let home = self.page(&client, "/portal").await;
         let csrf = hidden(&home, "csrf");

@@ -17,7 +17,10 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 use sha2::{Digest, Sha256};
-use vdx_tests::{Backend, TestApp, portal_client, spawn_app_with_demo_world_and};
+use vdx_tests::world::{Driver, assert_says};
+use vdx_tests::{Backend, TestApp, portal_client, spawn_app, spawn_app_with};
+
+use crate::oauth::support::{OAuth, authorize_url, consent_screen, login_page};
 
 const CLIENT_ID: &str = "vdx-portal";
 const CLIENT_SECRET: &str = "s3cret-at-the-idp";
@@ -165,7 +168,7 @@ impl Idp {
             base: base.clone(),
             state: Arc::new(Mutex::new(IdpState {
                 base,
-                user: ("oem-user-0001".into(), "alice".into()),
+                user: ("oem-user-0001".into(), "unlinked".into()),
                 tamper: Tamper::None,
                 codes: HashMap::new(),
                 kid: "idp-key-1".into(),
@@ -202,15 +205,20 @@ impl Idp {
     }
 }
 
-async fn app_with(idp: &Idp) -> TestApp {
+/// A gateway that trusts `idp`, and a driver the provider has signed in
+/// (subject `oem-user-0001`, named by the driver's username).
+async fn app_with(idp: &Idp) -> (TestApp, Driver) {
     let issuer = idp.base.clone();
-    spawn_app_with_demo_world_and(Backend::Sqlite, move |c| {
+    let app = spawn_app_with(Backend::Sqlite, move |c| {
         c.oidc_issuer = Some(issuer);
         c.oidc_client_id = Some(CLIENT_ID.into());
         c.oidc_client_secret = Some(CLIENT_SECRET.into());
         c.oidc_provider_name = "Volta ID".into();
     })
-    .await
+    .await;
+    let driver = app.create_driver().await;
+    idp.signed_in_as("oem-user-0001", &driver.username);
+    (app, driver)
 }
 
 /// Follows a federated sign-in from the portal's button to vdx's final answer.
@@ -219,15 +227,7 @@ async fn federated_sign_in(
     portal: &reqwest::Client,
     next: &str,
 ) -> reqwest::Response {
-    let login = portal
-        .get(app.url("/portal/login"))
-        .query(&[("next", next)])
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let login = login_page(app, portal, next).await;
     assert!(login.contains("Sign in with Volta ID"), "{login}");
     let start = login
         .split("id=\"federated-login\" href=\"")
@@ -261,13 +261,14 @@ async fn signed_in_name(app: &TestApp, portal: &reqwest::Client) -> Option<Strin
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_driver_signs_in_with_the_oem_account_and_is_linked_by_subject() {
     let idp = Idp::start().await;
-    let app = app_with(&idp).await;
+    let (app, driver) = app_with(&idp).await;
     // First sign-in: linked to the driver whose username the provider names.
     let portal = portal_client();
     let res = federated_sign_in(&app, &portal, "/portal").await;
     assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
     assert_eq!(res.headers()["location"], "/portal");
     let alice = signed_in_name(&app, &portal).await.expect("signed in");
+    assert_eq!(alice, driver.username);
     // Later the account is found by its subject, whatever its username says now.
     idp.signed_in_as("oem-user-0001", "renamed-at-the-oem");
     let again = portal_client();
@@ -281,30 +282,17 @@ async fn a_driver_signs_in_with_the_oem_account_and_is_linked_by_subject() {
     idp.signed_in_as("oem-user-9999", "nobody-here");
     let stranger = portal_client();
     let res = federated_sign_in(&app, &stranger, "/portal").await;
-    assert_eq!(res.status(), 403);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("not linked to a vdx driver")
-    );
+    assert_says(res, 403, "not linked to a vdx driver").await;
     assert_eq!(signed_in_name(&app, &stranger).await, None);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn federated_sign_in_returns_to_the_oauth_consent_screen() {
     let idp = Idp::start().await;
-    let app = app_with(&idp).await;
-    let voltwise = app.partner("Voltwise Energy");
-    let client = crate::oauth::support::client(
-        &app,
-        &voltwise.client_id,
-        &voltwise.client_secret,
-        &voltwise.redirect_uris[0],
-    )
-    .await;
-    let (url, _, _) = crate::oauth::support::authorize_url(&client, "read:ev-charging");
-    let screen = crate::oauth::support::consent_screen(&app, &url).await;
+    let (app, _) = app_with(&idp).await;
+    let oauth = OAuth::new(&app).await;
+    let (url, _, _) = authorize_url(&oauth.client, &oauth.scope());
+    let screen = consent_screen(&app, &url).await;
     let portal = portal_client();
     let res = portal.get(app.url(&screen)).send().await.unwrap();
     let login = res.headers()["location"].to_str().unwrap().to_owned();
@@ -325,7 +313,7 @@ async fn federated_sign_in_returns_to_the_oauth_consent_screen() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_replayed_or_foreign_callbacks_sign_nobody_in() {
     let idp = Idp::start().await;
-    let app = app_with(&idp).await;
+    let (app, _) = app_with(&idp).await;
     // ID tokens that fail verification: each is refused and signs nobody in.
     for how in [
         Tamper::Nonce,
@@ -357,8 +345,7 @@ async fn forged_replayed_or_foreign_callbacks_sign_nobody_in() {
     let callback = res.headers()["location"].to_str().unwrap().to_owned();
     let other_browser = portal_client();
     let res = other_browser.get(&callback).send().await.unwrap();
-    assert_eq!(res.status(), 400);
-    assert!(res.text().await.unwrap().contains("try again"));
+    assert_says(res, 400, "try again").await;
     let res = portal.get(&callback).send().await.unwrap();
     assert_eq!(res.status(), 303, "the right browser still completes");
     assert!(signed_in_name(&app, &portal).await.is_some());
@@ -388,26 +375,13 @@ async fn forged_replayed_or_foreign_callbacks_sign_nobody_in() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 400);
-    assert!(
-        res.text()
-            .await
-            .unwrap()
-            .contains("access_denied the user cancelled")
-    );
+    assert_says(res, 400, "access_denied the user cancelled").await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_a_provider_the_portal_offers_passwords_only() {
-    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
-    let login = portal_client()
-        .get(app.url("/portal/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let app = spawn_app(Backend::Sqlite).await;
+    let login = app.page(&portal_client(), "/portal/login").await;
     assert!(!login.contains("federated-login"));
     let res = portal_client()
         .get(app.url("/portal/login/federated"))

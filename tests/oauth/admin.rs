@@ -6,6 +6,18 @@ use serde_json::{Value, json};
 use vdx_tests::world::ProductSpec;
 use vdx_tests::{TestApp, on_both_backends};
 
+/// `POST /admin/v1/apps/{client_id}/secret`: 200 and the new secret.
+async fn rotate_secret(app: &TestApp, admin: &str, client_id: &str) -> String {
+    let res = app
+        .post(&format!("/admin/v1/apps/{client_id}/secret"), Some(admin))
+        .await;
+    assert_eq!(res.status(), 200);
+    res.json::<Value>().await.unwrap()["client_secret"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
 async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
     let admin = app.admin_token().await;
     let res = app.call(Method::POST, "/admin/v1/apps", Some(&admin), Some(json!({"partner": "Chargefox", "name": "Chargefox roaming", "redirect_uris": ["https://chargefox.example/cb"]}))).await;
@@ -20,14 +32,7 @@ async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
         200
     );
 
-    let res = app
-        .post(&format!("/admin/v1/apps/{client_id}/secret"), Some(&admin))
-        .await;
-    assert_eq!(res.status(), 200);
-    let second = res.json::<Value>().await.unwrap()["client_secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let second = rotate_secret(&app, &admin, &client_id).await;
     assert_ne!(first, second);
     let old = app.token_response(&client_id, &first, None).await;
     assert_eq!(old.status(), 401);
@@ -51,8 +56,8 @@ async fn an_admin_creates_an_app_and_rotates_its_secret(app: TestApp) {
 async fn rotating_a_secret_ends_the_tokens_the_old_secret_obtained(app: TestApp) {
     let admin = app.admin_token().await;
     let world = app.consented(&ProductSpec::charging()).await;
-    let voltwise = world.partner.clone();
-    let old_token = app.partner_token(&voltwise).await;
+    let partner = world.partner.clone();
+    let old_token = app.partner_token(&partner).await;
     let read = |token: String| {
         let (app, world) = (&app, &world);
         async move {
@@ -63,24 +68,9 @@ async fn rotating_a_secret_ends_the_tokens_the_old_secret_obtained(app: TestApp)
         }
     };
     assert_eq!(read(old_token.clone()).await, 200);
-    let res = app
-        .post(
-            &format!("/admin/v1/apps/{}/secret", voltwise.client_id),
-            Some(&admin),
-        )
-        .await;
-    assert_eq!(res.status(), 200);
-    let secret = res.json::<Value>().await.unwrap()["client_secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let secret = rotate_secret(&app, &admin, &partner.client_id).await;
     assert_eq!(read(old_token).await, 401);
-    let res = app.token_response(&voltwise.client_id, &secret, None).await;
-    assert_eq!(res.status(), 200);
-    let new_token = res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let new_token = app.access_token(&partner.client_id, &secret, None).await;
     assert_eq!(read(new_token).await, 200);
     // The admin's own token, another app's, is untouched.
     let res = app.get("/admin/v1/audit", Some(&admin)).await;

@@ -7,7 +7,7 @@ use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::Ed25519KeyPair;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends_in_demo_world, vdx_binary};
+use vdx_tests::{TestApp, on_both_backends, vdx_binary};
 
 use super::support::*;
 
@@ -19,14 +19,16 @@ fn attacker_key() -> Vec<u8> {
 }
 
 async fn a_token_hmac_signed_with_the_public_key_is_refused(app: TestApp) {
+    let oauth = OAuth::new(&app).await;
     let (kid, private, public) = signing_key(&app).await;
-    let claims = claims(&app, 300, 0);
-    assert_accepted(
-        &app,
-        &sign_eddsa(&kid, &private, &claims),
-        "the control token",
-    )
-    .await;
+    let claims = oauth.claims(&app, 300, 0);
+    oauth
+        .assert_accepted(
+            &app,
+            &sign_eddsa(&kid, &private, &claims),
+            "the control token",
+        )
+        .await;
     let jwks: Value = app.get_json("/.well-known/jwks.json", None).await;
     let x = jwks["keys"][0]["x"].as_str().unwrap().to_owned();
     for (alg, secret) in [
@@ -39,30 +41,35 @@ async fn a_token_hmac_signed_with_the_public_key_is_refused(app: TestApp) {
         header.kid = Some(kid.clone());
         let forged =
             jsonwebtoken::encode(&header, &claims, &EncodingKey::from_secret(&secret)).unwrap();
-        assert_refused(&app, &forged, &format!("{alg:?} with the public key")).await;
+        oauth
+            .assert_refused(&app, &forged, &format!("{alg:?} with the public key"))
+            .await;
     }
 }
 
 async fn a_token_with_an_unknown_kid_is_refused(app: TestApp) {
+    let oauth = OAuth::new(&app).await;
     let attacker = attacker_key();
-    let claims = claims(&app, 300, 0);
-    assert_refused(
-        &app,
-        &sign_eddsa("attacker-key-1", &attacker, &claims),
-        "an unknown kid",
-    )
-    .await;
+    let claims = oauth.claims(&app, 300, 0);
+    oauth
+        .assert_refused(
+            &app,
+            &sign_eddsa("attacker-key-1", &attacker, &claims),
+            "an unknown kid",
+        )
+        .await;
     let mut header = Header::new(Algorithm::EdDSA);
     header.typ = Some("at+jwt".into());
     let no_kid =
         jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&attacker)).unwrap();
-    assert_refused(&app, &no_kid, "no kid").await;
+    oauth.assert_refused(&app, &no_kid, "no kid").await;
 }
 
 async fn a_kid_that_injects_a_path_query_or_foreign_key_is_refused(app: TestApp) {
+    let oauth = OAuth::new(&app).await;
     let (kid, _, _) = signing_key(&app).await;
     let attacker = attacker_key();
-    let claims = claims(&app, 300, 0);
+    let claims = oauth.claims(&app, 300, 0);
     for injected in [
         "' OR '1'='1".to_owned(),
         format!("{kid}' OR kid IS NOT NULL --"),
@@ -73,12 +80,13 @@ async fn a_kid_that_injects_a_path_query_or_foreign_key_is_refused(app: TestApp)
         kid.clone(),
     ] {
         // Signed by the attacker, naming our key or something that smuggles it in.
-        assert_refused(
-            &app,
-            &sign_eddsa(&injected, &attacker, &claims),
-            &format!("kid {injected:?}"),
-        )
-        .await;
+        oauth
+            .assert_refused(
+                &app,
+                &sign_eddsa(&injected, &attacker, &claims),
+                &format!("kid {injected:?}"),
+            )
+            .await;
     }
     // A header that points at the attacker's own key set changes nothing either.
     let mut header = Header::new(Algorithm::EdDSA);
@@ -87,40 +95,50 @@ async fn a_kid_that_injects_a_path_query_or_foreign_key_is_refused(app: TestApp)
     header.jku = Some("https://evil.example/jwks.json".into());
     let forged =
         jsonwebtoken::encode(&header, &claims, &EncodingKey::from_ed_der(&attacker)).unwrap();
-    assert_refused(&app, &forged, "jku to the attacker's keys").await;
+    oauth
+        .assert_refused(&app, &forged, "jku to the attacker's keys")
+        .await;
 }
 
 async fn expired_and_not_yet_valid_tokens_are_refused_beyond_a_small_leeway(app: TestApp) {
+    let oauth = OAuth::new(&app).await;
     let (kid, private, _) = signing_key(&app).await;
     let sign = |c: &Value| sign_eddsa(&kid, &private, c);
-    assert_refused(&app, &sign(&claims(&app, -120, -400)), "an expired token").await;
-    assert_refused(
-        &app,
-        &sign(&claims(&app, 600, 120)),
-        "a token not valid yet",
-    )
-    .await;
-    // Within the 30 s leeway for clock skew, both are still fine.
-    assert_accepted(
-        &app,
-        &sign(&claims(&app, -5, -400)),
-        "a token expired 5 s ago",
-    )
-    .await;
-    assert_accepted(&app, &sign(&claims(&app, 600, 5)), "a token valid in 5 s").await;
+    // (expires in, valid in, accepted, what): within the 30 s leeway for
+    // clock skew, both are still fine.
+    for (exp_in, nbf_in, accepted, what) in [
+        (-120, -400, false, "an expired token"),
+        (600, 120, false, "a token not valid yet"),
+        (-5, -400, true, "a token expired 5 s ago"),
+        (600, 5, true, "a token valid in 5 s"),
+    ] {
+        let token = sign(&oauth.claims(&app, exp_in, nbf_in));
+        if accepted {
+            oauth.assert_accepted(&app, &token, what).await;
+        } else {
+            oauth.assert_refused(&app, &token, what).await;
+        }
+    }
 }
 
 async fn tokens_for_another_audience_or_from_another_issuer_are_refused(app: TestApp) {
+    let oauth = OAuth::new(&app).await;
     let (kid, private, _) = signing_key(&app).await;
-    let mut wrong_aud = claims(&app, 300, 0);
+    let mut wrong_aud = oauth.claims(&app, 300, 0);
     wrong_aud["aud"] = "https://other-gateway.example".into();
-    assert_refused(&app, &sign_eddsa(&kid, &private, &wrong_aud), "a wrong aud").await;
-    let mut wrong_iss = claims(&app, 300, 0);
+    oauth
+        .assert_refused(&app, &sign_eddsa(&kid, &private, &wrong_aud), "a wrong aud")
+        .await;
+    let mut wrong_iss = oauth.claims(&app, 300, 0);
     wrong_iss["iss"] = "https://evil.example".into();
-    assert_refused(&app, &sign_eddsa(&kid, &private, &wrong_iss), "a wrong iss").await;
-    let mut no_aud = claims(&app, 300, 0);
+    oauth
+        .assert_refused(&app, &sign_eddsa(&kid, &private, &wrong_iss), "a wrong iss")
+        .await;
+    let mut no_aud = oauth.claims(&app, 300, 0);
     no_aud.as_object_mut().unwrap().remove("aud");
-    assert_refused(&app, &sign_eddsa(&kid, &private, &no_aud), "no aud").await;
+    oauth
+        .assert_refused(&app, &sign_eddsa(&kid, &private, &no_aud), "no aud")
+        .await;
 }
 
 async fn eventually(what: &str, mut check: impl AsyncFnMut() -> bool) {
@@ -148,10 +166,14 @@ async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(
     clock: std::sync::Arc<vdx_core::ManualClock>,
 ) {
     use vdx_core::Clock;
+    let oauth = OAuth::new(&app).await;
+    let partner = &oauth.world.partner;
     let (old_kid, old_private, _) = signing_key(&app).await;
-    let old_token = app.token_for("Voltwise Energy").await;
+    let old_token = app.partner_token(partner).await;
     assert_eq!(part(&old_token, 0)["kid"], old_kid.as_str());
-    assert_accepted(&app, &old_token, "a token of the current key").await;
+    oauth
+        .assert_accepted(&app, &old_token, "a token of the current key")
+        .await;
 
     let out = std::process::Command::new(vdx_binary())
         .args(["keys", "rotate", "--database-url", &app.database_url])
@@ -184,10 +206,12 @@ async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(
     })
     .await;
     eventually("signing with the new key", async || {
-        part(&app.token_for("Voltwise Energy").await, 0)["kid"] == new_kid.as_str()
+        part(&app.partner_token(partner).await, 0)["kid"] == new_kid.as_str()
     })
     .await;
-    assert_accepted(&app, &old_token, "an old-key token within the grace period").await;
+    oauth
+        .assert_accepted(&app, &old_token, "an old-key token within the grace period")
+        .await;
 
     // The grace period ends: the clock passes the retirement the command announced.
     let retires = stdout
@@ -199,27 +223,30 @@ async fn a_token_signed_by_a_rotated_out_key_is_refused_after_its_grace_period(
         .timestamp_millis();
     clock.set(retires + 1);
     eventually("refusing the retired key", async || {
-        let res = read_example(&app, &old_token).await;
+        let res = oauth.read(&app, &old_token).await;
         res.status() == 401
     })
     .await;
-    assert_refused(&app, &old_token, "a token of a retired key").await;
+    oauth
+        .assert_refused(&app, &old_token, "a token of a retired key")
+        .await;
     // Fresh by the gateway's clock: refused for its key alone.
     let now = clock.now_ms() / 1000;
-    let mut fresh = claims(&app, 300, 0);
+    let mut fresh = oauth.claims(&app, 300, 0);
     fresh["iat"] = now.into();
     fresh["nbf"] = now.into();
     fresh["exp"] = (now + 300).into();
-    assert_refused(
-        &app,
-        &sign_eddsa(&old_kid, &old_private, &fresh),
-        "a fresh forgery with the retired key",
-    )
-    .await;
+    oauth
+        .assert_refused(
+            &app,
+            &sign_eddsa(&old_kid, &old_private, &fresh),
+            "a fresh forgery with the retired key",
+        )
+        .await;
     assert!(!kids_in_jwks(&app).await.contains(&old_kid));
 }
 
-on_both_backends_in_demo_world!(
+on_both_backends!(
     a_token_hmac_signed_with_the_public_key_is_refused,
     a_token_with_an_unknown_kid_is_refused,
     a_kid_that_injects_a_path_query_or_foreign_key_is_refused,

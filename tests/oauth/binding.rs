@@ -5,7 +5,8 @@
 use oauth2::TokenResponse;
 use reqwest::Method;
 use serde_json::{Value, json};
-use vdx_tests::{TestApp, on_both_backends_in_demo_world};
+use vdx_tests::world::ProductSpec;
+use vdx_tests::{TestApp, on_both_backends};
 
 use super::support::*;
 
@@ -30,21 +31,22 @@ async fn listed(app: &TestApp, token: &str) -> Vec<(i64, String)> {
 }
 
 async fn a_driver_bound_token_reaches_only_that_drivers_consents(app: TestApp) {
-    let client = voltwise(&app).await;
-    let (_, carols_ev) = driver(&app, "carol");
-    let carols_cars: Vec<String> = app.demo_driver("carol").vehicles.clone();
-    let (code, verifier) = approved_code(&app, &client, "carol", &carols_ev).await;
-    let bound = exchange(&client, code, verifier).await.unwrap();
+    // Another driver consented to the app on the portal.
+    let oauth = OAuth::new(&app).await;
+    let (carol, carols_ev) = app.driver_with_car(&ProductSpec::charging().reported).await;
+    let second = app.create_vehicle(&carol).await;
+    let carols_cars = [carols_ev.clone(), second];
+    let bound = driver_tokens(&app, &oauth.client, &oauth.scope(), &carol, &carols_ev).await;
     let bound = bound.access_token().secret().clone();
     // The app itself (client_credentials) sees every consent drivers gave it.
-    let app_token = app.token_for("Voltwise Energy").await;
+    let app_token = app.partner_token(&oauth.world.partner).await;
     let everyone = listed(&app, &app_token).await;
     let others: Vec<i64> = everyone
         .iter()
         .filter(|(_, vin)| !carols_cars.contains(vin))
         .map(|(id, _)| *id)
         .collect();
-    assert!(!others.is_empty(), "other drivers consented to Voltwise");
+    assert!(!others.is_empty(), "other drivers consented to the app");
 
     let carols = listed(&app, &bound).await;
     assert!(!carols.is_empty());
@@ -110,4 +112,4 @@ async fn a_driver_bound_token_reaches_only_that_drivers_consents(app: TestApp) {
     assert_ne!(status, Some(json!("revoked_by_partner")));
 }
 
-on_both_backends_in_demo_world!(a_driver_bound_token_reaches_only_that_drivers_consents);
+on_both_backends!(a_driver_bound_token_reaches_only_that_drivers_consents);

@@ -17,7 +17,10 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use oauth2::basic::BasicClient;
 use oauth2::{ClientId, ClientSecret, Scope, TokenResponse, TokenUrl};
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends_in_demo_world};
+use vdx_tests::world::ProductSpec;
+use vdx_tests::{TestApp, on_both_backends};
+
+use support::{OAuth, assert_oauth_error};
 
 async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
     let meta: Value = app
@@ -68,7 +71,8 @@ async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
     }
     let token_url = meta["token_endpoint"].as_str().unwrap().to_owned();
 
-    let partner = app.partner("Voltwise Energy");
+    let oauth = OAuth::new(&app).await;
+    let partner = &oauth.world.partner;
     let client = BasicClient::new(ClientId::new(partner.client_id.clone()))
         .set_client_secret(ClientSecret::new(partner.client_secret.clone()))
         .set_token_uri(TokenUrl::new(token_url).unwrap());
@@ -78,28 +82,30 @@ async fn a_standard_client_gets_a_token_from_the_metadata_alone(app: TestApp) {
         .unwrap();
     let token = client
         .exchange_client_credentials()
-        .add_scope(Scope::new("read:ev-charging".into()))
+        .add_scope(Scope::new(oauth.scope()))
         .request_async(&http)
         .await
         .unwrap();
     let scopes = support::scopes_of(&token);
-    assert_eq!(scopes, vec!["read:ev-charging"]);
+    assert_eq!(scopes, vec![oauth.scope()]);
     assert!(token.expires_in().unwrap().as_secs() <= 900);
 
     // The token works on the data plane.
+    let (product, purpose) = oauth.world.product.asked_for();
     let body = app
         .vehicle_latest(
             token.access_token().secret(),
-            &app.creds.examples.consented.vin,
-            "ev-charging",
-            "smart_charging",
+            &oauth.world.vin,
+            product,
+            purpose,
         )
         .await;
     assert!(body["errors"].is_null(), "{body}");
 }
 
 async fn access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
+    let world = app.consented(&ProductSpec::charging()).await;
+    let token = app.partner_token(&world.partner).await;
     let parts: Vec<&str> = token.split('.').collect();
     assert_eq!(parts.len(), 3);
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
@@ -131,16 +137,15 @@ async fn access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks(app: TestApp) {
 
 async fn client_secrets_are_stored_only_as_argon2_hashes(app: TestApp) {
     use sea_orm::EntityTrait;
+    let mut secrets = vec![app.creds.admin.client_secret.clone()];
+    for _ in 0..3 {
+        secrets.push(app.create_partner().await.client_secret);
+    }
     let apps = vdx_catalog::test_support::app::Entity::find()
         .all(&app.db)
         .await
         .unwrap();
-    let secrets: Vec<&str> = app
-        .creds
-        .partners
-        .iter()
-        .map(|p| p.client_secret.as_str())
-        .collect();
+    assert!(apps.len() >= secrets.len());
     for row in apps {
         assert!(row.client_secret_hash.starts_with("$argon2id$"));
         assert!(!secrets.iter().any(|s| row.client_secret_hash.contains(s)));
@@ -148,13 +153,14 @@ async fn client_secrets_are_stored_only_as_argon2_hashes(app: TestApp) {
 }
 
 async fn token_endpoint_errors_follow_rfc6749(app: TestApp) {
-    let partner = app.partner("Voltwise Energy");
+    let world = app.consented(&ProductSpec::charging()).await;
+    let partner = &world.partner;
+    // A product the partner is not subscribed to.
+    let unsubscribed = app.create_product(&ProductSpec::mileage()).await;
     let res = app
         .token_response(&partner.client_id, "wrong-secret", None)
         .await;
-    assert_eq!(res.status(), 401);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_client");
+    assert_oauth_error(res, 401, "invalid_client").await;
 
     let res = app.token_response("no-such-client", "x", None).await;
     assert_eq!(res.status(), 401);
@@ -163,12 +169,10 @@ async fn token_endpoint_errors_follow_rfc6749(app: TestApp) {
         .token_response(
             &partner.client_id,
             &partner.client_secret,
-            Some("read:mileage-driving"),
+            Some(&support::read_scope(&unsubscribed)),
         )
         .await;
-    assert_eq!(res.status(), 400);
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_scope");
+    assert_oauth_error(res, 400, "invalid_scope").await;
 
     let res = app
         .client
@@ -192,7 +196,7 @@ fn forge(header: Value, claims: Value, signature: &str) -> String {
 }
 
 async fn only_a_client_that_tried_basic_gets_a_basic_challenge(app: TestApp) {
-    let partner = app.partner("Voltwise Energy");
+    let partner = app.create_partner().await;
     let res = app
         .token_response(&partner.client_id, "wrong-secret", None)
         .await;
@@ -239,12 +243,13 @@ async fn only_a_client_that_tried_basic_gets_a_basic_challenge(app: TestApp) {
 }
 
 async fn unsigned_tampered_and_mistyped_tokens_are_refused(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
+    let oauth = OAuth::new(&app).await;
+    let token = app.partner_token(&oauth.world.partner).await;
     let parts: Vec<&str> = token.split('.').collect();
     let header: Value = serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).unwrap()).unwrap();
     let mut claims: Value =
         serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[1]).unwrap()).unwrap();
-    claims["scope"] = "read:ev-charging command:ev-charging admin".into();
+    claims["scope"] = format!("{} admin", oauth.read_and_command()).into();
 
     let mut none = header.clone();
     none["alg"] = "none".into();
@@ -267,7 +272,7 @@ async fn unsigned_tampered_and_mistyped_tokens_are_refused(app: TestApp) {
         ),
     ];
     for (what, forged) in attempts {
-        let res = support::read_example(&app, &forged).await;
+        let res = oauth.read(&app, &forged).await;
         assert_eq!(res.status(), 401, "{what} was accepted");
         assert_eq!(
             res.headers()["www-authenticate"],
@@ -277,7 +282,7 @@ async fn unsigned_tampered_and_mistyped_tokens_are_refused(app: TestApp) {
     }
 }
 
-on_both_backends_in_demo_world!(
+on_both_backends!(
     a_standard_client_gets_a_token_from_the_metadata_alone,
     access_tokens_are_rfc9068_jwts_verifiable_with_the_jwks,
     client_secrets_are_stored_only_as_argon2_hashes,

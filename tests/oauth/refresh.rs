@@ -3,34 +3,45 @@
 
 use oauth2::basic::BasicErrorResponseType;
 use oauth2::{RefreshToken, TokenResponse as _};
-use vdx_tests::{TestApp, on_both_backends_in_demo_world};
+use vdx_tests::{TestApp, on_both_backends};
 
-use super::support::TokenResponse;
 use super::support::*;
 
-async fn refresh(
-    client: &Client,
-    token: &RefreshToken,
-) -> Result<TokenResponse, BasicErrorResponseType> {
-    client
-        .exchange_refresh_token(token)
-        .request_async(&http())
-        .await
-        .map_err(server_error)
+/// The OAuth world, the driver's first tokens and their first refresh.
+struct Refreshed {
+    oauth: OAuth,
+    first: TokenResponse,
+    second: TokenResponse,
 }
 
-async fn first_tokens(app: &TestApp, client: &Client) -> TokenResponse {
-    let (_, ev) = driver(app, "alice");
-    let (code, verifier) = approved_code(app, client, "alice", &ev).await;
-    exchange(client, code, verifier).await.unwrap()
+impl Refreshed {
+    async fn new(app: &TestApp) -> Self {
+        let oauth = OAuth::new(app).await;
+        let first = oauth.driver_tokens(app).await;
+        let second = refresh(&oauth.client, first.refresh_token().unwrap())
+            .await
+            .unwrap();
+        Self {
+            oauth,
+            first,
+            second,
+        }
+    }
+
+    /// The first and the second refresh token.
+    fn refresh_tokens(&self) -> (&RefreshToken, &RefreshToken) {
+        (
+            self.first.refresh_token().unwrap(),
+            self.second.refresh_token().unwrap(),
+        )
+    }
 }
 
 async fn a_refresh_token_is_replaced_by_a_new_one_on_every_use(app: TestApp) {
-    let client = voltwise(&app).await;
-    let first = first_tokens(&app, &client).await;
-    let r1 = first.refresh_token().unwrap().clone();
-    let second = refresh(&client, &r1).await.unwrap();
-    let r2 = second.refresh_token().unwrap().clone();
+    let refreshed = Refreshed::new(&app).await;
+    let (oauth, first, second) = (&refreshed.oauth, &refreshed.first, &refreshed.second);
+    let client = &oauth.client;
+    let (r1, r2) = refreshed.refresh_tokens();
     assert_ne!(r1.secret(), r2.secret());
     assert_ne!(
         first.access_token().secret(),
@@ -38,65 +49,72 @@ async fn a_refresh_token_is_replaced_by_a_new_one_on_every_use(app: TestApp) {
     );
     let claims = part(second.access_token().secret(), 1);
     assert_eq!(claims["sub"], part(first.access_token().secret(), 1)["sub"]);
-    assert_eq!(claims["scope"], "read:ev-charging");
-    assert_accepted(&app, second.access_token().secret(), "a refreshed token").await;
-    let third = refresh(&client, &r2).await.unwrap();
+    assert_eq!(claims["scope"], oauth.scope().as_str());
+    oauth
+        .assert_accepted(&app, second.access_token().secret(), "a refreshed token")
+        .await;
+    let third = refresh(client, r2).await.unwrap();
     assert!(third.refresh_token().is_some());
 }
 
 async fn a_reused_refresh_token_revokes_its_whole_family(app: TestApp) {
-    let client = voltwise(&app).await;
-    let first = first_tokens(&app, &client).await;
-    let r1 = first.refresh_token().unwrap().clone();
-    let second = refresh(&client, &r1).await.unwrap();
-    let r2 = second.refresh_token().unwrap().clone();
-    assert_accepted(&app, second.access_token().secret(), "the current token").await;
+    let refreshed = Refreshed::new(&app).await;
+    let (oauth, first, second) = (&refreshed.oauth, &refreshed.first, &refreshed.second);
+    let client = &oauth.client;
+    let (r1, r2) = refreshed.refresh_tokens();
+    oauth
+        .assert_accepted(&app, second.access_token().secret(), "the current token")
+        .await;
 
     // Someone replays the old refresh token: refused, and the family dies.
     assert_eq!(
-        refresh(&client, &r1).await.unwrap_err(),
+        refresh(client, r1).await.unwrap_err(),
         BasicErrorResponseType::InvalidGrant
     );
     assert_eq!(
-        refresh(&client, &r2).await.unwrap_err(),
+        refresh(client, r2).await.unwrap_err(),
         BasicErrorResponseType::InvalidGrant
     );
-    assert_refused(
-        &app,
-        second.access_token().secret(),
-        "an access token of a revoked family",
-    )
-    .await;
-    assert_refused(
-        &app,
-        first.access_token().secret(),
-        "the family's first access token",
-    )
-    .await;
+    oauth
+        .assert_refused(
+            &app,
+            second.access_token().secret(),
+            "an access token of a revoked family",
+        )
+        .await;
+    oauth
+        .assert_refused(
+            &app,
+            first.access_token().secret(),
+            "the family's first access token",
+        )
+        .await;
 }
 
 async fn a_refresh_token_works_only_for_the_client_it_was_issued_to(app: TestApp) {
-    let client = voltwise(&app).await;
-    let first = first_tokens(&app, &client).await;
-    let other = super::support::demo_client(&app, "Milesure Insurance").await;
+    let oauth = OAuth::new(&app).await;
+    let client = &oauth.client;
+    let first = oauth.driver_tokens(&app).await;
+    let other = client_of(&app, &app.create_partner().await).await;
     let err = refresh(&other, first.refresh_token().unwrap())
         .await
         .unwrap_err();
     assert_eq!(err, BasicErrorResponseType::InvalidGrant);
     // The rightful client can still use it.
     assert!(
-        refresh(&client, first.refresh_token().unwrap())
+        refresh(client, first.refresh_token().unwrap())
             .await
             .is_ok()
     );
 }
 
 async fn a_refresh_may_narrow_the_scope_but_never_widen_it(app: TestApp) {
-    let client = voltwise(&app).await;
-    let first = first_tokens(&app, &client).await;
+    let oauth = OAuth::new(&app).await;
+    let client = &oauth.client;
+    let first = oauth.driver_tokens(&app).await;
     let err = client
         .exchange_refresh_token(first.refresh_token().unwrap())
-        .add_scope(oauth2::Scope::new("command:ev-charging".into()))
+        .add_scope(oauth2::Scope::new(command_scope(&oauth.world.product)))
         .request_async(&http())
         .await
         .map_err(server_error)
@@ -104,7 +122,7 @@ async fn a_refresh_may_narrow_the_scope_but_never_widen_it(app: TestApp) {
     assert_eq!(err, BasicErrorResponseType::InvalidScope);
 }
 
-on_both_backends_in_demo_world!(
+on_both_backends!(
     a_refresh_token_is_replaced_by_a_new_one_on_every_use,
     a_reused_refresh_token_revokes_its_whole_family,
     a_refresh_token_works_only_for_the_client_it_was_issued_to,

@@ -1,7 +1,10 @@
-//! Helpers for the OAuth tests: an `oauth2` client configured from the
-//! metadata document alone, a browser that drives the authorization pages,
-//! and a forger that signs tokens with the server's own private key (read
-//! from the test database) or with keys of the attacker's choosing.
+//! Helpers for the OAuth tests: the tests' world ([`OAuth`]: a consented
+//! partner from `vdx_tests::world` and its `oauth2` client, configured from
+//! the metadata document alone), a browser that drives the authorization
+//! pages for a fixture driver, the authorize → consent → code → token flow in
+//! one place, and a forger that signs tokens with the server's own private
+//! key (read from the test database) or with keys of the attacker's choosing.
+//! It must not depend on the demo world, but for the marked shims at the end.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -12,7 +15,8 @@ use oauth2::{
     RevocationUrl, Scope, TokenUrl,
 };
 use serde_json::{Value, json};
-use vdx_tests::TestApp;
+use vdx_tests::world::{Consented, Driver, Partner, Product, ProductSpec};
+use vdx_tests::{TestApp, hidden};
 
 /// A client with every endpoint the metadata names.
 pub type Client = BasicClient<EndpointSet, EndpointNotSet, EndpointSet, EndpointSet, EndpointSet>;
@@ -40,15 +44,25 @@ pub async fn client(app: &TestApp, client_id: &str, secret: &str, redirect: &str
         .set_redirect_uri(RedirectUrl::new(redirect.to_owned()).unwrap())
 }
 
-/// The Voltwise partner's client, with its registered redirect URI.
-pub async fn voltwise(app: &TestApp) -> Client {
-    demo_client(app, "Voltwise Energy").await
+/// The partner's client, with its registered redirect URI.
+pub async fn client_of(app: &TestApp, partner: &Partner) -> Client {
+    client(
+        app,
+        &partner.client_id,
+        &partner.client_secret,
+        &partner.redirect_uri,
+    )
+    .await
 }
 
-/// A demo partner's client, with its registered redirect URI.
-pub async fn demo_client(app: &TestApp, partner: &str) -> Client {
-    let p = app.partner(partner);
-    client(app, &p.client_id, &p.client_secret, &p.redirect_uris[0]).await
+/// The scope that reads `product`.
+pub fn read_scope(product: &Product) -> String {
+    format!("read:{}", product.slug)
+}
+
+/// The scope that commands cars through `product`.
+pub fn command_scope(product: &Product) -> String {
+    format!("command:{}", product.slug)
 }
 
 /// The scopes a token response names.
@@ -60,23 +74,6 @@ pub fn scopes_of(token: &TokenResponse) -> Vec<String> {
         .iter()
         .map(|s| s.to_string())
         .collect()
-}
-
-/// A driver's password and the first EV they own.
-pub fn driver(app: &TestApp, username: &str) -> (String, String) {
-    let d = app.demo_driver(username);
-    let ev = d.vehicles.iter().find(|v| v.starts_with("VDXE")).unwrap();
-    (d.password.clone(), ev.clone())
-}
-
-/// The value of the hidden input `name` in `html`.
-pub fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in {html}"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
 }
 
 /// The authorization URL and PKCE verifier for `client`.
@@ -102,39 +99,83 @@ pub async fn consent_screen(app: &TestApp, url: &url::Url) -> String {
     location
 }
 
-/// Drives the pages as a browser would: open `url`, sign in to the portal,
-/// read the consent screen, choose `vins`, press `decision`. Returns where the
-/// server finally redirects.
-pub async fn browse(
-    app: &TestApp,
-    url: &url::Url,
-    username: &str,
-    vins: &[&str],
-    decision: &str,
-) -> url::Url {
-    let screen = consent_screen(app, url).await;
-    let (portal, _) = app.portal_login(username).await;
-    let res = portal.get(app.url(&screen)).send().await.unwrap();
+/// A consent screen a signed-in driver has open.
+pub struct Screen {
+    /// The driver's browser.
+    pub portal: reqwest::Client,
+    /// The screen's address.
+    pub path: String,
+    pub html: String,
+}
+
+/// `driver`, signed in to the portal, on the consent screen of `url`.
+pub async fn on_consent_screen(app: &TestApp, url: &url::Url, driver: &Driver) -> Screen {
+    let path = consent_screen(app, url).await;
+    let (portal, _) = app.portal_sign_in(&driver.username, &driver.password).await;
+    let res = portal.get(app.url(&path)).send().await.unwrap();
     assert_eq!(res.status(), 200);
     let html = res.text().await.unwrap();
-    for vin in vins {
-        assert!(html.contains(vin), "{vin} is not offered: {html}");
-    }
-    let (request, csrf) = (hidden(&html, "request"), hidden(&html, "csrf"));
+    Screen { portal, path, html }
+}
+
+/// Presses `decision` on the consent screen `html` with the cars `vins`
+/// chosen; the answer.
+pub async fn decide(
+    app: &TestApp,
+    portal: &reqwest::Client,
+    html: &str,
+    csrf: Option<&str>,
+    decision: &str,
+    vins: &[&str],
+) -> reqwest::Response {
+    let (request, own_csrf) = (hidden(html, "request"), hidden(html, "csrf"));
     let mut form = vec![
         ("request", request.as_str()),
-        ("csrf", csrf.as_str()),
+        ("csrf", csrf.unwrap_or(&own_csrf)),
         ("decision", decision),
     ];
     form.extend(vins.iter().map(|v| ("vehicle", *v)));
-    let res = portal
+    portal
         .post(app.url("/portal/authorize"))
         .form(&form)
         .send()
         .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+        .unwrap()
+}
+
+/// Where a 303 answer sends the browser.
+pub fn location(res: &reqwest::Response) -> url::Url {
     url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap()
+}
+
+/// The portal's sign-in page as `portal` gets it, asked to return to `next`.
+pub async fn login_page(app: &TestApp, portal: &reqwest::Client, next: &str) -> String {
+    let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+    app.page(portal, &format!("/portal/login?next={next}"))
+        .await
+}
+
+/// Drives the pages as a browser would: open `url`, sign `driver` in to the
+/// portal, read the consent screen, choose `vins`, press `decision`. Returns
+/// where the server finally redirects.
+pub async fn browse(
+    app: &TestApp,
+    url: &url::Url,
+    driver: &Driver,
+    vins: &[&str],
+    decision: &str,
+) -> url::Url {
+    let screen = on_consent_screen(app, url, driver).await;
+    for vin in vins {
+        assert!(
+            screen.html.contains(vin),
+            "{vin} is not offered: {}",
+            screen.html
+        );
+    }
+    let res = decide(app, &screen.portal, &screen.html, None, decision, vins).await;
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    location(&res)
 }
 
 /// A query parameter of `url`.
@@ -144,15 +185,17 @@ pub fn param(url: &url::Url, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// A full authorization: the driver approves `vin`; returns the code and verifier.
-pub async fn approved_code(
+/// A full authorization for `scope`: `driver` approves `vin`; returns the
+/// code and verifier.
+pub async fn approve(
     app: &TestApp,
     client: &Client,
-    username: &str,
+    scope: &str,
+    driver: &Driver,
     vin: &str,
 ) -> (AuthorizationCode, PkceCodeVerifier) {
-    let (url, state, verifier) = authorize_url(client, "read:ev-charging");
-    let back = browse(app, &url, username, &[vin], "approve").await;
+    let (url, state, verifier) = authorize_url(client, scope);
+    let back = browse(app, &url, driver, &[vin], "approve").await;
     assert_eq!(
         param(&back, "state").as_deref(),
         Some(state.secret().as_str())
@@ -160,6 +203,19 @@ pub async fn approved_code(
     assert_eq!(param(&back, "iss").as_deref(), Some(app.base_url.as_str()));
     let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
     (AuthorizationCode::new(code), verifier)
+}
+
+/// The whole authorization code flow for `scope`: `driver` approves `vin`,
+/// and the code is exchanged for tokens.
+pub async fn driver_tokens(
+    app: &TestApp,
+    client: &Client,
+    scope: &str,
+    driver: &Driver,
+    vin: &str,
+) -> TokenResponse {
+    let (code, verifier) = approve(app, client, scope, driver, vin).await;
+    exchange(client, code, verifier).await.unwrap()
 }
 
 /// Exchanges a code with the `oauth2` crate.
@@ -208,18 +264,6 @@ pub async fn signing_key(app: &TestApp) -> (String, Vec<u8>, Vec<u8>) {
     )
 }
 
-/// Valid claims for the Voltwise app, `offset` seconds from now.
-pub fn claims(app: &TestApp, exp_in: i64, nbf_in: i64) -> Value {
-    let now = chrono::Utc::now().timestamp();
-    json!({
-        "iss": app.base_url, "aud": app.base_url,
-        "sub": app.partner("Voltwise Energy").client_id,
-        "client_id": app.partner("Voltwise Energy").client_id,
-        "scope": "read:ev-charging", "iat": now, "nbf": now + nbf_in, "exp": now + exp_in,
-        "jti": uuid::Uuid::new_v4().to_string(),
-    })
-}
-
 /// Signs `claims` as EdDSA with PKCS#8 key `private_key`, under `kid`.
 pub fn sign_eddsa(kid: &str, private_key: &[u8], claims: &Value) -> String {
     let mut header = jsonwebtoken::Header::new(jsonwebtoken::Algorithm::EdDSA);
@@ -231,38 +275,6 @@ pub fn sign_eddsa(kid: &str, private_key: &[u8], claims: &Value) -> String {
         &jsonwebtoken::EncodingKey::from_ed_der(private_key),
     )
     .unwrap()
-}
-
-/// Asserts the gateway refuses `token` with 401, `invalid_token` and a description.
-pub async fn assert_refused(app: &TestApp, token: &str, what: &str) {
-    let res = read_example(app, token).await;
-    assert_eq!(res.status(), 401, "{what} was accepted");
-    assert_eq!(
-        res.headers()["www-authenticate"],
-        "Bearer error=\"invalid_token\"",
-        "{what}"
-    );
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["error"], "invalid_token", "{what}: {body}");
-    assert!(body["error_description"].is_string(), "{what}: {body}");
-}
-
-/// The demo's consented example car, read with `token`.
-pub async fn read_example(app: &TestApp, token: &str) -> reqwest::Response {
-    let example = &app.creds.examples.consented;
-    app.rest_latest(token, &example.vin, &example.product, &example.purpose)
-        .await
-}
-
-/// Asserts the gateway accepts `token` on the data plane.
-pub async fn assert_accepted(app: &TestApp, token: &str, what: &str) {
-    let res = read_example(app, token).await;
-    assert_eq!(
-        res.status(),
-        200,
-        "{what} was refused: {}",
-        res.text().await.unwrap()
-    );
 }
 
 /// Base64url JSON of a JWT part.
@@ -306,4 +318,155 @@ pub async fn tls_terminated(
         out = out.header(name, value);
     }
     Ok(out.body(res.bytes().await?.to_vec()).unwrap())
+}
+
+/// The OAuth tests' world: [`Consented`] to the charging product (its
+/// driver shared the car on the portal) and the partner's `oauth2` client.
+pub struct OAuth {
+    pub world: Consented,
+    pub client: Client,
+}
+
+impl OAuth {
+    pub async fn new(app: &TestApp) -> Self {
+        let world = app.consented(&ProductSpec::charging()).await;
+        let client = client_of(app, &world.partner).await;
+        Self { world, client }
+    }
+
+    /// The scope that reads the world's product.
+    pub fn scope(&self) -> String {
+        read_scope(&self.world.product)
+    }
+
+    /// The scopes that read and command through the world's product.
+    pub fn read_and_command(&self) -> String {
+        format!(
+            "{} {}",
+            read_scope(&self.world.product),
+            command_scope(&self.world.product)
+        )
+    }
+
+    /// `vin`'s latest values through the world's product, read with `token`.
+    pub async fn read_car(&self, app: &TestApp, token: &str, vin: &str) -> reqwest::Response {
+        let (product, purpose) = self.world.product.asked_for();
+        app.rest_latest(token, vin, product, purpose).await
+    }
+
+    /// The consented car, read with `token`.
+    pub async fn read(&self, app: &TestApp, token: &str) -> reqwest::Response {
+        self.read_car(app, token, &self.world.vin).await
+    }
+
+    /// Asserts the gateway accepts `token` on the data plane.
+    pub async fn assert_accepted(&self, app: &TestApp, token: &str, what: &str) {
+        let res = self.read(app, token).await;
+        assert_eq!(
+            res.status(),
+            200,
+            "{what} was refused: {}",
+            res.text().await.unwrap()
+        );
+    }
+
+    /// Asserts the gateway refuses `token` with 401, `invalid_token` and a description.
+    pub async fn assert_refused(&self, app: &TestApp, token: &str, what: &str) {
+        let res = self.read(app, token).await;
+        assert_eq!(res.status(), 401, "{what} was accepted");
+        assert_eq!(
+            res.headers()["www-authenticate"],
+            "Bearer error=\"invalid_token\"",
+            "{what}"
+        );
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["error"], "invalid_token", "{what}: {body}");
+        assert!(body["error_description"].is_string(), "{what}: {body}");
+    }
+
+    /// The world's driver approves the consented car for the read scope.
+    pub async fn approved_code(&self, app: &TestApp) -> (AuthorizationCode, PkceCodeVerifier) {
+        let driver = &self.world.driver;
+        approve(app, &self.client, &self.scope(), driver, &self.world.vin).await
+    }
+
+    /// The world's driver's tokens for the consented car (read scope).
+    pub async fn driver_tokens(&self, app: &TestApp) -> TokenResponse {
+        let (code, verifier) = self.approved_code(app).await;
+        exchange(&self.client, code, verifier).await.unwrap()
+    }
+
+    /// Valid claims for the partner's app, expiring `exp_in` and valid
+    /// `nbf_in` seconds from now.
+    pub fn claims(&self, app: &TestApp, exp_in: i64, nbf_in: i64) -> Value {
+        let now = chrono::Utc::now().timestamp();
+        let client_id = &self.world.partner.client_id;
+        json!({
+            "iss": app.base_url, "aud": app.base_url,
+            "sub": client_id, "client_id": client_id,
+            "scope": self.scope(), "iat": now, "nbf": now + nbf_in, "exp": now + exp_in,
+            "jti": uuid::Uuid::new_v4().to_string(),
+        })
+    }
+}
+
+/// A client-credentials token of `client`, every scope its app may have.
+pub async fn app_token(client: &Client) -> TokenResponse {
+    client
+        .exchange_client_credentials()
+        .request_async(&http())
+        .await
+        .unwrap()
+}
+
+/// Revokes `token` with `client` (RFC 7009), through [`behind_tls`].
+pub async fn revoke(client: &Client, token: oauth2::StandardRevocableToken) {
+    behind_tls(client)
+        .revoke_token(token)
+        .unwrap()
+        .request_async(&tls_terminated)
+        .await
+        .unwrap();
+}
+
+/// Asserts `res` is an RFC 6749 error answer: `status` and `error`.
+pub async fn assert_oauth_error(res: reqwest::Response, status: u16, error: &str) {
+    assert_eq!(res.status(), status, "{error}");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["error"], error, "{body}");
+}
+
+/// Refreshes with `client`; the OAuth error code if refused.
+pub async fn refresh(
+    client: &Client,
+    token: &oauth2::RefreshToken,
+) -> Result<TokenResponse, BasicErrorResponseType> {
+    client
+        .exchange_refresh_token(token)
+        .request_async(&http())
+        .await
+        .map_err(server_error)
+}
+
+// Demo-world shims for the one test outside this area that still runs on the
+// demo world (`portal/sharing.rs`); they go when it builds its own world.
+
+/// The demo's Voltwise client, with its registered redirect URI.
+pub async fn voltwise(app: &TestApp) -> Client {
+    let p = app.partner("Voltwise Energy");
+    client(app, &p.client_id, &p.client_secret, &p.redirect_uris[0]).await
+}
+
+/// [`approve`] by a demo driver, for the demo's `read:ev-charging`.
+pub async fn approved_code(
+    app: &TestApp,
+    client: &Client,
+    username: &str,
+    vin: &str,
+) -> (AuthorizationCode, PkceCodeVerifier) {
+    let driver = Driver {
+        username: username.to_owned(),
+        password: app.demo_driver(username).password.clone(),
+    };
+    approve(app, client, "read:ev-charging", &driver, vin).await
 }

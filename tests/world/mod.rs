@@ -8,6 +8,8 @@
 //! [`TestApp::create_vehicle`] call the consent crate's `people` service,
 //! as the demo seed and `vdx simulate` do. Never raw SQL.
 
+mod people;
+pub use people::{assert_says, retry_after};
 mod products;
 
 use serde_json::{Value, json};

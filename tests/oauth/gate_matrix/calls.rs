@@ -80,9 +80,28 @@ pub fn assert_alike(case: &str, what: &str, a: &Answer, b: &Answer) {
     );
 }
 
-/// Makes `call` with `token`, naming `subject`.
+/// What the table's `{product}`, `{purpose}` and `{spare}` stand for: the
+/// world's product and purpose, and a product nobody subscribed to.
+#[derive(Debug, Clone)]
+pub struct Names {
+    pub product: String,
+    pub purpose: String,
+    pub spare: String,
+}
+
+impl Names {
+    /// `text` with the names filled in.
+    fn fill(&self, text: &str) -> String {
+        text.replace("{product}", &self.product)
+            .replace("{purpose}", &self.purpose)
+            .replace("{spare}", &self.spare)
+    }
+}
+
+/// Makes `call` with `token`, naming `subject`, in the world of `names`.
 pub async fn call(
     app: &TestApp,
+    names: &Names,
     call: &Call,
     token: Option<&str>,
     subject: Option<&str>,
@@ -100,12 +119,14 @@ pub async fn call(
                 None => path.to_owned(),
             };
             assert!(!path.contains('{'), "{path} needs a subject");
+            let query: Vec<(&str, String)> =
+                query.iter().map(|(k, v)| (*k, names.fill(v))).collect();
             let mut req = app
                 .client
                 .request(method.parse().unwrap(), app.url(&path))
-                .query(query);
+                .query(&query);
             if let Some(body) = body {
-                req = req.json(&serde_json::from_str::<Value>(body).unwrap());
+                req = req.json(&serde_json::from_str::<Value>(&names.fill(body)).unwrap());
             }
             req
         }
@@ -113,7 +134,7 @@ pub async fn call(
             let variables = subject.map_or(json!({}), |s| json!({ "subject": s }));
             app.client
                 .post(app.url("/graphql"))
-                .json(&json!({ "query": document, "variables": variables }))
+                .json(&json!({ "query": names.fill(document), "variables": variables }))
         }
     };
     let request = match token {

@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use serde_json::{Value, json};
 use vdx_tests::TestApp;
 
-use super::calls::{Answer, RATE_CODES, assert_alike, call};
+use super::calls::{Answer, Names, RATE_CODES, assert_alike, call};
 use super::table::{Call, Class, Listing, Subject, TABLE};
 use super::world::{UNKNOWN_CONSENT, listing};
 
@@ -115,7 +115,13 @@ fn listed(key: &str, listing: Listing, answer: &Answer) -> Vec<Listed> {
 
 /// Every consent case for `token`, which may see exactly `visible` (as the
 /// app's listing shows them) and none of the consent ids `foreign`.
-pub async fn consent_cases(app: &TestApp, token: &str, visible: &[Value], foreign: &[String]) {
+pub async fn consent_cases(
+    app: &TestApp,
+    names: &Names,
+    token: &str,
+    visible: &[Value],
+    foreign: &[String],
+) {
     let ids: BTreeSet<i64> = visible.iter().map(|c| c["id"].as_i64().unwrap()).collect();
     let active: BTreeSet<i64> = visible
         .iter()
@@ -130,7 +136,7 @@ pub async fn consent_cases(app: &TestApp, token: &str, visible: &[Value], foreig
         let key = case.call.key();
         match case.class {
             Class::ConsentListing(shape) => {
-                let answer = call(app, &case.call, Some(token), None).await;
+                let answer = call(app, names, &case.call, Some(token), None).await;
                 assert!(answer.is_success(), "{key}: {answer:#?}");
                 let got = listed(key, shape, &answer);
                 let got_ids: BTreeSet<i64> = got.iter().map(|c| c.0).collect();
@@ -150,14 +156,15 @@ pub async fn consent_cases(app: &TestApp, token: &str, visible: &[Value], foreig
                 }
             }
             Class::ConsentById => {
-                let unknown = call(app, &case.call, Some(token), Some(UNKNOWN_CONSENT)).await;
+                let unknown =
+                    call(app, names, &case.call, Some(token), Some(UNKNOWN_CONSENT)).await;
                 assert_eq!(
                     (unknown.status, unknown.code()),
                     (404, Some("NOT_FOUND")),
                     "{key}: {unknown:#?}"
                 );
                 for id in foreign {
-                    let answer = call(app, &case.call, Some(token), Some(id)).await;
+                    let answer = call(app, names, &case.call, Some(token), Some(id)).await;
                     assert_alike(
                         key,
                         "an unknown consent and one the caller may not see",
@@ -165,7 +172,7 @@ pub async fn consent_cases(app: &TestApp, token: &str, visible: &[Value], foreig
                         &answer,
                     );
                 }
-                let mine = call(app, &case.call, Some(token), Some(&own)).await;
+                let mine = call(app, names, &case.call, Some(token), Some(&own)).await;
                 assert!(
                     mine.is_success(),
                     "{key}: the caller's own consent {own}: {mine:#?}"

@@ -19,16 +19,12 @@ mod world;
 
 use std::collections::BTreeSet;
 
-use vdx_tests::{TestApp, on_both_backends_in_demo_world};
+use vdx_tests::world::PlanSpec;
+use vdx_tests::{TestApp, on_both_backends};
 
 use calls::{Answer, Counts, assert_alike, call};
 use table::{Caller, Class, Logs, Subject, TABLE};
-use world::{Bound, Consented, PARTNER, Unreachable};
-
-/// Limits no test here comes near, set before the first call.
-async fn roomy_plans(app: &TestApp) {
-    app.set_plans(1_000, 100_000, 100_000_000, None).await;
-}
+use world::{Bound, Unreachable, World};
 
 /// The vehicle-data cases with their subject kind and what they log.
 fn vehicle_data() -> impl Iterator<Item = (&'static table::Case, Subject, Logs)> {
@@ -36,6 +32,47 @@ fn vehicle_data() -> impl Iterator<Item = (&'static table::Case, Subject, Logs)>
         Class::VehicleData { subject, logs } => Some((case, subject, logs)),
         _ => None,
     })
+}
+
+/// `case` asked with `token` about `subject`.
+async fn ask(
+    app: &TestApp,
+    world: &World,
+    case: &table::Case,
+    token: &str,
+    subject: &str,
+) -> Answer {
+    call(app, &world.names, &case.call, Some(token), Some(subject)).await
+}
+
+/// `case` asked with `token` about an unknown subject is the no-consent
+/// answer, and about each of `others` (named by why) the very same; none of
+/// it serves, logs or queues anything.
+async fn assert_denied_alike(
+    app: &TestApp,
+    world: &World,
+    (case, subject): (&table::Case, Subject),
+    token: &str,
+    others: &[(&str, String)],
+) {
+    let key = case.call.key();
+    let before = Counts::of(app).await;
+    let baseline = ask(app, world, case, token, world::unknown(subject)).await;
+    checks::assert_no_consent(key, &case.call, subject, &baseline);
+    for (why, other) in others {
+        let answer = ask(app, world, case, token, other).await;
+        assert_alike(
+            key,
+            &format!("an unknown {subject:?} and one {why}"),
+            &baseline,
+            &answer,
+        );
+    }
+    assert_eq!(
+        Counts::of(app).await,
+        before,
+        "{key}: a denial serves, logs and queues nothing"
+    );
 }
 
 async fn the_gate_table_names_every_partner_operation_and_field_and_nothing_else(app: TestApp) {
@@ -74,62 +111,35 @@ async fn the_gate_table_names_every_partner_operation_and_field_and_nothing_else
     assert!(rest.contains_key("vehicle_latest") && fields.contains("VehicleData.history"));
 }
 
-async fn without_consent_an_unknown_and_an_unconsented_subject_get_the_same_answer(app: TestApp) {
-    roomy_plans(&app).await;
-    let consented = Consented::new(&app).await;
-    let unreachable = Unreachable::new(&app, &consented).await;
+async fn without_consent_an_unknown_and_an_unconsented_subject_get_the_same_answer(
+    app: TestApp,
+    clock: std::sync::Arc<vdx_core::ManualClock>,
+) {
+    let world = World::roomy(&app).await;
+    let unreachable = Unreachable::new(&app, &world, &clock).await;
     for (case, subject, _) in vehicle_data() {
-        let key = case.call.key();
-        let unknown = world::unknown(&app, subject);
         let others = match subject {
             Subject::Vehicle => &unreachable.vins,
             Subject::Command => &unreachable.commands,
         };
-        let before = Counts::of(&app).await;
-        let baseline = call(&app, &case.call, Some(&consented.token), Some(unknown)).await;
-        checks::assert_no_consent(key, &case.call, subject, &baseline);
-        for (why, other) in others {
-            let answer = call(&app, &case.call, Some(&consented.token), Some(other)).await;
-            assert_alike(
-                key,
-                &format!("an unknown {subject:?} and one {why}"),
-                &baseline,
-                &answer,
-            );
-        }
-        assert_eq!(
-            Counts::of(&app).await,
-            before,
-            "{key}: a denial serves, logs and queues nothing"
-        );
-        let served = call(
-            &app,
-            &case.call,
-            Some(&consented.token),
-            Some(consented.subject(subject)),
-        )
-        .await;
+        let others: Vec<(&str, String)> = others.iter().map(|(w, s)| (*w, s.clone())).collect();
+        assert_denied_alike(&app, &world, (case, subject), &world.token, &others).await;
+        let served = ask(&app, &world, case, &world.token, world.subject(subject)).await;
         assert!(
             served.is_success(),
-            "{key}: the consented subject is served: {served:#?}"
+            "{}: the consented subject is served: {served:#?}",
+            case.call.key()
         );
     }
 }
 
 async fn over_quota_a_consented_call_is_refused_whole_and_serves_and_queues_nothing(app: TestApp) {
     // A day of one call, spent at once on the command the status cases read.
-    app.set_plans(1_000, 100_000, 1, None).await;
-    let consented = Consented::new(&app).await;
+    let world = World::new(&app, PlanSpec::limits(1_000, 100_000, 1, None)).await;
     for (case, subject, _) in vehicle_data() {
         let key = case.call.key();
         let before = Counts::of(&app).await;
-        let answer = call(
-            &app,
-            &case.call,
-            Some(&consented.token),
-            Some(consented.subject(subject)),
-        )
-        .await;
+        let answer = ask(&app, &world, case, &world.token, world.subject(subject)).await;
         assert_eq!(answer.status, 429, "{key}: {answer:#?}");
         assert!(
             answer.headers.contains_key("retry-after"),
@@ -147,98 +157,65 @@ async fn over_quota_a_consented_call_is_refused_whole_and_serves_and_queues_noth
 async fn a_driver_bound_token_reaches_another_drivers_car_command_or_consent_like_none(
     app: TestApp,
 ) {
-    roomy_plans(&app).await;
-    let consented = Consented::new(&app).await;
-    let bound = Bound::new(&app, "carol").await;
-    assert!(
-        !bound.cars(&app).contains(&consented.vin),
+    let world = World::roomy(&app).await;
+    let bound = Bound::new(&app, &world).await;
+    assert_ne!(
+        bound.vin,
+        world.vin(),
         "the consented car is another driver's"
     );
     for (case, subject, _) in vehicle_data() {
         let key = case.call.key();
-        let own = call(
-            &app,
-            &case.call,
-            Some(&bound.token),
-            Some(bound.subject(subject)),
-        )
-        .await;
+        let own = ask(&app, &world, case, &bound.token, bound.subject(subject)).await;
         assert!(
             own.is_success(),
             "{key}: the driver's own {subject:?} is served: {own:#?}"
         );
-        let unknown = world::unknown(&app, subject);
-        let before = Counts::of(&app).await;
-        let baseline = call(&app, &case.call, Some(&bound.token), Some(unknown)).await;
-        checks::assert_no_consent(key, &case.call, subject, &baseline);
-        let other = call(
-            &app,
-            &case.call,
-            Some(&bound.token),
-            Some(consented.subject(subject)),
-        )
-        .await;
-        assert_alike(
-            key,
-            &format!("an unknown {subject:?} and another driver's"),
-            &baseline,
-            &other,
-        );
-        assert_eq!(
-            Counts::of(&app).await,
-            before,
-            "{key}: a denial serves, logs and queues nothing"
-        );
+        let others = [("another driver's", world.subject(subject).to_owned())];
+        assert_denied_alike(&app, &world, (case, subject), &bound.token, &others).await;
     }
-    let everyone = world::listing(&app, &consented.token).await;
+    let everyone = world::listing(&app, &world.token).await;
     let (drivers, others): (Vec<_>, Vec<_>) = everyone
         .into_iter()
-        .partition(|c| bound.cars(&app).iter().any(|v| c["vin"] == v.as_str()));
-    let alices = others
-        .iter()
-        .find(|c| c["vin"] == consented.vin.as_str())
-        .unwrap();
+        .partition(|c| c["vin"] == bound.vin.as_str());
+    let alices = others.iter().find(|c| c["vin"] == world.vin()).unwrap();
     let others: Vec<String> = vec![alices["id"].to_string()];
-    checks::consent_cases(&app, &bound.token, &drivers, &others).await;
-    checks::assert_still_active(&app, &consented.token, &others).await;
+    checks::consent_cases(&app, &world.names, &bound.token, &drivers, &others).await;
+    checks::assert_still_active(&app, &world.token, &others).await;
 }
 
 async fn consent_routes_answer_another_apps_consent_like_an_unknown_one(app: TestApp) {
-    roomy_plans(&app).await;
-    let token = app.token_for(PARTNER).await;
-    let mine = world::listing(&app, &token).await;
-    assert!(mine.iter().all(|c| c["partner"] == PARTNER), "{mine:#?}");
+    let world = World::roomy(&app).await;
+    let partner = &world.partner().name;
     let mut theirs = Vec::new();
-    for partner in world::OTHER_PARTNERS {
-        let owner = app.token_for(partner).await;
+    for _ in 0..3 {
+        let (other, owner) = world.other_app(&app).await;
         let listed = world::listing(&app, &owner).await;
         let active = listed
             .iter()
             .find(|c| c["status"] == "active")
-            .unwrap_or_else(|| panic!("{partner} holds an active consent"));
+            .unwrap_or_else(|| panic!("{} holds an active consent", other.name));
         theirs.push((owner, active["id"].to_string()));
     }
+    let mine = world::listing(&app, &world.token).await;
+    assert!(
+        mine.iter().all(|c| c["partner"] == partner.as_str()),
+        "{mine:#?}"
+    );
     let ids: Vec<String> = theirs.iter().map(|(_, id)| id.clone()).collect();
-    checks::consent_cases(&app, &token, &mine, &ids).await;
+    checks::consent_cases(&app, &world.names, &world.token, &mine, &ids).await;
     for (owner, id) in &theirs {
         checks::assert_still_active(&app, owner, std::slice::from_ref(id)).await;
     }
 }
 
 async fn a_consented_call_leaves_exactly_one_access_log_record_of_its_kind(app: TestApp) {
-    roomy_plans(&app).await;
-    let consented = Consented::new(&app).await;
-    let vehicle = checks::vehicle_id(&app, &consented.vin).await;
+    let world = World::roomy(&app).await;
+    let vehicle = checks::vehicle_id(&app, world.vin()).await;
     for (case, subject, logs) in vehicle_data() {
         let key = case.call.key();
         let before = Counts::of(&app).await;
-        let answer = call(
-            &app,
-            &case.call,
-            Some(&consented.token),
-            Some(consented.subject(subject)),
-        )
-        .await;
+        let answer = ask(&app, &world, case, &world.token, world.subject(subject)).await;
         assert!(answer.is_success(), "{key}: {answer:#?}");
         let records = before.records_since(&app).await;
         let after = Counts::of(&app).await;
@@ -266,7 +243,8 @@ async fn a_consented_call_leaves_exactly_one_access_log_record_of_its_kind(app: 
 }
 
 async fn partner_routes_without_vehicle_data_answer_without_a_server_error(app: TestApp) {
-    let partner = app.token_for(PARTNER).await;
+    let world = World::roomy(&app).await;
+    let partner = world.token.clone();
     let ingest = app.ingest_token().await;
     for case in TABLE {
         let Class::NotVehicleData(why, caller) = case.class else {
@@ -277,7 +255,7 @@ async fn partner_routes_without_vehicle_data_answer_without_a_server_error(app: 
             Caller::Partner => Some(partner.as_str()),
             Caller::Ingest => Some(ingest.as_str()),
         };
-        let answer: Answer = call(&app, &case.call, token, None).await;
+        let answer: Answer = call(&app, &world.names, &case.call, token, None).await;
         let key = case.call.key();
         assert!(answer.status < 500, "{key} ({why}): {answer:#?}");
         assert!(
@@ -287,12 +265,12 @@ async fn partner_routes_without_vehicle_data_answer_without_a_server_error(app: 
     }
 }
 
-on_both_backends_in_demo_world!(
+on_both_backends!(
     the_gate_table_names_every_partner_operation_and_field_and_nothing_else,
-    without_consent_an_unknown_and_an_unconsented_subject_get_the_same_answer,
     over_quota_a_consented_call_is_refused_whole_and_serves_and_queues_nothing,
     a_driver_bound_token_reaches_another_drivers_car_command_or_consent_like_none,
     consent_routes_answer_another_apps_consent_like_an_unknown_one,
     a_consented_call_leaves_exactly_one_access_log_record_of_its_kind,
-    partner_routes_without_vehicle_data_answer_without_a_server_error,
+    partner_routes_without_vehicle_data_answer_without_a_server_error;
+    with_clock: without_consent_an_unknown_and_an_unconsented_subject_get_the_same_answer,
 );

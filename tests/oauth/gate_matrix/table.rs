@@ -90,11 +90,27 @@ pub struct Case {
     pub class: Class,
 }
 
-const EV: (&str, &str) = ("product", "ev-charging");
-const CHARGING: (&str, &str) = ("purpose", "smart_charging");
+// `{product}`, `{purpose}` and `{spare}` stand for the test world's names
+// (see `calls::Names`).
+const EV: (&str, &str) = ("product", "{product}");
+const CHARGING: (&str, &str) = ("purpose", "{purpose}");
 pub const SOC: &str = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
 const CHARGE_LIMIT_80: &str =
     r#"{"actuator": "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", "value": 80}"#;
+
+/// A GraphQL read of the case's car through the world's product, selecting `$selection`.
+macro_rules! vehicle_query {
+    ($field:literal, $selection:literal) => {
+        gql(
+            $field,
+            concat!(
+                r#"query($subject: String!) { vehicle(vin: $subject, product: "{product}", purpose: "{purpose}") "#,
+                $selection,
+                " }"
+            ),
+        )
+    };
+}
 
 const fn data(call: Call, subject: Subject, logs: Logs) -> Case {
     Case {
@@ -172,25 +188,22 @@ pub const TABLE: &[Case] = &[
     ),
     // GraphQL vehicle data and commands.
     data(
-        gql(
-            "Query.vehicle",
-            r#"query($subject: String!) { vehicle(vin: $subject, product: "ev-charging", purpose: "smart_charging") { vin product purpose } }"#,
-        ),
+        vehicle_query!("Query.vehicle", r#"{ vin product purpose }"#),
         Subject::Vehicle,
         Logs::Nothing("decides and charges, but names no signal: nothing is read"),
     ),
     data(
-        gql(
+        vehicle_query!(
             "VehicleData.latest",
-            r#"query($subject: String!) { vehicle(vin: $subject, product: "ev-charging", purpose: "smart_charging") { latest { signals { path value observedAt } withheld } } }"#,
+            r#"{ latest { signals { path value observedAt } withheld } }"#
         ),
         Subject::Vehicle,
         Logs::Record("read"),
     ),
     data(
-        gql(
+        vehicle_query!(
             "VehicleData.history",
-            r#"query($subject: String!) { vehicle(vin: $subject, product: "ev-charging", purpose: "smart_charging") { history(path: "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current", first: 10) { values { path value observedAt } nextCursor withheld } } }"#,
+            r#"{ history(path: "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current", first: 10) { values { path value observedAt } nextCursor withheld } }"#
         ),
         Subject::Vehicle,
         Logs::Record("read"),
@@ -198,7 +211,7 @@ pub const TABLE: &[Case] = &[
     data(
         gql(
             "Mutation.sendCommand",
-            r#"mutation($subject: String!) { sendCommand(vin: $subject, product: "ev-charging", purpose: "smart_charging", actuator: "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", value: 80) { id status } }"#,
+            r#"mutation($subject: String!) { sendCommand(vin: $subject, product: "{product}", purpose: "{purpose}", actuator: "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", value: 80) { id status } }"#,
         ),
         Subject::Vehicle,
         Logs::Record("command"),
@@ -280,7 +293,7 @@ pub const TABLE: &[Case] = &[
             "POST",
             "/v1/subscriptions",
             &[],
-            Some(r#"{"product": "vehicle-access", "version": "1.0.0", "plan": "standard"}"#),
+            Some(r#"{"product": "{spare}", "version": "1.0.0", "plan": "standard"}"#),
         ),
         "asks the OEM for a subscription",
         Caller::Partner,

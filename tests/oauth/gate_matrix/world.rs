@@ -1,30 +1,29 @@
-//! The fixtures the matrix points its calls at, found through the partner
-//! API (the app's own consent listing) or made through it (commands sent,
-//! a consent ended by the partner, a driver authorising the app): the
-//! consented car, cars the app may not reach for each reason there is, and
-//! a driver-bound token with its own car and command.
+//! The world the matrix points its calls at, built per test through the
+//! public API (`vdx_tests::world`): a partner subscribed to the charging
+//! product with a consented car and a command to it; cars the app may not
+//! reach for each reason there is (never consented, revoked by the driver,
+//! lapsed, ended by the partner); other apps with consents and commands of
+//! their own; and a driver-bound token with its own car and command.
 
 use oauth2::TokenResponse;
 use serde_json::{Value, json};
 use vdx_tests::TestApp;
+use vdx_tests::world::{CHARGE_LIMIT, Consented, DAY_MS, Partner, PlanSpec, Product, ProductSpec};
 
-use super::super::support::{authorize_url, browse, exchange, param, voltwise};
+use super::calls::Names;
+use super::table::Subject;
+use crate::oauth::support::{client_of, command_scope, driver_tokens, read_scope};
 
-pub const PARTNER: &str = "Voltwise Energy";
-/// The partners whose consents and commands Voltwise must never reach.
-pub const OTHER_PARTNERS: [&str; 3] = [
-    "Milesure Insurance",
-    "Fuelstop Retail",
-    "Parcelway Logistics",
-];
 pub const UNKNOWN_COMMAND: &str = "999999999";
 pub const UNKNOWN_CONSENT: &str = "999999999";
+/// A well-formed VIN no car has (the fixtures' cars start `VDXT`).
+pub const UNKNOWN_VIN: &str = "VDXU0000000000000";
 
 /// A subject that does not exist: a VIN no car has, a command id never issued.
-pub fn unknown(app: &TestApp, subject: super::table::Subject) -> &str {
+pub fn unknown(subject: Subject) -> &'static str {
     match subject {
-        super::table::Subject::Vehicle => &app.creds.examples.unknown_vin.vin,
-        super::table::Subject::Command => UNKNOWN_COMMAND,
+        Subject::Vehicle => UNKNOWN_VIN,
+        Subject::Command => UNKNOWN_COMMAND,
     }
 }
 
@@ -50,36 +49,14 @@ pub async fn listing(app: &TestApp, token: &str) -> Vec<Value> {
     }
 }
 
-/// Whether a listed consent grants `scope` today.
-pub fn grants(consent: &Value, scope: &str) -> bool {
-    consent["status"] == "active"
-        && consent["lapsed"] == false
-        && consent["product"] == "ev-charging"
-        && consent["scopes"]
-            .as_str()
-            .unwrap()
-            .split_whitespace()
-            .any(|s| s == scope)
-}
-
-/// Sends a charge-limit command over REST; its id.
-pub async fn send_command(app: &TestApp, token: &str, vin: &str, product: &str) -> String {
-    let (purpose, body) = match product {
-        "ev-charging" => (
-            "smart_charging",
-            json!({"actuator": "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", "value": 75}),
-        ),
-        _ => (
-            "in_car_delivery",
-            json!({"actuator": "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", "value": true}),
-        ),
-    };
+/// Sends a charge-limit command through `product` over REST; its id.
+pub async fn send_command(app: &TestApp, token: &str, vin: &str, product: &Product) -> String {
     let res = app
         .client
         .post(app.url(&format!("/v1/vehicles/{vin}/commands")))
-        .query(&[("product", product), ("purpose", purpose)])
+        .query(&[("product", &product.slug), ("purpose", &product.purpose)])
         .bearer_auth(token)
-        .json(&body)
+        .json(&json!({"actuator": CHARGE_LIMIT, "value": 75}))
         .send()
         .await
         .unwrap();
@@ -88,31 +65,80 @@ pub async fn send_command(app: &TestApp, token: &str, vin: &str, product: &str) 
     body["id"].as_str().unwrap().to_owned()
 }
 
-/// The app's token, its consented car (the demo's example) and a command to it.
-pub struct Consented {
+/// The app's token, its consented car and a command to it; the product
+/// nobody subscribed to yet (for the subscription request).
+pub struct World {
+    pub consented: Consented,
     pub token: String,
-    pub vin: String,
     pub command: String,
+    pub names: Names,
 }
 
-impl Consented {
-    pub async fn new(app: &TestApp) -> Self {
-        let token = app.token_for(PARTNER).await;
-        let vin = app.creds.examples.consented.vin.clone();
-        let command = send_command(app, &token, &vin, "ev-charging").await;
+impl World {
+    /// The world on a plan of these limits.
+    pub async fn new(app: &TestApp, plan: PlanSpec) -> Self {
+        let (consented, token) = app.consented_on_plan(plan).await;
+        let spare = app.create_product(&ProductSpec::mileage()).await;
+        let command = send_command(app, &token, &consented.vin, &consented.product).await;
+        let names = Names {
+            product: consented.product.slug.clone(),
+            purpose: consented.product.purpose.clone(),
+            spare: spare.slug,
+        };
         Self {
+            consented,
             token,
-            vin,
             command,
+            names,
         }
     }
 
+    /// Limits no test here comes near.
+    pub async fn roomy(app: &TestApp) -> Self {
+        Self::new(app, PlanSpec::limits(1_000, 100_000, 100_000_000, None)).await
+    }
+
+    pub fn partner(&self) -> &Partner {
+        &self.consented.partner
+    }
+
+    pub fn vin(&self) -> &str {
+        &self.consented.vin
+    }
+
     /// The consented subject of a case.
-    pub fn subject(&self, subject: super::table::Subject) -> &str {
+    pub fn subject(&self, subject: Subject) -> &str {
         match subject {
-            super::table::Subject::Vehicle => &self.vin,
-            super::table::Subject::Command => &self.command,
+            Subject::Vehicle => &self.consented.vin,
+            Subject::Command => &self.command,
         }
+    }
+
+    /// Another partner's app, subscribed to the same product, to which the
+    /// world's driver shared the consented car; its token.
+    pub async fn other_app(&self, app: &TestApp) -> (Partner, String) {
+        let other = app.create_partner().await;
+        app.subscribe(&other, &self.consented.product).await;
+        let (driver, vin) = (&self.consented.driver, &self.consented.vin);
+        app.grant_consent(driver, vin, &other, None).await;
+        let token = app.partner_token(&other).await;
+        (other, token)
+    }
+
+    /// A new driver's new car that reported at `at_ms`, shared with the app
+    /// for `days`; the driver and the car.
+    async fn shared_car(
+        &self,
+        app: &TestApp,
+        days: Option<u32>,
+        at_ms: i64,
+    ) -> (vdx_tests::world::Driver, String) {
+        let driver = app.create_driver().await;
+        let reported = ProductSpec::charging().reported;
+        let vin = app
+            .share_new_car((&driver, self.partner()), &reported, at_ms, days)
+            .await;
+        (driver, vin)
     }
 }
 
@@ -123,61 +149,30 @@ pub struct Unreachable {
 }
 
 impl Unreachable {
-    /// Finds or makes one subject for every reason: a car never consented,
-    /// one the driver revoked, one whose consent lapsed, one the partner
-    /// itself just ended (with the command sent before), another app's command.
-    pub async fn new(app: &TestApp, consented: &Consented) -> Self {
-        let token = &consented.token;
-        let consents = listing(app, token).await;
-        let reaches = |vin: &str| {
-            consents
-                .iter()
-                .any(|c| c["vin"] == vin && grants(c, "read"))
-        };
-        let never = app
-            .creds
-            .drivers
-            .iter()
-            .flat_map(|d| d.vehicles.iter())
-            .find(|v| !consents.iter().any(|c| c["vin"] == v.as_str()))
-            .expect("a car never consented to the app")
-            .clone();
-        let find = |what: &str, test: &dyn Fn(&Value) -> bool| {
-            consents
-                .iter()
-                .find(|c| test(c) && !reaches(c["vin"].as_str().unwrap()))
-                .unwrap_or_else(|| panic!("no {what} consent among {consents:#?}"))["vin"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        };
-        let revoked = find("revoked", &|c| c["status"] == "revoked_by_driver");
-        let lapsed = find("lapsed", &|c| {
-            c["status"] == "active" && c["lapsed"] == true
-        });
-        let ending = consents
-            .iter()
-            .find(|c| grants(c, "command") && c["vin"] != consented.vin.as_str())
-            .expect("a second car consented for commands");
-        let ended = ending["vin"].as_str().unwrap().to_owned();
-        let ended_command = send_command(app, token, &ended, "ev-charging").await;
+    /// Makes one subject for every reason: a car never consented, one the
+    /// driver revoked, one whose consent lapsed (granted for a day, two days
+    /// ago by the gateway's `clock`), one the partner itself just ended
+    /// (with the command sent before), another app's command.
+    pub async fn new(app: &TestApp, world: &World, clock: &vdx_core::ManualClock) -> Self {
+        use vdx_core::Clock;
+        let never = app.create_vehicle(&app.create_driver().await).await;
+        let now = clock.now_ms();
+        let (driver, revoked) = world.shared_car(app, None, now).await;
+        let id = app.consent_id(world.partner(), &revoked).await;
+        app.revoke_on_portal(&driver, id).await;
+        clock.set(now - 2 * DAY_MS);
+        let (_, lapsed) = world.shared_car(app, Some(1), now - 2 * DAY_MS).await;
+        clock.set(now);
+        let (_, ended) = world.shared_car(app, None, now).await;
+        let product = &world.consented.product;
+        let ended_command = send_command(app, &world.token, &ended, product).await;
+        let id = app.consent_id(world.partner(), &ended).await;
         let res = app
-            .post(
-                &format!("/v1/consents/{}/revoke", ending["id"]),
-                Some(token),
-            )
+            .post(&format!("/v1/consents/{id}/revoke"), Some(&world.token))
             .await;
         assert_eq!(res.status(), 200);
-        let courier = app.token_for("Parcelway Logistics").await;
-        let parcel_car = listing(app, &courier)
-            .await
-            .iter()
-            .find(|c| c["status"] == "active" && c["lapsed"] == false)
-            .expect("a car consented to Parcelway")["vin"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        let other_apps = send_command(app, &courier, &parcel_car, "vehicle-access").await;
+        let (_, courier) = world.other_app(app).await;
+        let other_apps = send_command(app, &courier, world.vin(), product).await;
         Self {
             vins: vec![
                 ("never consented", never),
@@ -194,51 +189,37 @@ impl Unreachable {
     }
 }
 
-/// A token from the authorization-code flow of one driver, with the car
-/// that driver authorised and a command the token sent to it.
+/// A token from the authorization-code flow of another driver, with the
+/// car that driver authorised and a command the token sent to it.
 pub struct Bound {
     pub token: String,
-    pub username: &'static str,
     pub vin: String,
     pub command: String,
 }
 
 impl Bound {
-    /// `username` authorises the app (read and command) for their first EV.
-    pub async fn new(app: &TestApp, username: &'static str) -> Self {
-        let client = voltwise(app).await;
-        let vin = crate::portal::ev_of(app, username);
-        let (url, _, verifier) = authorize_url(&client, "read:ev-charging command:ev-charging");
-        let back = browse(app, &url, username, &[&vin], "approve").await;
-        let code = param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
-        let tokens = exchange(&client, oauth2::AuthorizationCode::new(code), verifier)
-            .await
-            .unwrap();
+    /// A new driver authorises the app (read and command) for their own car.
+    pub async fn new(app: &TestApp, world: &World) -> Self {
+        let reported = ProductSpec::charging().reported;
+        let (driver, vin) = app.driver_with_car(&reported).await;
+        let product = &world.consented.product;
+        let client = client_of(app, world.partner()).await;
+        let scope = format!("{} {}", read_scope(product), command_scope(product));
+        let tokens = driver_tokens(app, &client, &scope, &driver, &vin).await;
         let token = tokens.access_token().secret().clone();
-        let command = send_command(app, &token, &vin, "ev-charging").await;
+        let command = send_command(app, &token, &vin, product).await;
         Self {
             token,
-            username,
             vin,
             command,
         }
     }
 
-    /// The cars the bound driver owns.
-    pub fn cars<'a>(&self, app: &'a TestApp) -> &'a [String] {
-        &app.creds
-            .drivers
-            .iter()
-            .find(|d| d.username == self.username)
-            .unwrap()
-            .vehicles
-    }
-
     /// The driver's own subject of a case.
-    pub fn subject(&self, subject: super::table::Subject) -> &str {
+    pub fn subject(&self, subject: Subject) -> &str {
         match subject {
-            super::table::Subject::Vehicle => &self.vin,
-            super::table::Subject::Command => &self.command,
+            Subject::Vehicle => &self.vin,
+            Subject::Command => &self.command,
         }
     }
 }
