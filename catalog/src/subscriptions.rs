@@ -110,10 +110,7 @@ pub async fn decide(
     reason: Option<String>,
     now_ms: i64,
 ) -> Result<SubscriptionView, CatalogError> {
-    let row = subscription::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| CatalogError::NotFound(format!("no subscription {id}")))?;
+    let row = row_or_404(db, id).await?;
     let next = match (row.status.as_str(), decision) {
         ("pending", Decision::Approve) | ("suspended", Decision::Resume) => {
             SubscriptionStatus::Active
@@ -161,16 +158,22 @@ pub async fn decide(
     view(db, id).await
 }
 
+async fn row_or_404(
+    db: &DatabaseConnection,
+    id: SubscriptionId,
+) -> Result<subscription::Model, CatalogError> {
+    subscription::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| CatalogError::NotFound(format!("no subscription {id}")))
+}
+
 /// One subscription, with names.
 pub async fn view(
     db: &DatabaseConnection,
     id: SubscriptionId,
 ) -> Result<SubscriptionView, CatalogError> {
-    let row = subscription::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| CatalogError::NotFound(format!("no subscription {id}")))?;
-    Ok(describe(db, row).await?.0)
+    Ok(describe(db, row_or_404(db, id).await?).await?.0)
 }
 
 /// Subscriptions, newest first, optionally of one app or in one status.
