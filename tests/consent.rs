@@ -538,7 +538,36 @@ async fn portal_sign_in_is_throttled_per_username(app: TestApp) {
     sign_in(&app, &bob).await;
 }
 
+/// Drivers sharing at the same moment each get their consent: the ledger's
+/// one hash chain takes concurrent appends one after the other (on
+/// PostgreSQL too, where transactions do not queue as SQLite's writers do),
+/// and still verifies.
+async fn drivers_sharing_at_the_same_moment_each_get_their_consent(app: TestApp) {
+    app.import_signals().await;
+    let product = app.create_product(&ProductSpec::charging()).await;
+    let partner = app.create_partner().await;
+    app.subscribe(&partner, &product).await;
+    let mut signed_in = Vec::new();
+    for _ in 0..12 {
+        let driver = app.create_driver().await;
+        let vin = app.create_vehicle(&driver).await;
+        let (portal, csrf) = app.portal_sign_in(&driver.username, &driver.password).await;
+        let offer = app.offer_of(&portal, &partner.name).await;
+        signed_in.push((portal, csrf, vin, offer));
+    }
+    let shares = signed_in
+        .iter()
+        .map(|(portal, csrf, vin, offer)| app.share(portal, csrf, vin, offer, ""));
+    for res in futures_util::future::join_all(shares).await {
+        assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    }
+    let verified = vdx_consent::ledger::verify(&app.db).await.unwrap();
+    assert_eq!(verified.entries, 12);
+    assert_eq!(verified.first_broken, None);
+}
+
 on_both_backends!(
+    drivers_sharing_at_the_same_moment_each_get_their_consent,
     an_owner_adds_a_driver_who_sees_the_car_but_cannot_share_it,
     a_grant_without_a_duration_lasts_the_products_default,
     the_decision_allows_only_an_active_scoped_subscribed_consent,

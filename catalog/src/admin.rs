@@ -5,7 +5,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, TransactionTrait,
+    IntoActiveModel, QueryFilter,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -78,7 +78,7 @@ pub async fn create_product(
             "a product {slug} already exists"
         )));
     }
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let row = product::ActiveModel {
         slug: Set(slug.to_string()),
         name: Set(new.name.trim().to_owned()),
@@ -189,7 +189,7 @@ pub async fn create_version(
             )));
         }
     }
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let row = product_version::ActiveModel {
         product_id: Set(product.id),
         version: Set(new.to_string()),
@@ -234,7 +234,7 @@ pub async fn update_draft(
     }
     let (signals, commands, purposes) = check_spec(&spec)?;
     let before = ProductVersion::from_rows(&product, row.clone())?;
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let mut active = row.into_active_model();
     active.signals = Set(to_json(&signals)?);
     active.commands = Set(to_json(&commands)?);
@@ -327,7 +327,7 @@ pub async fn transition(
             "deprecating needs a sunset date in the future".into(),
         ));
     }
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let mut active = row.into_active_model();
     active.status = Set(to.as_str().to_owned());
     match to {

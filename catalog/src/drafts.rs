@@ -3,7 +3,7 @@
 //! on through its lifecycle instead (see [`crate::admin::transition`]). The
 //! deletion and its audit record are one transaction.
 
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use serde_json::json;
 
 use crate::admin::{product_or_404, version_row};
@@ -19,7 +19,7 @@ pub async fn delete_draft(
     version: &str,
     now_ms: i64,
 ) -> Result<ProductVersion, CatalogError> {
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let product = product_or_404(&txn, slug).await?;
     let row = version_row(&txn, &product, version).await?;
     if row.status != Lifecycle::Draft.as_str() {

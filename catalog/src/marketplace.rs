@@ -70,7 +70,7 @@ pub async fn register_partner(
     actor: &str,
     now_ms: i64,
 ) -> Result<partner::Model, CatalogError> {
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     if find_partner_by_name(&txn, name).await?.is_some() {
         return Err(CatalogError::Conflict(format!(
             "a partner named {name:?} exists"

@@ -3,7 +3,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -147,7 +147,7 @@ pub async fn create_plan(
             product.slug, spec.name
         )));
     }
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let row = plan::ActiveModel {
         product_id: Set(product.id),
         name: Set(spec.name.trim().to_owned()),

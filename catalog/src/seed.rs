@@ -134,7 +134,7 @@ pub async fn seed_catalog(
     now_ms: i64,
 ) -> Result<Vec<SeededProduct>, CatalogError> {
     crate::vss::import(db, SEED_VSS, now_ms, |_, _| {}).await?;
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let mut seeded = Vec::new();
     for spec in specs() {
         let product = product::ActiveModel {

@@ -5,7 +5,7 @@
 
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder, TransactionTrait,
+    IntoActiveModel, QueryFilter, QueryOrder,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -137,7 +137,7 @@ pub async fn decide(
         ));
     }
     let before = json!({"status": row.status, "reason": row.reason});
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let mut active = row.into_active_model();
     active.status = Set(next.as_str().to_owned());
     active.reason = Set(reason.clone());

@@ -158,7 +158,7 @@ pub async fn import(
     mut progress: impl FnMut(usize, usize) + Send,
 ) -> Result<ImportSummary, CatalogError> {
     let nodes = parse(json)?;
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let existing: BTreeMap<String, signal::Model> = signal::Entity::find()
         .all(&txn)
         .await?
@@ -238,7 +238,7 @@ pub async fn import_as(
     json: &str,
     now_ms: i64,
 ) -> Result<ImportSummary, CatalogError> {
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let summary = import(&txn, json, now_ms, |_, _| {}).await?;
     let change = crate::audit::Change::After(serde_json::json!({
         "added": summary.added, "changed": summary.changed, "deprecated": summary.deprecated

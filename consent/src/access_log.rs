@@ -227,8 +227,7 @@ async fn commit(
     db: &sea_orm::DatabaseConnection,
     rows: Vec<access_log::ActiveModel>,
 ) -> Result<(), sea_orm::DbErr> {
-    use sea_orm::TransactionTrait;
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     for chunk in rows.chunks(100) {
         access_log::Entity::insert_many(chunk.to_vec())
             .exec_without_returning(&txn)

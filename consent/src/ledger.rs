@@ -1,18 +1,25 @@
 //! The consent ledger: every state change of every consent, appended and
 //! never updated or deleted. Entries form one hash chain: each entry's hash
 //! covers its content and the previous entry's hash, and `prev_hash` is
-//! unique, so two writers can never fork the chain (the loser retries).
+//! unique, so two writers can never fork the chain. Appenders queue for the
+//! head instead of racing for it: on SQLite every write transaction holds the
+//! database's write lock from its start (`vdx_core::db::begin_write`), and on
+//! PostgreSQL [`append`] takes a transaction-scoped advisory lock first.
 //! The `consents` table is a projection of the ledger for fast decisions;
 //! [`verify`] checks the chain and that the projection agrees with it.
 
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait, QueryOrder, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseBackend, EntityTrait, QueryOrder,
+    QuerySelect, Statement,
 };
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use vdx_core::ConsentId;
 
 use crate::ConsentError;
+
+/// The PostgreSQL advisory lock key that serialises appends to the chain.
+const APPEND_LOCK: i64 = 0x7664_785f_6c65_6467; // "vdx_ledg"
 
 /// The `prev_hash` of the first entry.
 pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
@@ -89,6 +96,16 @@ pub async fn append(
     payload: &Value,
     at: i64,
 ) -> Result<String, ConsentError> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        // Held until the caller's transaction ends, so the next appender
+        // reads the head this one writes.
+        db.execute_raw(Statement::from_sql_and_values(
+            DatabaseBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [APPEND_LOCK.into()],
+        ))
+        .await?;
+    }
     let head = entity::Entity::find()
         .order_by_desc(entity::Column::Id)
         .limit(1)

@@ -18,7 +18,7 @@ pub async fn revoke_consent(
     actor: &str,
     now_ms: i64,
 ) -> Result<ConsentRecord, ConsentError> {
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let updated = records::change_status(
         &txn,
         id,

@@ -169,8 +169,8 @@ pub async fn transfer_ownership(
     actor: &str,
     now_ms: i64,
 ) -> Result<Transferred, ConsentError> {
-    use sea_orm::{ModelTrait, TransactionTrait};
-    let txn = db.begin().await?;
+    use sea_orm::ModelTrait;
+    let txn = vdx_core::db::begin_write(db).await?;
     let car = vehicle_by_vin(&txn, vin)
         .await?
         .ok_or_else(|| ConsentError::NotFound(format!("no vehicle {vin}")))?;

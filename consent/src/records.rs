@@ -114,7 +114,7 @@ pub async fn share(
     new: NewConsent<'_>,
 ) -> Result<Shared, ConsentError> {
     validate(&new)?;
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let shared = if new.status == ConsentStatus::Active {
         match settle_active(&txn, &new).await? {
             Some(current) => extend(&txn, current, &new).await?,
@@ -290,7 +290,7 @@ pub async fn change_status(
     actor: &str,
     now_ms: i64,
 ) -> Result<ConsentRecord, ConsentError> {
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let row = consent::Entity::find_by_id(id)
         .one(&txn)
         .await?

@@ -6,6 +6,7 @@
 
 pub mod clock;
 pub mod constraint;
+pub mod db;
 mod ids;
 mod newtype;
 mod principal;

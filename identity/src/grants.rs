@@ -9,7 +9,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, TransactionTrait,
+    EntityTrait, QueryFilter,
 };
 use secrecy::SecretString;
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
@@ -234,7 +234,7 @@ impl<E: EntityTrait> SingleUse<'_, E> {
         now_ms: i64,
         lifetimes: Lifetimes,
     ) -> Result<Option<sea_orm::DatabaseTransaction>, IdentityError> {
-        let txn = db.begin().await?;
+        let txn = vdx_core::db::begin_write(db).await?;
         let marked = E::update_many()
             .col_expr(self.used_at, Expr::value(now_ms))
             .filter(self.hash.eq(hash))
@@ -259,7 +259,7 @@ pub async fn revoke_family(
     now_ms: i64,
     lifetimes: Lifetimes,
 ) -> Result<(), IdentityError> {
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     token_family::Entity::update_many()
         .col_expr(token_family::Column::RevokedAt, Expr::value(now_ms))
         .col_expr(token_family::Column::RevokedReason, Expr::value(reason))

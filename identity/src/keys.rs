@@ -13,7 +13,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait,
-    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, TransactionTrait,
+    DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
 };
 
 use crate::IdentityError;
@@ -90,7 +90,7 @@ pub async fn rotate(
     now_ms: i64,
     grace_ms: i64,
 ) -> Result<(String, Vec<String>), IdentityError> {
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let old: Vec<String> = active_rows(&txn, now_ms)
         .await?
         .into_iter()

@@ -11,7 +11,7 @@
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, QueryFilter, TransactionTrait,
+    DatabaseTransaction, EntityTrait, QueryFilter,
 };
 use serde_json::Value;
 use vdx_consent::{Command, Grant};
@@ -144,7 +144,7 @@ pub(crate) async fn enqueue(
     rule.check(&new.value)
         .map_err(|e| TelemetryError::InvalidCommand(format!("{}: {e}", new.actuator)))?;
     let value = new.value.to_string();
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     if let Some(key) = &new.idempotency_key {
         let earlier = command::Entity::find()
             .filter(command::Column::AppId.eq(grant.app_id()))

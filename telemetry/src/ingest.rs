@@ -13,9 +13,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use sea_orm::sea_query::{Alias, Expr, OnConflict};
-use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait, TransactionTrait,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, ExprTrait};
 use serde_json::Value;
 use vdx_core::{SignalPath, VehicleId, Vin};
 
@@ -179,7 +177,7 @@ async fn store(
         return Err(TelemetryError::Rejected { summary, errors });
     }
     let rows: Vec<Row> = rows.into_values().collect();
-    let txn = db.begin().await?;
+    let txn = vdx_core::db::begin_write(db).await?;
     let mut accepted = 0;
     for chunk in rows.chunks(CHUNK_ROWS) {
         accepted += insert_history(&txn, chunk, now_ms).await?;

@@ -5,7 +5,6 @@
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
-use sea_orm::TransactionTrait;
 use serde::{Deserialize, Serialize};
 use vdx_catalog::apps;
 
@@ -151,7 +150,7 @@ pub async fn rotate_secret(
     // One transaction: the new secret, and the end of every access token the
     // old secret obtained by client_credentials (their family is revoked
     // until the last of them would have expired).
-    let txn = state.db_bypassing_gate().begin().await?;
+    let txn = vdx_core::db::begin_write(state.db_bypassing_gate()).await?;
     let old = vdx_catalog::marketplace::find_app_by_client_id(&txn, &client_id)
         .await
         .map_err(ApiError::internal)?
