@@ -12,6 +12,7 @@ use vdx_telemetry::gate::Access;
 use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
+use crate::routes::responses::Unauthenticated;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -77,7 +78,7 @@ impl TryFrom<CommandView> for CommandDto {
         (status = 202, description = "Queued", body = CommandDto),
         (status = 200, description = "A replay of an earlier request with the same Idempotency-Key", body = CommandDto),
         (status = 400, description = "Malformed input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "No consent, scope or subscription; an unknown VIN gets the same answer", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a command of the product, a bad value, or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ),
@@ -130,7 +131,7 @@ pub async fn send(
     params(("id" = String, Path, description = "The command id")),
     responses(
         (status = 200, description = "The command", body = CommandDto),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 404, description = "No command of this app has this id, or its vehicle is no longer consented for commands (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The plan's rate limit or quota is used up", body = Problem, content_type = "application/problem+json"),
     ),

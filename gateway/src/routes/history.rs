@@ -11,6 +11,7 @@ use vdx_telemetry::gate::Access;
 use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
+use crate::routes::responses::VehicleReadErrors;
 use crate::routes::vehicles::SignalValueDto;
 use crate::state::AppState;
 
@@ -52,8 +53,7 @@ pub struct HistoryResponse {
     responses(
         (status = 200, description = "A page of history", body = HistoryResponse),
         (status = 400, description = "Malformed VIN, product, purpose, path, cursor or page size", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No consent, scope or subscription. An unknown VIN gets the same answer as an unconsented one.", body = Problem, content_type = "application/problem+json"),
+        VehicleReadErrors,
     ),
     security(("bearer" = [])))]
 #[get("/v1/vehicles/{vin}/history")]

@@ -14,6 +14,7 @@ pub mod history;
 pub mod ingest;
 pub mod marketplace;
 pub mod oauth;
+pub mod responses;
 pub mod statement_dto;
 pub mod subscriptions;
 pub mod vehicles;

@@ -9,6 +9,7 @@ use vdx_telemetry::gate::Access;
 use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
+use crate::routes::responses::VehicleReadErrors;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -60,8 +61,7 @@ pub struct LatestResponse {
     responses(
         (status = 200, description = "Latest values", body = LatestResponse),
         (status = 400, description = "Malformed VIN, product, purpose or path", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No consent, scope or subscription. An unknown VIN gets the same answer as an unconsented one.", body = Problem, content_type = "application/problem+json"),
+        VehicleReadErrors,
     ),
     security(("bearer" = [])))]
 #[get("/v1/vehicles/{vin}/latest")]

@@ -11,6 +11,7 @@ use vdx_catalog::apps;
 
 use crate::auth::Admin;
 use crate::problem::{ApiError, Problem};
+use crate::routes::responses::AdminErrors;
 use crate::state::AppState;
 
 /// An app to create.
@@ -77,8 +78,7 @@ fn no_such_app(client_id: &str) -> ApiError {
     request_body = NewAppRequest,
     responses(
         (status = 201, description = "Created; the secret is not shown again", body = AppCredentials),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the admin scope", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
         (status = 422, description = "Invalid name or redirect URI", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"])))]
@@ -136,8 +136,7 @@ impl std::fmt::Debug for RotatedSecret {
     params(("client_id" = String, Path, description = "The app's client id")),
     responses(
         (status = 200, description = "The new secret; it is not shown again", body = RotatedSecret),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the admin scope", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"])))]

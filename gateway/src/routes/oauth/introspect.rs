@@ -15,6 +15,7 @@ use vdx_identity::{LEEWAY_MS, grants, revocation};
 
 use super::{OAuthError, authenticate, form_of, is_admin, lifetimes};
 use crate::auth::token::{Claims, TokenError};
+use crate::routes::responses::TokenClientErrors;
 use crate::state::AppState;
 
 fn inactive() -> HttpResponse {
@@ -70,8 +71,7 @@ async fn presented(
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=access_token"),
     responses(
         (status = 200, description = "`{\"active\": true, …claims}` or `{\"active\": false}`", body = serde_json::Value),
-        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthErrorBody),
-        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
+        TokenClientErrors,
     ),
     security(("client_secret_basic" = [])))]
 #[post("/oauth/introspect")]
@@ -133,8 +133,7 @@ pub async fn introspect(
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=refresh_token"),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
-        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthErrorBody),
-        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
+        TokenClientErrors,
     ),
     security(("client_secret_basic" = [])))]
 #[post("/oauth/revoke")]

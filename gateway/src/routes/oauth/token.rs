@@ -15,6 +15,7 @@ use vdx_identity::{codes, grants, revocation};
 
 use super::{OAuthError, authenticate, form_of, lifetimes};
 use crate::auth::token::AccessGrant;
+use crate::routes::responses::ClientAuthErrors;
 use crate::state::AppState;
 
 /// A successful token response (RFC 6749 §5.1).
@@ -97,7 +98,7 @@ pub enum GrantType {
     responses(
         (status = 200, description = "A token", body = TokenResponse),
         (status = 400, description = "Bad request, invalid grant or scope, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthErrorBody),
-        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
+        ClientAuthErrors,
     ),
     security(("client_secret_basic" = [])))]
 #[post("/oauth/token")]
