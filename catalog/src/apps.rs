@@ -5,7 +5,10 @@
 //! checked here and matched exactly, character for character, at
 //! authorization time.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, IntoActiveModel, TransactionTrait,
+};
 use vdx_core::{ScopeSet, secret};
 
 use crate::CatalogError;
@@ -94,6 +97,31 @@ pub async fn rotate_secret(
     active.client_secret_hash = Set(hash);
     let app: app::Model = active.update(db).await?;
     Ok(Some(NewApp { app, client_secret }))
+}
+
+/// Gives the app `client_id` a new client secret, in one transaction with
+/// `retire`, which ends what the old secret obtained. Tokens are not the
+/// catalog's: the caller's `retire` gets the transaction and the app as it
+/// was before (with the old secret's hash) and writes to its own storage.
+/// If `retire` fails, nothing changes. `None`: there is no such app.
+pub async fn rotate_secret_retiring<E>(
+    db: &DatabaseConnection,
+    client_id: &str,
+    retire: impl AsyncFnOnce(&DatabaseTransaction, &app::Model) -> Result<(), E>,
+) -> Result<Option<NewApp>, E>
+where
+    E: From<CatalogError> + From<DbErr>,
+{
+    let txn = db.begin().await?;
+    let Some(old) = marketplace::find_app_by_client_id(&txn, client_id).await? else {
+        return Ok(None);
+    };
+    let Some(rotated) = rotate_secret(&txn, client_id).await? else {
+        return Ok(None);
+    };
+    retire(&txn, &old).await?;
+    txn.commit().await?;
+    Ok(Some(rotated))
 }
 
 #[cfg(test)]
