@@ -5,15 +5,19 @@
 //! `{"active": false}` and revokes as a silent 200, so neither endpoint tells
 //! a caller whether a token it does not own exists.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, post, web};
 use serde_json::json;
 use vdx_catalog::App;
 
 use vdx_identity::grants::{RefreshToken, TokenFamily};
 use vdx_identity::{LEEWAY_MS, grants, revocation};
 
-use super::{OAuthError, authenticate, form_of, is_admin, lifetimes};
+use super::{ClientRequest, OAuthError, is_admin, lifetimes};
 use crate::auth::token::{Claims, TokenError};
 use crate::routes::responses::TokenClientErrors;
 use crate::state::AppState;
@@ -39,31 +43,40 @@ async fn live_access_token(state: &AppState, token: &str) -> Result<Option<Claim
 
 /// What both endpoints start from: the authenticated client, the presented
 /// token, and the refresh token (with its family) it is, if it is one.
-struct Presented {
+pub struct Presented {
     app: App,
     token: String,
     refresh: Option<(RefreshToken, TokenFamily)>,
+    state: web::Data<AppState>,
 }
 
-async fn presented(
-    req: &HttpRequest,
-    body: &[u8],
-    state: &AppState,
-) -> Result<Presented, OAuthError> {
-    let params = form_of(req, body)?;
-    let app = authenticate(req, &params, state).await?;
-    let token = params
-        .get("token")
-        .cloned()
-        .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
-    let refresh = grants::find_refresh_token(state.db_bypassing_gate(), &token)
-        .await
-        .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
-    Ok(Presented {
-        app,
-        token,
-        refresh,
-    })
+impl Presented {
+    async fn of(client: ClientRequest) -> Result<Self, actix_web::Error> {
+        let ClientRequest { app, params, state } = client;
+        let token = params
+            .get("token")
+            .cloned()
+            .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+        let refresh = grants::find_refresh_token(state.db_bypassing_gate(), &token)
+            .await
+            .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
+        Ok(Self {
+            app,
+            token,
+            refresh,
+            state,
+        })
+    }
+}
+
+impl FromRequest for Presented {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let client = ClientRequest::from_request(req, payload);
+        Box::pin(async move { Self::of(client.await?).await })
+    }
 }
 
 /// RFC 7662 token introspection, for access and refresh tokens.
@@ -75,16 +88,13 @@ async fn presented(
     ),
     security(("client_secret_basic" = [])))]
 #[post("/oauth/introspect")]
-pub async fn introspect(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, OAuthError> {
+pub async fn introspect(presented: Presented) -> Result<HttpResponse, OAuthError> {
     let Presented {
         app,
         token,
         refresh,
-    } = presented(&req, &body, &state).await?;
+        state,
+    } = presented;
     let now_ms = state.now_ms();
     if let Some((row, family)) = refresh {
         let live =
@@ -137,16 +147,13 @@ pub async fn introspect(
     ),
     security(("client_secret_basic" = [])))]
 #[post("/oauth/revoke")]
-pub async fn revoke(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, OAuthError> {
+pub async fn revoke(presented: Presented) -> Result<HttpResponse, OAuthError> {
     let Presented {
         app,
         token,
         refresh,
-    } = presented(&req, &body, &state).await?;
+        state,
+    } = presented;
     let now_ms = state.now_ms();
     let done = || {
         HttpResponse::Ok()

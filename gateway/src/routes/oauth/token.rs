@@ -6,14 +6,14 @@
 use std::collections::HashMap;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use serde::Serialize;
 use vdx_catalog::App;
 use vdx_core::{DriverId, ScopeSet};
 
 use vdx_identity::{codes, grants, revocation};
 
-use super::{OAuthError, authenticate, form_of, lifetimes};
+use super::{ClientRequest, OAuthError, lifetimes};
 use crate::auth::token::AccessGrant;
 use crate::routes::responses::ClientAuthErrors;
 use crate::state::AppState;
@@ -102,13 +102,8 @@ pub enum GrantType {
     ),
     security(("client_secret_basic" = [])))]
 #[post("/oauth/token")]
-pub async fn token(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, OAuthError> {
-    let params = form_of(&req, &body)?;
-    let app = authenticate(&req, &params, &state).await?;
+pub async fn token(client: ClientRequest) -> Result<HttpResponse, OAuthError> {
+    let ClientRequest { app, params, state } = client;
     // The request span names the client that authenticated (never its secret).
     tracing::Span::current().record("app", app.client_id.as_str());
     match params.get("grant_type").map(String::as_str) {
