@@ -4,15 +4,15 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use vdx_consent::Read;
+use vdx_telemetry::gate::Charged;
 use vdx_telemetry::history::HistoryQuery;
-
-use vdx_telemetry::gate::Access;
 
 use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
 use crate::routes::responses::VehicleReadErrors;
-use crate::routes::vehicles::SignalValueDto;
+use crate::routes::vehicles::{SignalValueDto, serve_read, values, withheld};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -73,24 +73,17 @@ pub async fn history(
         first: params.first.unwrap_or(100),
     };
     vdx_telemetry::history::check(&query).map_err(|e| ApiError::bad_request("INVALID_INPUT", e))?;
-    let admission = partner::admit_one(&state.gate, &ctx, Access::Read(target.clone())).await?;
-    let charged = admission.read(&target)?;
-    let history = state.gate.history(&ctx, charged, &query).await?;
-    Ok(
-        partner::served(HttpResponse::Ok(), &admission, Some(charged.product())).json(
-            HistoryResponse {
-                vin: target.vin.to_string(),
-                product: target.product.to_string(),
-                purpose: target.purpose.to_string(),
-                values: history
-                    .page
-                    .values
-                    .into_iter()
-                    .map(SignalValueDto::try_from)
-                    .collect::<Result<_, _>>()?,
-                next_cursor: history.page.next_cursor,
-                withheld: history.withheld.iter().map(ToString::to_string).collect(),
-            },
-        ),
-    )
+    let read =
+        async |charged: &Charged<Read>| Ok(state.gate.history(&ctx, charged, &query).await?);
+    serve_read(&state, &ctx, target, read, |s, history| {
+        Ok(HistoryResponse {
+            vin: s.vin,
+            product: s.product,
+            purpose: s.purpose,
+            values: values(history.page.values)?,
+            next_cursor: history.page.next_cursor,
+            withheld: withheld(&history.withheld),
+        })
+    })
+    .await
 }

@@ -41,31 +41,41 @@ async fn live_access_token(state: &AppState, token: &str) -> Result<Option<Claim
     Ok((!revoked).then_some(checked.claims))
 }
 
-/// What both endpoints start from: the authenticated client, the presented
-/// token, and the refresh token (with its family) it is, if it is one.
+/// What a presented token is.
+enum Token {
+    /// A refresh token we issued (live or not), with its family.
+    Refresh(RefreshToken, TokenFamily),
+    /// A valid, unrevoked access token, with its claims.
+    Access(Claims),
+    /// Anything else: unknown, expired, revoked, malformed.
+    Unknown,
+}
+
+/// What both endpoints start from: the authenticated client and what the
+/// token it presents is (a refresh token is looked up first).
 pub struct Presented {
     app: App,
-    token: String,
-    refresh: Option<(RefreshToken, TokenFamily)>,
+    token: Token,
     state: web::Data<AppState>,
 }
 
 impl Presented {
     async fn of(client: ClientRequest) -> Result<Self, actix_web::Error> {
         let ClientRequest { app, params, state } = client;
-        let token = params
+        let presented = params
             .get("token")
-            .cloned()
             .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
-        let refresh = grants::find_refresh_token(state.db_bypassing_gate(), &token)
+        let refresh = grants::find_refresh_token(state.db_bypassing_gate(), presented)
             .await
             .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
-        Ok(Self {
-            app,
-            token,
-            refresh,
-            state,
-        })
+        let token = match refresh {
+            Some((row, family)) => Token::Refresh(row, family),
+            None => live_access_token(&state, presented)
+                .await
+                .map_err(|e| OAuthError::server("revocation lookup failed", e))?
+                .map_or(Token::Unknown, Token::Access),
+        };
+        Ok(Self { app, token, state })
     }
 }
 
@@ -89,21 +99,17 @@ impl FromRequest for Presented {
     security(("client_secret_basic" = [])))]
 #[post("/oauth/introspect")]
 pub async fn introspect(presented: Presented) -> Result<HttpResponse, OAuthError> {
-    let Presented {
-        app,
-        token,
-        refresh,
-        state,
-    } = presented;
-    let now_ms = state.now_ms();
-    if let Some((row, family)) = refresh {
-        let live =
-            family.revoked_at.is_none() && row.rotated_at.is_none() && row.expires_at > now_ms;
-        let client =
-            vdx_catalog::marketplace::find_app_by_id(state.db_bypassing_gate(), family.app_id)
-                .await
-                .map_err(|e| OAuthError::server("client lookup failed", e))?;
-        return Ok(match client {
+    let Presented { app, token, state } = presented;
+    match token {
+        Token::Refresh(row, family) => {
+            let live = family.revoked_at.is_none()
+                && row.rotated_at.is_none()
+                && row.expires_at > state.now_ms();
+            let client =
+                vdx_catalog::marketplace::find_app_by_id(state.db_bypassing_gate(), family.app_id)
+                    .await
+                    .map_err(|e| OAuthError::server("client lookup failed", e))?;
+            Ok(match client {
                 Some(client) if live && owns(&app, &client.client_id) => HttpResponse::Ok()
                     .insert_header((header::CACHE_CONTROL, "no-store"))
                     .json(json!({
@@ -117,13 +123,9 @@ pub async fn introspect(presented: Presented) -> Result<HttpResponse, OAuthError
                         "iss": state.tokens.issuer(),
                     })),
                 _ => inactive(),
-        });
-    }
-    let claims = live_access_token(&state, &token)
-        .await
-        .map_err(|e| OAuthError::server("revocation lookup failed", e))?;
-    match claims {
-        Some(claims) if owns(&app, &claims.client_id) => {
+            })
+        }
+        Token::Access(claims) if owns(&app, &claims.client_id) => {
             let mut body = serde_json::to_value(&claims)
                 .map_err(|e| OAuthError::server("cannot serialize the claims", e))?;
             body["active"] = true.into();
@@ -148,22 +150,12 @@ pub async fn introspect(presented: Presented) -> Result<HttpResponse, OAuthError
     security(("client_secret_basic" = [])))]
 #[post("/oauth/revoke")]
 pub async fn revoke(presented: Presented) -> Result<HttpResponse, OAuthError> {
-    let Presented {
-        app,
-        token,
-        refresh,
-        state,
-    } = presented;
-    let now_ms = state.now_ms();
-    let done = || {
-        HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish()
-    };
-    if let Some((_, family)) = refresh {
-        if family.app_id == app.id || is_admin(&app) {
+    let Presented { app, token, state } = presented;
+    let (db, now_ms) = (state.db_bypassing_gate(), state.now_ms());
+    match token {
+        Token::Refresh(_, family) if family.app_id == app.id || is_admin(&app) => {
             grants::revoke_family(
-                state.db_bypassing_gate(),
+                db,
                 &family.id,
                 "revoked_by_client",
                 now_ms,
@@ -172,20 +164,16 @@ pub async fn revoke(presented: Presented) -> Result<HttpResponse, OAuthError> {
             .await
             .map_err(|e| OAuthError::server("revocation failed", e))?;
         }
-        return Ok(done());
-    }
-    let claims = live_access_token(&state, &token)
-        .await
-        .map_err(|e| OAuthError::server("revocation lookup failed", e))?;
-    match claims {
-        Some(claims) if owns(&app, &claims.client_id) => {
+        Token::Access(claims) if owns(&app, &claims.client_id) => {
             let until = claims.exp.saturating_mul(1000).saturating_add(LEEWAY_MS);
-            revocation::revoke(state.db_bypassing_gate(), &claims.jti, now_ms, until)
+            revocation::revoke(db, &claims.jti, now_ms, until)
                 .await
                 .map_err(|e| OAuthError::server("revocation failed", e))?;
             tracing::info!(client_id = %app.client_id, jti = %claims.jti, "access token revoked");
-            Ok(done())
         }
-        _ => Ok(done()),
+        _ => {}
     }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
 }
