@@ -9,11 +9,10 @@ use vdx_telemetry::commands::CommandView;
 
 use vdx_telemetry::gate::Access;
 
-use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
+use crate::routes::PartnerCall;
 use crate::routes::responses::Unauthenticated;
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -84,14 +83,13 @@ impl TryFrom<CommandView> for CommandDto {
     ),
     security(("bearer" = [])))]
 #[post("/v1/vehicles/{vin}/commands")]
-#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
+#[tracing::instrument(skip_all, fields(request_id = %call.ctx().request_id(), app = %call.ctx().principal().app().client_id))]
 pub async fn send(
     req: HttpRequest,
-    Partner(ctx): Partner,
+    call: PartnerCall,
     vin: web::Path<String>,
     target: web::Query<CommandTarget>,
     body: web::Json<CommandRequest>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let target = partner::parse_target(&vin, &target.product, &target.purpose)?;
     let key = match req.headers().get("idempotency-key") {
@@ -113,11 +111,12 @@ pub async fn send(
         body.value,
         body.ttl_seconds,
         key,
-        state.config.command_ttl_secs,
+        call.config().command_ttl_secs,
     )?;
-    let admission = partner::admit_one(&state.gate, &ctx, Access::Command(target.clone())).await?;
+    let admission =
+        partner::admit_one(call.gate(), call.ctx(), Access::Command(target.clone())).await?;
     let charged = admission.command(&target)?;
-    let (command, replayed) = state.gate.send_command(&ctx, charged, &new).await?;
+    let (command, replayed) = call.gate().send_command(call.ctx(), charged, &new).await?;
     let answer = if replayed {
         HttpResponse::Ok()
     } else {
@@ -137,20 +136,20 @@ pub async fn send(
     ),
     security(("bearer" = [])))]
 #[get("/v1/commands/{id}")]
-#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
-pub async fn status(
-    Partner(ctx): Partner,
-    id: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+#[tracing::instrument(skip_all, fields(request_id = %call.ctx().request_id(), app = %call.ctx().principal().app().client_id))]
+pub async fn status(call: PartnerCall, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let not_found =
         || ApiError::NotFound("no command of this app with this id is consented".into());
-    let admission =
-        partner::admit_one(&state.gate, &ctx, Access::CommandStatus(id.to_string())).await?;
+    let admission = partner::admit_one(
+        call.gate(),
+        call.ctx(),
+        Access::CommandStatus(id.to_string()),
+    )
+    .await?;
     let charged = admission.command_status(&id)?.ok_or_else(not_found)?;
-    let command = state
-        .gate
-        .command_status(&ctx, charged)
+    let command = call
+        .gate()
+        .command_status(call.ctx(), charged)
         .await?
         .ok_or_else(not_found)?;
     Ok(partner::served(HttpResponse::Ok(), &admission, None).json(CommandDto::try_from(command)?))

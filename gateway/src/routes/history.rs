@@ -8,12 +8,11 @@ use vdx_consent::Read;
 use vdx_telemetry::gate::Charged;
 use vdx_telemetry::history::HistoryQuery;
 
-use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
+use crate::routes::PartnerCall;
 use crate::routes::responses::VehicleReadErrors;
 use crate::routes::vehicles::{SignalValueDto, serve_read, values, withheld};
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -57,12 +56,11 @@ pub struct HistoryResponse {
     ),
     security(("bearer" = [])))]
 #[get("/v1/vehicles/{vin}/history")]
-#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
+#[tracing::instrument(skip_all, fields(request_id = %call.ctx().request_id(), app = %call.ctx().principal().app().client_id))]
 pub async fn history(
-    Partner(ctx): Partner,
+    call: PartnerCall,
     vin: web::Path<String>,
     params: web::Query<HistoryParams>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let target = partner::parse_target(&vin, &params.product, &params.purpose)?;
     let query = HistoryQuery {
@@ -73,9 +71,10 @@ pub async fn history(
         first: params.first.unwrap_or(100),
     };
     vdx_telemetry::history::check(&query).map_err(|e| ApiError::bad_request("INVALID_INPUT", e))?;
-    let read =
-        async |charged: &Charged<Read>| Ok(state.gate.history(&ctx, charged, &query).await?);
-    serve_read(&state, &ctx, target, read, |s, history| {
+    let read = async |charged: &Charged<Read>| {
+        Ok(call.gate().history(call.ctx(), charged, &query).await?)
+    };
+    serve_read(&call, target, read, |s, history| {
         Ok(HistoryResponse {
             vin: s.vin,
             product: s.product,

@@ -7,13 +7,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use vdx_consent::Read;
 use vdx_core::SignalPath;
-use vdx_telemetry::gate::{Access, Charged, RequestContext, Target};
+use vdx_telemetry::gate::{Access, Charged, Target};
 
-use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
+use crate::routes::PartnerCall;
 use crate::routes::responses::VehicleReadErrors;
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -70,13 +69,13 @@ pub struct Subject {
 /// the charge, and a 200 with the RateLimit (and, for a deprecated product
 /// version, lifecycle) headers and the body `answer` makes of what was read.
 pub async fn serve_read<T, B: Serialize>(
-    state: &AppState,
-    ctx: &RequestContext,
+    call: &PartnerCall,
     target: Target,
     read: impl AsyncFnOnce(&Charged<Read>) -> Result<T, ApiError>,
     answer: impl FnOnce(Subject, T) -> Result<B, ApiError>,
 ) -> Result<HttpResponse, ApiError> {
-    let admission = partner::admit_one(&state.gate, ctx, Access::Read(target.clone())).await?;
+    let admission =
+        partner::admit_one(call.gate(), call.ctx(), Access::Read(target.clone())).await?;
     let charged = admission.read(&target)?;
     let found = read(charged).await?;
     let subject = Subject {
@@ -108,12 +107,11 @@ pub struct LatestResponse {
     ),
     security(("bearer" = [])))]
 #[get("/v1/vehicles/{vin}/latest")]
-#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
+#[tracing::instrument(skip_all, fields(request_id = %call.ctx().request_id(), app = %call.ctx().principal().app().client_id))]
 pub async fn latest(
-    Partner(ctx): Partner,
+    call: PartnerCall,
     vin: web::Path<String>,
     query: web::Query<LatestQuery>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let target = partner::parse_target(&vin, &query.product, &query.purpose)?;
     let paths = partner::parse_paths(
@@ -122,8 +120,9 @@ pub async fn latest(
             .as_ref()
             .map(|p| p.split(',').map(str::to_owned).collect()),
     )?;
-    let read = async |charged: &Charged<Read>| Ok(state.gate.latest(&ctx, charged, paths).await?);
-    serve_read(&state, &ctx, target, read, |s, snapshot| {
+    let read =
+        async |charged: &Charged<Read>| Ok(call.gate().latest(call.ctx(), charged, paths).await?);
+    serve_read(&call, target, read, |s, snapshot| {
         Ok(LatestResponse {
             vin: s.vin,
             product: s.product,

@@ -15,25 +15,18 @@ pub mod statements;
 pub mod subscriptions;
 pub mod vehicles;
 
-use std::future::{Ready, ready};
-
-use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpRequest, web};
+use actix_web::web;
 use sea_orm::DatabaseConnection;
 use utoipa_actix_web::scope::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::Admin;
-use crate::problem::ApiError;
 use crate::state::AppState;
 
-/// An admin request with what every admin handler takes from the state: the
-/// database (outside the partner gate: the admin services apply their own
-/// rules), the audit actor and the time.
-pub struct AdminCall {
-    admin: Admin,
-    state: web::Data<AppState>,
-}
+/// An admin call: the admin principal with what every admin handler takes
+/// from the state: the database (outside the partner gate: the admin
+/// services apply their own rules), the audit actor and the time.
+pub type AdminCall = super::Call<Admin>;
 
 impl AdminCall {
     /// The database handle the admin services write through.
@@ -43,7 +36,7 @@ impl AdminCall {
 
     /// The audit actor: the admin client's id.
     pub fn actor(&self) -> &str {
-        &self.admin.0.app().client_id
+        &self.principal.0.app().client_id
     }
 
     /// Milliseconds since the Unix epoch, by the state's clock.
@@ -54,26 +47,6 @@ impl AdminCall {
     /// The whole state, for the rare handler that needs configuration.
     pub fn state(&self) -> &AppState {
         &self.state
-    }
-}
-
-impl FromRequest for AdminCall {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, ApiError>>;
-
-    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        // The principal first: without the admin scope the answer is 401/403
-        // whatever else is wrong.
-        let call = Admin::from_request(req, payload)
-            .into_inner()
-            .and_then(|admin| {
-                let state = req
-                    .app_data::<web::Data<AppState>>()
-                    .cloned()
-                    .ok_or_else(|| ApiError::internal("the application state is not registered"))?;
-                Ok(Self { admin, state })
-            });
-        ready(call)
     }
 }
 
