@@ -5,7 +5,10 @@
 //! checked here and matched exactly, character for character, at
 //! authorization time.
 
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, IntoActiveModel};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    DbErr, IntoActiveModel,
+};
 use vdx_core::{ScopeSet, secret};
 
 use crate::CatalogError;
@@ -97,6 +100,31 @@ pub async fn rotate_secret(
         app,
         client_secret: client_secret.into(),
     }))
+}
+
+/// Gives the app `client_id` a new client secret, in one transaction with
+/// `retire`, which ends what the old secret obtained. Tokens are not the
+/// catalog's: the caller's `retire` gets the transaction and the app as it
+/// was before (with the old secret's hash) and writes to its own storage.
+/// If `retire` fails, nothing changes. `None`: there is no such app.
+pub async fn rotate_secret_retiring<E>(
+    db: &DatabaseConnection,
+    client_id: &str,
+    retire: impl AsyncFnOnce(&DatabaseTransaction, &app::Model) -> Result<(), E>,
+) -> Result<Option<NewApp>, E>
+where
+    E: From<CatalogError> + From<DbErr>,
+{
+    let txn = vdx_core::db::begin_write(db).await?;
+    let Some(old) = marketplace::find_app_by_client_id(&txn, client_id).await? else {
+        return Ok(None);
+    };
+    let Some(rotated) = rotate_secret(&txn, client_id).await? else {
+        return Ok(None);
+    };
+    retire(&txn, &old).await?;
+    txn.commit().await?;
+    Ok(Some(rotated))
 }
 
 #[cfg(test)]

@@ -106,62 +106,71 @@ pub fn quickstart(
     }
     let _ = writeln!(out);
     let _ = writeln!(out, "Try it (bash; paste one line at a time)");
-    let _ = writeln!(
-        out,
-        "# 1. {} gets an access token (client_credentials) and keeps it in $TOKEN:",
-        partner.name
-    );
-    let _ = writeln!(
-        out,
-        r#"RESPONSE=$(curl -s -u '{id}:{secret}' -d grant_type=client_credentials {base}/oauth/token); echo "$RESPONSE"; TOKEN=$(echo "$RESPONSE" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')"#,
-        id = partner.client_id,
-        secret = partner.client_secret,
-    );
-    let _ = writeln!(
-        out,
-        "# 2. Consented: the latest charging data of {} (alice's car, consent active):",
-        creds.examples.consented.vin
-    );
-    let _ = writeln!(out, "{}", graphql_call(base, &creds.examples.consented));
-    let _ = writeln!(
-        out,
-        "# 3. Denied: carol revoked her consent for {}; the answer is a NO_CONSENT error:",
-        creds.examples.revoked.vin
-    );
-    let _ = writeln!(out, "{}", graphql_call(base, &creds.examples.revoked));
-    let _ = writeln!(
-        out,
-        "# 4. Denied the same way: {} does not exist, and the answer does not tell:",
-        creds.examples.unknown_vin.vin
-    );
-    let _ = writeln!(out, "{}", graphql_call(base, &creds.examples.unknown_vin));
-    let c = &creds.examples.consented;
-    let _ = writeln!(out, "# 5. The same consented read over REST:");
-    let _ = writeln!(
-        out,
-        r#"curl -s -H "authorization: Bearer $TOKEN" '{base}/v1/vehicles/{vin}/latest?product={product}&purpose={purpose}'"#,
-        vin = c.vin,
-        product = c.product,
-        purpose = c.purpose,
-    );
-    let _ = writeln!(
-        out,
-        "# 6. Start charging alice's car: the command is queued for the car (its id goes to $CMD):"
-    );
-    let _ = writeln!(
-        out,
-        r#"RESPONSE=$(curl -s -X POST -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'Idempotency-Key: quickstart-start-charging' -d '{{"actuator":"Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging","value":"START"}}' '{base}/v1/vehicles/{vin}/commands?product={product}&purpose={purpose}'); echo "$RESPONSE"; CMD=$(echo "$RESPONSE" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')"#,
-        vin = c.vin,
-        product = c.product,
-        purpose = c.purpose,
-    );
-    let _ = writeln!(
-        out,
-        "# 7. Follow it: the car picks it up (delivered) and carries it out (executed) within about 10 s; repeat to watch:"
-    );
-    let _ = writeln!(
-        out,
-        r#"curl -s -H "authorization: Bearer $TOKEN" {base}/v1/commands/$CMD"#
-    );
+    let examples = &creds.examples;
+    let c = &examples.consented;
+    // The consented vehicle's REST resources, with the product and purpose of its consent.
+    let consented = |resource: &str| {
+        format!(
+            "{base}/v1/vehicles/{}/{resource}?product={}&purpose={}",
+            c.vin, c.product, c.purpose
+        )
+    };
+    // Each step: what it shows, then the command that shows it.
+    let steps = [
+        (
+            format!(
+                "{} gets an access token (client_credentials) and keeps it in $TOKEN:",
+                partner.name
+            ),
+            format!(
+                r#"RESPONSE=$(curl -s -u '{id}:{secret}' -d grant_type=client_credentials {base}/oauth/token); echo "$RESPONSE"; TOKEN=$(echo "$RESPONSE" | sed -n 's/.*"access_token":"\([^"]*\)".*/\1/p')"#,
+                id = partner.client_id,
+                secret = partner.client_secret,
+            ),
+        ),
+        (
+            format!(
+                "Consented: the latest charging data of {} (alice's car, consent active):",
+                c.vin
+            ),
+            graphql_call(base, c),
+        ),
+        (
+            format!(
+                "Denied: carol revoked her consent for {}; the answer is a NO_CONSENT error:",
+                examples.revoked.vin
+            ),
+            graphql_call(base, &examples.revoked),
+        ),
+        (
+            format!(
+                "Denied the same way: {} does not exist, and the answer does not tell:",
+                examples.unknown_vin.vin
+            ),
+            graphql_call(base, &examples.unknown_vin),
+        ),
+        (
+            "The same consented read over REST:".to_owned(),
+            format!(
+                r#"curl -s -H "authorization: Bearer $TOKEN" '{}'"#,
+                consented("latest")
+            ),
+        ),
+        (
+            "Start charging alice's car: the command is queued for the car (its id goes to $CMD):".to_owned(),
+            format!(
+                r#"RESPONSE=$(curl -s -X POST -H "authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'Idempotency-Key: quickstart-start-charging' -d '{{"actuator":"Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging","value":"START"}}' '{}'); echo "$RESPONSE"; CMD=$(echo "$RESPONSE" | sed -n 's/.*"id":"\([^"]*\)".*/\1/p')"#,
+                consented("commands"),
+            ),
+        ),
+        (
+            "Follow it: the car picks it up (delivered) and carries it out (executed) within about 10 s; repeat to watch:".to_owned(),
+            format!(r#"curl -s -H "authorization: Bearer $TOKEN" {base}/v1/commands/$CMD"#),
+        ),
+    ];
+    for (n, (shows, command)) in steps.iter().enumerate() {
+        let _ = writeln!(out, "# {}. {shows}", n + 1);
+        let _ = writeln!(out, "{command}");
+    }
     Ok(out)
 }

@@ -16,7 +16,6 @@ use std::collections::HashMap;
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
-use sea_orm::TransactionTrait;
 use serde::Deserialize;
 use vdx_consent::ConsentStatus;
 use vdx_consent::people;
@@ -327,9 +326,7 @@ async fn approve(
     };
     let now_ms = state.now_ms();
     let failed = |e: &dyn std::fmt::Display| PageError::server("cannot record the approval", e);
-    let txn = state
-        .db_bypassing_gate()
-        .begin()
+    let txn = vdx_core::db::begin_write(state.db_bypassing_gate())
         .await
         .map_err(|e| failed(&e))?;
     if !pending::take(&txn, &pending.id)

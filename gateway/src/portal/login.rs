@@ -139,18 +139,23 @@ pub async fn submit(
     body: web::Form<LoginForm>,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
+    // The form again, with the username kept, an error, and a fresh login token.
+    let again = |error: &str| {
+        let next = next_or_home(body.next.as_deref());
+        let shown = form(
+            provider_name(&state),
+            "__LOGIN_TOKEN__",
+            Some(error),
+            &body.username,
+            next,
+        );
+        with_login_cookie(shown).0
+    };
     let cookie_token = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_owned());
     let double_submitted =
         cookie_token.is_some_and(|c| !c.is_empty() && same_secret(&c, &body.login_token));
     if !double_submitted {
-        return Ok(with_login_cookie(form(
-            provider_name(&state),
-            "__LOGIN_TOKEN__",
-            Some("The sign-in form expired. Please try again."),
-            &body.username,
-            next_or_home(body.next.as_deref()),
-        ))
-        .0);
+        return Ok(again("The sign-in form expired. Please try again."));
     }
     let address = req.peer_addr().map(|a| a.ip());
     if let Err(wait) = state.login.attempt(&body.username, address) {
@@ -171,14 +176,7 @@ pub async fn submit(
         drivers::sign_in(state.db_bypassing_gate(), &body.username, &body.password).await?;
     let Some(driver) = signed_in else {
         tracing::info!("portal sign-in refused");
-        return Ok(with_login_cookie(form(
-            provider_name(&state),
-            "__LOGIN_TOKEN__",
-            Some("Unknown username or wrong password."),
-            &body.username,
-            next_or_home(body.next.as_deref()),
-        ))
-        .0);
+        return Ok(again("Unknown username or wrong password."));
     };
     let cookie = session::start(&state, driver.id).await?;
     tracing::info!(driver = %driver.id, "portal sign-in");

@@ -9,10 +9,10 @@ use vdx_telemetry::commands::CommandView;
 
 use vdx_telemetry::gate::Access;
 
-use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
-use crate::state::AppState;
+use crate::routes::PartnerCall;
+use crate::routes::responses::Unauthenticated;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -77,20 +77,19 @@ impl TryFrom<CommandView> for CommandDto {
         (status = 202, description = "Queued", body = CommandDto),
         (status = 200, description = "A replay of an earlier request with the same Idempotency-Key", body = CommandDto),
         (status = 400, description = "Malformed input", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "No consent, scope or subscription; an unknown VIN gets the same answer", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Not a command of the product, a bad value, or a reused Idempotency-Key", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 #[post("/v1/vehicles/{vin}/commands")]
-#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
+#[tracing::instrument(skip_all, fields(request_id = %call.ctx().request_id(), app = %call.ctx().principal().app().client_id))]
 pub async fn send(
     req: HttpRequest,
-    Partner(ctx): Partner,
+    call: PartnerCall,
     vin: web::Path<String>,
     target: web::Query<CommandTarget>,
     body: web::Json<CommandRequest>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let target = partner::parse_target(&vin, &target.product, &target.purpose)?;
     let key = match req.headers().get("idempotency-key") {
@@ -112,11 +111,12 @@ pub async fn send(
         body.value,
         body.ttl_seconds,
         key,
-        state.config.command_ttl_secs,
+        call.config().command_ttl_secs,
     )?;
-    let admission = partner::admit_one(&state.gate, &ctx, Access::Command(target.clone())).await?;
+    let admission =
+        partner::admit_one(call.gate(), call.ctx(), Access::Command(target.clone())).await?;
     let charged = admission.command(&target)?;
-    let (command, replayed) = state.gate.send_command(&ctx, charged, &new).await?;
+    let (command, replayed) = call.gate().send_command(call.ctx(), charged, &new).await?;
     let answer = if replayed {
         HttpResponse::Ok()
     } else {
@@ -130,26 +130,26 @@ pub async fn send(
     params(("id" = String, Path, description = "The command id")),
     responses(
         (status = 200, description = "The command", body = CommandDto),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 404, description = "No command of this app has this id, or its vehicle is no longer consented for commands (the same answer)", body = Problem, content_type = "application/problem+json"),
         (status = 429, description = "The plan's rate limit or quota is used up", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = [])))]
 #[get("/v1/commands/{id}")]
-#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
-pub async fn status(
-    Partner(ctx): Partner,
-    id: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+#[tracing::instrument(skip_all, fields(request_id = %call.ctx().request_id(), app = %call.ctx().principal().app().client_id))]
+pub async fn status(call: PartnerCall, id: web::Path<String>) -> Result<HttpResponse, ApiError> {
     let not_found =
         || ApiError::NotFound("no command of this app with this id is consented".into());
-    let admission =
-        partner::admit_one(&state.gate, &ctx, Access::CommandStatus(id.to_string())).await?;
+    let admission = partner::admit_one(
+        call.gate(),
+        call.ctx(),
+        Access::CommandStatus(id.to_string()),
+    )
+    .await?;
     let charged = admission.command_status(&id)?.ok_or_else(not_found)?;
-    let command = state
-        .gate
-        .command_status(&ctx, charged)
+    let command = call
+        .gate()
+        .command_status(call.ctx(), charged)
         .await?
         .ok_or_else(not_found)?;
     Ok(partner::served(HttpResponse::Ok(), &admission, None).json(CommandDto::try_from(command)?))

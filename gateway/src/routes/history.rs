@@ -4,15 +4,15 @@
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use vdx_consent::Read;
+use vdx_telemetry::gate::Charged;
 use vdx_telemetry::history::HistoryQuery;
 
-use vdx_telemetry::gate::Access;
-
-use crate::auth::Partner;
 use crate::partner;
 use crate::problem::{ApiError, Problem};
-use crate::routes::vehicles::SignalValueDto;
-use crate::state::AppState;
+use crate::routes::PartnerCall;
+use crate::routes::responses::VehicleReadErrors;
+use crate::routes::vehicles::{SignalValueDto, serve_read, values, withheld};
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -52,17 +52,15 @@ pub struct HistoryResponse {
     responses(
         (status = 200, description = "A page of history", body = HistoryResponse),
         (status = 400, description = "Malformed VIN, product, purpose, path, cursor or page size", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "No consent, scope or subscription. An unknown VIN gets the same answer as an unconsented one.", body = Problem, content_type = "application/problem+json"),
+        VehicleReadErrors,
     ),
     security(("bearer" = [])))]
 #[get("/v1/vehicles/{vin}/history")]
-#[tracing::instrument(skip_all, fields(request_id = %ctx.request_id(), app = %ctx.principal().app().client_id))]
+#[tracing::instrument(skip_all, fields(request_id = %call.ctx().request_id(), app = %call.ctx().principal().app().client_id))]
 pub async fn history(
-    Partner(ctx): Partner,
+    call: PartnerCall,
     vin: web::Path<String>,
     params: web::Query<HistoryParams>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let target = partner::parse_target(&vin, &params.product, &params.purpose)?;
     let query = HistoryQuery {
@@ -73,24 +71,18 @@ pub async fn history(
         first: params.first.unwrap_or(100),
     };
     vdx_telemetry::history::check(&query).map_err(|e| ApiError::bad_request("INVALID_INPUT", e))?;
-    let admission = partner::admit_one(&state.gate, &ctx, Access::Read(target.clone())).await?;
-    let charged = admission.read(&target)?;
-    let history = state.gate.history(&ctx, charged, &query).await?;
-    Ok(
-        partner::served(HttpResponse::Ok(), &admission, Some(charged.product())).json(
-            HistoryResponse {
-                vin: target.vin.to_string(),
-                product: target.product.to_string(),
-                purpose: target.purpose.to_string(),
-                values: history
-                    .page
-                    .values
-                    .into_iter()
-                    .map(SignalValueDto::try_from)
-                    .collect::<Result<_, _>>()?,
-                next_cursor: history.page.next_cursor,
-                withheld: history.withheld.iter().map(ToString::to_string).collect(),
-            },
-        ),
-    )
+    let read = async |charged: &Charged<Read>| {
+        Ok(call.gate().history(call.ctx(), charged, &query).await?)
+    };
+    serve_read(&call, target, read, |s, history| {
+        Ok(HistoryResponse {
+            vin: s.vin,
+            product: s.product,
+            purpose: s.purpose,
+            values: values(history.page.values)?,
+            next_cursor: history.page.next_cursor,
+            withheld: withheld(&history.withheld),
+        })
+    })
+    .await
 }

@@ -10,6 +10,7 @@ use vdx_telemetry::ingest::{Sample, Upload};
 
 use crate::auth::Authenticated;
 use crate::problem::{ApiError, Problem};
+use crate::routes::responses::Unauthenticated;
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -52,7 +53,7 @@ pub struct IngestResponse {
     responses(
         (status = 200, description = "Stored; duplicates ignored", body = IngestResponse),
         (status = 400, description = "Malformed JSON", body = Problem, content_type = "application/problem+json"),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
+        Unauthenticated,
         (status = 403, description = "The token lacks the `ingest` scope", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Too many samples or too large a body", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid samples, each named in `errors`; nothing stored", body = Problem, content_type = "application/problem+json"),

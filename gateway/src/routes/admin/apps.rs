@@ -1,16 +1,20 @@
 //! OEM administration of apps (OAuth clients), behind the `admin` scope:
 //! `POST /admin/v1/apps` creates an app (and its partner when missing) and
-//! `POST /admin/v1/apps/{client_id}/secret` rotates its client secret. Both
-//! answer the secret exactly once; only its argon2 hash is stored.
+//! `POST /admin/v1/apps/{client_id}/secret` rotates its client secret (the
+//! catalog's unit of work, which here also revokes what the old secret
+//! obtained). Both answer the secret exactly once; only its argon2 hash is
+//! stored.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 use vdx_catalog::apps;
+use vdx_identity::revocation;
 
-use crate::auth::Admin;
+use super::AdminCall;
 use crate::problem::{ApiError, Problem};
-use crate::state::AppState;
+use crate::routes::oauth::lifetimes;
+use crate::routes::responses::AdminErrors;
 
 /// An app to create.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -76,26 +80,24 @@ fn no_such_app(client_id: &str) -> ApiError {
     request_body = NewAppRequest,
     responses(
         (status = 201, description = "Created; the secret is not shown again", body = AppCredentials),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the admin scope", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
         (status = 422, description = "Invalid name or redirect URI", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/apps")]
 #[tracing::instrument(skip_all, fields(partner = %body.partner))]
 pub async fn create(
-    _admin: Admin,
+    call: AdminCall,
     body: web::Json<NewAppRequest>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     check(&body)?;
     let (partner, created) = apps::create(
-        state.db_bypassing_gate(),
+        call.db(),
         &body.partner,
         &body.name,
         &body.redirect_uris,
         &vdx_core::ScopeSet::default(),
-        state.now_ms(),
+        call.now_ms(),
     )
     .await
     .map_err(ApiError::internal)?;
@@ -135,41 +137,31 @@ impl std::fmt::Debug for RotatedSecret {
     params(("client_id" = String, Path, description = "The app's client id")),
     responses(
         (status = 200, description = "The new secret; it is not shown again", body = RotatedSecret),
-        (status = 401, description = "No or invalid token", body = Problem, content_type = "application/problem+json"),
-        (status = 403, description = "The token lacks the admin scope", body = Problem, content_type = "application/problem+json"),
+        AdminErrors,
         (status = 404, description = "No such app", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/apps/{client_id}/secret")]
 #[tracing::instrument(skip_all, fields(client_id = %client_id))]
 pub async fn rotate_secret(
-    _admin: Admin,
+    call: AdminCall,
     client_id: web::Path<String>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    // One transaction: the new secret, and the end of every access token the
-    // old secret obtained by client_credentials (their family is revoked
-    // until the last of them would have expired).
-    let txn = vdx_core::db::begin_write(state.db_bypassing_gate()).await?;
-    let old = vdx_catalog::marketplace::find_app_by_client_id(&txn, &client_id)
-        .await
-        .map_err(ApiError::internal)?
+    // The old secret's client_credentials family is revoked until the last
+    // access token it obtained would have expired.
+    let now = call.now_ms();
+    let until = now
+        .saturating_add(lifetimes(call.state()).access_ms)
+        .saturating_add(60_000);
+    let retire_old = async |txn: &_, old: &vdx_catalog::App| {
+        let family = revocation::credential_family(&old.client_secret_hash);
+        revocation::revoke(txn, &family, now, until)
+            .await
+            .map_err(ApiError::from)
+    };
+    let rotated = apps::rotate_secret_retiring(call.db(), &client_id, retire_old)
+        .await?
         .ok_or_else(|| no_such_app(&client_id))?;
-    let rotated = apps::rotate_secret(&txn, &client_id)
-        .await
-        .map_err(ApiError::internal)?
-        .ok_or_else(|| no_such_app(&client_id))?;
-    let now = state.now_ms();
-    let ttl_ms =
-        i64::try_from(state.config.access_token_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX);
-    vdx_identity::revocation::revoke(
-        &txn,
-        &vdx_identity::revocation::credential_family(&old.client_secret_hash),
-        now,
-        now.saturating_add(ttl_ms).saturating_add(60_000),
-    )
-    .await?;
-    txn.commit().await?;
     tracing::info!(client_id = %rotated.app.client_id, "client secret rotated");
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))

@@ -3,9 +3,8 @@
 use actix_web::{HttpResponse, get, web};
 use serde::Deserialize;
 
-use crate::auth::Admin;
+use super::AdminCall;
 use crate::problem::ApiError;
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -21,14 +20,10 @@ pub struct AuditQuery {
     security(("bearer" = ["admin"])))]
 #[get("/admin/v1/audit")]
 pub async fn list(
-    _: Admin,
+    call: AdminCall,
     query: web::Query<AuditQuery>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let rows = vdx_catalog::audit::recent(
-        state.db_bypassing_gate(),
-        query.limit.unwrap_or(100).min(1000),
-    )
-    .await?;
+    let limit = query.limit.unwrap_or(100).min(1000);
+    let rows = vdx_catalog::audit::recent(call.db(), limit).await?;
     Ok(HttpResponse::Ok().json(rows))
 }

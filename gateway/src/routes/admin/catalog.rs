@@ -3,9 +3,8 @@
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Admin;
+use super::AdminCall;
 use crate::problem::{ApiError, Problem};
-use crate::state::AppState;
 
 /// Largest VSS export accepted (the full VSS tree is about 1 MB).
 pub const MAX_IMPORT_BYTES: usize = 16 * 1024 * 1024;
@@ -28,20 +27,10 @@ pub struct ImportSummary {
     ),
     security(("bearer" = ["admin"])))]
 #[post("/import")]
-pub async fn import(
-    Admin(principal): Admin,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
+pub async fn import(call: AdminCall, body: web::Bytes) -> Result<HttpResponse, ApiError> {
     let text = std::str::from_utf8(&body)
         .map_err(|_| ApiError::bad_request("INVALID_INPUT", "the body must be UTF-8 JSON"))?;
-    let summary = vdx_catalog::vss::import_as(
-        state.db_bypassing_gate(),
-        super::actor(&principal),
-        text,
-        state.now_ms(),
-    )
-    .await?;
+    let summary = vdx_catalog::vss::import_as(call.db(), call.actor(), text, call.now_ms()).await?;
     Ok(HttpResponse::Ok().json(ImportSummary {
         added: summary.added,
         changed: summary.changed,
@@ -79,13 +68,12 @@ pub struct SignalDto {
     security(("bearer" = ["admin"])))]
 #[get("/signals")]
 pub async fn signals(
-    _: Admin,
+    call: AdminCall,
     query: web::Query<SignalQuery>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let prefix = query.prefix.as_deref().filter(|p| !p.is_empty());
     let limit = query.limit.unwrap_or(200).min(2000);
-    let rows = vdx_catalog::vss::list_signals(state.db_bypassing_gate(), prefix, limit).await?;
+    let rows = vdx_catalog::vss::list_signals(call.db(), prefix, limit).await?;
     Ok(HttpResponse::Ok().json(
         rows.into_iter()
             .map(|s| SignalDto {

@@ -1,6 +1,8 @@
-//! The OEM admin API under `/admin/v1`. Every handler takes the [`Admin`]
-//! extractor, so a token without the `admin` scope is refused (403) before
-//! anything else happens, and no token at all is a 401.
+//! The OEM admin API under `/admin/v1`. Every handler takes the [`AdminCall`]
+//! extractor (the [`Admin`] principal with the database, the audit actor and
+//! the clock), so a token without the `admin` scope is refused (403) before
+//! anything else happens, and no token at all is a 401. Handlers call one
+//! domain service and map its answer to a DTO; they hold no rules.
 //!
 //! [`Admin`]: crate::auth::Admin
 
@@ -14,13 +16,38 @@ pub mod subscriptions;
 pub mod vehicles;
 
 use actix_web::web;
+use sea_orm::DatabaseConnection;
 use utoipa_actix_web::scope::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
-use vdx_core::Principal;
 
-/// The audit actor for a principal: its client id.
-pub fn actor(principal: &Principal) -> &str {
-    &principal.app().client_id
+use crate::auth::Admin;
+use crate::state::AppState;
+
+/// An admin call: the admin principal with what every admin handler takes
+/// from the state: the database (outside the partner gate: the admin
+/// services apply their own rules), the audit actor and the time.
+pub type AdminCall = super::Call<Admin>;
+
+impl AdminCall {
+    /// The database handle the admin services write through.
+    pub fn db(&self) -> &DatabaseConnection {
+        self.state.db_bypassing_gate()
+    }
+
+    /// The audit actor: the admin client's id.
+    pub fn actor(&self) -> &str {
+        &self.principal.0.app().client_id
+    }
+
+    /// Milliseconds since the Unix epoch, by the state's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.state.now_ms()
+    }
+
+    /// The whole state, for the rare handler that needs configuration.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
 }
 
 /// The admin API's handlers, registered by [`super::rest`]. The catalog

@@ -3,9 +3,8 @@
 use actix_web::{HttpResponse, post, web};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::Admin;
+use super::AdminCall;
 use crate::problem::ApiError;
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -26,9 +25,8 @@ pub struct PartnerDto {
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/partners")]
 pub async fn create(
-    Admin(principal): Admin,
+    call: AdminCall,
     body: web::Json<NewPartner>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let name = body.name.trim();
     if name.is_empty() || name.len() > 128 {
@@ -37,13 +35,8 @@ pub async fn create(
             "name must have 1 to 128 characters",
         ));
     }
-    let partner = vdx_catalog::marketplace::register_partner(
-        state.db_bypassing_gate(),
-        name,
-        super::actor(&principal),
-        state.now_ms(),
-    )
-    .await?;
+    let (db, now) = (call.db(), call.now_ms());
+    let partner = vdx_catalog::marketplace::register_partner(db, name, call.actor(), now).await?;
     Ok(HttpResponse::Created().json(PartnerDto {
         id: partner.id.0,
         name: partner.name,

@@ -2,21 +2,19 @@
 
 use actix_web::{HttpResponse, delete, get, post, put, web};
 use chrono::{DateTime, Utc};
+use sea_orm::DatabaseConnection;
 use serde::Deserialize;
 use vdx_catalog::Lifecycle;
 use vdx_catalog::admin::{self, NewProduct, VersionSpec};
 use vdx_catalog::plans::{self, PlanSpec};
-use vdx_core::Principal;
 
-use super::actor;
-use crate::auth::Admin;
+use super::AdminCall;
 use crate::problem::{ApiError, Problem};
 use crate::routes::catalog_dto::{ProductDto, VersionDto};
-use crate::state::AppState;
 
-async fn product_dto(state: &AppState, slug: &str) -> Result<ProductDto, ApiError> {
-    let (product, versions) = admin::product_with_versions(state.db_bypassing_gate(), slug).await?;
-    let plans = plans::plans_of(state.db_bypassing_gate(), &product).await?;
+async fn product_dto(db: &DatabaseConnection, slug: &str) -> Result<ProductDto, ApiError> {
+    let (product, versions) = admin::product_with_versions(db, slug).await?;
+    let plans = plans::plans_of(db, &product).await?;
     Ok(ProductDto::new(&product, &versions, &plans)?)
 }
 
@@ -24,10 +22,10 @@ async fn product_dto(state: &AppState, slug: &str) -> Result<ProductDto, ApiErro
 #[utoipa::path(tag = "admin", operation_id = "admin_list_products",
     responses((status = 200, description = "Products", body = Vec<ProductDto>)), security(("bearer" = ["admin"])))]
 #[get("/admin/v1/products")]
-pub async fn list(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+pub async fn list(call: AdminCall) -> Result<HttpResponse, ApiError> {
     let mut out = Vec::new();
-    for (product, versions) in admin::all_products(state.db_bypassing_gate()).await? {
-        let plans = plans::plans_of(state.db_bypassing_gate(), &product).await?;
+    for (product, versions) in admin::all_products(call.db()).await? {
+        let plans = plans::plans_of(call.db(), &product).await?;
         out.push(ProductDto::new(&product, &versions, &plans)?);
     }
     Ok(HttpResponse::Ok().json(out))
@@ -40,30 +38,20 @@ pub async fn list(_: Admin, state: web::Data<AppState>) -> Result<HttpResponse, 
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/products")]
 pub async fn create(
-    Admin(p): Admin,
+    call: AdminCall,
     body: web::Json<NewProduct>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let product = admin::create_product(
-        state.db_bypassing_gate(),
-        actor(&p),
-        body.into_inner(),
-        state.now_ms(),
-    )
-    .await?;
-    Ok(HttpResponse::Created().json(product_dto(&state, &product.slug).await?))
+    let new = body.into_inner();
+    let product = admin::create_product(call.db(), call.actor(), new, call.now_ms()).await?;
+    Ok(HttpResponse::Created().json(product_dto(call.db(), &product.slug).await?))
 }
 
 /// One product with all versions and plans.
 #[utoipa::path(tag = "admin", operation_id = "admin_get_product",
     params(("slug" = String, Path)), responses((status = 200, description = "The product", body = ProductDto)), security(("bearer" = ["admin"])))]
 #[get("/admin/v1/products/{slug}")]
-pub async fn get(
-    _: Admin,
-    slug: web::Path<String>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok().json(product_dto(&state, &slug).await?))
+pub async fn get(call: AdminCall, slug: web::Path<String>) -> Result<HttpResponse, ApiError> {
+    Ok(HttpResponse::Ok().json(product_dto(call.db(), &slug).await?))
 }
 
 /// Drafts a new version, newer than every existing one.
@@ -73,19 +61,12 @@ pub async fn get(
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/products/{slug}/versions")]
 pub async fn create_version(
-    Admin(p): Admin,
+    call: AdminCall,
     slug: web::Path<String>,
     body: web::Json<VersionSpec>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let version = admin::create_version(
-        state.db_bypassing_gate(),
-        actor(&p),
-        &slug,
-        body.into_inner(),
-        state.now_ms(),
-    )
-    .await?;
+    let (db, spec) = (call.db(), body.into_inner());
+    let version = admin::create_version(db, call.actor(), &slug, spec, call.now_ms()).await?;
     Ok(HttpResponse::Created().json(VersionDto::from(&version)))
 }
 
@@ -96,21 +77,13 @@ pub async fn create_version(
     security(("bearer" = ["admin"])))]
 #[put("/admin/v1/products/{slug}/versions/{version}")]
 pub async fn update_version(
-    Admin(p): Admin,
+    call: AdminCall,
     path: web::Path<(String, String)>,
     body: web::Json<VersionSpec>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (slug, version) = path.into_inner();
-    let updated = admin::update_draft(
-        state.db_bypassing_gate(),
-        actor(&p),
-        &slug,
-        &version,
-        body.into_inner(),
-        state.now_ms(),
-    )
-    .await?;
+    let ((slug, version), spec) = (path.into_inner(), body.into_inner());
+    let (db, actor, now) = (call.db(), call.actor(), call.now_ms());
+    let updated = admin::update_draft(db, actor, &slug, &version, spec, now).await?;
     Ok(HttpResponse::Ok().json(VersionDto::from(&updated)))
 }
 
@@ -125,41 +98,25 @@ pub async fn update_version(
     security(("bearer" = ["admin"])))]
 #[delete("/admin/v1/products/{slug}/versions/{version}")]
 pub async fn delete_version(
-    Admin(p): Admin,
+    call: AdminCall,
     path: web::Path<(String, String)>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, version) = path.into_inner();
-    vdx_catalog::drafts::delete_draft(
-        state.db_bypassing_gate(),
-        actor(&p),
-        &slug,
-        &version,
-        state.now_ms(),
-    )
-    .await?;
+    let (db, actor, now) = (call.db(), call.actor(), call.now_ms());
+    vdx_catalog::drafts::delete_draft(db, actor, &slug, &version, now).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 /// Moves `{slug}/versions/{version}` to `to` and answers with the version.
 async fn transition(
-    p: &Principal,
-    state: &AppState,
+    call: &AdminCall,
     path: web::Path<(String, String)>,
     to: Lifecycle,
     sunset_ms: Option<i64>,
 ) -> Result<HttpResponse, ApiError> {
     let (slug, version) = path.into_inner();
-    let v = admin::transition(
-        state.db_bypassing_gate(),
-        actor(p),
-        &slug,
-        &version,
-        to,
-        sunset_ms,
-        state.now_ms(),
-    )
-    .await?;
+    let (db, actor, now) = (call.db(), call.actor(), call.now_ms());
+    let v = admin::transition(db, actor, &slug, &version, to, sunset_ms, now).await?;
     Ok(HttpResponse::Ok().json(VersionDto::from(&v)))
 }
 
@@ -170,11 +127,10 @@ async fn transition(
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/products/{slug}/versions/{version}/publish")]
 pub async fn publish(
-    Admin(p): Admin,
+    call: AdminCall,
     path: web::Path<(String, String)>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(&p, &state, path, Lifecycle::Published, None).await
+    transition(&call, path, Lifecycle::Published, None).await
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -190,13 +146,12 @@ pub struct Deprecation {
     responses((status = 200, description = "Deprecated", body = VersionDto)), security(("bearer" = ["admin"])))]
 #[post("/admin/v1/products/{slug}/versions/{version}/deprecate")]
 pub async fn deprecate(
-    Admin(p): Admin,
+    call: AdminCall,
     path: web::Path<(String, String)>,
     body: web::Json<Deprecation>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let sunset_ms = body.sunset_at.timestamp_millis();
-    transition(&p, &state, path, Lifecycle::Deprecated, Some(sunset_ms)).await
+    transition(&call, path, Lifecycle::Deprecated, Some(sunset_ms)).await
 }
 
 /// Retires a deprecated version: it serves nothing from now on.
@@ -205,11 +160,10 @@ pub async fn deprecate(
     responses((status = 200, description = "Retired", body = VersionDto)), security(("bearer" = ["admin"])))]
 #[post("/admin/v1/products/{slug}/versions/{version}/retire")]
 pub async fn retire(
-    Admin(p): Admin,
+    call: AdminCall,
     path: web::Path<(String, String)>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    transition(&p, &state, path, Lifecycle::Retired, None).await
+    transition(&call, path, Lifecycle::Retired, None).await
 }
 
 /// Adds a plan to a product.
@@ -219,19 +173,12 @@ pub async fn retire(
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/products/{slug}/plans")]
 pub async fn create_plan(
-    Admin(p): Admin,
+    call: AdminCall,
     slug: web::Path<String>,
     body: web::Json<PlanSpec>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (product, _) = admin::product_with_versions(state.db_bypassing_gate(), &slug).await?;
-    let plan = plans::create_plan(
-        state.db_bypassing_gate(),
-        actor(&p),
-        &product,
-        body.into_inner(),
-        state.now_ms(),
-    )
-    .await?;
+    let (product, _) = admin::product_with_versions(call.db(), &slug).await?;
+    let spec = body.into_inner();
+    let plan = plans::create_plan(call.db(), call.actor(), &product, spec, call.now_ms()).await?;
     Ok(HttpResponse::Created().json(PlanSpec::from_row(&plan)?))
 }

@@ -3,10 +3,9 @@
 use actix_web::{HttpRequest, HttpResponse, get, web};
 use vdx_consent::statements::{self, Statement};
 
-use crate::auth::Admin;
+use super::AdminCall;
 use crate::problem::ApiError;
 use crate::routes::statement_dto::{StatementQuery, render};
-use crate::state::AppState;
 
 /// The statement of every subscription for a month.
 #[utoipa::path(tag = "admin", operation_id = "admin_statements",
@@ -15,12 +14,11 @@ use crate::state::AppState;
     security(("bearer" = ["admin"])))]
 #[get("/admin/v1/statements")]
 pub async fn get(
-    _: Admin,
+    call: AdminCall,
     req: HttpRequest,
     query: web::Query<StatementQuery>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let month = query.month()?;
-    let statement = statements::statement(state.db_bypassing_gate(), &month, None).await?;
+    let statement = statements::statement(call.db(), &month, None).await?;
     render(&req, query.format.as_deref(), &statement)
 }

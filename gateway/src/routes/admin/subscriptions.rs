@@ -5,10 +5,8 @@ use serde::Deserialize;
 use vdx_catalog::subscriptions::{self, Decision, SubscriptionView};
 use vdx_core::SubscriptionId;
 
-use super::actor;
-use crate::auth::Admin;
+use super::AdminCall;
 use crate::problem::{ApiError, Problem};
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -21,13 +19,9 @@ pub struct ListQuery {
 #[utoipa::path(tag = "admin", operation_id = "admin_list_subscriptions",
     params(ListQuery), responses((status = 200, description = "Subscriptions", body = Vec<SubscriptionView>)), security(("bearer" = ["admin"])))]
 #[get("/admin/v1/subscriptions")]
-pub async fn list(
-    _: Admin,
-    query: web::Query<ListQuery>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    Ok(HttpResponse::Ok()
-        .json(subscriptions::list(state.db_bypassing_gate(), None, query.status.as_deref()).await?))
+pub async fn list(call: AdminCall, query: web::Query<ListQuery>) -> Result<HttpResponse, ApiError> {
+    let status = query.status.as_deref();
+    Ok(HttpResponse::Ok().json(subscriptions::list(call.db(), None, status).await?))
 }
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
@@ -45,20 +39,12 @@ pub struct DecisionBody {
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/subscriptions/{id}/decision")]
 pub async fn decide(
-    Admin(p): Admin,
+    call: AdminCall,
     id: web::Path<i64>,
     body: web::Json<DecisionBody>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let body = body.into_inner();
-    let view = subscriptions::decide(
-        state.db_bypassing_gate(),
-        actor(&p),
-        SubscriptionId(*id),
-        body.decision,
-        body.reason,
-        state.now_ms(),
-    )
-    .await?;
+    let (DecisionBody { decision, reason }, id) = (body.into_inner(), SubscriptionId(*id));
+    let (db, actor, now) = (call.db(), call.actor(), call.now_ms());
+    let view = subscriptions::decide(db, actor, id, decision, reason, now).await?;
     Ok(HttpResponse::Ok().json(view))
 }

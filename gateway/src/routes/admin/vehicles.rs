@@ -7,10 +7,8 @@ use serde::{Deserialize, Serialize};
 use vdx_consent::people;
 use vdx_core::{ConsentId, Vin};
 
-use super::actor;
-use crate::auth::Admin;
+use super::AdminCall;
 use crate::problem::{ApiError, Problem};
-use crate::state::AppState;
 
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -34,21 +32,14 @@ pub struct TransferResult {
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/vehicles/{vin}/owner")]
 pub async fn transfer(
-    Admin(p): Admin,
+    call: AdminCall,
     vin: web::Path<String>,
     body: web::Json<Transfer>,
-    state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
     let vin =
         Vin::parse(&vin).map_err(|e| ApiError::bad_request("INVALID_INPUT", e.to_string()))?;
-    let done = people::transfer_ownership(
-        state.db_bypassing_gate(),
-        &vin,
-        &body.new_owner,
-        actor(&p),
-        state.now_ms(),
-    )
-    .await?;
+    let (db, owner) = (call.db(), &body.new_owner);
+    let done = people::transfer_ownership(db, &vin, owner, call.actor(), call.now_ms()).await?;
     Ok(HttpResponse::Ok().json(TransferResult {
         vin: done.vin.to_string(),
         new_owner: done.new_owner,
@@ -61,17 +52,8 @@ pub async fn transfer(
     params(("id" = i64, Path)), responses((status = 200, description = "Revoked"), (status = 409, description = "Not active", body = Problem, content_type = "application/problem+json")),
     security(("bearer" = ["admin"])))]
 #[post("/admin/v1/consents/{id}/revoke")]
-pub async fn revoke_consent(
-    Admin(p): Admin,
-    id: web::Path<i64>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let updated = vdx_consent::oem::revoke_consent(
-        state.db_bypassing_gate(),
-        ConsentId(*id),
-        actor(&p),
-        state.now_ms(),
-    )
-    .await?;
+pub async fn revoke_consent(call: AdminCall, id: web::Path<i64>) -> Result<HttpResponse, ApiError> {
+    let (db, id) = (call.db(), ConsentId(*id));
+    let updated = vdx_consent::oem::revoke_consent(db, id, call.actor(), call.now_ms()).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({"id": updated.id, "status": updated.status})))
 }

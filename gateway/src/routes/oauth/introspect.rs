@@ -5,16 +5,21 @@
 //! `{"active": false}` and revokes as a silent 200, so neither endpoint tells
 //! a caller whether a token it does not own exists.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, post, web};
 use serde_json::json;
 use vdx_catalog::App;
 
 use vdx_identity::grants::{RefreshToken, TokenFamily};
 use vdx_identity::{LEEWAY_MS, grants, revocation};
 
-use super::{OAuthError, authenticate, form_of, is_admin, lifetimes};
+use super::{ClientRequest, OAuthError, is_admin, lifetimes};
 use crate::auth::token::{Claims, TokenError};
+use crate::routes::responses::TokenClientErrors;
 use crate::state::AppState;
 
 fn inactive() -> HttpResponse {
@@ -36,33 +41,52 @@ async fn live_access_token(state: &AppState, token: &str) -> Result<Option<Claim
     Ok((!revoked).then_some(checked.claims))
 }
 
-/// What both endpoints start from: the authenticated client, the presented
-/// token, and the refresh token (with its family) it is, if it is one.
-struct Presented {
-    app: App,
-    token: String,
-    refresh: Option<(RefreshToken, TokenFamily)>,
+/// What a presented token is.
+enum Token {
+    /// A refresh token we issued (live or not), with its family.
+    Refresh(RefreshToken, TokenFamily),
+    /// A valid, unrevoked access token, with its claims.
+    Access(Claims),
+    /// Anything else: unknown, expired, revoked, malformed.
+    Unknown,
 }
 
-async fn presented(
-    req: &HttpRequest,
-    body: &[u8],
-    state: &AppState,
-) -> Result<Presented, OAuthError> {
-    let params = form_of(req, body)?;
-    let app = authenticate(req, &params, state).await?;
-    let token = params
-        .get("token")
-        .cloned()
-        .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
-    let refresh = grants::find_refresh_token(state.db_bypassing_gate(), &token)
-        .await
-        .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
-    Ok(Presented {
-        app,
-        token,
-        refresh,
-    })
+/// What both endpoints start from: the authenticated client and what the
+/// token it presents is (a refresh token is looked up first).
+pub struct Presented {
+    app: App,
+    token: Token,
+    state: web::Data<AppState>,
+}
+
+impl Presented {
+    async fn of(client: ClientRequest) -> Result<Self, actix_web::Error> {
+        let ClientRequest { app, params, state } = client;
+        let presented = params
+            .get("token")
+            .ok_or_else(|| OAuthError::InvalidRequest("token is required".into()))?;
+        let refresh = grants::find_refresh_token(state.db_bypassing_gate(), presented)
+            .await
+            .map_err(|e| OAuthError::server("refresh token lookup failed", e))?;
+        let token = match refresh {
+            Some((row, family)) => Token::Refresh(row, family),
+            None => live_access_token(&state, presented)
+                .await
+                .map_err(|e| OAuthError::server("revocation lookup failed", e))?
+                .map_or(Token::Unknown, Token::Access),
+        };
+        Ok(Self { app, token, state })
+    }
+}
+
+impl FromRequest for Presented {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let client = ClientRequest::from_request(req, payload);
+        Box::pin(async move { Self::of(client.await?).await })
+    }
 }
 
 /// RFC 7662 token introspection, for access and refresh tokens.
@@ -70,30 +94,22 @@ async fn presented(
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=access_token"),
     responses(
         (status = 200, description = "`{\"active\": true, …claims}` or `{\"active\": false}`", body = serde_json::Value),
-        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthErrorBody),
-        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
+        TokenClientErrors,
     ),
     security(("client_secret_basic" = [])))]
 #[post("/oauth/introspect")]
-pub async fn introspect(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, OAuthError> {
-    let Presented {
-        app,
-        token,
-        refresh,
-    } = presented(&req, &body, &state).await?;
-    let now_ms = state.now_ms();
-    if let Some((row, family)) = refresh {
-        let live =
-            family.revoked_at.is_none() && row.rotated_at.is_none() && row.expires_at > now_ms;
-        let client =
-            vdx_catalog::marketplace::find_app_by_id(state.db_bypassing_gate(), family.app_id)
-                .await
-                .map_err(|e| OAuthError::server("client lookup failed", e))?;
-        return Ok(match client {
+pub async fn introspect(presented: Presented) -> Result<HttpResponse, OAuthError> {
+    let Presented { app, token, state } = presented;
+    match token {
+        Token::Refresh(row, family) => {
+            let live = family.revoked_at.is_none()
+                && row.rotated_at.is_none()
+                && row.expires_at > state.now_ms();
+            let client =
+                vdx_catalog::marketplace::find_app_by_id(state.db_bypassing_gate(), family.app_id)
+                    .await
+                    .map_err(|e| OAuthError::server("client lookup failed", e))?;
+            Ok(match client {
                 Some(client) if live && owns(&app, &client.client_id) => HttpResponse::Ok()
                     .insert_header((header::CACHE_CONTROL, "no-store"))
                     .json(json!({
@@ -107,13 +123,9 @@ pub async fn introspect(
                         "iss": state.tokens.issuer(),
                     })),
                 _ => inactive(),
-        });
-    }
-    let claims = live_access_token(&state, &token)
-        .await
-        .map_err(|e| OAuthError::server("revocation lookup failed", e))?;
-    match claims {
-        Some(claims) if owns(&app, &claims.client_id) => {
+            })
+        }
+        Token::Access(claims) if owns(&app, &claims.client_id) => {
             let mut body = serde_json::to_value(&claims)
                 .map_err(|e| OAuthError::server("cannot serialize the claims", e))?;
             body["active"] = true.into();
@@ -133,31 +145,17 @@ pub async fn introspect(
     request_body(content_type = "application/x-www-form-urlencoded", description = "token=…&token_type_hint=refresh_token"),
     responses(
         (status = 200, description = "Revoked, or nothing to revoke"),
-        (status = 400, description = "Bad request, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthErrorBody),
-        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
+        TokenClientErrors,
     ),
     security(("client_secret_basic" = [])))]
 #[post("/oauth/revoke")]
-pub async fn revoke(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, OAuthError> {
-    let Presented {
-        app,
-        token,
-        refresh,
-    } = presented(&req, &body, &state).await?;
-    let now_ms = state.now_ms();
-    let done = || {
-        HttpResponse::Ok()
-            .insert_header((header::CACHE_CONTROL, "no-store"))
-            .finish()
-    };
-    if let Some((_, family)) = refresh {
-        if family.app_id == app.id || is_admin(&app) {
+pub async fn revoke(presented: Presented) -> Result<HttpResponse, OAuthError> {
+    let Presented { app, token, state } = presented;
+    let (db, now_ms) = (state.db_bypassing_gate(), state.now_ms());
+    match token {
+        Token::Refresh(_, family) if family.app_id == app.id || is_admin(&app) => {
             grants::revoke_family(
-                state.db_bypassing_gate(),
+                db,
                 &family.id,
                 "revoked_by_client",
                 now_ms,
@@ -166,20 +164,16 @@ pub async fn revoke(
             .await
             .map_err(|e| OAuthError::server("revocation failed", e))?;
         }
-        return Ok(done());
-    }
-    let claims = live_access_token(&state, &token)
-        .await
-        .map_err(|e| OAuthError::server("revocation lookup failed", e))?;
-    match claims {
-        Some(claims) if owns(&app, &claims.client_id) => {
+        Token::Access(claims) if owns(&app, &claims.client_id) => {
             let until = claims.exp.saturating_mul(1000).saturating_add(LEEWAY_MS);
-            revocation::revoke(state.db_bypassing_gate(), &claims.jti, now_ms, until)
+            revocation::revoke(db, &claims.jti, now_ms, until)
                 .await
                 .map_err(|e| OAuthError::server("revocation failed", e))?;
             tracing::info!(client_id = %app.client_id, jti = %claims.jti, "access token revoked");
-            Ok(done())
         }
-        _ => Ok(done()),
+        _ => {}
     }
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .finish())
 }

@@ -17,9 +17,12 @@ pub mod metadata;
 pub mod token;
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 
+use actix_web::dev::Payload;
 use actix_web::http::{StatusCode, header};
-use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, ResponseError, web};
 use base64::Engine;
 use serde::Serialize;
 use vdx_catalog::App;
@@ -237,6 +240,35 @@ pub async fn authenticate(
         auth,
         description: "unknown client or wrong secret",
     })
+}
+
+/// A POST to an OAuth endpoint by an authenticated client: its form (a
+/// form content type, no parameter repeated) and its app. Extracting it reads
+/// the body; a failure is the endpoint's RFC 6749 answer.
+pub struct ClientRequest {
+    pub app: App,
+    pub params: HashMap<String, String>,
+    pub state: web::Data<AppState>,
+}
+
+impl FromRequest for ClientRequest {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, actix_web::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = web::Bytes::from_request(req, payload);
+        let req = req.clone();
+        Box::pin(async move {
+            let body = body.await?;
+            let state = req
+                .app_data::<web::Data<AppState>>()
+                .cloned()
+                .ok_or_else(|| OAuthError::server("no state", "the state is not registered"))?;
+            let params = form_of(&req, &body)?;
+            let app = authenticate(&req, &params, &state).await?;
+            Ok(Self { app, params, state })
+        })
+    }
 }
 
 /// Whether `app` is an OEM client with the `admin` scope, which may

@@ -6,15 +6,16 @@
 use std::collections::HashMap;
 
 use actix_web::http::header;
-use actix_web::{HttpRequest, HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use serde::Serialize;
 use vdx_catalog::App;
 use vdx_core::{DriverId, ScopeSet};
 
 use vdx_identity::{codes, grants, revocation};
 
-use super::{OAuthError, authenticate, form_of, lifetimes};
+use super::{ClientRequest, OAuthError, lifetimes};
 use crate::auth::token::AccessGrant;
+use crate::routes::responses::ClientAuthErrors;
 use crate::state::AppState;
 
 /// A successful token response (RFC 6749 §5.1).
@@ -97,17 +98,12 @@ pub enum GrantType {
     responses(
         (status = 200, description = "A token", body = TokenResponse),
         (status = 400, description = "Bad request, invalid grant or scope, or client_secret_post authentication failed (invalid_client, no challenge)", body = super::OAuthErrorBody),
-        (status = 401, description = "client_secret_basic authentication failed, or no client authentication at all (WWW-Authenticate: Basic)", body = super::OAuthErrorBody),
+        ClientAuthErrors,
     ),
     security(("client_secret_basic" = [])))]
 #[post("/oauth/token")]
-pub async fn token(
-    req: HttpRequest,
-    body: web::Bytes,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, OAuthError> {
-    let params = form_of(&req, &body)?;
-    let app = authenticate(&req, &params, &state).await?;
+pub async fn token(client: ClientRequest) -> Result<HttpResponse, OAuthError> {
+    let ClientRequest { app, params, state } = client;
     // The request span names the client that authenticated (never its secret).
     tracing::Span::current().record("app", app.client_id.as_str());
     match params.get("grant_type").map(String::as_str) {
