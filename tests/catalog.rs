@@ -1,9 +1,12 @@
 //! Catalog and marketplace: VSS import, publishing rules, lifecycle and
-//! immutability, subscriptions shaping token scopes, metering, BFLA.
+//! immutability, subscriptions shaping token scopes, metering, BFLA. Each
+//! test imports the catalog crate's VSS subset and makes the products and
+//! partners it needs through the admin API.
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use vdx_tests::{TestApp, on_both_backends_in_demo_world};
+use vdx_tests::world::{Partner, Product, ProductSpec, SOC, SPEED};
+use vdx_tests::{TestApp, on_both_backends};
 
 fn vss_export() -> String {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/vss/vss.json");
@@ -40,14 +43,48 @@ fn draft(version: &str, signals: &[&str], commands: &[&str]) -> Value {
     })
 }
 
-async fn new_product(app: &TestApp, token: &str, slug: &str) {
+const VERSIONS: &str = "/admin/v1/products/battery-health/versions";
+
+/// Imports the VSS subset and creates the draft-less product `battery-health`.
+async fn new_product(app: &TestApp, token: &str) {
+    app.import_signals().await;
     let res = app
-        .call(Method::POST, "/admin/v1/products", Some(token), Some(json!({"slug": slug, "name": "Battery health", "description": "d", "category": "energy"})))
+        .call(Method::POST, "/admin/v1/products", Some(token), Some(json!({"slug": "battery-health", "name": "Battery health", "description": "d", "category": "energy"})))
         .await;
     assert_eq!(res.status(), 201);
 }
 
+/// A new partner subscribed to a new product of `spec` (signals imported).
+async fn subscribed_partner(app: &TestApp, spec: &ProductSpec) -> (Partner, Product) {
+    app.import_signals().await;
+    let product = app.create_product(spec).await;
+    let partner = app.create_partner().await;
+    app.subscribe(&partner, &product).await;
+    (partner, product)
+}
+
+/// The scopes a fresh client_credentials token of the partner carries.
+async fn scopes_of(app: &TestApp, partner: &Partner) -> String {
+    let res = app
+        .token_response(&partner.client_id, &partner.client_secret, None)
+        .await;
+    let body: Value = res.json().await.unwrap();
+    body["scope"].as_str().unwrap_or_default().to_owned()
+}
+
+/// The `read:` scopes of these products, as a token lists them (sorted).
+fn read_scopes(products: &[&Product]) -> String {
+    let mut scopes: Vec<String> = products
+        .iter()
+        .map(|p| format!("read:{}", p.slug))
+        .collect();
+    scopes.sort();
+    scopes.join(" ")
+}
+
 async fn importing_the_real_vss_export_then_a_newer_release_reports_what_changed(app: TestApp) {
+    // A published mileage product, read by a partner, before the import.
+    let world = app.consented(&ProductSpec::mileage()).await;
     let token = app.admin_token().await;
     let export = vss_export();
     let res = import(&app, &token, export.clone()).await;
@@ -71,26 +108,17 @@ async fn importing_the_real_vss_export_then_a_newer_release_reports_what_changed
     assert_eq!(second["deprecated"], 1, "{second}");
 
     // The published mileage product still lists and serves Vehicle.Speed.
-    let token = app.token_for("Milesure Insurance").await;
-    let bob = app.demo_driver("bob");
+    let token = app.partner_token(&world.partner).await;
+    let (product, purpose) = world.product.asked_for();
     let body = app
-        .vehicle_latest(
-            &token,
-            &bob.vehicles[0],
-            "mileage-driving",
-            "usage_based_insurance",
-        )
+        .vehicle_latest(&token, &world.vin, product, purpose)
         .await;
-    let paths: Vec<&str> = body["data"]["vehicle"]["latest"]["signals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["path"].as_str().unwrap())
-        .collect();
-    assert!(paths.contains(&"Vehicle.Speed"), "{body}");
+    let latest = &body["data"]["vehicle"]["latest"];
+    assert!(vdx_tests::signal(latest, SPEED).is_some(), "{body}");
 }
 
 async fn an_invalid_vss_file_names_the_node_and_imports_nothing(app: TestApp) {
+    app.import_signals().await;
     let token = app.admin_token().await;
     let before = signal_count(&app).await;
     let mut tree: Value = serde_json::from_str(&vss_export()).unwrap();
@@ -117,29 +145,15 @@ async fn publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_gi
     app: TestApp,
 ) {
     let token = app.admin_token().await;
-    new_product(&app, &token, "battery-health").await;
+    new_product(&app, &token).await;
+    let signals = [SOC, "Vehicle.Made.Up", "Vehicle.Also.Invented"];
+    let spec = draft("1.0.0", &signals, &[SPEED]);
     let res = app
-        .call(
-            Method::POST,
-            "/admin/v1/products/battery-health/versions",
-            Some(&token),
-            Some(draft(
-                "1.0.0",
-                &[
-                    "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current",
-                    "Vehicle.Made.Up",
-                    "Vehicle.Also.Invented",
-                ],
-                &["Vehicle.Speed"],
-            )),
-        )
+        .call(Method::POST, VERSIONS, Some(&token), Some(spec))
         .await;
     assert_eq!(res.status(), 201);
     let res = app
-        .post(
-            "/admin/v1/products/battery-health/versions/1.0.0/publish",
-            Some(&token),
-        )
+        .post(&format!("{VERSIONS}/1.0.0/publish"), Some(&token))
         .await;
     assert_eq!(res.status(), 422);
     let problem: Value = res.json().await.unwrap();
@@ -155,16 +169,12 @@ async fn publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_gi
     assert!(
         errors
             .iter()
-            .any(|e| e.contains("Vehicle.Speed") && e.contains("actuator"))
+            .any(|e| e.contains(SPEED) && e.contains("actuator"))
     );
     // A syntactically invalid path is refused already at drafting, named.
+    let spec = draft("1.1.0", &["Vehicle..Bad"], &[]);
     let res = app
-        .call(
-            Method::POST,
-            "/admin/v1/products/battery-health/versions",
-            Some(&token),
-            Some(draft("1.1.0", &["Vehicle..Bad"], &[])),
-        )
+        .call(Method::POST, VERSIONS, Some(&token), Some(spec))
         .await;
     assert_eq!(res.status(), 422);
     let problem: Value = res.json().await.unwrap();
@@ -179,115 +189,103 @@ async fn publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_gi
 
 async fn a_published_version_is_immutable_and_the_lifecycle_runs_one_way(app: TestApp) {
     let token = app.admin_token().await;
-    new_product(&app, &token, "battery-health").await;
+    new_product(&app, &token).await;
     let spec = draft(
         "1.0.0",
-        &["Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"],
+        &[SOC],
         &["Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit"],
     );
-    assert_eq!(
-        app.call(
-            Method::POST,
-            "/admin/v1/products/battery-health/versions",
-            Some(&token),
-            Some(spec.clone())
-        )
-        .await
-        .status(),
-        201
-    );
-    // Drafts can change; retiring a draft cannot happen.
-    assert_eq!(
-        app.call(
-            Method::PUT,
-            "/admin/v1/products/battery-health/versions/1.0.0",
-            Some(&token),
-            Some(spec.clone())
-        )
-        .await
-        .status(),
-        200
-    );
-    assert_eq!(
-        app.call(
-            Method::POST,
-            "/admin/v1/products/battery-health/versions/1.0.0/retire",
-            Some(&token),
-            None
-        )
-        .await
-        .status(),
-        409
-    );
-    assert_eq!(
-        app.call(
-            Method::POST,
-            "/admin/v1/products/battery-health/versions/1.0.0/publish",
-            Some(&token),
-            None
-        )
-        .await
-        .status(),
-        200
-    );
-    // Published: immutable.
-    let res = app
-        .call(
-            Method::PUT,
-            "/admin/v1/products/battery-health/versions/1.0.0",
-            Some(&token),
-            Some(spec.clone()),
-        )
-        .await;
-    assert_eq!(res.status(), 409);
-    let problem: Value = res.json().await.unwrap();
-    assert_eq!(problem["code"], "CONFLICT");
-    // A new version must be newer.
-    assert_eq!(
-        app.call(
-            Method::POST,
-            "/admin/v1/products/battery-health/versions",
-            Some(&token),
-            Some(spec)
-        )
-        .await
-        .status(),
-        409
-    );
-    // Deprecation needs a future sunset.
+    let one = format!("{VERSIONS}/1.0.0");
     let past = json!({"sunset_at": "2020-01-01T00:00:00Z"});
-    assert_eq!(
-        app.call(
+    // Each step: the request, the status it gets, the code if checked, and why.
+    let steps: [(Method, String, Option<Value>, u16, Option<&str>, &str); 7] = [
+        (
             Method::POST,
-            "/admin/v1/products/battery-health/versions/1.0.0/deprecate",
-            Some(&token),
-            Some(past)
-        )
-        .await
-        .status(),
-        400
-    );
+            VERSIONS.to_owned(),
+            Some(spec.clone()),
+            201,
+            None,
+            "a draft",
+        ),
+        (
+            Method::PUT,
+            one.clone(),
+            Some(spec.clone()),
+            200,
+            None,
+            "drafts can change",
+        ),
+        (
+            Method::POST,
+            format!("{one}/retire"),
+            None,
+            409,
+            None,
+            "retiring a draft cannot happen",
+        ),
+        (
+            Method::POST,
+            format!("{one}/publish"),
+            None,
+            200,
+            None,
+            "publishing",
+        ),
+        (
+            Method::PUT,
+            one.clone(),
+            Some(spec.clone()),
+            409,
+            Some("CONFLICT"),
+            "published: immutable",
+        ),
+        (
+            Method::POST,
+            VERSIONS.to_owned(),
+            Some(spec),
+            409,
+            None,
+            "a new version must be newer",
+        ),
+        (
+            Method::POST,
+            format!("{one}/deprecate"),
+            Some(past),
+            400,
+            None,
+            "deprecation needs a future sunset",
+        ),
+    ];
+    for (method, path, body, status, code, why) in steps {
+        let res = app.call(method, &path, Some(&token), body).await;
+        assert_eq!(res.status(), status, "{why}");
+        if let Some(code) = code {
+            let problem: Value = res.json().await.unwrap();
+            assert_eq!(problem["code"], code, "{why}");
+        }
+    }
 }
 
 async fn deprecated_products_carry_deprecation_headers_and_retired_ones_serve_nothing(
     app: TestApp,
 ) {
+    let world = app.consented(&ProductSpec::charging()).await;
+    let (product, purpose) = world.product.asked_for();
+    let vin = &world.vin;
     let admin = app.admin_token().await;
+    let version = format!("/admin/v1/products/{product}/versions/1.0.0");
     let sunset = json!({"sunset_at": "2030-06-30T00:00:00Z"});
     let res = app
         .call(
             Method::POST,
-            "/admin/v1/products/ev-charging/versions/1.0.0/deprecate",
+            &format!("{version}/deprecate"),
             Some(&admin),
             Some(sunset),
         )
         .await;
     assert_eq!(res.status(), 200);
-    let token = app.token_for("Voltwise Energy").await;
-    let vin = app.creds.examples.consented.vin.clone();
-    let res = app
-        .rest_latest(&token, &vin, "ev-charging", "smart_charging")
-        .await;
+    let token = app.partner_token(&world.partner).await;
+    let res = app.rest_latest(&token, vin, product, purpose).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["sunset"], "Sun, 30 Jun 2030 00:00:00 GMT");
     assert!(
@@ -296,23 +294,12 @@ async fn deprecated_products_carry_deprecation_headers_and_retired_ones_serve_no
             .unwrap()
             .starts_with('@')
     );
-    let gql = app.graphql(Some(&token), r#"query($vin: String!) { vehicle(vin: $vin, product: "ev-charging", purpose: "smart_charging") { vin } }"#, json!({"vin": vin})).await;
+    let gql = app.graphql(Some(&token), "query($vin: String!, $product: String!, $purpose: String!) { vehicle(vin: $vin, product: $product, purpose: $purpose) { vin } }", json!({"vin": vin, "product": product, "purpose": purpose})).await;
     assert_eq!(gql.headers()["sunset"], "Sun, 30 Jun 2030 00:00:00 GMT");
 
-    assert_eq!(
-        app.call(
-            Method::POST,
-            "/admin/v1/products/ev-charging/versions/1.0.0/retire",
-            Some(&admin),
-            None
-        )
-        .await
-        .status(),
-        200
-    );
-    let res = app
-        .rest_latest(&token, &vin, "ev-charging", "smart_charging")
-        .await;
+    let res = app.post(&format!("{version}/retire"), Some(&admin)).await;
+    assert_eq!(res.status(), 200);
+    let res = app.rest_latest(&token, vin, product, purpose).await;
     assert_eq!(res.status(), 410);
     let problem: Value = res.json().await.unwrap();
     assert_eq!(problem["code"], "PRODUCT_RETIRED");
@@ -322,24 +309,24 @@ async fn deprecated_products_carry_deprecation_headers_and_retired_ones_serve_no
             .as_array()
             .unwrap()
             .iter()
-            .any(|p| p["slug"] == "ev-charging"),
+            .any(|p| p["slug"] == product),
         "retired products leave the marketplace"
     );
 }
 
 async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
     let admin = app.admin_token().await;
-    assert_eq!(
-        app.scopes_of("Milesure Insurance").await,
-        "read:mileage-driving"
-    );
-    let partner = app.token_for("Milesure Insurance").await;
-    let request = json!({"product": "coarse-location", "version": "1.0.0", "plan": "standard"});
+    let (partner, mileage) = subscribed_partner(&app, &ProductSpec::mileage()).await;
+    let location = app.create_product(&ProductSpec::coarse_location()).await;
+    assert_eq!(scopes_of(&app, &partner).await, read_scopes(&[&mileage]));
+    let token = app.partner_token(&partner).await;
+    let request =
+        json!({"product": location.slug, "version": location.version, "plan": location.plan});
     let res = app
         .call(
             Method::POST,
             "/v1/subscriptions",
-            Some(&partner),
+            Some(&token),
             Some(request.clone()),
         )
         .await;
@@ -348,15 +335,12 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
     assert_eq!(sub["status"], "pending");
     let id = sub["id"].as_i64().unwrap();
     // Pending: nothing changes; asking twice is a conflict.
-    assert_eq!(
-        app.scopes_of("Milesure Insurance").await,
-        "read:mileage-driving"
-    );
+    assert_eq!(scopes_of(&app, &partner).await, read_scopes(&[&mileage]));
     assert_eq!(
         app.call(
             Method::POST,
             "/v1/subscriptions",
-            Some(&partner),
+            Some(&token),
             Some(request)
         )
         .await
@@ -376,8 +360,8 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
     };
     assert_eq!(decide("approve", None).await.status(), 200);
     assert_eq!(
-        app.scopes_of("Milesure Insurance").await,
-        "read:coarse-location read:mileage-driving"
+        scopes_of(&app, &partner).await,
+        read_scopes(&[&location, &mileage])
     );
     assert_eq!(
         decide("suspend", None).await.status(),
@@ -388,10 +372,7 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
         decide("suspend", Some("unpaid invoice")).await.status(),
         200
     );
-    assert_eq!(
-        app.scopes_of("Milesure Insurance").await,
-        "read:mileage-driving"
-    );
+    assert_eq!(scopes_of(&app, &partner).await, read_scopes(&[&mileage]));
     assert_eq!(
         decide("approve", None).await.status(),
         409,
@@ -400,28 +381,27 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
 }
 
 async fn metering_and_statements_match_the_calls_served(app: TestApp) {
-    let token = app.token_for("Voltwise Energy").await;
-    let alice = app.demo_driver("alice");
-    let evs: Vec<&String> = alice
-        .vehicles
-        .iter()
-        .filter(|v| v.starts_with("VDXE"))
-        .take(2)
-        .collect();
-    for vin in [evs[0], evs[0], evs[0], evs[1]] {
-        let res = app
-            .rest_latest(&token, vin, "ev-charging", "smart_charging")
-            .await;
+    let spec = ProductSpec::charging();
+    let world = app.consented(&spec).await;
+    let (driver, partner) = (&world.driver, &world.partner);
+    // A second consented car that has reported, and a third whose consent
+    // the driver revoked.
+    let second = app.create_vehicle(driver).await;
+    app.grant_consent(driver, &second, partner, None).await;
+    let now = chrono::Utc::now().timestamp_millis();
+    app.report(&second, &spec.reported, now).await;
+    let revoked = app.create_vehicle(driver).await;
+    app.grant_consent(driver, &revoked, partner, None).await;
+    app.revoke_on_portal(driver, partner, &revoked).await;
+
+    let token = app.partner_token(partner).await;
+    let (product, purpose) = world.product.asked_for();
+    for vin in [&world.vin, &world.vin, &world.vin, &second] {
+        let res = app.rest_latest(&token, vin, product, purpose).await;
         assert_eq!(res.status(), 200);
     }
     // A denied call is not metered.
-    app.rest_latest(
-        &token,
-        &app.creds.examples.revoked.vin,
-        "ev-charging",
-        "smart_charging",
-    )
-    .await;
+    app.rest_latest(&token, &revoked, product, purpose).await;
 
     let admin = app.admin_token().await;
     let statement: Value = app.get_json("/admin/v1/statements", Some(&admin)).await;
@@ -429,8 +409,8 @@ async fn metering_and_statements_match_the_calls_served(app: TestApp) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|l| l["partner"] == "Voltwise Energy")
-        .expect("voltwise line")
+        .find(|l| l["partner"] == partner.name.as_str())
+        .expect("the partner's line")
         .clone();
     assert_eq!(line["calls"], 4, "{line}");
     assert_eq!(line["vehicles"], 2, "{line}");
@@ -444,20 +424,19 @@ async fn metering_and_statements_match_the_calls_served(app: TestApp) {
     let text = csv.text().await.unwrap();
     let row = text.lines().nth(1).unwrap();
     assert!(
-        row.contains(",Voltwise Energy,") && row.ends_with(",4,0,2,0"),
+        row.contains(&format!(",{},", partner.name)) && row.ends_with(",4,0,2,0"),
         "{text}"
     );
 }
 
 async fn admin_endpoints_refuse_partner_tokens_and_anonymous_callers(app: TestApp) {
-    let partner = app.token_for("Voltwise Energy").await;
+    let (partner, product) = subscribed_partner(&app, &ProductSpec::charging()).await;
+    let partner = app.partner_token(&partner).await;
+    let retire = format!("/admin/v1/products/{}/versions/1.0.0/retire", product.slug);
     let routes: [(Method, &str); 9] = [
         (Method::GET, "/admin/v1/products"),
         (Method::POST, "/admin/v1/products"),
-        (
-            Method::POST,
-            "/admin/v1/products/ev-charging/versions/1.0.0/retire",
-        ),
+        (Method::POST, &retire),
         (Method::POST, "/admin/v1/catalog/import"),
         (Method::GET, "/admin/v1/subscriptions"),
         (Method::POST, "/admin/v1/subscriptions/1/decision"),
@@ -477,12 +456,29 @@ async fn admin_endpoints_refuse_partner_tokens_and_anonymous_callers(app: TestAp
     }
     // And nothing was retired.
     let listed: Value = app.get_json("/v1/marketplace/products", None).await;
-    assert_eq!(listed.as_array().unwrap().len(), 4);
+    let slugs: Vec<&Value> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| &p["slug"])
+        .collect();
+    assert_eq!(slugs, [product.slug.as_str()]);
 }
 
 async fn the_marketplace_is_public_in_rest_and_graphql_and_hides_drafts(app: TestApp) {
     let admin = app.admin_token().await;
-    new_product(&app, &admin, "battery-health").await;
+    new_product(&app, &admin).await;
+    let mut published = Vec::new();
+    for spec in [
+        ProductSpec::charging(),
+        ProductSpec::mileage(),
+        ProductSpec::coarse_location(),
+        ProductSpec::vehicle_access(),
+    ] {
+        published.push(app.create_product(&spec).await.slug);
+    }
+    let (charging, coarse) = (published[0].clone(), published[2].clone());
+    published.sort();
     let rest: Value = app.get_json("/v1/marketplace/products", None).await;
     let slugs: Vec<&str> = rest
         .as_array()
@@ -490,19 +486,11 @@ async fn the_marketplace_is_public_in_rest_and_graphql_and_hides_drafts(app: Tes
         .iter()
         .map(|p| p["slug"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        slugs,
-        [
-            "coarse-location",
-            "ev-charging",
-            "mileage-driving",
-            "vehicle-access"
-        ]
-    );
-    let ev = &rest[1];
+    assert_eq!(slugs, published);
+    let ev = &rest[slugs.iter().position(|s| *s == charging).unwrap()];
     assert_eq!(
         ev["scopes"],
-        json!(["read:ev-charging", "command:ev-charging"])
+        json!([format!("read:{charging}"), format!("command:{charging}")])
     );
     assert_eq!(ev["plans"][0]["price_model"], "free");
     assert!(
@@ -521,34 +509,21 @@ async fn the_marketplace_is_public_in_rest_and_graphql_and_hides_drafts(app: Tes
         .unwrap();
     let products = gql["data"]["catalog"]["products"].as_array().unwrap();
     assert_eq!(products.len(), 4, "{gql}");
-    assert_eq!(
-        products[0]["versions"][0]["terms"]["locationPrecisionKm"],
-        5.0
-    );
+    let coarse = products
+        .iter()
+        .find(|p| p["slug"] == coarse.as_str())
+        .unwrap();
+    assert_eq!(coarse["versions"][0]["terms"]["locationPrecisionKm"], 5.0);
 }
 
 async fn every_admin_change_is_audited_with_who_and_before_and_after(app: TestApp) {
     let admin = app.admin_token().await;
-    new_product(&app, &admin, "battery-health").await;
-    let spec = draft(
-        "1.0.0",
-        &["Vehicle.Powertrain.TractionBattery.StateOfCharge.Current"],
-        &[],
-    );
-    app.call(
-        Method::POST,
-        "/admin/v1/products/battery-health/versions",
-        Some(&admin),
-        Some(spec),
-    )
-    .await;
-    app.call(
-        Method::POST,
-        "/admin/v1/products/battery-health/versions/1.0.0/publish",
-        Some(&admin),
-        None,
-    )
-    .await;
+    new_product(&app, &admin).await;
+    let spec = draft("1.0.0", &[SOC], &[]);
+    app.call(Method::POST, VERSIONS, Some(&admin), Some(spec))
+        .await;
+    app.post(&format!("{VERSIONS}/1.0.0/publish"), Some(&admin))
+        .await;
     let audit: Value = app.get_json("/admin/v1/audit", Some(&admin)).await;
     let records = audit.as_array().unwrap();
     let actions: Vec<&str> = records
@@ -565,7 +540,7 @@ async fn every_admin_change_is_audited_with_who_and_before_and_after(app: TestAp
     assert!(publish["after"].as_str().unwrap().contains("\"published\""));
 }
 
-on_both_backends_in_demo_world!(
+on_both_backends!(
     importing_the_real_vss_export_then_a_newer_release_reports_what_changed,
     an_invalid_vss_file_names_the_node_and_imports_nothing,
     publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_given_as_a_command,

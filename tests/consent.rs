@@ -16,19 +16,6 @@ use vdx_tests::{
 const EV: &str = "ev-charging";
 const CHARGING: &str = "smart_charging";
 
-/// The driver revokes the partner's consent for the car on the portal.
-pub(crate) async fn revoke_in_portal(app: &TestApp, driver: &str, vin: &str, partner: &str) {
-    let (portal, csrf) = app.portal_login(driver).await;
-    let row = consent_of(app, vin, &app.partner(partner).client_id).await;
-    let res = portal
-        .post(app.url(&format!("/portal/consents/{}/revoke", row.id)))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303);
-}
-
 pub(crate) async fn consent_of(app: &TestApp, vin: &str, client_id: &str) -> consent::Model {
     let car = vehicle::Entity::find()
         .filter(vehicle::Column::Vin.eq(vin))

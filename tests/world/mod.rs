@@ -8,11 +8,13 @@
 //! [`TestApp::create_vehicle`] call the consent crate's `people` service,
 //! as the demo seed and `vdx simulate` do. Never raw SQL.
 
+mod fleet;
 mod products;
 
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub use fleet::*;
 pub use products::*;
 
 use crate::TestApp;
