@@ -54,15 +54,6 @@ async fn new_product(app: &TestApp, token: &str) {
     assert_eq!(res.status(), 201);
 }
 
-/// A new partner subscribed to a new product of `spec` (signals imported).
-async fn subscribed_partner(app: &TestApp, spec: &ProductSpec) -> (Partner, Product) {
-    app.import_signals().await;
-    let product = app.create_product(spec).await;
-    let partner = app.create_partner().await;
-    app.subscribe(&partner, &product).await;
-    (partner, product)
-}
-
 /// The scopes a fresh client_credentials token of the partner carries.
 async fn scopes_of(app: &TestApp, partner: &Partner) -> String {
     let res = app
@@ -316,7 +307,7 @@ async fn deprecated_products_carry_deprecation_headers_and_retired_ones_serve_no
 
 async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
     let admin = app.admin_token().await;
-    let (partner, mileage) = subscribed_partner(&app, &ProductSpec::mileage()).await;
+    let (partner, mileage) = app.subscribed(&ProductSpec::mileage()).await;
     let location = app.create_product(&ProductSpec::coarse_location()).await;
     assert_eq!(scopes_of(&app, &partner).await, read_scopes(&[&mileage]));
     let token = app.partner_token(&partner).await;
@@ -430,7 +421,7 @@ async fn metering_and_statements_match_the_calls_served(app: TestApp) {
 }
 
 async fn admin_endpoints_refuse_partner_tokens_and_anonymous_callers(app: TestApp) {
-    let (partner, product) = subscribed_partner(&app, &ProductSpec::charging()).await;
+    let (partner, product) = app.subscribed(&ProductSpec::charging()).await;
     let partner = app.partner_token(&partner).await;
     let retire = format!("/admin/v1/products/{}/versions/1.0.0/retire", product.slug);
     let routes: [(Method, &str); 9] = [
