@@ -18,9 +18,7 @@ async fn visit_every_page(
     width: u32,
     label: &str,
 ) {
-    let consent = crate::consent::consent_of(app, &world.vin, &world.partner.client_id)
-        .await
-        .id;
+    let consent = app.active_consent_id(&world.partner, &world.vin).await;
     let check = |page: String| async move {
         let (screen, inner, scroll, viewport): (u32, u32, u32, bool) = serde_json::from_value(
             browser
