@@ -64,13 +64,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], with a chance to adjust the configuration.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_on(
-        backend,
-        adjust,
-        std::sync::Arc::new(SystemClock),
-        Seed::AdminClient,
-    )
-    .await
+    spawn_on_system_clock(backend, adjust, Seed::AdminClient).await
 }
 
 /// Like [`spawn_app`], with the gateway reading the time from `clock`: a
@@ -96,13 +90,7 @@ pub async fn spawn_app_with_demo_world_and(
     backend: Backend,
     adjust: impl FnOnce(&mut Config),
 ) -> TestApp {
-    spawn_app_on(
-        backend,
-        adjust,
-        std::sync::Arc::new(SystemClock),
-        Seed::DemoWorld,
-    )
-    .await
+    spawn_on_system_clock(backend, adjust, Seed::DemoWorld).await
 }
 
 /// [`spawn_app_with_demo_world`] on a `ManualClock` showing the time now.
@@ -110,6 +98,14 @@ pub async fn spawn_app_with_demo_world_and_clock(
     backend: Backend,
 ) -> (TestApp, std::sync::Arc<ManualClock>) {
     spawn_on_manual_clock(backend, Seed::DemoWorld).await
+}
+
+async fn spawn_on_system_clock(
+    backend: Backend,
+    adjust: impl FnOnce(&mut Config),
+    seed: Seed,
+) -> TestApp {
+    spawn_app_on(backend, adjust, std::sync::Arc::new(SystemClock), seed).await
 }
 
 async fn spawn_on_manual_clock(
@@ -205,23 +201,6 @@ async fn spawn_app_on(
         handle,
         _dir: dir,
     }
-}
-
-/// Starts the gateway as [`spawn_app`] does, plus one partner app without
-/// subscriptions (`Voltwise Energy`'s `charging`, made through the admin
-/// API, listed in `creds.partners`): an empty marketplace.
-pub async fn spawn_bare_app(backend: Backend) -> TestApp {
-    use vdx_gateway::demo::world::PartnerCredentials;
-    let mut app = spawn_app(backend).await;
-    let partner = app.create_app("Voltwise Energy", "charging", None).await;
-    app.creds.partners.push(PartnerCredentials {
-        name: "Voltwise Energy".to_owned(),
-        client_id: partner.client_id,
-        client_secret: partner.client_secret,
-        scopes: Vec::new(),
-        redirect_uris: Vec::new(),
-    });
-    app
 }
 
 /// A second gateway on the same database, as another replica behind a load
