@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::json;
-use vdx_tests::{Backend, spawn_bare_app};
+use vdx_tests::world::{Driver, ProductSpec};
+use vdx_tests::{Backend, TestApp};
 
 /// A chromedriver process and a WebDriver session on a fresh profile.
 pub(crate) struct Browser {
@@ -164,6 +165,33 @@ impl Browser {
     }
 }
 
+/// A browser on `/admin`, signed in with the OEM admin client.
+pub(crate) async fn admin_signed_in(app: &TestApp) -> Browser {
+    let browser = Browser::start().await;
+    browser.client.goto(&app.url("/admin")).await.unwrap();
+    browser.fill("#client-id", &app.creds.admin.client_id).await;
+    browser
+        .fill("#client-secret", &app.creds.admin.client_secret)
+        .await;
+    browser.click("#login-form button[type=submit]").await;
+    browser.wait_text("#status", "Signed in").await;
+    browser
+}
+
+/// Signs a driver in through the portal's login form.
+pub(crate) async fn sign_in(browser: &Browser, app: &TestApp, driver: &Driver) {
+    let (username, password) = (&driver.username, &driver.password);
+    browser
+        .client
+        .goto(&app.url("/portal/login"))
+        .await
+        .unwrap();
+    browser.fill("#username", username).await;
+    browser.fill("#password", password).await;
+    browser.click("form[action='/portal/login'] button").await;
+    browser.wait_text("main", "Signed in as").await;
+}
+
 impl Drop for Browser {
     /// Also when a test fails half-way: no chromedriver (or Chromium) outlives it.
     fn drop(&mut self) {
@@ -174,15 +202,10 @@ impl Drop for Browser {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console() {
-    let app = spawn_bare_app(Backend::Sqlite).await;
-    let browser = Browser::start().await;
-    browser.client.goto(&app.url("/admin")).await.unwrap();
-    browser.fill("#client-id", &app.creds.admin.client_id).await;
-    browser
-        .fill("#client-secret", &app.creds.admin.client_secret)
-        .await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_text("#status", "Signed in").await;
+    // A partner with an app and no subscription yet: an empty marketplace.
+    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let partner = app.create_partner().await;
+    let browser = admin_signed_in(&app).await;
 
     // Import the real VSS catalog through the file picker.
     let vss = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -245,57 +268,47 @@ async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console
     browser.screenshot("admin-console-published").await;
 
     // The partner asks for it; the admin approves it in the console.
-    let partner = app.token_for("Voltwise Energy").await;
+    let token = app.partner_token(&partner).await;
     let res = app
         .call(
             reqwest::Method::POST,
             "/v1/subscriptions",
-            Some(&partner),
+            Some(&token),
             Some(json!({"product": "battery-health", "version": "1.0.0", "plan": "standard"})),
         )
         .await;
     assert_eq!(res.status(), 201);
-    assert_eq!(app.scopes_of("Voltwise Energy").await, "");
+    assert_eq!(app.scopes_of(&partner).await, "");
     browser.click("button[data-tab=subscriptions]").await;
     browser.click("button[data-decision=approve]").await;
     browser.wait_text("#subscriptions", "active").await;
     browser.screenshot("admin-console-approved").await;
 
     // A fresh token now carries the product's scope.
-    assert_eq!(
-        app.scopes_of("Voltwise Energy").await,
-        "read:battery-health"
-    );
+    assert_eq!(app.scopes_of(&partner).await, "read:battery-health");
     browser.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
-    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
-    let carol = app.demo_driver("carol").clone();
-    let vin = carol
-        .vehicles
-        .iter()
-        .find(|v| v.starts_with("VDXE"))
-        .unwrap()
-        .clone();
-    let token = app.token_for("Voltwise Energy").await;
-    let read = || app.rest_latest(&token, &vin, "ev-charging", "smart_charging");
-    assert_eq!(
-        read().await.status(),
-        403,
-        "carol revoked Voltwise in the demo world"
-    );
+    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    // A driver's car that has reported, not shared with the partner yet.
+    let spec = ProductSpec::charging();
+    let (partner, product) = app.subscribed(&spec).await;
+    let driver = app.create_driver().await;
+    let vin = app.create_vehicle(&driver).await;
+    app.report(&vin, &spec.reported, chrono::Utc::now().timestamp_millis())
+        .await;
+    let token = app.partner_token(&partner).await;
+    let (slug, purpose) = product.asked_for();
+    let read = || app.rest_latest(&token, &vin, slug, purpose);
+    assert_eq!(read().await.status(), 403, "nothing is shared yet");
 
     let browser = Browser::start().await;
-    browser.client.goto(&app.url("/portal")).await.unwrap();
-    browser.fill("#username", "carol").await;
-    browser.fill("#password", &carol.password).await;
-    browser.click("form[action='/portal/login'] button").await;
-    browser.wait_text("main", "Signed in as").await;
+    sign_in(&browser, &app, &driver).await;
     browser.screenshot("portal-home").await;
 
-    // Grant Voltwise smart charging on her EV.
+    // Grant the partner smart charging on the car.
     browser.click("a[href='/portal/grant']").await;
     browser.wait_text("main", "Share data").await;
     browser
@@ -308,7 +321,7 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
         .unwrap();
     let offer: String = browser
         .client
-        .execute("return [...document.querySelectorAll('#offer option')].find(o => o.textContent.startsWith('Voltwise')).value;", vec![])
+        .execute("return [...document.querySelectorAll('#offer option')].find(o => o.textContent.startsWith(arguments[0])).value;", vec![json!(partner.name)])
         .await
         .unwrap()
         .as_str()
@@ -330,9 +343,7 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
 
     // The partner's call shows up in the access history.
     browser.click("a[href='/portal/access']").await;
-    browser
-        .wait_text("#access-history", "Voltwise Energy")
-        .await;
+    browser.wait_text("#access-history", &partner.name).await;
     browser.screenshot("portal-access-history").await;
 
     // Revoke (and confirm): the partner's next call fails, without any restart.
@@ -399,7 +410,6 @@ fn callback_catcher() -> (String, std::sync::mpsc::Receiver<String>) {
 async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
     use crate::oauth::support;
     use oauth2::TokenResponse;
-    use vdx_tests::world::ProductSpec;
 
     let app = vdx_tests::spawn_app(Backend::Sqlite).await;
     // The partner's app listens on loopback, as a native or test app would
@@ -473,7 +483,9 @@ async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn graphiql_runs_a_query_with_only_local_assets() {
-    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
+    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    app.import_signals().await;
+    let product = app.create_product(&ProductSpec::charging()).await;
     let browser = Browser::start().await;
     // The browser has no route to the internet: a CDN script would leave the page blank.
     browser.client.goto(&app.url("/graphql")).await.unwrap();
@@ -484,8 +496,8 @@ async fn graphiql_runs_a_query_with_only_local_assets() {
         .await
         .unwrap();
     browser.click(".graphiql-execute-button").await;
-    browser.wait_text(".result-window", "ev-charging").await;
-    let result = browser.wait_text(".result-window", "smart_charging").await;
+    browser.wait_text(".result-window", &product.slug).await;
+    let result = browser.wait_text(".result-window", &product.purpose).await;
     assert!(!result.contains("\"errors\""), "{result}");
     browser.screenshot("graphiql").await;
     // The Docs explorer loads the schema through the standard introspection
@@ -628,8 +640,9 @@ pub(crate) async fn audit_page(browser: &Browser, page: &str, scheme: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn portal_pages_are_labelled_keyboard_usable_and_readable_in_light_and_dark() {
-    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
-    let alice = app.demo_driver("alice").clone();
+    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let world = app.consented(&ProductSpec::charging()).await;
+    let consent = app.active_consent_id(&world.partner, &world.vin).await;
     for (scheme, flags) in [("light", &[][..]), ("dark", &["--force-dark-mode"][..])] {
         let browser = Browser::start_with(flags).await;
         browser
@@ -679,17 +692,7 @@ async fn portal_pages_are_labelled_keyboard_usable_and_readable_in_light_and_dar
             "{planted:?}"
         );
         browser.client.refresh().await.unwrap();
-        browser.fill("#username", "alice").await;
-        browser.fill("#password", &alice.password).await;
-        browser.click("form[action='/portal/login'] button").await;
-        browser.wait_text("main", "Signed in as").await;
-        let consent = crate::consent::consent_of(
-            &app,
-            &app.creds.examples.consented.vin,
-            &app.partner("Voltwise Energy").client_id,
-        )
-        .await
-        .id;
+        sign_in(&browser, &app, &world.driver).await;
         for page in crate::portal::every_page(consent) {
             browser.client.goto(&app.url(&page)).await.unwrap();
             audit_page(&browser, &page, scheme).await;

@@ -4,9 +4,19 @@
 //! form can be filled in and sent.
 
 use fantoccini::Locator;
-use vdx_tests::Backend;
+use vdx_tests::world::{Partner, ProductSpec};
+use vdx_tests::{Backend, TestApp};
 
 use crate::browser::Browser;
+
+/// A gateway with a partner subscribed to a product, and a browser on `/docs/`.
+async fn docs_for_a_partner() -> (TestApp, Partner, Browser) {
+    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let (partner, _) = app.subscribed(&ProductSpec::charging()).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&app.url("/docs/")).await.unwrap();
+    (app, partner, browser)
+}
 
 /// The auth section of Swagger UI's Authorize dialog that holds `css`.
 fn auth_section(inner: &str) -> String {
@@ -15,10 +25,7 @@ fn auth_section(inner: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swagger_ui_gets_a_token_with_authorize_and_calls_the_api() {
-    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
-    let partner = app.partner("Voltwise Energy").clone();
-    let browser = Browser::start().await;
-    browser.client.goto(&app.url("/docs/")).await.unwrap();
+    let (_app, partner, browser) = docs_for_a_partner().await;
     browser.click("button.authorize").await;
     let oauth2 = auth_section("h4[starts-with(normalize-space(.), 'oauth2')]");
     for (name, value) in [
@@ -79,10 +86,7 @@ async fn swagger_ui_gets_a_token_with_authorize_and_calls_the_api() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swagger_ui_sends_the_token_form_it_describes() {
-    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
-    let partner = app.partner("Voltwise Energy").clone();
-    let browser = Browser::start().await;
-    browser.client.goto(&app.url("/docs/")).await.unwrap();
+    let (_app, partner, browser) = docs_for_a_partner().await;
     let op = "#operations-oauth-token";
     browser
         .click(&format!("{op} .opblock-summary-control"))

@@ -5,7 +5,7 @@
 
 use reqwest::Method;
 use serde_json::{Value, json};
-use vdx_tests::world::{Partner, Product, ProductSpec, SOC, SPEED};
+use vdx_tests::world::{Product, ProductSpec, SOC, SPEED};
 use vdx_tests::{TestApp, on_both_backends};
 
 fn vss_export() -> String {
@@ -52,15 +52,6 @@ async fn new_product(app: &TestApp, token: &str) {
         .call(Method::POST, "/admin/v1/products", Some(token), Some(json!({"slug": "battery-health", "name": "Battery health", "description": "d", "category": "energy"})))
         .await;
     assert_eq!(res.status(), 201);
-}
-
-/// The scopes a fresh client_credentials token of the partner carries.
-async fn scopes_of(app: &TestApp, partner: &Partner) -> String {
-    let res = app
-        .token_response(&partner.client_id, &partner.client_secret, None)
-        .await;
-    let body: Value = res.json().await.unwrap();
-    body["scope"].as_str().unwrap_or_default().to_owned()
 }
 
 /// The `read:` scopes of these products, as a token lists them (sorted).
@@ -309,7 +300,7 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
     let admin = app.admin_token().await;
     let (partner, mileage) = app.subscribed(&ProductSpec::mileage()).await;
     let location = app.create_product(&ProductSpec::coarse_location()).await;
-    assert_eq!(scopes_of(&app, &partner).await, read_scopes(&[&mileage]));
+    assert_eq!(app.scopes_of(&partner).await, read_scopes(&[&mileage]));
     let token = app.partner_token(&partner).await;
     let request =
         json!({"product": location.slug, "version": location.version, "plan": location.plan});
@@ -326,7 +317,7 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
     assert_eq!(sub["status"], "pending");
     let id = sub["id"].as_i64().unwrap();
     // Pending: nothing changes; asking twice is a conflict.
-    assert_eq!(scopes_of(&app, &partner).await, read_scopes(&[&mileage]));
+    assert_eq!(app.scopes_of(&partner).await, read_scopes(&[&mileage]));
     assert_eq!(
         app.call(
             Method::POST,
@@ -351,7 +342,7 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
     };
     assert_eq!(decide("approve", None).await.status(), 200);
     assert_eq!(
-        scopes_of(&app, &partner).await,
+        app.scopes_of(&partner).await,
         read_scopes(&[&location, &mileage])
     );
     assert_eq!(
@@ -363,7 +354,7 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
         decide("suspend", Some("unpaid invoice")).await.status(),
         200
     );
-    assert_eq!(scopes_of(&app, &partner).await, read_scopes(&[&mileage]));
+    assert_eq!(app.scopes_of(&partner).await, read_scopes(&[&mileage]));
     assert_eq!(
         decide("approve", None).await.status(),
         409,

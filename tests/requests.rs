@@ -147,11 +147,10 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
-    /// The scopes a fresh client_credentials token of this partner carries.
-    pub async fn scopes_of(&self, partner: &str) -> String {
-        let p = self.partner(partner);
+    /// The scopes a fresh client_credentials token of the partner carries.
+    pub async fn scopes_of(&self, partner: &crate::world::Partner) -> String {
         let res = self
-            .token_response(&p.client_id, &p.client_secret, None)
+            .token_response(&partner.client_id, &partner.client_secret, None)
             .await;
         let body: Value = res.json().await.expect("json");
         body["scope"].as_str().unwrap_or_default().to_owned()

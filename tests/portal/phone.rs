@@ -6,8 +6,7 @@
 use vdx_tests::world::{Consented, ProductSpec};
 use vdx_tests::{Backend, TestApp};
 
-use super::revoking::sign_in;
-use crate::browser::Browser;
+use crate::browser::{Browser, sign_in};
 use crate::oauth::support;
 
 /// Visits every page of the portal; asserts none is wider than `width`.

@@ -3,23 +3,9 @@
 
 use fantoccini::Locator;
 use vdx_tests::Backend;
-use vdx_tests::world::{Driver, ProductSpec};
+use vdx_tests::world::ProductSpec;
 
-use crate::browser::{Browser, audit_page};
-
-/// Signs a driver in through the portal's login form.
-pub(crate) async fn sign_in(browser: &Browser, app: &vdx_tests::TestApp, driver: &Driver) {
-    let (username, password) = (&driver.username, &driver.password);
-    browser
-        .client
-        .goto(&app.url("/portal/login"))
-        .await
-        .unwrap();
-    browser.fill("#username", username).await;
-    browser.fill("#password", password).await;
-    browser.click("form[action='/portal/login'] button").await;
-    browser.wait_text("main", "Signed in as").await;
-}
+use crate::browser::{Browser, audit_page, sign_in};
 
 /// Clicks "Revoke" in the active consent's row of the car.
 async fn press_revoke_in_row(browser: &Browser, vin: &str) {
