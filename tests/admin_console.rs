@@ -9,7 +9,7 @@ use fantoccini::Locator;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use vdx_tests::world::{Product, ProductSpec};
+use vdx_tests::world::{CHARGE_LIMIT, Product, ProductSpec, RANGE, SOC, START_STOP};
 use vdx_tests::{Backend, TestApp, spawn_app};
 
 use crate::browser::{Browser, admin_signed_in};
@@ -37,6 +37,31 @@ async fn signed_in(app: &TestApp, product: &str) -> Browser {
     let browser = admin_signed_in(app).await;
     browser.wait_text("#products", product).await;
     browser
+}
+
+/// Drafts version 1.1.0 of `slug` with these signals, commands and
+/// purposes (terms: 7 days of history) through the admin API.
+async fn draft_1_1_0(
+    app: &TestApp,
+    slug: &str,
+    signals: &[&str],
+    commands: &[&str],
+    purposes: &[&str],
+) {
+    let body = json!({
+        "version": "1.1.0", "signals": signals, "commands": commands, "purposes": purposes,
+        "terms": {"history_days": 7, "retention_days": 30, "location_precision_km": null, "default_consent_days": 365}
+    });
+    let path = format!("/admin/v1/products/{slug}/versions");
+    let res = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&app.admin_token().await),
+            Some(body),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
 }
 
 /// Presses `button`, which asks first: the question names `names`; Cancel
@@ -235,20 +260,8 @@ async fn a_draft_is_edited_and_deleted_in_the_console() {
     let charging = ProductSpec::charging();
     let ev = &products(&app, std::slice::from_ref(&charging)).await[0].slug;
     let admin = app.admin_token().await;
-    let current = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
-    let range = "Vehicle.Powertrain.TractionBattery.Range";
-    let res = app
-        .call(
-            Method::POST,
-            &format!("/admin/v1/products/{ev}/versions"),
-            Some(&admin),
-            Some(json!({
-                "version": "1.1.0", "signals": [current], "purposes": ["smart_charging"],
-                "terms": {"history_days": 7, "retention_days": 30, "location_precision_km": null, "default_consent_days": 365}
-            })),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    let (current, range) = (SOC, RANGE);
+    draft_1_1_0(&app, ev, &[current], &[], &["smart_charging"]).await;
     let browser = signed_in(&app, charging.name).await;
     let on_published: usize = eval(
         &browser,
@@ -348,23 +361,23 @@ async fn tables_fit_their_cards_the_status_stays_in_view_and_the_audit_names_peo
     let ev = &made[0].slug;
     let partner = app.create_partner().await;
     app.subscribe(&partner, &made[0]).await;
-    let admin = app.admin_token().await;
     // A realistic draft: long VSS paths and commands, several purposes.
-    let res = app
-        .call(
-            Method::POST,
-            &format!("/admin/v1/products/{ev}/versions"),
-            Some(&admin),
-            Some(json!({
-                "version": "1.1.0",
-                "signals": ["Vehicle.Powertrain.TractionBattery.StateOfCharge.Current", "Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete", "Vehicle.Powertrain.TractionBattery.Range"],
-                "commands": ["Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging", "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit"],
-                "purposes": ["smart_charging", "fleet_management", "predictive_maintenance"],
-                "terms": {"history_days": 7, "retention_days": 30, "location_precision_km": null, "default_consent_days": 365}
-            })),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
+    draft_1_1_0(
+        &app,
+        ev,
+        &[
+            SOC,
+            "Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete",
+            RANGE,
+        ],
+        &[START_STOP, CHARGE_LIMIT],
+        &[
+            "smart_charging",
+            "fleet_management",
+            "predictive_maintenance",
+        ],
+    )
+    .await;
     let browser = signed_in(&app, charging.name).await;
     let width: u32 = eval(&browser, "return window.innerWidth").await;
     assert!((1200..=1280).contains(&width), "window {width} px wide");

@@ -311,27 +311,14 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
     // Grant the partner smart charging on the car.
     browser.click("a[href='/portal/grant']").await;
     browser.wait_text("main", "Share data").await;
+    // The car, and the partner's offer (the option whose text starts with its name).
     browser
         .client
         .execute(
-            &format!("document.getElementById('vin').value = '{vin}';"),
-            vec![],
-        )
-        .await
-        .unwrap();
-    let offer: String = browser
-        .client
-        .execute("return [...document.querySelectorAll('#offer option')].find(o => o.textContent.startsWith(arguments[0])).value;", vec![json!(partner.name)])
-        .await
-        .unwrap()
-        .as_str()
-        .unwrap()
-        .to_owned();
-    browser
-        .client
-        .execute(
-            &format!("document.getElementById('offer').value = '{offer}';"),
-            vec![],
+            "document.getElementById('vin').value = arguments[0]; \
+             const offer = [...document.querySelectorAll('#offer option')].find(o => o.textContent.startsWith(arguments[1])); \
+             document.getElementById('offer').value = offer.value;",
+            vec![json!(vin), json!(partner.name)],
         )
         .await
         .unwrap();

@@ -65,6 +65,13 @@ async fn status(app: &TestApp, token: &str, id: &str) -> Value {
     res.json().await.unwrap()
 }
 
+/// The GraphQL `command(id)` query with these fields; the whole answer.
+async fn command_over_graphql(app: &TestApp, token: &str, id: &str, fields: &str) -> Value {
+    let query = format!("query($id: ID!) {{ command(id: $id) {{ {fields} }} }}");
+    let res = app.graphql(Some(token), &query, json!({"id": id})).await;
+    res.json().await.unwrap()
+}
+
 async fn a_command_is_queued_delivered_and_carried_out_by_the_car(mut app: TestApp) {
     let c = commanded(&mut app, &ProductSpec::charging()).await;
     let (vin, token) = (&c.world.vin, &c.token);
@@ -248,14 +255,7 @@ async fn commands_work_over_graphql_too(mut app: TestApp) {
     let again: Value = res.json().await.unwrap();
     assert_eq!(again["data"]["sendCommand"]["id"], id.as_str());
     assert_eq!(again["data"]["sendCommand"]["replayed"], true);
-    let res = app
-        .graphql(
-            Some(token),
-            "query($id: ID!) { command(id: $id) { status actuator value } }",
-            json!({"id": id}),
-        )
-        .await;
-    let body: Value = res.json().await.unwrap();
+    let body = command_over_graphql(&app, token, &id, "status actuator value").await;
     assert_eq!(body["data"]["command"]["status"], "queued", "{body}");
     assert_eq!(body["data"]["command"]["value"], 75);
     let res = app.graphql(Some(token), mutation, vars(60)).await;
@@ -298,14 +298,7 @@ async fn command_status_needs_the_consent_and_ends_with_its_revocation(mut app: 
     let unknown = gone("987654321".to_owned()).await;
     assert_eq!(revoked.0, 404);
     assert_eq!(revoked, unknown);
-    let res = app
-        .graphql(
-            Some(token),
-            "query($id: ID!) { command(id: $id) { status } }",
-            json!({"id": id}),
-        )
-        .await;
-    let body: Value = res.json().await.unwrap();
+    let body = command_over_graphql(&app, token, &id, "status").await;
     assert_eq!(body["data"]["command"], Value::Null, "{body}");
     assert!(body.get("errors").is_none(), "{body}");
 }

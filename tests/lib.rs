@@ -36,8 +36,8 @@ pub struct TestApp {
     /// The demo world's credentials. In a fresh world (`spawn_app`) only
     /// `admin` is set: partners, drivers and examples are empty.
     pub creds: Credentials,
-    /// The simulated cars of the demo world (empty in a fresh world); tests
-    /// drive them with `simulator::tick`.
+    /// The simulated cars: the demo world's, or in a fresh world those a
+    /// test adds with `TestApp::simulate`; tests drive them with `TestApp::tick`.
     pub fleet: Vec<vdx_telemetry::simulator::SimVehicle>,
     pub handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,

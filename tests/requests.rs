@@ -268,25 +268,21 @@ impl TestApp {
     pub async fn sql_i64(&self, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
         let row = self
             .db
-            .query_one_raw(sea_orm::Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                values,
-            ))
+            .query_one_raw(self.statement(sql, values))
             .await
             .expect("query")
             .expect("a row");
         row.try_get_by_index::<i64>(0).expect("an integer")
     }
 
+    fn statement(&self, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+        sea_orm::Statement::from_sql_and_values(self.db.get_database_backend(), sql, values)
+    }
+
     /// The strings of a query's first column (parameters as in [`Self::sql_i64`]).
     pub async fn sql_strings(&self, sql: &str, values: Vec<sea_orm::Value>) -> Vec<String> {
         self.db
-            .query_all_raw(sea_orm::Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                values,
-            ))
+            .query_all_raw(self.statement(sql, values))
             .await
             .expect("query")
             .into_iter()

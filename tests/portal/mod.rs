@@ -58,6 +58,15 @@ pub(crate) async fn consents_given(app: &TestApp, partner: &Partner) -> Vec<cons
     rows
 }
 
+/// An `oauth2` client of the partner's app, redirecting to its registered URI.
+pub(crate) async fn oauth_client(
+    app: &TestApp,
+    partner: &Partner,
+) -> crate::oauth::support::Client {
+    let (id, secret) = (&partner.client_id, &partner.client_secret);
+    crate::oauth::support::client(app, id, secret, &partner.redirect_uri).await
+}
+
 /// The HTML of the table row of consent `id` on the portal's home page.
 pub(crate) fn row_of(page: &str, id: impl std::fmt::Display) -> String {
     let start = page

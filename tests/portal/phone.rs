@@ -77,13 +77,7 @@ async fn visit_every_page(
     }
     // The OAuth consent screen, reached as a partner's app sends the driver there.
     let partner = &world.partner;
-    let client = support::client(
-        app,
-        &partner.client_id,
-        &partner.client_secret,
-        &partner.redirect_uri,
-    )
-    .await;
+    let client = super::oauth_client(app, partner).await;
     let slug = &world.product.slug;
     let (url, _, _) = support::authorize_url(&client, &format!("read:{slug} command:{slug}"));
     browser.client.goto(url.as_str()).await.unwrap();

@@ -4,7 +4,7 @@
 //! the same path, and the ledger still verifies.
 
 use vdx_consent::test_support::consent::Model as Consent;
-use vdx_tests::world::{Consented, DAY_MS, ProductSpec};
+use vdx_tests::world::{Consented, DAY_MS, Driver, Partner, ProductSpec};
 use vdx_tests::{TestApp, hidden, on_both_backends};
 
 use super::*;
@@ -13,15 +13,32 @@ fn active(rows: &[Consent]) -> Vec<&Consent> {
     rows.iter().filter(|c| c.status == "active").collect()
 }
 
-async fn sharing_again_extends_the_one_active_consent_and_says_so(app: TestApp) {
-    // A driver's car, not yet shared with the partner.
+/// A partner subscribed to a charging product, and a driver's car not shared yet.
+async fn unshared(app: &TestApp) -> (Partner, Driver, String) {
     let (partner, _) = app.subscribed(&ProductSpec::charging()).await;
     let driver = app.create_driver().await;
     let vin = app.create_vehicle(&driver).await;
+    (partner, driver, vin)
+}
+
+/// The driver signs in and shares `vin` with the partner for 30 days on the
+/// portal's form; returns the session, its CSRF token and the offer.
+async fn share_for_30_days(
+    app: &TestApp,
+    driver: &Driver,
+    vin: &str,
+    partner: &Partner,
+) -> (reqwest::Client, String, String) {
     let (portal, csrf) = app.portal_sign_in(&driver.username, &driver.password).await;
     let offer = app.offer_of(&portal, &partner.name).await;
-    let res = app.share(&portal, &csrf, &vin, &offer, "30").await;
+    let res = app.share(&portal, &csrf, vin, &offer, "30").await;
     assert_eq!(res.status(), 303);
+    (portal, csrf, offer)
+}
+
+async fn sharing_again_extends_the_one_active_consent_and_says_so(app: TestApp) {
+    let (partner, driver, vin) = unshared(&app).await;
+    let (portal, csrf, offer) = share_for_30_days(&app, &driver, &vin, &partner).await;
     let first = consents_given(&app, &partner).await;
     let shared = active(&first);
     assert_eq!(shared.len(), 1, "{first:?}");
@@ -83,13 +100,7 @@ async fn approve_on_the_consent_screen(app: &TestApp, world: &Consented) -> Stri
         vin,
         ..
     } = world;
-    let client = support::client(
-        app,
-        &partner.client_id,
-        &partner.client_secret,
-        &partner.redirect_uri,
-    )
-    .await;
+    let client = super::oauth_client(app, partner).await;
     let scope = format!("read:{}", world.product.slug);
     let (url, _, verifier) = support::authorize_url(&client, &scope);
     let screen = support::consent_screen(app, &url).await;
@@ -152,9 +163,7 @@ async fn sharing_again_after_a_consent_ran_out_ends_it_and_starts_a_new_one(
     use vdx_core::Clock;
     // A car shared for a day, two days ago: its consent is still marked
     // active, past its end date.
-    let (partner, _) = app.subscribed(&ProductSpec::charging()).await;
-    let driver = app.create_driver().await;
-    let vin = app.create_vehicle(&driver).await;
+    let (partner, driver, vin) = unshared(&app).await;
     let now = clock.now_ms();
     clock.set(now - 2 * DAY_MS);
     app.grant_consent(&driver, &vin, &partner, Some(1)).await;
@@ -163,10 +172,7 @@ async fn sharing_again_after_a_consent_ran_out_ends_it_and_starts_a_new_one(
     let old = active(&rows)[0].clone();
     assert!(old.expires_at < now, "{old:?} has not run out");
 
-    let (portal, csrf) = app.portal_sign_in(&driver.username, &driver.password).await;
-    let offer = app.offer_of(&portal, &partner.name).await;
-    let res = app.share(&portal, &csrf, &vin, &offer, "30").await;
-    assert_eq!(res.status(), 303);
+    share_for_30_days(&app, &driver, &vin, &partner).await;
     let rows = consents_given(&app, &partner).await;
     let shared = active(&rows);
     assert_eq!(shared.len(), 1, "{rows:?}");
