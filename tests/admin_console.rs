@@ -95,12 +95,7 @@ async fn snapshot(browser: &Browser, name: &str) {
 
 /// Waits for the confirmation dialog to be open; returns its text.
 async fn confirmation(browser: &Browser) -> String {
-    browser
-        .client
-        .wait()
-        .for_element(Locator::Css("dialog#confirm[open]"))
-        .await
-        .unwrap();
+    browser.wait_for(Locator::Css("dialog#confirm[open]")).await;
     let modal: bool = eval(
         browser,
         "return document.getElementById('confirm').matches(':modal')",
@@ -155,10 +150,8 @@ async fn the_draft_form_keeps_its_product_and_publishing_or_retiring_asks_first(
     let browser = signed_in(&app, ProductSpec::charging().name).await;
     browser.click("#version-details summary").await;
     browser
-        .client
-        .find(Locator::Css("#v-product"))
+        .wait_for(Locator::Css("#v-product"))
         .await
-        .unwrap()
         .select_by_value(mileage)
         .await
         .unwrap();

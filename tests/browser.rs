@@ -108,26 +108,24 @@ impl Browser {
         answer["value"].as_str().unwrap_or_default().to_owned()
     }
 
+    /// Waits for the element `locator` finds.
+    pub(crate) async fn wait_for(&self, locator: Locator<'_>) -> fantoccini::elements::Element {
+        self.client.wait().for_element(locator).await.unwrap()
+    }
+
+    /// Waits for the element `locator` finds, and clicks it.
+    pub(crate) async fn press(&self, locator: Locator<'_>) {
+        self.wait_for(locator).await.click().await.unwrap();
+    }
+
     pub(crate) async fn fill(&self, css: &str, text: &str) {
-        let field = self
-            .client
-            .wait()
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap();
+        let field = self.wait_for(Locator::Css(css)).await;
         field.clear().await.unwrap();
         field.send_keys(text).await.unwrap();
     }
 
     pub(crate) async fn click(&self, css: &str) {
-        self.client
-            .wait()
-            .for_element(Locator::Css(css))
-            .await
-            .unwrap()
-            .click()
-            .await
-            .unwrap();
+        self.press(Locator::Css(css)).await;
     }
 
     /// Waits until the element's text contains `needle`.
@@ -214,10 +212,8 @@ async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console
         .unwrap();
     browser.click("#import-details summary").await;
     browser
-        .client
-        .find(Locator::Css("#vss-file"))
+        .wait_for(Locator::Css("#vss-file"))
         .await
-        .unwrap()
         .send_keys(vss.to_str().unwrap())
         .await
         .unwrap();
@@ -336,12 +332,10 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
     // Revoke (and confirm): the partner's next call fails, without any restart.
     browser.click("a[href='/portal']").await;
     let consent_row = browser
-        .client
-        .find(Locator::XPath(&format!(
+        .wait_for(Locator::XPath(&format!(
             "//table[@id='active-consents']//tr[td/code='{vin}']"
         )))
-        .await
-        .unwrap();
+        .await;
     consent_row
         .find(Locator::LinkText("Revoke"))
         .await
@@ -438,10 +432,8 @@ async fn a_driver_authorises_a_partner_app_on_the_portal_consent_screen() {
     }
     browser.screenshot("oauth-consent-screen").await;
     let checkbox = browser
-        .client
-        .find(Locator::Css(&format!("input[name=vehicle][value='{ev}']")))
-        .await
-        .unwrap();
+        .wait_for(Locator::Css(&format!("input[name=vehicle][value='{ev}']")))
+        .await;
     if checkbox.prop("checked").await.unwrap().as_deref() != Some("true") {
         checkbox.click().await.unwrap();
     }
@@ -476,12 +468,7 @@ async fn graphiql_runs_a_query_with_only_local_assets() {
     let browser = Browser::start().await;
     // The browser has no route to the internet: a CDN script would leave the page blank.
     browser.client.goto(&app.url("/graphql")).await.unwrap();
-    browser
-        .client
-        .wait()
-        .for_element(Locator::Css(".graphiql-container"))
-        .await
-        .unwrap();
+    browser.wait_for(Locator::Css(".graphiql-container")).await;
     browser.click(".graphiql-execute-button").await;
     browser.wait_text(".result-window", &product.slug).await;
     let result = browser.wait_text(".result-window", &product.purpose).await;
@@ -498,15 +485,10 @@ async fn graphiql_runs_a_query_with_only_local_assets() {
     assert!(!docs.contains("Error fetching schema"), "{docs}");
     assert!(docs.contains("mutation: Mutation"), "{docs}");
     browser
-        .client
-        .find(Locator::XPath(
+        .press(Locator::XPath(
             "//*[contains(@class, 'graphiql-doc-explorer')]//a[text()='Query']",
         ))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .await;
     browser.wait_text(".graphiql-doc-explorer", "catalog").await;
     browser.wait_text(".graphiql-doc-explorer", "vehicle").await;
     browser.screenshot("graphiql-docs").await;

@@ -33,33 +33,20 @@ async fn swagger_ui_gets_a_token_with_authorize_and_calls_the_api() {
         ("clientSecret", partner.client_secret.as_str()),
     ] {
         let field = format!("{oauth2}//input[@data-name='{name}']");
-        let input = browser
-            .client
-            .wait()
-            .for_element(Locator::XPath(&field))
-            .await
-            .unwrap();
+        let input = browser.wait_for(Locator::XPath(&field)).await;
         input.send_keys(value).await.unwrap();
     }
     browser
-        .client
-        .find(Locator::XPath(&format!(
+        .press(Locator::XPath(&format!(
             "{oauth2}//button[contains(@class, 'authorize')]"
         )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .await;
     // Authorized: the section shows the Logout button instead of Authorize.
     browser
-        .client
-        .wait()
-        .for_element(Locator::XPath(&format!(
+        .wait_for(Locator::XPath(&format!(
             "{oauth2}//button[text()='Logout']"
         )))
-        .await
-        .unwrap();
+        .await;
     browser.screenshot("swagger-authorized").await;
     browser.click(".auth-btn-wrapper button.btn-done").await;
 
@@ -94,13 +81,10 @@ async fn swagger_ui_sends_the_token_form_it_describes() {
     browser.click(&format!("{op} button.try-out__btn")).await;
     // The form: grant_type is a choice, the other parameters are fields.
     let grant = browser
-        .client
-        .wait()
-        .for_element(Locator::Css(&format!(
+        .wait_for(Locator::Css(&format!(
             "{op} tr[data-property-name='grant_type'] select"
         )))
-        .await
-        .unwrap();
+        .await;
     grant.select_by_value("client_credentials").await.unwrap();
     // Nothing is filled in for the client (no sample "string" values).
     let prefilled = browser

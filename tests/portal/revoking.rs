@@ -10,15 +10,10 @@ use crate::browser::{Browser, audit_page, sign_in};
 /// Clicks "Revoke" in the active consent's row of the car.
 async fn press_revoke_in_row(browser: &Browser, vin: &str) {
     browser
-        .client
-        .find(Locator::XPath(&format!(
+        .press(Locator::XPath(&format!(
             "//table[@id='active-consents']//tr[td/code='{vin}']//*[normalize-space()='Revoke']"
         )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -52,14 +47,7 @@ async fn revoking_asks_first_naming_what_ends_and_then_says_what_happened() {
     assert_eq!(read().await.status(), 200, "asking revoked nothing");
     audit_page(&browser, "/portal/consents/{id}/revoke", "light").await;
     browser.screenshot("portal-revoke-question").await;
-    browser
-        .client
-        .find(Locator::LinkText("Cancel"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.press(Locator::LinkText("Cancel")).await;
     browser.wait_text("#active-consents", &vin).await;
     assert_eq!(read().await.status(), 200, "cancelling revoked nothing");
 
