@@ -169,6 +169,17 @@ async fn publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_gi
     );
 }
 
+/// One request of a lifecycle walk: method, path and body, the status it
+/// gets, the problem code if checked, and why.
+type Step = (
+    Method,
+    String,
+    Option<Value>,
+    u16,
+    Option<&'static str>,
+    &'static str,
+);
+
 async fn a_published_version_is_immutable_and_the_lifecycle_runs_one_way(app: TestApp) {
     let token = app.admin_token().await;
     new_product(&app, &token).await;
@@ -179,8 +190,7 @@ async fn a_published_version_is_immutable_and_the_lifecycle_runs_one_way(app: Te
     );
     let one = format!("{VERSIONS}/1.0.0");
     let past = json!({"sunset_at": "2020-01-01T00:00:00Z"});
-    // Each step: the request, the status it gets, the code if checked, and why.
-    let steps: [(Method, String, Option<Value>, u16, Option<&str>, &str); 7] = [
+    let steps: [Step; 7] = [
         (
             Method::POST,
             VERSIONS.to_owned(),
