@@ -75,6 +75,45 @@ impl TestApp {
             .to_owned()
     }
 
+    /// The driver, signed in as `portal`, opens the OAuth consent screen at
+    /// `screen`, chooses `vins` (each must be offered) and presses
+    /// `decision`; returns where the server redirects the browser.
+    pub async fn decide_on_consent_screen(
+        &self,
+        portal: &reqwest::Client,
+        screen: &str,
+        vins: &[&str],
+        decision: &str,
+    ) -> url::Url {
+        let res = portal.get(self.url(screen)).send().await.expect("screen");
+        assert_eq!(res.status(), 200);
+        let html = res.text().await.expect("html");
+        for vin in vins {
+            assert!(html.contains(vin), "{vin} is not offered: {html}");
+        }
+        let (request, csrf) = (hidden(&html, "request"), hidden(&html, "csrf"));
+        let mut form = vec![
+            ("request", request.as_str()),
+            ("csrf", csrf.as_str()),
+            ("decision", decision),
+        ];
+        form.extend(vins.iter().map(|v| ("vehicle", *v)));
+        let res = portal
+            .post(self.url("/portal/authorize"))
+            .form(&form)
+            .send()
+            .await
+            .expect("decision");
+        assert_eq!(
+            res.status(),
+            303,
+            "{}",
+            res.text().await.unwrap_or_default()
+        );
+        let location = res.headers()["location"].to_str().expect("location");
+        url::Url::parse(location).expect("a redirect URL")
+    }
+
     /// `POST /portal/grant`: shares `vin` for `days` (empty: the product's default).
     pub async fn share(
         &self,

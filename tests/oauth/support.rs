@@ -114,27 +114,8 @@ pub async fn browse(
 ) -> url::Url {
     let screen = consent_screen(app, url).await;
     let (portal, _) = app.portal_login(username).await;
-    let res = portal.get(app.url(&screen)).send().await.unwrap();
-    assert_eq!(res.status(), 200);
-    let html = res.text().await.unwrap();
-    for vin in vins {
-        assert!(html.contains(vin), "{vin} is not offered: {html}");
-    }
-    let (request, csrf) = (hidden(&html, "request"), hidden(&html, "csrf"));
-    let mut form = vec![
-        ("request", request.as_str()),
-        ("csrf", csrf.as_str()),
-        ("decision", decision),
-    ];
-    form.extend(vins.iter().map(|v| ("vehicle", *v)));
-    let res = portal
-        .post(app.url("/portal/authorize"))
-        .form(&form)
-        .send()
+    app.decide_on_consent_screen(&portal, &screen, vins, decision)
         .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap()
 }
 
 /// A query parameter of `url`.

@@ -5,7 +5,7 @@
 
 use vdx_consent::test_support::consent::Model as Consent;
 use vdx_tests::world::{Consented, DAY_MS, Driver, Partner, ProductSpec};
-use vdx_tests::{TestApp, hidden, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends};
 
 use super::*;
 
@@ -105,21 +105,9 @@ async fn approve_on_the_consent_screen(app: &TestApp, world: &Consented) -> Stri
     let (url, _, verifier) = support::authorize_url(&client, &scope);
     let screen = support::consent_screen(app, &url).await;
     let (portal, _) = app.portal_sign_in(&driver.username, &driver.password).await;
-    let html = app.page(&portal, &screen).await;
-    let form = [
-        ("request", hidden(&html, "request")),
-        ("csrf", hidden(&html, "csrf")),
-        ("decision", "approve".to_owned()),
-        ("vehicle", vin.clone()),
-    ];
-    let res = portal
-        .post(app.url("/portal/authorize"))
-        .form(&form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
-    let back = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
+    let back = app
+        .decide_on_consent_screen(&portal, &screen, &[vin], "approve")
+        .await;
     let code = support::param(&back, "code").unwrap_or_else(|| panic!("no code in {back}"));
     let token = support::exchange(&client, oauth2::AuthorizationCode::new(code), verifier)
         .await
