@@ -1,5 +1,5 @@
 //! The OEM admin console (`/admin`) in Chromium, against the real gateway and
-//! the seeded world: the draft form and its product picker, confirmation
+//! a world of products each test makes: the draft form and its product picker, confirmation
 //! before publish, retire and delete, editing drafts, sign-in errors, and the
 //! layout at desktop width. Screenshots go to `tests/artifacts/`.
 
@@ -9,9 +9,10 @@ use fantoccini::Locator;
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
-use vdx_tests::{Backend, TestApp, spawn_app_with_demo_world, spawn_bare_app};
+use vdx_tests::world::{CHARGE_LIMIT, Product, ProductSpec, RANGE, SOC, START_STOP};
+use vdx_tests::{Backend, TestApp, spawn_app};
 
-use crate::browser::Browser;
+use crate::browser::{Browser, admin_signed_in};
 
 /// Runs `script` in the page and decodes what it returns.
 async fn eval<T: DeserializeOwned>(browser: &Browser, script: &str) -> T {
@@ -19,18 +20,69 @@ async fn eval<T: DeserializeOwned>(browser: &Browser, script: &str) -> T {
     serde_json::from_value(value).unwrap()
 }
 
-/// A browser on `/admin`, signed in with the seeded OEM admin client.
-async fn signed_in(app: &TestApp) -> Browser {
-    let browser = Browser::start().await;
-    browser.client.goto(&app.url("/admin")).await.unwrap();
-    browser.fill("#client-id", &app.creds.admin.client_id).await;
+/// The products a test's console shows: one published product of each
+/// fixture kind (the VSS subset imported). In the order of the specs.
+async fn products(app: &TestApp, specs: &[ProductSpec]) -> Vec<Product> {
+    app.import_signals().await;
+    let mut made = Vec::new();
+    for spec in specs {
+        made.push(app.create_product(spec).await);
+    }
+    made
+}
+
+/// A browser on `/admin`, signed in with the OEM admin client, once the
+/// product list shows `product` (a product's name).
+async fn signed_in(app: &TestApp, product: &str) -> Browser {
+    let browser = admin_signed_in(app).await;
+    browser.wait_text("#products", product).await;
     browser
-        .fill("#client-secret", &app.creds.admin.client_secret)
+}
+
+/// Drafts version 1.1.0 of `slug` with these signals, commands and
+/// purposes (terms: 7 days of history) through the admin API.
+async fn draft_1_1_0(
+    app: &TestApp,
+    slug: &str,
+    signals: &[&str],
+    commands: &[&str],
+    purposes: &[&str],
+) {
+    let body = json!({
+        "version": "1.1.0", "signals": signals, "commands": commands, "purposes": purposes,
+        "terms": {"history_days": 7, "retention_days": 30, "location_precision_km": null, "default_consent_days": 365}
+    });
+    let path = format!("/admin/v1/products/{slug}/versions");
+    let res = app
+        .call(
+            Method::POST,
+            &path,
+            Some(&app.admin_token().await),
+            Some(body),
+        )
         .await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_text("#status", "Signed in").await;
-    browser.wait_text("#products", "EV Smart Charging").await;
-    browser
+    assert_eq!(res.status(), 201);
+}
+
+/// Presses `button`, which asks first: the question names `names`; Cancel
+/// closes it and does nothing (the caller checks that nothing changed).
+async fn ask_and_cancel(browser: &Browser, button: &str, names: [&str; 2]) {
+    browser.click(button).await;
+    let question = confirmation(browser).await;
+    assert!(
+        names.iter().all(|name| question.contains(name)),
+        "{names:?} missing from {question}"
+    );
+    browser.click("#confirm-cancel").await;
+    dialog_closed(browser).await;
+}
+
+/// Presses `button` and confirms; waits for the status line to say `done`.
+async fn confirm(browser: &Browser, button: &str, done: &str) {
+    browser.click(button).await;
+    confirmation(browser).await;
+    browser.click("#confirm-ok").await;
+    browser.wait_text("#status", done).await;
 }
 
 /// Saves the visible page as `tests/artifacts/{name}.png`, as it is.
@@ -43,12 +95,7 @@ async fn snapshot(browser: &Browser, name: &str) {
 
 /// Waits for the confirmation dialog to be open; returns its text.
 async fn confirmation(browser: &Browser) -> String {
-    browser
-        .client
-        .wait()
-        .for_element(Locator::Css("dialog#confirm[open]"))
-        .await
-        .unwrap();
+    browser.wait_for(Locator::Css("dialog#confirm[open]")).await;
     let modal: bool = eval(
         browser,
         "return document.getElementById('confirm').matches(':modal')",
@@ -87,19 +134,28 @@ async fn status_of(app: &TestApp, admin: &str, slug: &str, version: &str) -> Opt
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_draft_form_keeps_its_product_and_publishing_or_retiring_asks_first() {
-    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
+    let app = spawn_app(Backend::Sqlite).await;
+    let made = products(
+        &app,
+        &[
+            ProductSpec::charging(),
+            ProductSpec::mileage(),
+            ProductSpec::coarse_location(),
+        ],
+    )
+    .await;
+    let (mileage, coarse) = (made[1].slug.as_str(), made[2].slug.as_str());
+    let name = ProductSpec::mileage().name;
     let admin = app.admin_token().await;
-    let browser = signed_in(&app).await;
+    let browser = signed_in(&app, ProductSpec::charging().name).await;
     browser.click("#version-details summary").await;
     browser
-        .client
-        .find(Locator::Css("#v-product"))
+        .wait_for(Locator::Css("#v-product"))
         .await
-        .unwrap()
-        .select_by_value("mileage-driving")
+        .select_by_value(mileage)
         .await
         .unwrap();
-    browser.wait_text("#v-target", "Mileage and Driving").await;
+    browser.wait_text("#v-target", name).await;
     browser.fill("#v-version", "1.1.0").await;
     browser.fill("#v-signals", "Vehicle.TraveledDistance").await;
     browser
@@ -107,7 +163,7 @@ async fn the_draft_form_keeps_its_product_and_publishing_or_retiring_asks_first(
         .await;
     browser.click("#version-form button[type=submit]").await;
     browser
-        .wait_text("#status", "Draft 1.1.0 of mileage-driving saved")
+        .wait_text("#status", &format!("Draft 1.1.0 of {mileage} saved"))
         .await;
     // The product list re-rendered; the picker still holds the admin's choice.
     let picked: String = eval(
@@ -115,93 +171,51 @@ async fn the_draft_form_keeps_its_product_and_publishing_or_retiring_asks_first(
         "return document.getElementById('v-product').value",
     )
     .await;
-    assert_eq!(picked, "mileage-driving");
-    browser.wait_text("#v-target", "Mileage and Driving").await;
+    assert_eq!(picked, mileage);
+    browser.wait_text("#v-target", name).await;
     browser.fill("#v-version", "1.2.0").await;
     browser.click("#version-form button[type=submit]").await;
     browser
-        .wait_text("#status", "Draft 1.2.0 of mileage-driving saved")
+        .wait_text("#status", &format!("Draft 1.2.0 of {mileage} saved"))
         .await;
-    assert_eq!(
-        status_of(&app, &admin, "mileage-driving", "1.2.0")
-            .await
-            .as_deref(),
-        Some("draft")
-    );
-    assert_eq!(versions(&app, &admin, "coarse-location").await.len(), 1);
+    let status = |version: &'static str| status_of(&app, &admin, mileage, version);
+    assert_eq!(status("1.2.0").await.as_deref(), Some("draft"));
+    assert_eq!(versions(&app, &admin, coarse).await.len(), 1);
     snapshot(&browser, "admin-draft-form").await;
 
     // Publishing asks first, naming product and version; Cancel does nothing.
-    let publish = "button[data-action=publish][data-product=mileage-driving][data-version='1.2.0']";
-    browser.click(publish).await;
-    let question = confirmation(&browser).await;
-    assert!(
-        question.contains("Mileage and Driving") && question.contains("1.2.0"),
-        "{question}"
-    );
+    let publish =
+        format!("button[data-action=publish][data-product={mileage}][data-version='1.2.0']");
+    ask_and_cancel(&browser, &publish, [name, "1.2.0"]).await;
     snapshot(&browser, "admin-confirm-publish").await;
-    browser.click("#confirm-cancel").await;
-    dialog_closed(&browser).await;
-    assert_eq!(
-        status_of(&app, &admin, "mileage-driving", "1.2.0")
-            .await
-            .as_deref(),
-        Some("draft")
-    );
-    browser.click(publish).await;
-    confirmation(&browser).await;
-    browser.click("#confirm-ok").await;
-    browser.wait_text("#status", "publish done").await;
-    assert_eq!(
-        status_of(&app, &admin, "mileage-driving", "1.2.0")
-            .await
-            .as_deref(),
-        Some("published")
-    );
+    assert_eq!(status("1.2.0").await.as_deref(), Some("draft"));
+    confirm(&browser, &publish, "publish done").await;
+    assert_eq!(status("1.2.0").await.as_deref(), Some("published"));
 
     // Retiring asks too.
     let sunset = (chrono::Utc::now() + chrono::Duration::days(30)).to_rfc3339();
     let res = app
         .call(
             Method::POST,
-            "/admin/v1/products/mileage-driving/versions/1.0.0/deprecate",
+            &format!("/admin/v1/products/{mileage}/versions/1.0.0/deprecate"),
             Some(&admin),
             Some(json!({ "sunset_at": sunset })),
         )
         .await;
     assert_eq!(res.status(), 200);
     browser.click("button[data-tab=products]").await;
-    let retire = "button[data-action=retire][data-product=mileage-driving][data-version='1.0.0']";
-    browser.click(retire).await;
-    let question = confirmation(&browser).await;
-    assert!(
-        question.contains("Mileage and Driving") && question.contains("1.0.0"),
-        "{question}"
-    );
-    browser.click("#confirm-cancel").await;
-    dialog_closed(&browser).await;
-    assert_eq!(
-        status_of(&app, &admin, "mileage-driving", "1.0.0")
-            .await
-            .as_deref(),
-        Some("deprecated")
-    );
-    browser.click(retire).await;
-    confirmation(&browser).await;
-    browser.click("#confirm-ok").await;
-    browser.wait_text("#status", "retire done").await;
-    assert_eq!(
-        status_of(&app, &admin, "mileage-driving", "1.0.0")
-            .await
-            .as_deref(),
-        Some("retired")
-    );
+    let retire =
+        format!("button[data-action=retire][data-product={mileage}][data-version='1.0.0']");
+    ask_and_cancel(&browser, &retire, [name, "1.0.0"]).await;
+    assert_eq!(status("1.0.0").await.as_deref(), Some("deprecated"));
+    confirm(&browser, &retire, "retire done").await;
+    assert_eq!(status("1.0.0").await.as_deref(), Some("retired"));
     browser.close().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_wrong_client_secret_at_sign_in_shows_an_error_in_the_page_and_no_request_hangs() {
-    let app = spawn_bare_app(Backend::Sqlite).await;
+    let app = spawn_app(Backend::Sqlite).await;
     let browser = Browser::start().await;
     browser.client.goto(&app.url("/admin")).await.unwrap();
     browser.fill("#client-id", &app.creds.admin.client_id).await;
@@ -235,35 +249,30 @@ async fn a_wrong_client_secret_at_sign_in_shows_an_error_in_the_page_and_no_requ
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_draft_is_edited_and_deleted_in_the_console() {
-    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
+    let app = spawn_app(Backend::Sqlite).await;
+    let charging = ProductSpec::charging();
+    let ev = &products(&app, std::slice::from_ref(&charging)).await[0].slug;
     let admin = app.admin_token().await;
-    let current = "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current";
-    let range = "Vehicle.Powertrain.TractionBattery.Range";
-    let res = app
-        .call(
-            Method::POST,
-            "/admin/v1/products/ev-charging/versions",
-            Some(&admin),
-            Some(json!({
-                "version": "1.1.0", "signals": [current], "purposes": ["smart_charging"],
-                "terms": {"history_days": 7, "retention_days": 30, "location_precision_km": null, "default_consent_days": 365}
-            })),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let browser = signed_in(&app).await;
+    let (current, range) = (SOC, RANGE);
+    draft_1_1_0(&app, ev, &[current], &[], &["smart_charging"]).await;
+    let browser = signed_in(&app, charging.name).await;
     let on_published: usize = eval(
         &browser,
-        "return document.querySelectorAll('[data-product=ev-charging][data-version=\"1.0.0\"]:is([data-action=edit], [data-action=delete])').length",
+        &format!("return document.querySelectorAll('[data-product={ev}][data-version=\"1.0.0\"]:is([data-action=edit], [data-action=delete])').length"),
     )
     .await;
     assert_eq!(on_published, 0, "a published version offers edit or delete");
 
     browser
-        .click("button[data-action=edit][data-product=ev-charging][data-version='1.1.0']")
+        .click(&format!(
+            "button[data-action=edit][data-product={ev}][data-version='1.1.0']"
+        ))
         .await;
     browser
-        .wait_text("#v-target", "Editing draft 1.1.0 of EV Smart Charging")
+        .wait_text(
+            "#v-target",
+            &format!("Editing draft 1.1.0 of {}", charging.name),
+        )
         .await;
     let form: (String, String, bool, String, String, bool) = eval(
         &browser,
@@ -275,7 +284,7 @@ async fn a_draft_is_edited_and_deleted_in_the_console() {
     assert_eq!(
         form,
         (
-            "ev-charging".into(),
+            ev.clone(),
             "1.1.0".into(),
             true,
             current.into(),
@@ -290,9 +299,9 @@ async fn a_draft_is_edited_and_deleted_in_the_console() {
     snapshot(&browser, "admin-edit-draft").await;
     browser.click("#version-form button[type=submit]").await;
     browser
-        .wait_text("#status", "Draft 1.1.0 of ev-charging updated")
+        .wait_text("#status", &format!("Draft 1.1.0 of {ev} updated"))
         .await;
-    let listed = versions(&app, &admin, "ev-charging").await;
+    let listed = versions(&app, &admin, ev).await;
     assert_eq!(
         listed.len(),
         2,
@@ -302,28 +311,16 @@ async fn a_draft_is_edited_and_deleted_in_the_console() {
     assert_eq!(listed[0]["terms"]["history_days"], 3);
 
     // Deleting asks first; Cancel keeps the draft.
-    let delete = "button[data-action=delete][data-product=ev-charging][data-version='1.1.0']";
-    browser.click(delete).await;
-    let question = confirmation(&browser).await;
-    assert!(
-        question.contains("EV Smart Charging") && question.contains("1.1.0"),
-        "{question}"
-    );
-    browser.click("#confirm-cancel").await;
-    dialog_closed(&browser).await;
-    assert_eq!(versions(&app, &admin, "ev-charging").await.len(), 2);
-    browser.click(delete).await;
-    confirmation(&browser).await;
-    browser.click("#confirm-ok").await;
-    browser
-        .wait_text("#status", "Draft 1.1.0 of ev-charging deleted")
-        .await;
-    let listed = versions(&app, &admin, "ev-charging").await;
+    let delete = format!("button[data-action=delete][data-product={ev}][data-version='1.1.0']");
+    ask_and_cancel(&browser, &delete, [charging.name, "1.1.0"]).await;
+    assert_eq!(versions(&app, &admin, ev).await.len(), 2);
+    confirm(&browser, &delete, &format!("Draft 1.1.0 of {ev} deleted")).await;
+    let listed = versions(&app, &admin, ev).await;
     assert_eq!(listed.len(), 1, "{listed:?}");
     assert_eq!(listed[0]["version"], "1.0.0");
     let rows: usize = eval(
         &browser,
-        "return document.querySelectorAll('#product-ev-charging tbody tr').length",
+        &format!("return document.querySelectorAll('#product-{ev} tbody tr').length"),
     )
     .await;
     assert_eq!(rows, 1);
@@ -341,25 +338,40 @@ return [...document.querySelectorAll('table')].filter(t => t.getClientRects().le
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn tables_fit_their_cards_the_status_stays_in_view_and_the_audit_names_people_and_changes() {
-    let app = spawn_app_with_demo_world(Backend::Sqlite).await;
-    let admin = app.admin_token().await;
+    let app = spawn_app(Backend::Sqlite).await;
+    // The products of a marketplace, and a partner subscribed to one.
+    let charging = ProductSpec::charging();
+    let made = products(
+        &app,
+        &[
+            charging.clone(),
+            ProductSpec::mileage(),
+            ProductSpec::coarse_location(),
+            ProductSpec::vehicle_access(),
+        ],
+    )
+    .await;
+    let ev = &made[0].slug;
+    let partner = app.create_partner().await;
+    app.subscribe(&partner, &made[0]).await;
     // A realistic draft: long VSS paths and commands, several purposes.
-    let res = app
-        .call(
-            Method::POST,
-            "/admin/v1/products/ev-charging/versions",
-            Some(&admin),
-            Some(json!({
-                "version": "1.1.0",
-                "signals": ["Vehicle.Powertrain.TractionBattery.StateOfCharge.Current", "Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete", "Vehicle.Powertrain.TractionBattery.Range"],
-                "commands": ["Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging", "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit"],
-                "purposes": ["smart_charging", "fleet_management", "predictive_maintenance"],
-                "terms": {"history_days": 7, "retention_days": 30, "location_precision_km": null, "default_consent_days": 365}
-            })),
-        )
-        .await;
-    assert_eq!(res.status(), 201);
-    let browser = signed_in(&app).await;
+    draft_1_1_0(
+        &app,
+        ev,
+        &[
+            SOC,
+            "Vehicle.Powertrain.TractionBattery.Charging.TimeToComplete",
+            RANGE,
+        ],
+        &[START_STOP, CHARGE_LIMIT],
+        &[
+            "smart_charging",
+            "fleet_management",
+            "predictive_maintenance",
+        ],
+    )
+    .await;
+    let browser = signed_in(&app, charging.name).await;
     let width: u32 = eval(&browser, "return window.innerWidth").await;
     assert!((1200..=1280).contains(&width), "window {width} px wide");
     let overflowing: Vec<(String, i64, i64)> = eval(&browser, OVERFLOW).await;
@@ -390,12 +402,8 @@ async fn tables_fit_their_cards_the_status_stays_in_view_and_the_audit_names_peo
     snapshot(&browser, "admin-status-after-action").await;
 
     // Publish in the console, then read the audit trail.
-    browser
-        .click("button[data-action=publish][data-product=ev-charging][data-version='1.1.0']")
-        .await;
-    confirmation(&browser).await;
-    browser.click("#confirm-ok").await;
-    browser.wait_text("#status", "publish done").await;
+    let publish = format!("button[data-action=publish][data-product={ev}][data-version='1.1.0']");
+    confirm(&browser, &publish, "publish done").await;
     browser.click("button[data-tab=audit]").await;
     let trail = browser.wait_text("#audit", "version.published").await;
     let newest = browser.wait_text("#audit tbody tr:first-child", "").await;
@@ -417,7 +425,7 @@ async fn tables_fit_their_cards_the_status_stays_in_view_and_the_audit_names_peo
         .unwrap();
     snapshot(&browser, "admin-audit").await;
     browser.click("button[data-tab=subscriptions]").await;
-    browser.wait_text("#subscriptions", "Voltwise").await;
+    browser.wait_text("#subscriptions", &partner.name).await;
     let overflowing: Vec<(String, i64, i64)> = eval(&browser, OVERFLOW).await;
     assert!(overflowing.is_empty(), "subscriptions: {overflowing:?}");
     snapshot(&browser, "admin-subscriptions").await;

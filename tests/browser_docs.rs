@@ -4,9 +4,19 @@
 //! form can be filled in and sent.
 
 use fantoccini::Locator;
-use vdx_tests::Backend;
+use vdx_tests::world::{Partner, ProductSpec};
+use vdx_tests::{Backend, TestApp};
 
 use crate::browser::Browser;
+
+/// A gateway with a partner subscribed to a product, and a browser on `/docs/`.
+async fn docs_for_a_partner() -> (TestApp, Partner, Browser) {
+    let app = vdx_tests::spawn_app(Backend::Sqlite).await;
+    let (partner, _) = app.subscribed(&ProductSpec::charging()).await;
+    let browser = Browser::start().await;
+    browser.client.goto(&app.url("/docs/")).await.unwrap();
+    (app, partner, browser)
+}
 
 /// The auth section of Swagger UI's Authorize dialog that holds `css`.
 fn auth_section(inner: &str) -> String {
@@ -15,10 +25,7 @@ fn auth_section(inner: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swagger_ui_gets_a_token_with_authorize_and_calls_the_api() {
-    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
-    let partner = app.partner("Voltwise Energy").clone();
-    let browser = Browser::start().await;
-    browser.client.goto(&app.url("/docs/")).await.unwrap();
+    let (_app, partner, browser) = docs_for_a_partner().await;
     browser.click("button.authorize").await;
     let oauth2 = auth_section("h4[starts-with(normalize-space(.), 'oauth2')]");
     for (name, value) in [
@@ -26,33 +33,20 @@ async fn swagger_ui_gets_a_token_with_authorize_and_calls_the_api() {
         ("clientSecret", partner.client_secret.as_str()),
     ] {
         let field = format!("{oauth2}//input[@data-name='{name}']");
-        let input = browser
-            .client
-            .wait()
-            .for_element(Locator::XPath(&field))
-            .await
-            .unwrap();
+        let input = browser.wait_for(Locator::XPath(&field)).await;
         input.send_keys(value).await.unwrap();
     }
     browser
-        .client
-        .find(Locator::XPath(&format!(
+        .press(Locator::XPath(&format!(
             "{oauth2}//button[contains(@class, 'authorize')]"
         )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .await;
     // Authorized: the section shows the Logout button instead of Authorize.
     browser
-        .client
-        .wait()
-        .for_element(Locator::XPath(&format!(
+        .wait_for(Locator::XPath(&format!(
             "{oauth2}//button[text()='Logout']"
         )))
-        .await
-        .unwrap();
+        .await;
     browser.screenshot("swagger-authorized").await;
     browser.click(".auth-btn-wrapper button.btn-done").await;
 
@@ -79,10 +73,7 @@ async fn swagger_ui_gets_a_token_with_authorize_and_calls_the_api() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn swagger_ui_sends_the_token_form_it_describes() {
-    let app = vdx_tests::spawn_app_with_demo_world(Backend::Sqlite).await;
-    let partner = app.partner("Voltwise Energy").clone();
-    let browser = Browser::start().await;
-    browser.client.goto(&app.url("/docs/")).await.unwrap();
+    let (_app, partner, browser) = docs_for_a_partner().await;
     let op = "#operations-oauth-token";
     browser
         .click(&format!("{op} .opblock-summary-control"))
@@ -90,13 +81,10 @@ async fn swagger_ui_sends_the_token_form_it_describes() {
     browser.click(&format!("{op} button.try-out__btn")).await;
     // The form: grant_type is a choice, the other parameters are fields.
     let grant = browser
-        .client
-        .wait()
-        .for_element(Locator::Css(&format!(
+        .wait_for(Locator::Css(&format!(
             "{op} tr[data-property-name='grant_type'] select"
         )))
-        .await
-        .unwrap();
+        .await;
     grant.select_by_value("client_credentials").await.unwrap();
     // Nothing is filled in for the client (no sample "string" values).
     let prefilled = browser

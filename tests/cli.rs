@@ -368,16 +368,19 @@ fn the_demo_quickstart_commands_return_what_it_says() {
 fn vdx_simulate_drives_a_fleet_through_the_ingest_and_shows_progress() {
     let dir = tempfile::tempdir().unwrap();
     let url = sqlite_url(&dir);
-    let (code, stdout, stderr) = run(&mut vdx(&[
-        "simulate",
-        "--database-url",
-        &url,
-        "--vehicles",
-        "20",
-        "--ticks",
-        "3",
-        "--fast",
-    ]));
+    let simulate = |ticks: &str| {
+        run(&mut vdx(&[
+            "simulate",
+            "--database-url",
+            &url,
+            "--vehicles",
+            "20",
+            "--ticks",
+            ticks,
+            "--fast",
+        ]))
+    };
+    let (code, stdout, stderr) = simulate("3");
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stderr.contains("tick 1/3:") && stderr.contains("tick 3/3:"),
@@ -388,16 +391,7 @@ fn vdx_simulate_drives_a_fleet_through_the_ingest_and_shows_progress() {
         "{stdout}"
     );
     // Running again picks up the same registered vehicles, no duplicates of them.
-    let (code, stdout, stderr) = run(&mut vdx(&[
-        "simulate",
-        "--database-url",
-        &url,
-        "--vehicles",
-        "20",
-        "--ticks",
-        "1",
-        "--fast",
-    ]));
+    let (code, stdout, stderr) = simulate("1");
     assert_eq!(code, 0, "{stderr}");
     assert!(stdout.contains("simulated 20 vehicles"), "{stdout}");
 }

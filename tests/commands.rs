@@ -1,18 +1,41 @@
 //! Commands end to end with the fleet simulator: queued → delivered →
 //! executed | failed, expiry while the car is offline, Idempotency-Key,
-//! superseding, and the GraphQL twin.
+//! superseding, and the GraphQL twin. Each test builds its own world: a
+//! driver's car consented to a partner, the car in the simulated fleet.
 
 use serde_json::{Value, json};
-use vdx_telemetry::simulator;
-use vdx_tests::{TestApp, on_both_backends_in_demo_world};
+use vdx_tests::world::{
+    CHARGE_LIMIT as LIMIT, Consented, DOOR_LOCK as LOCK, ProductSpec, START_STOP, id_of,
+};
+use vdx_tests::{TestApp, on_both_backends};
 
-const LIMIT: &str = "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit";
-const START_STOP: &str = "Vehicle.Powertrain.TractionBattery.Charging.StartStopCharging";
-const TARGET: [(&str, &str); 2] = [("product", "ev-charging"), ("purpose", "smart_charging")];
+/// A consented car in the simulated fleet, and its partner's token.
+struct Commanded {
+    world: Consented,
+    token: String,
+    /// The car's index in `app.fleet`.
+    car: usize,
+}
 
+impl Commanded {
+    fn asked_for(&self) -> (&str, &str) {
+        self.world.product.asked_for()
+    }
+}
+
+/// A car consented to a partner for `spec`, simulated online and faultless.
+async fn commanded(app: &mut TestApp, spec: &ProductSpec) -> Commanded {
+    let world = app.consented(spec).await;
+    let token = app.partner_token(&world.partner).await;
+    let car = app.simulate(&world.vin).await;
+    Commanded { world, token, car }
+}
+
+/// `POST /v1/vehicles/{vin}/commands` for the product and purpose.
 async fn send(
     app: &TestApp,
     token: &str,
+    (product, purpose): (&str, &str),
     vin: &str,
     body: Value,
     key: Option<&str>,
@@ -20,7 +43,7 @@ async fn send(
     let mut req = app
         .client
         .post(app.url(&format!("/v1/vehicles/{vin}/commands")))
-        .query(&TARGET)
+        .query(&[("product", product), ("purpose", purpose)])
         .bearer_auth(token)
         .json(&body);
     if let Some(key) = key {
@@ -29,35 +52,35 @@ async fn send(
     req.send().await.expect("command request")
 }
 
+/// Sends a command that must be queued (202); returns its id.
+async fn queue(app: &TestApp, token: &str, asked: (&str, &str), vin: &str, body: Value) -> String {
+    let res = send(app, token, asked, vin, body, None).await;
+    assert_eq!(res.status(), 202);
+    id_of(&res.json().await.unwrap())
+}
+
 async fn status(app: &TestApp, token: &str, id: &str) -> Value {
     let res = app.get(&format!("/v1/commands/{id}"), Some(token)).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }
 
-/// The simulated car behind a VIN.
-async fn car_index(app: &TestApp, vin: &str) -> usize {
-    let id = vdx_core::VehicleId(app.vehicle_id(vin).await);
-    app.fleet.iter().position(|c| c.id == id).unwrap()
-}
-
-async fn tick(app: &mut TestApp, at_ms: i64) {
-    simulator::tick(&app.db, &mut app.fleet, 0.001, at_ms)
-        .await
-        .unwrap();
+/// The GraphQL `command(id)` query with these fields; the whole answer.
+async fn command_over_graphql(app: &TestApp, token: &str, id: &str, fields: &str) -> Value {
+    let query = format!("query($id: ID!) {{ command(id: $id) {{ {fields} }} }}");
+    let res = app.graphql(Some(token), &query, json!({"id": id})).await;
+    res.json().await.unwrap()
 }
 
 async fn a_command_is_queued_delivered_and_carried_out_by_the_car(mut app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let car = car_index(&app, &vin).await;
-    app.fleet[car].wake(1e6);
-    app.fleet[car].fault_rate = 0.0;
-    let token = app.token_for("Voltwise Energy").await;
+    let c = commanded(&mut app, &ProductSpec::charging()).await;
+    let (vin, token) = (&c.world.vin, &c.token);
     let before = app.access_log_count().await;
     let res = send(
         &app,
-        &token,
-        &vin,
+        token,
+        c.asked_for(),
+        vin,
         json!({"actuator": LIMIT, "value": 90}),
         None,
     )
@@ -66,89 +89,69 @@ async fn a_command_is_queued_delivered_and_carried_out_by_the_car(mut app: TestA
     let queued: Value = res.json().await.unwrap();
     assert_eq!(queued["status"], "queued");
     assert_eq!(app.access_log_count().await, before + 1);
-    let id = queued["id"].as_str().unwrap().to_owned();
+    let id = id_of(&queued);
 
     let now = chrono::Utc::now().timestamp_millis();
-    tick(&mut app, now).await;
-    assert_eq!(status(&app, &token, &id).await["status"], "delivered");
-    tick(&mut app, now + 10_000).await;
-    assert_eq!(status(&app, &token, &id).await["status"], "executed");
+    app.tick(now).await;
+    assert_eq!(status(&app, token, &id).await["status"], "delivered");
+    app.tick(now + 10_000).await;
+    assert_eq!(status(&app, token, &id).await["status"], "executed");
     // The car now reports the new limit.
-    tick(&mut app, now + 11_000).await;
-    let body = app
-        .vehicle_latest(&token, &vin, "ev-charging", "smart_charging")
-        .await;
-    let limit = body["data"]["vehicle"]["latest"]["signals"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|s| s["path"] == LIMIT)
+    app.tick(now + 11_000).await;
+    let (product, purpose) = c.asked_for();
+    let body = app.vehicle_latest(token, vin, product, purpose).await;
+    let limit = vdx_tests::signal(&body["data"]["vehicle"]["latest"], LIMIT)
         .cloned()
         .unwrap();
     assert_eq!(limit["value"], 90, "{body}");
 
     // A car with a fault reports the command failed, with a reason.
-    app.fleet[car].fault_rate = 1.0;
-    let res = send(
-        &app,
-        &token,
-        &vin,
-        json!({"actuator": START_STOP, "value": "STOP"}),
-        None,
-    )
-    .await;
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    tick(&mut app, now + 12_000).await;
-    tick(&mut app, now + 20_000).await;
-    let failed = status(&app, &token, &id).await;
+    app.fleet[c.car].fault_rate = 1.0;
+    let body = json!({"actuator": START_STOP, "value": "STOP"});
+    let id = queue(&app, token, c.asked_for(), vin, body).await;
+    app.tick(now + 12_000).await;
+    app.tick(now + 20_000).await;
+    let failed = status(&app, token, &id).await;
     assert_eq!(failed["status"], "failed");
     assert!(failed["reason"].as_str().is_some());
 }
 
 async fn a_command_to_a_car_that_stays_offline_expires(mut app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let car = car_index(&app, &vin).await;
-    app.fleet[car].go_offline(1e6);
-    let token = app.token_for("Voltwise Energy").await;
+    let c = commanded(&mut app, &ProductSpec::charging()).await;
+    app.fleet[c.car].go_offline(1e6);
     let body = json!({"actuator": LIMIT, "value": 70, "ttl_seconds": 1});
-    let res = send(&app, &token, &vin, body, None).await;
-    assert_eq!(res.status(), 202);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let id = queue(&app, &c.token, c.asked_for(), &c.world.vin, body).await;
     let now = chrono::Utc::now().timestamp_millis();
-    tick(&mut app, now).await;
-    assert_eq!(status(&app, &token, &id).await["status"], "queued");
+    app.tick(now).await;
+    assert_eq!(status(&app, &c.token, &id).await["status"], "queued");
     // The car comes back after the command's expiry: it never gets it.
-    app.fleet[car].wake(1e6);
-    tick(&mut app, now + 5_000).await;
-    tick(&mut app, now + 15_000).await;
-    assert_eq!(status(&app, &token, &id).await["status"], "expired");
+    app.fleet[c.car].wake(1e6);
+    app.tick(now + 5_000).await;
+    app.tick(now + 15_000).await;
+    assert_eq!(status(&app, &c.token, &id).await["status"], "expired");
 }
 
-async fn the_same_idempotency_key_returns_the_first_command_and_cannot_be_reused(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
-    let body = json!({"actuator": LIMIT, "value": 85});
-    let first = send(&app, &token, &vin, body.clone(), Some("k-1")).await;
+async fn the_same_idempotency_key_returns_the_first_command_and_cannot_be_reused(mut app: TestApp) {
+    let c = commanded(&mut app, &ProductSpec::charging()).await;
+    let with_key = |value: u32| {
+        let body = json!({"actuator": LIMIT, "value": value});
+        send(
+            &app,
+            &c.token,
+            c.asked_for(),
+            &c.world.vin,
+            body,
+            Some("k-1"),
+        )
+    };
+    let first = with_key(85).await;
     assert_eq!(first.status(), 202);
     let first: Value = first.json().await.unwrap();
-    let again = send(&app, &token, &vin, body, Some("k-1")).await;
+    let again = with_key(85).await;
     assert_eq!(again.status(), 200);
     let again: Value = again.json().await.unwrap();
     assert_eq!(first["id"], again["id"]);
-    let other = send(
-        &app,
-        &token,
-        &vin,
-        json!({"actuator": LIMIT, "value": 60}),
-        Some("k-1"),
-    )
-    .await;
+    let other = with_key(60).await;
     assert_eq!(other.status(), 422);
     assert_eq!(
         other.json::<Value>().await.unwrap()["code"],
@@ -156,172 +159,70 @@ async fn the_same_idempotency_key_returns_the_first_command_and_cannot_be_reused
     );
 }
 
-async fn a_newer_command_to_the_same_actuator_supersedes_the_older_one(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
-    let older = send(
-        &app,
-        &token,
-        &vin,
-        json!({"actuator": START_STOP, "value": "START"}),
-        None,
-    )
-    .await;
-    let older = older.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let newer = send(
-        &app,
-        &token,
-        &vin,
-        json!({"actuator": START_STOP, "value": "STOP"}),
-        None,
-    )
-    .await;
-    assert_eq!(newer.status(), 202);
-    let newer = newer.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    assert_eq!(status(&app, &token, &older).await["status"], "superseded");
-    assert_eq!(status(&app, &token, &newer).await["status"], "queued");
+async fn a_newer_command_to_the_same_actuator_supersedes_the_older_one(mut app: TestApp) {
+    let c = commanded(&mut app, &ProductSpec::charging()).await;
+    let (vin, token) = (&c.world.vin, &c.token);
+    let start = json!({"actuator": START_STOP, "value": "START"});
+    let older = queue(&app, token, c.asked_for(), vin, start).await;
+    let stop = json!({"actuator": START_STOP, "value": "STOP"});
+    let newer = queue(&app, token, c.asked_for(), vin, stop).await;
+    assert_eq!(status(&app, token, &older).await["status"], "superseded");
+    assert_eq!(status(&app, token, &newer).await["status"], "queued");
 }
 
-/// A second energy partner that alice also consented to, subscribed to the same
-/// product version and plan as Voltwise: its client id and secret.
-async fn second_energy_partner(app: &TestApp, vin: &str) -> (String, String) {
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    use vdx_catalog::marketplace::{self, SubscriptionStatus};
-    use vdx_catalog::test_support::subscription;
-    let voltwise = app.partner("Voltwise Energy").client_id.clone();
-    let theirs = crate::consent::consent_of(app, vin, &voltwise).await;
-    let plan = subscription::Entity::find()
-        .filter(subscription::Column::AppId.eq(theirs.app_id))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap()
-        .plan_id;
-    let now = chrono::Utc::now().timestamp_millis();
-    let partner = marketplace::create_partner(&app.db, "Gridly Energy", now)
-        .await
-        .unwrap();
-    let created = marketplace::create_app(
-        &app.db,
-        partner.id,
-        "Gridly",
-        &[],
-        &vdx_core::ScopeSet::default(),
-        now,
-    )
-    .await
-    .unwrap();
-    marketplace::subscribe(
-        &app.db,
-        created.app.id,
-        theirs.product_version_id,
-        plan,
-        SubscriptionStatus::Active,
-        now,
-    )
-    .await
-    .unwrap();
-    let version = vdx_catalog::product::version_by_id(&app.db, theirs.product_version_id)
-        .await
-        .unwrap()
-        .unwrap();
-    vdx_consent::records::create(
-        &app.db,
-        vdx_consent::records::NewConsent {
-            driver: theirs.driver_id,
-            vehicle: theirs.vehicle_id,
-            app: created.app.id,
-            product: &version,
-            purpose: vdx_core::Purpose::parse("smart_charging").unwrap(),
-            scopes: "read command",
-            status: vdx_consent::ConsentStatus::Active,
-            source: "portal",
-            granted_at: now,
-            expires_at: now + 86_400_000,
-        },
-    )
-    .await
-    .unwrap();
-    (
-        created.app.client_id,
-        secrecy::ExposeSecret::expose_secret(&created.client_secret).to_owned(),
-    )
-}
-
-async fn a_second_partners_newer_command_supersedes_the_first_partners(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let voltwise = app.token_for("Voltwise Energy").await;
-    let (id, secret) = second_energy_partner(&app, &vin).await;
-    let res = app
-        .client
-        .post(app.url("/oauth/token"))
-        .basic_auth(&id, Some(&secret))
-        .form(&[("grant_type", "client_credentials")])
-        .send()
-        .await
-        .unwrap();
-    let gridly = res.json::<Value>().await.unwrap()["access_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let id_of = |res: Value| res["id"].as_str().unwrap().to_owned();
-    let older = send(
-        &app,
-        &voltwise,
-        &vin,
-        json!({"actuator": START_STOP, "value": "START"}),
-        None,
-    )
-    .await;
-    assert_eq!(older.status(), 202);
-    let older = id_of(older.json().await.unwrap());
-    let newer = send(
-        &app,
-        &gridly,
-        &vin,
-        json!({"actuator": START_STOP, "value": "STOP"}),
-        None,
-    )
-    .await;
-    assert_eq!(newer.status(), 202);
-    let newer = id_of(newer.json().await.unwrap());
+async fn a_second_partners_newer_command_supersedes_the_first_partners(mut app: TestApp) {
+    let c = commanded(&mut app, &ProductSpec::charging()).await;
+    let (vin, first) = (&c.world.vin, &c.token);
+    // A second energy partner the driver also consented to, subscribed to
+    // the same product version and plan.
+    let second = app.create_partner().await;
+    app.subscribe(&second, &c.world.product).await;
+    app.grant_consent(&c.world.driver, vin, &second, None).await;
+    let second = app.partner_token(&second).await;
+    let start = json!({"actuator": START_STOP, "value": "START"});
+    let older = queue(&app, first, c.asked_for(), vin, start).await;
+    let stop = json!({"actuator": START_STOP, "value": "STOP"});
+    let newer = queue(&app, &second, c.asked_for(), vin, stop).await;
     // Each partner sees its own command; the older one's partner sees it superseded.
-    assert_eq!(
-        status(&app, &voltwise, &older).await["status"],
-        "superseded"
-    );
-    assert_eq!(status(&app, &gridly, &newer).await["status"], "queued");
+    assert_eq!(status(&app, first, &older).await["status"], "superseded");
+    assert_eq!(status(&app, &second, &newer).await["status"], "queued");
     // Neither sees the other's command.
-    let res = app
-        .get(&format!("/v1/commands/{newer}"), Some(&voltwise))
-        .await;
+    let res = app.get(&format!("/v1/commands/{newer}"), Some(first)).await;
     assert_eq!(res.status(), 404);
 }
 
-async fn bad_commands_are_refused_and_unknown_vehicles_look_unconsented(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
+async fn bad_commands_are_refused_and_unknown_vehicles_look_unconsented(mut app: TestApp) {
+    let c = commanded(&mut app, &ProductSpec::charging()).await;
+    let (vin, token) = (&c.world.vin, &c.token);
     for body in [
-        json!({"actuator": "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked", "value": true}),
+        json!({"actuator": LOCK, "value": true}),
         json!({"actuator": LIMIT, "value": 101}),
         json!({"actuator": START_STOP, "value": "MAYBE"}),
     ] {
-        let res = send(&app, &token, &vin, body.clone(), None).await;
+        let res = send(&app, token, c.asked_for(), vin, body.clone(), None).await;
         assert_eq!(res.status(), 422, "{body}");
         assert_eq!(
             res.json::<Value>().await.unwrap()["code"],
             "INVALID_COMMAND"
         );
     }
+    // A second car of the driver, whose consent the driver revoked.
+    let revoked = app.create_vehicle(&c.world.driver).await;
+    app.grant_consent(&c.world.driver, &revoked, &c.world.partner, None)
+        .await;
+    app.revoke_on_portal(&c.world.driver, &c.world.partner, &revoked)
+        .await;
     let body = json!({"actuator": LIMIT, "value": 80});
-    let unknown = send(&app, &token, "VDXE9999999999999", body.clone(), None).await;
-    let revoked = send(&app, &token, &app.creds.examples.revoked.vin, body, None).await;
+    let unknown = send(
+        &app,
+        token,
+        c.asked_for(),
+        "VDXE9999999999999",
+        body.clone(),
+        None,
+    )
+    .await;
+    let revoked = send(&app, token, c.asked_for(), &revoked, body.clone(), None).await;
     assert_eq!(unknown.status(), 403);
     assert_eq!(revoked.status(), 403);
     let (mut a, mut b): (Value, Value) =
@@ -329,57 +230,35 @@ async fn bad_commands_are_refused_and_unknown_vehicles_look_unconsented(app: Tes
     a["request_id"] = Value::Null;
     b["request_id"] = Value::Null;
     assert_eq!(a, b);
-    // Another app cannot see the command.
-    let res = send(
-        &app,
-        &token,
-        &vin,
-        json!({"actuator": LIMIT, "value": 80}),
-        None,
-    )
-    .await;
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let other = app.token_for("Milesure Insurance").await;
+    // Another app, subscribed to another product, cannot see the command.
+    let id = queue(&app, token, c.asked_for(), vin, body).await;
+    let other = app.create_partner().await;
+    let mileage = app.create_product(&ProductSpec::mileage()).await;
+    app.subscribe(&other, &mileage).await;
+    let other = app.partner_token(&other).await;
     let res = app.get(&format!("/v1/commands/{id}"), Some(&other)).await;
     assert_eq!(res.status(), 404);
 }
 
-async fn commands_work_over_graphql_too(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
-    let mutation = r#"mutation($vin: String!, $value: JSON!) { sendCommand(vin: $vin, product: "ev-charging", purpose: "smart_charging", actuator: "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", value: $value, idempotencyKey: "g-1") { id status replayed } }"#;
-    let res = app
-        .graphql(Some(&token), mutation, json!({"vin": vin, "value": 75}))
-        .await;
+async fn commands_work_over_graphql_too(mut app: TestApp) {
+    let c = commanded(&mut app, &ProductSpec::charging()).await;
+    let token = &c.token;
+    let (product, purpose) = c.asked_for();
+    let mutation = r#"mutation($vin: String!, $product: String!, $purpose: String!, $value: JSON!) { sendCommand(vin: $vin, product: $product, purpose: $purpose, actuator: "Vehicle.Powertrain.TractionBattery.Charging.ChargeLimit", value: $value, idempotencyKey: "g-1") { id status replayed } }"#;
+    let vars = |value: u32| json!({"vin": c.world.vin, "product": product, "purpose": purpose, "value": value});
+    let res = app.graphql(Some(token), mutation, vars(75)).await;
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["data"]["sendCommand"]["status"], "queued", "{body}");
     assert_eq!(body["data"]["sendCommand"]["replayed"], false);
-    let id = body["data"]["sendCommand"]["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let res = app
-        .graphql(Some(&token), mutation, json!({"vin": vin, "value": 75}))
-        .await;
+    let id = id_of(&body["data"]["sendCommand"]);
+    let res = app.graphql(Some(token), mutation, vars(75)).await;
     let again: Value = res.json().await.unwrap();
     assert_eq!(again["data"]["sendCommand"]["id"], id.as_str());
     assert_eq!(again["data"]["sendCommand"]["replayed"], true);
-    let res = app
-        .graphql(
-            Some(&token),
-            "query($id: ID!) { command(id: $id) { status actuator value } }",
-            json!({"id": id}),
-        )
-        .await;
-    let body: Value = res.json().await.unwrap();
+    let body = command_over_graphql(&app, token, &id, "status actuator value").await;
     assert_eq!(body["data"]["command"]["status"], "queued", "{body}");
     assert_eq!(body["data"]["command"]["value"], 75);
-    let res = app
-        .graphql(Some(&token), mutation, json!({"vin": vin, "value": 60}))
-        .await;
+    let res = app.graphql(Some(token), mutation, vars(60)).await;
     let body: Value = res.json().await.unwrap();
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "IDEMPOTENCY_KEY_REUSED",
@@ -387,25 +266,14 @@ async fn commands_work_over_graphql_too(app: TestApp) {
     );
 }
 
-async fn command_status_needs_the_consent_and_ends_with_its_revocation(app: TestApp) {
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
-    let res = send(
-        &app,
-        &token,
-        &vin,
-        json!({"actuator": LIMIT, "value": 85}),
-        None,
-    )
-    .await;
-    assert_eq!(res.status(), 202);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+async fn command_status_needs_the_consent_and_ends_with_its_revocation(mut app: TestApp) {
+    let c = commanded(&mut app, &ProductSpec::charging()).await;
+    let (vin, token) = (&c.world.vin, &c.token);
+    let body = json!({"actuator": LIMIT, "value": 85});
+    let id = queue(&app, token, c.asked_for(), vin, body).await;
     // Reading the status is a served access, shown to the driver but not metered.
     let before = app.access_log_count().await;
-    assert_eq!(status(&app, &token, &id).await["status"], "queued");
+    assert_eq!(status(&app, token, &id).await["status"], "queued");
     assert_eq!(app.access_log_count().await, before + 1);
     let kinds = app
         .sql_strings("SELECT kind FROM access_log ORDER BY id DESC", vec![])
@@ -414,12 +282,12 @@ async fn command_status_needs_the_consent_and_ends_with_its_revocation(app: Test
 
     // The driver revokes; the partner no longer follows the car's commands,
     // and cannot tell the command from one that never existed.
-    crate::consent::revoke_in_portal(&app, "alice", &vin, "Voltwise Energy").await;
+    app.revoke_on_portal(&c.world.driver, &c.world.partner, vin)
+        .await;
     let gone = |id: String| {
         let app = &app;
-        let token = token.clone();
         async move {
-            let res = app.get(&format!("/v1/commands/{id}"), Some(&token)).await;
+            let res = app.get(&format!("/v1/commands/{id}"), Some(token)).await;
             let status = res.status().as_u16();
             let mut body: Value = res.json().await.unwrap();
             body.as_object_mut().unwrap().remove("request_id");
@@ -430,37 +298,15 @@ async fn command_status_needs_the_consent_and_ends_with_its_revocation(app: Test
     let unknown = gone("987654321".to_owned()).await;
     assert_eq!(revoked.0, 404);
     assert_eq!(revoked, unknown);
-    let res = app
-        .graphql(
-            Some(&token),
-            "query($id: ID!) { command(id: $id) { status } }",
-            json!({"id": id}),
-        )
-        .await;
-    let body: Value = res.json().await.unwrap();
+    let body = command_over_graphql(&app, token, &id, "status").await;
     assert_eq!(body["data"]["command"], Value::Null, "{body}");
     assert!(body.get("errors").is_none(), "{body}");
 }
 
-const LOCK: &str = "Vehicle.Cabin.Door.Row1.DriverSide.IsLocked";
-
-async fn lock(app: &TestApp, token: &str, vin: &str, value: Value) -> reqwest::Response {
-    app.client
-        .post(app.url(&format!("/v1/vehicles/{vin}/commands")))
-        .query(&[
-            ("product", "vehicle-access"),
-            ("purpose", "in_car_delivery"),
-        ])
-        .bearer_auth(token)
-        .json(&json!({"actuator": LOCK, "value": value}))
-        .send()
-        .await
-        .unwrap()
-}
-
-async fn locked_now(app: &TestApp, token: &str, vin: &str) -> Value {
+async fn locked_now(app: &TestApp, c: &Commanded) -> Value {
+    let (product, purpose) = c.asked_for();
     let res = app
-        .rest_latest(token, vin, "vehicle-access", "in_car_delivery")
+        .rest_latest(&c.token, &c.world.vin, product, purpose)
         .await;
     let body: Value = res.json().await.unwrap();
     vdx_tests::signal(&body, LOCK)
@@ -471,35 +317,34 @@ async fn locked_now(app: &TestApp, token: &str, vin: &str) -> Value {
 async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_product(
     mut app: TestApp,
 ) {
-    let erin = app.demo_driver("erin");
-    let vin = erin.vehicles[0].clone();
-    let car = car_index(&app, &vin).await;
-    app.fleet[car].wake(1e6);
-    app.fleet[car].fault_rate = 0.0;
-    let token = app.token_for("Parcelway Logistics").await;
+    let c = commanded(&mut app, &ProductSpec::vehicle_access()).await;
+    let (vin, token) = (&c.world.vin, &c.token);
+    // The same car shares its charging with an energy partner.
+    let energy = app.create_partner().await;
+    let charging = app.create_product(&ProductSpec::charging()).await;
+    app.subscribe(&energy, &charging).await;
+    app.grant_consent(&c.world.driver, vin, &energy, None).await;
     let now = chrono::Utc::now().timestamp_millis();
-    tick(&mut app, now).await;
-    assert_eq!(locked_now(&app, &token, &vin).await, true);
+    app.tick(now).await;
+    assert_eq!(locked_now(&app, &c).await, true);
 
-    let res = lock(&app, &token, &vin, json!(false)).await;
-    assert_eq!(res.status(), 202);
-    let id = res.json::<Value>().await.unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    tick(&mut app, now + 1_000).await;
-    tick(&mut app, now + 10_000).await;
-    let res = app.get(&format!("/v1/commands/{id}"), Some(&token)).await;
-    assert_eq!(res.json::<Value>().await.unwrap()["status"], "executed");
-    tick(&mut app, now + 11_000).await;
-    assert_eq!(locked_now(&app, &token, &vin).await, false);
+    let unlock = json!({"actuator": LOCK, "value": false});
+    let id = queue(&app, token, c.asked_for(), vin, unlock).await;
+    app.tick(now + 1_000).await;
+    app.tick(now + 10_000).await;
+    assert_eq!(status(&app, token, &id).await["status"], "executed");
+    app.tick(now + 11_000).await;
+    assert_eq!(locked_now(&app, &c).await, false);
 
     // A lock takes a boolean; and the courier cannot touch the charging of the same car.
-    assert_eq!(lock(&app, &token, &vin, json!("open")).await.status(), 422);
+    let open = json!({"actuator": LOCK, "value": "open"});
+    let res = send(&app, token, c.asked_for(), vin, open, None).await;
+    assert_eq!(res.status(), 422);
     let res = send(
         &app,
-        &token,
-        &vin,
+        token,
+        charging.asked_for(),
+        vin,
         json!({"actuator": START_STOP, "value": "START"}),
         None,
     )
@@ -510,27 +355,27 @@ async fn a_courier_partner_unlocks_and_locks_a_car_under_the_vehicle_access_prod
 /// The policy epoch read at authentication is not trusted for long: a
 /// command whose body arrives after the driver revoked is refused, even though
 /// its headers (and token) were checked before, with the grant remembered.
-async fn a_request_held_open_across_a_revocation_is_refused(app: TestApp) {
+async fn a_request_held_open_across_a_revocation_is_refused(mut app: TestApp) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let vin = app.creds.examples.consented.vin.clone();
-    let token = app.token_for("Voltwise Energy").await;
+    let c = commanded(&mut app, &ProductSpec::charging()).await;
+    let (vin, token) = (&c.world.vin, &c.token);
     // The grant is decided and remembered.
-    let res = send(
+    queue(
         &app,
-        &token,
-        &vin,
+        token,
+        c.asked_for(),
+        vin,
         json!({"actuator": LIMIT, "value": 70}),
-        None,
     )
     .await;
-    assert_eq!(res.status(), 202);
 
     let body = json!({"actuator": LIMIT, "value": 71}).to_string();
     let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", app.port))
         .await
         .unwrap();
+    let (product, purpose) = c.asked_for();
     let head = format!(
-        "POST /v1/vehicles/{vin}/commands?product=ev-charging&purpose=smart_charging HTTP/1.1\r\n\
+        "POST /v1/vehicles/{vin}/commands?product={product}&purpose={purpose} HTTP/1.1\r\n\
          Host: 127.0.0.1\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
          Content-Length: {}\r\nConnection: close\r\n\r\n",
         body.len()
@@ -538,7 +383,8 @@ async fn a_request_held_open_across_a_revocation_is_refused(app: TestApp) {
     stream.write_all(head.as_bytes()).await.unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(150)).await;
 
-    crate::consent::revoke_in_portal(&app, "alice", &vin, "Voltwise Energy").await;
+    app.revoke_on_portal(&c.world.driver, &c.world.partner, vin)
+        .await;
 
     stream.write_all(body.as_bytes()).await.unwrap();
     let mut answer = String::new();
@@ -547,7 +393,7 @@ async fn a_request_held_open_across_a_revocation_is_refused(app: TestApp) {
     assert!(answer.contains("NO_CONSENT"), "{answer}");
 }
 
-on_both_backends_in_demo_world!(
+on_both_backends!(
     a_command_is_queued_delivered_and_carried_out_by_the_car,
     a_command_to_a_car_that_stays_offline_expires,
     the_same_idempotency_key_returns_the_first_command_and_cannot_be_reused,

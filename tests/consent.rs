@@ -12,19 +12,6 @@ use vdx_consent::test_support::consent;
 use vdx_tests::world::{Consented, Driver, ProductSpec, SOC, assert_says, retry_after};
 use vdx_tests::{Backend, TestApp, on_both_backends, spawn_app, vdx_binary};
 
-/// The driver revokes the partner's consent for the car on the portal.
-/// A demo-world shim for `commands.rs`, which does not build its own world
-/// yet; fixtures use `TestApp::revoke_on_portal`.
-pub(crate) async fn revoke_in_portal(app: &TestApp, driver: &str, vin: &str, partner: &str) {
-    let row = consent_of(app, vin, &app.partner(partner).client_id).await;
-    let driver = Driver {
-        username: driver.to_owned(),
-        password: app.demo_driver(driver).password.clone(),
-    };
-    app.revoke_on_portal(&driver, row.id.0).await;
-}
-
-/// The consent of the app `client_id` for the car `vin`, as stored.
 pub(crate) async fn consent_of(app: &TestApp, vin: &str, client_id: &str) -> consent::Model {
     let car = app.vehicle_id(vin).await;
     let partner_app = vdx_catalog::marketplace::find_app_by_client_id(&app.db, client_id)
@@ -607,8 +594,9 @@ async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request
         200,
         "the second replica accepts the first one's token"
     );
-    let id = first.consent_id(&world.partner, &world.vin).await;
-    first.revoke_on_portal(&world.driver, id).await;
+    first
+        .revoke_on_portal(&world.driver, &world.partner, &world.vin)
+        .await;
     assert_eq!(
         read(second).await,
         403,
@@ -621,8 +609,8 @@ async fn consent_verify_names_the_first_tampered_ledger_entry() {
     let app = spawn_app(Backend::Sqlite).await;
     // A consent the driver revoked, so the ledger has a revocation to rewrite.
     let (world, _) = consented(&app).await;
-    let id = app.consent_id(&world.partner, &world.vin).await;
-    app.revoke_on_portal(&world.driver, id).await;
+    app.revoke_on_portal(&world.driver, &world.partner, &world.vin)
+        .await;
     let verify = || {
         std::process::Command::new(vdx_binary())
             .args(["consent", "verify", "--database-url", &app.database_url])

@@ -42,8 +42,8 @@ fn the_openapi_document_is_version_3_1() {
 /// A documented path with its parameters filled in.
 fn probe_path(path: &str) -> String {
     let known = path
-        .replace("{vin}", "VDXE0000000000001")
-        .replace("{slug}", "ev-charging")
+        .replace("{vin}", "VDXT0000000000001")
+        .replace("{slug}", "some-product")
         .replace("{version}", "1.0.0")
         .replace("{id}", "1");
     // Any other parameter gets a placeholder; the handler may refuse it, but
@@ -70,15 +70,7 @@ fn probe_path(path: &str) -> String {
 #[tokio::test]
 async fn every_routed_rest_endpoint_is_in_the_openapi_document() {
     let app = vdx_tests::spawn_app(vdx_tests::Backend::Sqlite).await;
-    let served: serde_json::Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let served = app.get_json("/openapi.json", None).await;
     let generated: serde_json::Value =
         serde_json::from_str(&vdx_gateway::openapi::document().unwrap()).unwrap();
     assert!(
@@ -143,12 +135,7 @@ async fn every_routed_rest_endpoint_is_in_the_openapi_document() {
             .collect();
         assert!(!methods.is_empty(), "{route} has no operation");
         for method in &methods {
-            let res = app
-                .client
-                .request(method.parse().unwrap(), app.url(&probe))
-                .send()
-                .await
-                .unwrap();
+            let res = app.call(method.parse().unwrap(), &probe, None, None).await;
             let status = res.status();
             let body: serde_json::Value = res.json().await.unwrap_or_default();
             assert!(
@@ -157,12 +144,7 @@ async fn every_routed_rest_endpoint_is_in_the_openapi_document() {
             );
         }
         for method in all_methods.iter().filter(|m| !methods.contains(m)) {
-            let res = app
-                .client
-                .request(method.parse().unwrap(), app.url(&probe))
-                .send()
-                .await
-                .unwrap();
+            let res = app.call(method.parse().unwrap(), &probe, None, None).await;
             assert_eq!(res.status(), 405, "{method} {route}");
             assert_eq!(
                 res.headers()["allow"],
@@ -182,7 +164,7 @@ async fn every_routed_rest_endpoint_is_in_the_openapi_document() {
         "/docs",
     ] {
         assert!(!documented.contains(&page), "{page} is documented");
-        let res = app.client.get(app.url(page)).send().await.unwrap();
+        let res = app.get(page, None).await;
         let body: serde_json::Value = res.json().await.unwrap_or_default();
         assert!(
             body["detail"] != "no route matches this path",

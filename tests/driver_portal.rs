@@ -16,12 +16,6 @@ pub fn portal_client() -> reqwest::Client {
 }
 
 impl TestApp {
-    /// Signs a demo driver into the portal; returns the client and the page's CSRF token.
-    pub async fn portal_login(&self, username: &str) -> (reqwest::Client, String) {
-        let password = self.demo_driver(username).password.clone();
-        self.portal_sign_in(username, &password).await
-    }
-
     /// Signs a driver into the portal with the login form; returns the
     /// client and the portal page's CSRF token.
     pub async fn portal_sign_in(

@@ -2,10 +2,9 @@
 //! a fresh database (a new SQLite file, or a new PostgreSQL database on the
 //! server named by `VDX_TEST_POSTGRES_URL`) holding nothing but the OEM's
 //! admin client, bootstrapped as `vdx apps create` does. A test builds the
-//! rest of its world through the API with the fixtures in [`world`].
-//! `spawn_app_with_demo_world` seeds the demo world instead, for the tests
-//! not yet converted and for the test of the demo itself. `TestApp` has one
-//! typed helper per endpoint.
+//! rest of its world through the API with the fixtures in [`world`]; no test
+//! leans on the demo world (`vdx demo`'s own tests start the binary).
+//! `TestApp` has one typed helper per endpoint.
 
 use sea_orm::DatabaseConnection;
 use vdx_gateway::demo::Credentials;
@@ -36,8 +35,8 @@ pub struct TestApp {
     /// The demo world's credentials. In a fresh world (`spawn_app`) only
     /// `admin` is set: partners, drivers and examples are empty.
     pub creds: Credentials,
-    /// The simulated cars of the demo world (empty in a fresh world); tests
-    /// drive them with `simulator::tick`.
+    /// The simulated cars: the demo world's, or in a fresh world those a
+    /// test adds with `TestApp::simulate`; tests drive them with `TestApp::tick`.
     pub fleet: Vec<vdx_telemetry::simulator::SimVehicle>,
     pub handle: actix_web::dev::ServerHandle,
     _dir: tempfile::TempDir,
@@ -52,16 +51,6 @@ pub struct TestApp {
 macro_rules! on_both_backends {
     ($($name:ident),* $(,)? $(; with_clock: $($timed:ident),+ $(,)?)?) => {
         $crate::on_both_backends_spawning!(spawn_app, spawn_app_and_clock;
-            $($name),* $(; with_clock: $($timed),+)?);
-    };
-}
-
-/// Like [`on_both_backends!`], on the demo world
-/// ([`spawn_app_with_demo_world`]), for the tests not yet building their own.
-#[macro_export]
-macro_rules! on_both_backends_in_demo_world {
-    ($($name:ident),* $(,)? $(; with_clock: $($timed:ident),+ $(,)?)?) => {
-        $crate::on_both_backends_spawning!(spawn_app_with_demo_world, spawn_app_with_demo_world_and_clock;
             $($name),* $(; with_clock: $($timed),+)?);
     };
 }

@@ -4,18 +4,8 @@
 //! token endpoint, which Swagger UI's Authorize button uses.
 
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends_in_demo_world};
-
-async fn document(app: &TestApp) -> Value {
-    app.client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap()
-}
+use vdx_tests::world::ProductSpec;
+use vdx_tests::{TestApp, on_both_backends};
 
 /// Follows a `$ref` into `components`.
 fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
@@ -29,7 +19,7 @@ fn resolve<'a>(doc: &'a Value, schema: &'a Value) -> &'a Value {
 }
 
 async fn a_token_can_be_fetched_as_the_openapi_document_describes(app: TestApp) {
-    let doc = document(&app).await;
+    let doc = app.get_json("/openapi.json", None).await;
     let body = &doc["paths"]["/oauth/token"]["post"]["requestBody"];
     let form = &body["content"]["application/x-www-form-urlencoded"]["schema"];
     assert!(!form.is_null(), "no form body for /oauth/token: {body}");
@@ -82,7 +72,7 @@ async fn a_token_can_be_fetched_as_the_openapi_document_describes(app: TestApp) 
 
     // The request, built from the description: the form's grant_type, the
     // client authenticated by the form (client_secret_post) or Basic.
-    let partner = app.partner("Voltwise Energy");
+    let (partner, _) = app.subscribed(&ProductSpec::charging()).await;
     let form_post = [
         ("grant_type", "client_credentials"),
         ("client_id", partner.client_id.as_str()),
@@ -110,4 +100,4 @@ async fn a_token_can_be_fetched_as_the_openapi_document_describes(app: TestApp) 
     }
 }
 
-on_both_backends_in_demo_world!(a_token_can_be_fetched_as_the_openapi_document_describes);
+on_both_backends!(a_token_can_be_fetched_as_the_openapi_document_describes);

@@ -21,23 +21,6 @@ impl TestApp {
         format!("{}{path}", self.base_url)
     }
 
-    /// A demo driver's sign-in and cars, by username.
-    pub fn demo_driver(&self, username: &str) -> &vdx_gateway::demo::world::DriverCredentials {
-        self.creds
-            .drivers
-            .iter()
-            .find(|d| d.username == username)
-            .unwrap_or_else(|| panic!("no demo driver {username}"))
-    }
-
-    pub fn partner(&self, name: &str) -> &vdx_gateway::demo::world::PartnerCredentials {
-        self.creds
-            .partners
-            .iter()
-            .find(|p| p.name == name)
-            .unwrap_or_else(|| panic!("no partner {name}"))
-    }
-
     /// `POST /oauth/token` with client_secret_basic.
     pub async fn token_response(
         &self,
@@ -67,13 +50,6 @@ impl TestApp {
             .as_str()
             .expect("access_token")
             .to_owned()
-    }
-
-    /// An access token for a demo partner, by name.
-    pub async fn token_for(&self, partner: &str) -> String {
-        let p = self.partner(partner);
-        self.access_token(&p.client_id, &p.client_secret, None)
-            .await
     }
 
     /// An admin access token (scope `admin`), from the OEM console client.
@@ -147,11 +123,10 @@ impl TestApp {
         req.send().await.expect("request")
     }
 
-    /// The scopes a fresh client_credentials token of this partner carries.
-    pub async fn scopes_of(&self, partner: &str) -> String {
-        let p = self.partner(partner);
+    /// The scopes a fresh client_credentials token of the partner carries.
+    pub async fn scopes_of(&self, partner: &crate::world::Partner) -> String {
         let res = self
-            .token_response(&p.client_id, &p.client_secret, None)
+            .token_response(&partner.client_id, &partner.client_secret, None)
             .await;
         let body: Value = res.json().await.expect("json");
         body["scope"].as_str().unwrap_or_default().to_owned()
@@ -269,25 +244,21 @@ impl TestApp {
     pub async fn sql_i64(&self, sql: &str, values: Vec<sea_orm::Value>) -> i64 {
         let row = self
             .db
-            .query_one_raw(sea_orm::Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                values,
-            ))
+            .query_one_raw(self.statement(sql, values))
             .await
             .expect("query")
             .expect("a row");
         row.try_get_by_index::<i64>(0).expect("an integer")
     }
 
+    fn statement(&self, sql: &str, values: Vec<sea_orm::Value>) -> sea_orm::Statement {
+        sea_orm::Statement::from_sql_and_values(self.db.get_database_backend(), sql, values)
+    }
+
     /// The strings of a query's first column (parameters as in [`Self::sql_i64`]).
     pub async fn sql_strings(&self, sql: &str, values: Vec<sea_orm::Value>) -> Vec<String> {
         self.db
-            .query_all_raw(sea_orm::Statement::from_sql_and_values(
-                self.db.get_database_backend(),
-                sql,
-                values,
-            ))
+            .query_all_raw(self.statement(sql, values))
             .await
             .expect("query")
             .into_iter()

@@ -39,8 +39,8 @@ async fn revoked_car(app: &TestApp, world: &Consented) -> String {
     let vin = app
         .share_new_car((&world.driver, &world.partner), &reported, now, None)
         .await;
-    let id = app.consent_id(&world.partner, &vin).await;
-    app.revoke_on_portal(&world.driver, id).await;
+    app.revoke_on_portal(&world.driver, &world.partner, &vin)
+        .await;
     vin
 }
 

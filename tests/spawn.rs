@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use vdx_core::{Clock, ManualClock, SystemClock};
 use vdx_gateway::config::Config;
-use vdx_gateway::demo::{Credentials, seed_world};
+use vdx_gateway::demo::Credentials;
 use vdx_gateway::startup::Application;
 
 use crate::{Backend, TestApp};
@@ -48,15 +48,6 @@ pub fn test_config(database_url: String) -> Config {
     }
 }
 
-/// What a fresh database holds before the gateway starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Seed {
-    /// Only the OEM's admin client (scopes `admin ingest`).
-    AdminClient,
-    /// The demo world (`vdx demo`), after one fleet report.
-    DemoWorld,
-}
-
 /// Starts the gateway on a fresh database holding only the OEM admin client.
 pub async fn spawn_app(backend: Backend) -> TestApp {
     spawn_app_with(backend, |_| {}).await
@@ -64,61 +55,29 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// Like [`spawn_app`], with a chance to adjust the configuration.
 pub async fn spawn_app_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-    spawn_app_on(
-        backend,
-        adjust,
-        std::sync::Arc::new(SystemClock),
-        Seed::AdminClient,
-    )
-    .await
+    spawn_on_system_clock(backend, adjust).await
 }
 
 /// Like [`spawn_app`], with the gateway reading the time from `clock`: a
 /// test moves a `ManualClock` instead of back-dating rows or sleeping.
 pub async fn spawn_app_with_clock(backend: Backend, clock: std::sync::Arc<ManualClock>) -> TestApp {
-    spawn_app_on(backend, |_| {}, clock, Seed::AdminClient).await
+    spawn_app_on(backend, |_| {}, clock).await
 }
 
 /// [`spawn_app_with_clock`] on a `ManualClock` showing the time now; the
 /// test gets the clock to move.
 pub async fn spawn_app_and_clock(backend: Backend) -> (TestApp, std::sync::Arc<ManualClock>) {
-    spawn_on_manual_clock(backend, Seed::AdminClient).await
+    spawn_on_manual_clock(backend).await
 }
 
-/// Starts the gateway on a fresh database seeded with the demo world. For
-/// tests not yet building their own world; editing the demo may break them.
-pub async fn spawn_app_with_demo_world(backend: Backend) -> TestApp {
-    spawn_app_with_demo_world_and(backend, |_| {}).await
+async fn spawn_on_system_clock(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+    spawn_app_on(backend, adjust, std::sync::Arc::new(SystemClock)).await
 }
 
-/// Like [`spawn_app_with_demo_world`], with a chance to adjust the configuration.
-pub async fn spawn_app_with_demo_world_and(
-    backend: Backend,
-    adjust: impl FnOnce(&mut Config),
-) -> TestApp {
-    spawn_app_on(
-        backend,
-        adjust,
-        std::sync::Arc::new(SystemClock),
-        Seed::DemoWorld,
-    )
-    .await
-}
-
-/// [`spawn_app_with_demo_world`] on a `ManualClock` showing the time now.
-pub async fn spawn_app_with_demo_world_and_clock(
-    backend: Backend,
-) -> (TestApp, std::sync::Arc<ManualClock>) {
-    spawn_on_manual_clock(backend, Seed::DemoWorld).await
-}
-
-async fn spawn_on_manual_clock(
-    backend: Backend,
-    seed: Seed,
-) -> (TestApp, std::sync::Arc<ManualClock>) {
+async fn spawn_on_manual_clock(backend: Backend) -> (TestApp, std::sync::Arc<ManualClock>) {
     let clock = std::sync::Arc::new(ManualClock::starting_now());
     let shared: std::sync::Arc<dyn Clock> = std::sync::Arc::clone(&clock) as _;
-    (spawn_app_on(backend, |_| {}, shared, seed).await, clock)
+    (spawn_app_on(backend, |_| {}, shared).await, clock)
 }
 
 /// The OEM's admin client, created as `vdx apps create --partner "vdx OEM"
@@ -159,7 +118,6 @@ async fn spawn_app_on(
     backend: Backend,
     adjust: impl FnOnce(&mut Config),
     clock: std::sync::Arc<dyn Clock>,
-    seed: Seed,
 ) -> TestApp {
     vdx_gateway::logging::init(vdx_gateway::config::LogFormat::Text, "warn");
     let dir = tempfile::tempdir().expect("tempdir");
@@ -173,16 +131,7 @@ async fn spawn_app_on(
     .await
     .expect("connect");
     vdx_gateway::db::migrate(&db).await.expect("migrate");
-    let (mut creds, fleet) = match seed {
-        Seed::AdminClient => (bootstrap_admin(&db, clock.now_ms()).await, Vec::new()),
-        Seed::DemoWorld => {
-            let mut world = seed_world(&db, 50, clock.now_ms()).await.expect("seed");
-            vdx_telemetry::simulator::tick(&db, &mut world.fleet, 1.0, clock.now_ms())
-                .await
-                .expect("first fleet report");
-            (world.credentials, world.fleet)
-        }
-    };
+    let mut creds = bootstrap_admin(&db, clock.now_ms()).await;
     let app = Application::build_with_clock(config, db.clone(), clock)
         .await
         .expect("build");
@@ -201,27 +150,10 @@ async fn spawn_app_on(
         db,
         database_url,
         creds,
-        fleet,
+        fleet: Vec::new(),
         handle,
         _dir: dir,
     }
-}
-
-/// Starts the gateway as [`spawn_app`] does, plus one partner app without
-/// subscriptions (`Voltwise Energy`'s `charging`, made through the admin
-/// API, listed in `creds.partners`): an empty marketplace.
-pub async fn spawn_bare_app(backend: Backend) -> TestApp {
-    use vdx_gateway::demo::world::PartnerCredentials;
-    let mut app = spawn_app(backend).await;
-    let partner = app.create_app("Voltwise Energy", "charging", None).await;
-    app.creds.partners.push(PartnerCredentials {
-        name: "Voltwise Energy".to_owned(),
-        client_id: partner.client_id,
-        client_secret: partner.client_secret,
-        scopes: Vec::new(),
-        redirect_uris: Vec::new(),
-    });
-    app
 }
 
 /// A second gateway on the same database, as another replica behind a load

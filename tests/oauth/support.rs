@@ -447,26 +447,3 @@ pub async fn refresh(
         .await
         .map_err(server_error)
 }
-
-// Demo-world shims for the one test outside this area that still runs on the
-// demo world (`portal/sharing.rs`); they go when it builds its own world.
-
-/// The demo's Voltwise client, with its registered redirect URI.
-pub async fn voltwise(app: &TestApp) -> Client {
-    let p = app.partner("Voltwise Energy");
-    client(app, &p.client_id, &p.client_secret, &p.redirect_uris[0]).await
-}
-
-/// [`approve`] by a demo driver, for the demo's `read:ev-charging`.
-pub async fn approved_code(
-    app: &TestApp,
-    client: &Client,
-    username: &str,
-    vin: &str,
-) -> (AuthorizationCode, PkceCodeVerifier) {
-    let driver = Driver {
-        username: username.to_owned(),
-        password: app.demo_driver(username).password.clone(),
-    };
-    approve(app, client, "read:ev-charging", &driver, vin).await
-}

@@ -9,8 +9,9 @@ mod revoking;
 mod sharing;
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-use vdx_consent::test_support::{consent, vehicle};
+use vdx_consent::test_support::consent;
 use vdx_tests::TestApp;
+use vdx_tests::world::Partner;
 
 /// How the portal writes a time: `2026-11-23 17:05 UTC`.
 pub(crate) fn when(ms: i64) -> String {
@@ -18,16 +19,6 @@ pub(crate) fn when(ms: i64) -> String {
         .unwrap()
         .format("%Y-%m-%d %H:%M UTC")
         .to_string()
-}
-
-/// The first EV a demo driver has.
-pub(crate) fn ev_of(app: &TestApp, username: &str) -> String {
-    app.demo_driver(username)
-        .vehicles
-        .iter()
-        .find(|v| v.starts_with("VDXE"))
-        .unwrap()
-        .clone()
 }
 
 /// Every page of the portal a signed-in driver reaches, for consent `consent`.
@@ -41,27 +32,29 @@ pub(crate) fn every_page(consent: impl std::fmt::Display) -> [String; 5] {
     ]
 }
 
-/// Every consent of the partner's app for the car, oldest first.
-pub(crate) async fn consents_for(app: &TestApp, vin: &str, partner: &str) -> Vec<consent::Model> {
-    let car = vehicle::Entity::find()
-        .filter(vehicle::Column::Vin.eq(vin))
-        .one(&app.db)
-        .await
-        .unwrap()
-        .unwrap();
-    let client_id = &app.partner(partner).client_id;
-    let partner_app = vdx_catalog::marketplace::find_app_by_client_id(&app.db, client_id)
+/// Every consent given to the partner's app, oldest first. In a test's
+/// own world these are its driver's.
+pub(crate) async fn consents_given(app: &TestApp, partner: &Partner) -> Vec<consent::Model> {
+    let partner_app = vdx_catalog::marketplace::find_app_by_client_id(&app.db, &partner.client_id)
         .await
         .unwrap()
         .unwrap();
     let mut rows = consent::Entity::find()
-        .filter(consent::Column::VehicleId.eq(car.id))
         .filter(consent::Column::AppId.eq(partner_app.id))
         .all(&app.db)
         .await
         .unwrap();
     rows.sort_by_key(|c| c.id);
     rows
+}
+
+/// An `oauth2` client of the partner's app, redirecting to its registered URI.
+pub(crate) async fn oauth_client(
+    app: &TestApp,
+    partner: &Partner,
+) -> crate::oauth::support::Client {
+    let (id, secret) = (&partner.client_id, &partner.client_secret);
+    crate::oauth::support::client(app, id, secret, &partner.redirect_uri).await
 }
 
 /// The HTML of the table row of consent `id` on the portal's home page.

@@ -6,8 +6,7 @@
 use vdx_tests::world::{Consented, ProductSpec};
 use vdx_tests::{Backend, TestApp};
 
-use super::revoking::sign_in;
-use crate::browser::Browser;
+use crate::browser::{Browser, sign_in};
 use crate::oauth::support;
 
 /// Visits every page of the portal; asserts none is wider than `width`.
@@ -18,9 +17,7 @@ async fn visit_every_page(
     width: u32,
     label: &str,
 ) {
-    let consent = crate::consent::consent_of(app, &world.vin, &world.partner.client_id)
-        .await
-        .id;
+    let consent = app.active_consent_id(&world.partner, &world.vin).await;
     let check = |page: String| async move {
         let (screen, inner, scroll, viewport): (u32, u32, u32, bool) = serde_json::from_value(
             browser
@@ -80,13 +77,7 @@ async fn visit_every_page(
     }
     // The OAuth consent screen, reached as a partner's app sends the driver there.
     let partner = &world.partner;
-    let client = support::client(
-        app,
-        &partner.client_id,
-        &partner.client_secret,
-        &partner.redirect_uri,
-    )
-    .await;
+    let client = super::oauth_client(app, partner).await;
     let slug = &world.product.slug;
     let (url, _, _) = support::authorize_url(&client, &format!("read:{slug} command:{slug}"));
     browser.client.goto(url.as_str()).await.unwrap();

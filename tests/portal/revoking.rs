@@ -3,36 +3,17 @@
 
 use fantoccini::Locator;
 use vdx_tests::Backend;
-use vdx_tests::world::{Driver, ProductSpec};
+use vdx_tests::world::ProductSpec;
 
-use crate::browser::{Browser, audit_page};
-
-/// Signs a driver in through the portal's login form.
-pub(crate) async fn sign_in(browser: &Browser, app: &vdx_tests::TestApp, driver: &Driver) {
-    let (username, password) = (&driver.username, &driver.password);
-    browser
-        .client
-        .goto(&app.url("/portal/login"))
-        .await
-        .unwrap();
-    browser.fill("#username", username).await;
-    browser.fill("#password", password).await;
-    browser.click("form[action='/portal/login'] button").await;
-    browser.wait_text("main", "Signed in as").await;
-}
+use crate::browser::{Browser, audit_page, sign_in};
 
 /// Clicks "Revoke" in the active consent's row of the car.
 async fn press_revoke_in_row(browser: &Browser, vin: &str) {
     browser
-        .client
-        .find(Locator::XPath(&format!(
+        .press(Locator::XPath(&format!(
             "//table[@id='active-consents']//tr[td/code='{vin}']//*[normalize-space()='Revoke']"
         )))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+        .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,14 +47,7 @@ async fn revoking_asks_first_naming_what_ends_and_then_says_what_happened() {
     assert_eq!(read().await.status(), 200, "asking revoked nothing");
     audit_page(&browser, "/portal/consents/{id}/revoke", "light").await;
     browser.screenshot("portal-revoke-question").await;
-    browser
-        .client
-        .find(Locator::LinkText("Cancel"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    browser.press(Locator::LinkText("Cancel")).await;
     browser.wait_text("#active-consents", &vin).await;
     assert_eq!(read().await.status(), 200, "cancelling revoked nothing");
 

@@ -10,11 +10,13 @@
 
 mod people;
 pub use people::{assert_says, retry_after};
+mod fleet;
 mod products;
 
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+pub use fleet::*;
 pub use products::*;
 
 use crate::TestApp;
@@ -336,12 +338,18 @@ impl TestApp {
         (world, token)
     }
 
-    /// Like [`Self::consented`], with a car that has not reported yet.
-    pub async fn consented_before_any_report(&self, spec: &ProductSpec) -> Consented {
+    /// A new partner subscribed to a new product of `spec` (the VSS subset imported).
+    pub async fn subscribed(&self, spec: &ProductSpec) -> (Partner, Product) {
         self.import_signals().await;
         let product = self.create_product(spec).await;
         let partner = self.create_partner().await;
         self.subscribe(&partner, &product).await;
+        (partner, product)
+    }
+
+    /// Like [`Self::consented`], with a car that has not reported yet.
+    pub async fn consented_before_any_report(&self, spec: &ProductSpec) -> Consented {
+        let (partner, product) = self.subscribed(spec).await;
         let driver = self.create_driver().await;
         let vin = self.create_vehicle(&driver).await;
         self.grant_consent(&driver, &vin, &partner, None).await;

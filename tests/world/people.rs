@@ -1,5 +1,5 @@
 //! More of a test's world, built like the rest of [`crate::world`]: another
-//! driver whose car has reported, a consent found through the partner API,
+//! driver whose car has reported, consents found through the partner API,
 //! and a driver ending a consent on the portal. Never raw SQL.
 
 use serde_json::Value;
@@ -33,24 +33,35 @@ impl TestApp {
         vin
     }
 
-    /// The id of the partner's newest consent for `vin`, as the partner's
-    /// consent listing (`GET /v1/consents`) shows it.
-    pub async fn consent_id(&self, partner: &Partner, vin: &str) -> i64 {
+    /// The partner's consents for `vin`, as the partner's consent listing
+    /// (`GET /v1/consents`) shows them.
+    async fn consents_for(&self, partner: &Partner, vin: &str) -> Vec<Value> {
         let token = self.partner_token(partner).await;
         let listing: Value = self.get_json("/v1/consents?limit=100", Some(&token)).await;
-        listing["consents"]
-            .as_array()
-            .expect("consents")
-            .iter()
-            .filter(|c| c["vin"] == vin)
-            .filter_map(|c| c["id"].as_i64())
-            .max()
-            .unwrap_or_else(|| panic!("{} holds no consent for {vin}: {listing}", partner.name))
+        let all = listing["consents"].as_array().expect("consents");
+        all.iter().filter(|c| c["vin"] == vin).cloned().collect()
     }
 
-    /// The driver revokes consent `id` on the portal (`POST
-    /// /portal/consents/{id}/revoke` with the session's CSRF token).
-    pub async fn revoke_on_portal(&self, driver: &Driver, id: i64) {
+    /// The id of the partner's newest consent for `vin`, whatever its status.
+    pub async fn consent_id(&self, partner: &Partner, vin: &str) -> i64 {
+        let consents = self.consents_for(partner, vin).await;
+        let newest = consents.iter().filter_map(|c| c["id"].as_i64()).max();
+        newest.unwrap_or_else(|| panic!("{} holds no consent for {vin}", partner.name))
+    }
+
+    /// The id of the partner's active consent for `vin`.
+    pub async fn active_consent_id(&self, partner: &Partner, vin: &str) -> i64 {
+        let consents = self.consents_for(partner, vin).await;
+        let active = consents.iter().find(|c| c["status"] == "active");
+        let id = active.and_then(|c| c["id"].as_i64());
+        id.unwrap_or_else(|| panic!("{} holds no active consent for {vin}", partner.name))
+    }
+
+    /// The driver revokes the partner's active consent for `vin` on the
+    /// portal (`POST /portal/consents/{id}/revoke` with the session's CSRF
+    /// token).
+    pub async fn revoke_on_portal(&self, driver: &Driver, partner: &Partner, vin: &str) {
+        let id = self.active_consent_id(partner, vin).await;
         let (portal, csrf) = self
             .portal_sign_in(&driver.username, &driver.password)
             .await;

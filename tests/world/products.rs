@@ -130,6 +130,22 @@ impl ProductSpec {
         }
     }
 
+    /// Lock and unlock the driver's door, for a courier.
+    pub fn vehicle_access() -> Self {
+        Self {
+            name: "Vehicle access",
+            category: "fleet",
+            signals: vec![DOOR_LOCK, LOCATION],
+            commands: vec![DOOR_LOCK],
+            purpose: "in_car_delivery",
+            reported: vec![(DOOR_LOCK, json!(true))],
+            history_days: 1,
+            location_precision_km: Some(0.1),
+            default_consent_days: 30,
+            plan: PlanSpec::default(),
+        }
+    }
+
     /// The same product with another plan.
     pub fn with_plan(mut self, plan: PlanSpec) -> Self {
         self.plan = plan;

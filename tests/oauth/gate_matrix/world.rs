@@ -158,8 +158,8 @@ impl Unreachable {
         let never = app.create_vehicle(&app.create_driver().await).await;
         let now = clock.now_ms();
         let (driver, revoked) = world.shared_car(app, None, now).await;
-        let id = app.consent_id(world.partner(), &revoked).await;
-        app.revoke_on_portal(&driver, id).await;
+        app.revoke_on_portal(&driver, world.partner(), &revoked)
+            .await;
         clock.set(now - 2 * DAY_MS);
         let (_, lapsed) = world.shared_car(app, Some(1), now - 2 * DAY_MS).await;
         clock.set(now);
