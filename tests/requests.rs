@@ -198,23 +198,6 @@ impl TestApp {
             .expect("request")
     }
 
-    /// Sets limits on every seeded plan of the demo world (before the first
-    /// call: the gate caches a subscription's plan for a minute). Writes the
-    /// plans table: only the gate matrix, not yet on its own world, uses it;
-    /// a test of its own world asks for a plan with `world::PlanSpec`.
-    pub async fn set_plans(&self, rate: i32, burst: i32, daily: i64, per_vehicle: Option<i32>) {
-        use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
-        use vdx_catalog::test_support::plan;
-        for row in plan::Entity::find().all(&self.db).await.expect("plans") {
-            let mut row: plan::ActiveModel = row.into();
-            row.rate_per_second = Set(rate);
-            row.burst = Set(burst);
-            row.daily_quota = Set(daily);
-            row.vehicle_daily_budget = Set(per_vehicle);
-            row.update(&self.db).await.expect("plan update");
-        }
-    }
-
     /// The value of an unlabelled metric on `GET /metrics`, if present.
     pub async fn metric(&self, name: &str) -> Option<f64> {
         let text = self

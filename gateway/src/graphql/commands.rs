@@ -8,7 +8,7 @@ use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use vdx_telemetry::commands::CommandView;
 
-use super::{admission, gql_error};
+use super::{admission, caller, gql_error};
 use crate::partner;
 use crate::state::AppState;
 
@@ -60,6 +60,9 @@ pub struct CommandQuery;
 impl CommandQuery {
     /// One of this app's commands; null for an unknown id, another app's
     /// command, or one whose vehicle is no longer consented for commands.
+    #[tracing::instrument(skip_all, fields(
+        request_id = caller(ctx).0, app = caller(ctx).1, command = id.as_str(),
+    ))]
     async fn command(
         &self,
         ctx: &Context<'_>,
@@ -90,6 +93,10 @@ impl CommandMutation {
     /// Sends a command to a consented vehicle; it runs asynchronously (poll
     /// `command(id)`). A newer command to the same actuator supersedes an unfinished older one.
     #[allow(clippy::too_many_arguments)]
+    #[tracing::instrument(skip_all, fields(
+        request_id = caller(ctx).0, app = caller(ctx).1, vehicle = %vin, product = %product,
+        actuator = %actuator,
+    ))]
     async fn send_command(
         &self,
         ctx: &Context<'_>,

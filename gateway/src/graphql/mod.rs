@@ -84,6 +84,15 @@ const RATE_CODES: [&str; 3] = [
     "VEHICLE_BUDGET_EXCEEDED",
 ];
 
+/// The request id and calling app, for a resolver's span: the request span
+/// names them too, but a log line shows only its innermost span's fields.
+fn caller<'a>(ctx: &async_graphql::Context<'a>) -> (&'a str, Option<&'a str>) {
+    let request = ctx.data_opt::<vdx_telemetry::gate::RequestContext>();
+    let request_id = ctx.data_opt::<RequestId>().map_or("-", |r| r.0.as_str());
+    let app = request.map(|r| r.principal().app().client_id.as_str());
+    (request_id, app)
+}
+
 /// Turns an edge error into a GraphQL error with a stable `extensions.code`.
 pub fn gql_error(err: ApiError) -> async_graphql::Error {
     let code = err.code();
