@@ -42,6 +42,7 @@ pub mod portal;
 pub mod problem;
 mod problem_mw;
 pub mod request_id;
+pub mod revealed;
 pub mod routes;
 pub mod run_error;
 pub mod simulate;
