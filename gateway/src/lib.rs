@@ -29,6 +29,7 @@ pub mod auth;
 pub mod authorization;
 pub mod cli;
 pub mod config;
+pub mod csv;
 pub mod db;
 pub mod demo;
 pub mod edge;
