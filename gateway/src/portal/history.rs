@@ -7,7 +7,7 @@ use serde_json::json;
 use vdx_consent::{people, records, views};
 use vdx_core::{AppId, VehicleId};
 
-use super::html::{esc, page, scrolling, when};
+use super::html::{esc, option, page, scrolling, when};
 use super::login::html;
 use super::session::DriverSession;
 use crate::csv::{Csv, field as csv_field};
@@ -100,31 +100,11 @@ pub async fn access(
     }
     let vin_options: String = vehicles
         .iter()
-        .map(|(v, _)| {
-            format!(
-                r#"<option value="{0}"{1}>{0}</option>"#,
-                esc(&v.vin),
-                if query.vin.as_deref() == Some(v.vin.as_str()) {
-                    " selected"
-                } else {
-                    ""
-                }
-            )
-        })
+        .map(|(v, _)| option(&v.vin, &v.vin, query.vin.as_deref() == Some(v.vin.as_str())))
         .collect();
     let app_options: String = apps
         .iter()
-        .map(|(id, name)| {
-            format!(
-                r#"<option value="{id}"{}>{}</option>"#,
-                if query.app == Some(*id) {
-                    " selected"
-                } else {
-                    ""
-                },
-                esc(name)
-            )
-        })
+        .map(|(id, name)| option(&id.to_string(), name, query.app == Some(*id)))
         .collect();
     let mut body = format!(
         r#"<form method="get" action="/portal/access" class="grid" id="access-filter">
