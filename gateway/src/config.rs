@@ -72,7 +72,7 @@ pub struct Config {
 
 /// What the configuration says about the OEM identity provider for
 /// federated portal sign-in (`oidc_*`); `Debug` shows the secret as `[REDACTED]`.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct ProviderConfig {
     pub issuer: String,
     pub client_id: String,
@@ -81,18 +81,6 @@ pub struct ProviderConfig {
     pub name: String,
     /// The ID-token claim matched against driver usernames on first sign-in.
     pub username_claim: String,
-}
-
-impl std::fmt::Debug for ProviderConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ProviderConfig")
-            .field("issuer", &self.issuer)
-            .field("client_id", &self.client_id)
-            .field("client_secret", &self.client_secret)
-            .field("name", &self.name)
-            .field("username_claim", &self.username_claim)
-            .finish()
-    }
 }
 
 /// Keys settable through `VDX_*` environment variables.

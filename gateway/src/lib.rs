@@ -10,10 +10,26 @@
 //! `simulate`) live in this crate for the `vdx` binary; nothing on the
 //! request path imports them (checked by a test at the end of this file).
 
+/// `Debug` for a type that holds secrets, keys or live connections: shows
+/// only the named fields, then `..` for the rest, so nothing else can reach
+/// a log through `{:?}`. Defined before the modules so all of them see it.
+macro_rules! debug_showing {
+    ($ty:ident { $($field:ident),+ $(,)? }) => {
+        impl std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    $(.field(stringify!($field), &self.$field))+
+                    .finish_non_exhaustive()
+            }
+        }
+    };
+}
+
 pub mod auth;
 pub mod authorization;
 pub mod cli;
 pub mod config;
+pub mod csv;
 pub mod db;
 pub mod demo;
 pub mod edge;
@@ -27,6 +43,7 @@ pub mod portal;
 pub mod problem;
 mod problem_mw;
 pub mod request_id;
+pub mod revealed;
 pub mod routes;
 pub mod run_error;
 pub mod simulate;

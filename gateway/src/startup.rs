@@ -27,13 +27,7 @@ pub struct Application {
     server: Server,
 }
 
-impl std::fmt::Debug for Application {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Application")
-            .field("port", &self.port)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing!(Application { port });
 
 impl Application {
     /// Connects, migrates, binds.

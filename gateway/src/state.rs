@@ -48,13 +48,7 @@ pub struct AppState {
     pub federation: Option<Arc<Provider>>,
 }
 
-impl std::fmt::Debug for AppState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppState")
-            .field("base_url", &self.base_url)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing!(AppState { base_url });
 
 impl AppState {
     /// The state of one gateway process; the partner gate, the sign-in

@@ -22,13 +22,7 @@ pub struct KeyRing {
     public: Vec<(String, Vec<u8>, Option<i64>)>,
 }
 
-impl std::fmt::Debug for KeyRing {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("KeyRing")
-            .field("signing_kid", &self.signing_kid)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing!(KeyRing { signing_kid });
 
 impl KeyRing {
     pub fn signing(&self) -> (&str, &EncodingKey) {

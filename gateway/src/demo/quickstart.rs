@@ -67,22 +67,11 @@ pub fn quickstart(
     let _ = writeln!(out, "  Marketplace    {base}/marketplace");
     let _ = writeln!(out);
     let _ = writeln!(out, "Partners (client_credentials)");
-    for p in &creds.partners {
-        let _ = writeln!(
-            out,
-            "  {:<20} client_id={} scopes={}",
-            p.name,
-            p.client_id,
-            p.scopes.join(" ")
-        );
+    let partners = creds.partners.iter().map(|p| (p.name.as_str(), p));
+    for (name, p) in partners.chain([("OEM admin", &creds.admin)]) {
+        let (id, scopes) = (&p.client_id, p.scopes.join(" "));
+        let _ = writeln!(out, "  {name:<20} client_id={id} scopes={scopes}");
     }
-    let _ = writeln!(
-        out,
-        "  {:<20} client_id={} scopes={}",
-        "OEM admin",
-        creds.admin.client_id,
-        creds.admin.scopes.join(" ")
-    );
     let _ = writeln!(out, "Drivers");
     for d in &creds.drivers {
         let _ = writeln!(

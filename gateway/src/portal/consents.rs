@@ -2,7 +2,11 @@
 //! a car. Sharing is in `portal::grant`, revoking in `portal::revoke`,
 //! receipts in `portal::receipt`.
 
-use actix_web::{HttpRequest, HttpResponse, web};
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use vdx_consent::records;
 use vdx_consent::views::{self, ConsentView, EndedBy};
@@ -162,6 +166,37 @@ pub async fn own_consent(
         .next()
         .ok_or_else(|| ApiError::internal("consent vanished"))?;
     Ok((row, view))
+}
+
+/// One of the signed-in driver's consents, named by the `{id}` of the path,
+/// for the pages about it: another driver's consent, or none, is a 404.
+/// Extracted like the handler arguments it stands for (session, path,
+/// state), then looked up with [`own_consent`].
+pub struct OwnConsent {
+    pub me: DriverSession,
+    pub state: web::Data<AppState>,
+    pub record: vdx_consent::ConsentRecord,
+    pub view: ConsentView,
+}
+
+impl FromRequest for OwnConsent {
+    type Error = actix_web::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self, Self::Error>>>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let parts =
+            <(DriverSession, web::Path<i64>, web::Data<AppState>)>::from_request(req, payload);
+        Box::pin(async move {
+            let (me, id, state) = parts.await?;
+            let (record, view) = own_consent(&me, &state, *id).await?;
+            Ok(Self {
+                me,
+                state,
+                record,
+                view,
+            })
+        })
+    }
 }
 
 /// Whether a consent still grants something (active and not run out).

@@ -8,7 +8,7 @@ use vdx_consent::people;
 use vdx_consent::records::{self, ConsentStatus, NewConsent, Shared};
 use vdx_core::{AppId, ProductVersionId, Purpose};
 
-use super::html::{esc, page};
+use super::html::{esc, option, page};
 use super::login::html;
 use super::notice::{self, Notice};
 use super::session::{DriverSession, is_owner};
@@ -40,13 +40,8 @@ pub async fn grant_form(
                 offer.version.name,
                 purpose.as_str()
             );
-            options.push_str(&format!(
-                r#"<option value="{app}:{version}:{purpose}">{name}</option>"#,
-                app = offer.app.id,
-                version = offer.version.id,
-                purpose = esc(purpose.as_str()),
-                name = esc(&name),
-            ));
+            let value = format!("{}:{}:{}", offer.app.id, offer.version.id, purpose.as_str());
+            options.push_str(&option(&value, &name, false));
             details.push_str(&format!(
                 "<li><strong>{name}</strong>: {about} <small>Signals: {signals}. Up to {days} days.</small></li>",
                 name = esc(&name),
@@ -58,13 +53,7 @@ pub async fn grant_form(
     }
     let vehicle_options: String = owned
         .iter()
-        .map(|(v, _)| {
-            format!(
-                r#"<option value="{0}">{0} ({1})</option>"#,
-                esc(&v.vin),
-                esc(&v.model)
-            )
-        })
+        .map(|(v, _)| option(&v.vin, &format!("{} ({})", v.vin, v.model), false))
         .collect();
     let body = format!(
         r#"<p class="notice">Only the owner of a vehicle can share its data. You can revoke at any time, and the partner loses access on its next request. Sharing again what you already share extends that consent; it never takes anything away (revoking does).</p>

@@ -7,9 +7,10 @@ use serde_json::json;
 use vdx_consent::{people, records, views};
 use vdx_core::{AppId, VehicleId};
 
-use super::html::{esc, page, scrolling, when};
+use super::html::{esc, option, page, scrolling, when};
 use super::login::html;
 use super::session::DriverSession;
+use crate::csv::{Csv, field as csv_field};
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -21,14 +22,6 @@ pub struct AccessQuery {
     app: Option<i64>,
     /// `csv` or `json` to download; HTML otherwise.
     format: Option<String>,
-}
-
-fn csv_field(raw: &str) -> String {
-    if raw.contains([',', '"', '\n']) {
-        format!("\"{}\"", raw.replace('"', "\"\""))
-    } else {
-        raw.to_owned()
-    }
 }
 
 /// `GET /portal/access`.
@@ -60,8 +53,7 @@ pub async fn access(
                 .json(&records));
         }
         Some("csv") => {
-            let mut csv =
-                String::from("at,partner,app,vin,product,purpose,kind,fields,request_id\r\n");
+            let mut csv = Csv::new("at,partner,app,vin,product,purpose,kind,fields,request_id");
             for r in &records {
                 // `views::access` refused records with unreadable times.
                 let at = chrono::DateTime::from_timestamp_millis(r.at)
@@ -80,16 +72,9 @@ pub async fn access(
                     csv_field(&r.fields.join(" ")),
                     r.request_id.clone(),
                 ];
-                csv.push_str(&row.join(","));
-                csv.push_str("\r\n");
+                csv.row(&row);
             }
-            return Ok(HttpResponse::Ok()
-                .content_type("text/csv; charset=utf-8")
-                .insert_header((
-                    "content-disposition",
-                    "attachment; filename=\"vdx-access-history.csv\"",
-                ))
-                .body(csv));
+            return Ok(csv.download("vdx-access-history.csv"));
         }
         Some(other) => {
             return Err(ApiError::bad_request(
@@ -115,31 +100,11 @@ pub async fn access(
     }
     let vin_options: String = vehicles
         .iter()
-        .map(|(v, _)| {
-            format!(
-                r#"<option value="{0}"{1}>{0}</option>"#,
-                esc(&v.vin),
-                if query.vin.as_deref() == Some(v.vin.as_str()) {
-                    " selected"
-                } else {
-                    ""
-                }
-            )
-        })
+        .map(|(v, _)| option(&v.vin, &v.vin, query.vin.as_deref() == Some(v.vin.as_str())))
         .collect();
     let app_options: String = apps
         .iter()
-        .map(|(id, name)| {
-            format!(
-                r#"<option value="{id}"{}>{}</option>"#,
-                if query.app == Some(*id) {
-                    " selected"
-                } else {
-                    ""
-                },
-                esc(name)
-            )
-        })
+        .map(|(id, name)| option(&id.to_string(), name, query.app == Some(*id)))
         .collect();
     let mut body = format!(
         r#"<form method="get" action="/portal/access" class="grid" id="access-filter">

@@ -50,6 +50,16 @@ pub fn when(ms: i64) -> String {
     }
 }
 
+/// One `<option>` of a `<select>`, its value and its label escaped.
+pub fn option(value: &str, label: &str, selected: bool) -> String {
+    let selected = if selected { " selected" } else { "" };
+    format!(
+        r#"<option value="{}"{selected}>{}</option>"#,
+        esc(value),
+        esc(label)
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -59,6 +69,18 @@ mod tests {
         assert_eq!(
             esc(r#"<script>alert("x")</script> & 'y'"#),
             "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &#39;y&#39;"
+        );
+    }
+
+    #[test]
+    fn an_option_escapes_its_value_and_label() {
+        assert_eq!(
+            option("a\"b", "<c>", false),
+            r#"<option value="a&quot;b">&lt;c&gt;</option>"#
+        );
+        assert_eq!(
+            option("1", "x", true),
+            r#"<option value="1" selected>x</option>"#
         );
     }
 }

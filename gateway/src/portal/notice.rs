@@ -14,6 +14,7 @@ use vdx_consent::views::ConsentView;
 use vdx_core::ConsentId;
 
 use super::html::{esc, when};
+use super::session::portal_cookie;
 use crate::state::AppState;
 
 const COOKIE: &str = "vdx_notice";
@@ -84,13 +85,7 @@ impl Notice {
 }
 
 fn cookie(state: &AppState, value: String, age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
-        .path("/portal")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .secure(state.base_url.starts_with("https://"))
-        .max_age(age)
-        .finish()
+    portal_cookie(state, COOKIE, value, SameSite::Strict, age)
 }
 
 /// A 303 to the portal's home page that says `notice` there.

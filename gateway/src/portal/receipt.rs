@@ -2,15 +2,13 @@
 //! when or how it ended, and its ledger history with each entry's hash), and
 //! the downloadable ISO/IEC TS 27560-style receipt as JSON.
 
-use actix_web::{HttpResponse, web};
+use actix_web::HttpResponse;
 
-use super::consents::{own_consent, running};
+use super::consents::{OwnConsent, running};
 use super::html::{esc, page, scrolling, when};
 use super::login::html;
 use super::revoke::facts;
-use super::session::DriverSession;
 use crate::problem::ApiError;
-use crate::state::AppState;
 
 /// Who a ledger entry's actor is, in words for the driver.
 fn who(actor: &str, me: vdx_core::DriverId, partner: &str) -> String {
@@ -25,11 +23,13 @@ fn who(actor: &str, me: vdx_core::DriverId, partner: &str) -> String {
 
 /// `GET /portal/consents/{id}`: the receipt as a page.
 pub async fn show(
-    me: DriverSession,
-    id: web::Path<i64>,
-    state: web::Data<AppState>,
+    OwnConsent {
+        me,
+        state,
+        record: row,
+        view: c,
+    }: OwnConsent,
 ) -> Result<HttpResponse, ApiError> {
-    let (row, c) = own_consent(&me, &state, *id).await?;
     let entries = vdx_consent::ledger::history(state.db_bypassing_gate(), row.id).await?;
     let mut table = String::from(
         r#"<table id="consent-history" class="reflow"><thead><tr><th>When</th><th>What</th><th>By</th><th>Ledger entry</th></tr></thead><tbody>"#,
@@ -64,11 +64,12 @@ pub async fn show(
 
 /// `GET /portal/consents/{id}/receipt`: the consent receipt as JSON.
 pub async fn download(
-    me: DriverSession,
-    id: web::Path<i64>,
-    state: web::Data<AppState>,
+    OwnConsent {
+        state,
+        record: consent,
+        ..
+    }: OwnConsent,
 ) -> Result<HttpResponse, ApiError> {
-    let (consent, _) = own_consent(&me, &state, *id).await?;
     let receipt = vdx_consent::receipt::receipt(state.db_bypassing_gate(), &consent).await?;
     Ok(HttpResponse::Ok()
         .insert_header((

@@ -8,7 +8,7 @@ use serde::Deserialize;
 use vdx_consent::records::{self, ConsentStatus};
 use vdx_consent::views::ConsentView;
 
-use super::consents::{ended, own_consent, running};
+use super::consents::{OwnConsent, ended, own_consent, running};
 use super::html::{esc, page, when};
 use super::login::html;
 use super::notice::{self, Notice};
@@ -54,12 +54,7 @@ pub fn facts(c: &ConsentView) -> String {
 }
 
 /// `GET /portal/consents/{id}/revoke`: asks first; changes nothing.
-pub async fn confirm(
-    me: DriverSession,
-    id: web::Path<i64>,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, ApiError> {
-    let (_, c) = own_consent(&me, &state, *id).await?;
+pub async fn confirm(OwnConsent { me, view: c, .. }: OwnConsent) -> Result<HttpResponse, ApiError> {
     if !running(&c) {
         let body = format!(
             r#"<p class="notice">This consent has already ended; there is nothing to revoke.</p>{}<p><a href="/portal">Back to my vehicles and consents</a></p>"#,

@@ -32,10 +32,22 @@ pub async fn start(state: &AppState, driver: DriverId) -> Result<Cookie<'static>
 
 /// The session cookie with its protections; a zero age clears it.
 pub fn cookie(state: &AppState, value: String, age: CookieDuration) -> Cookie<'static> {
-    Cookie::build(COOKIE, value)
+    portal_cookie(state, COOKIE, value, SameSite::Lax, age)
+}
+
+/// A cookie for the portal's pages (`/portal`): HttpOnly, Secure when the
+/// gateway is served over https, living `age` (a zero age clears it).
+pub fn portal_cookie(
+    state: &AppState,
+    name: &'static str,
+    value: String,
+    same_site: SameSite,
+    age: CookieDuration,
+) -> Cookie<'static> {
+    Cookie::build(name, value)
         .path("/portal")
         .http_only(true)
-        .same_site(SameSite::Lax)
+        .same_site(same_site)
         .secure(state.base_url.starts_with("https://"))
         .max_age(age)
         .finish()

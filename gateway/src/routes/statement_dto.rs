@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use vdx_consent::statements::{self, Month, Statement};
 
+use crate::csv::{Csv, field as csv_field};
 use crate::problem::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -49,30 +50,14 @@ pub fn render(
         None if accept_csv => {}
         None => return Ok(HttpResponse::Ok().json(statement)),
     }
-    Ok(HttpResponse::Ok()
-        .content_type("text/csv; charset=utf-8")
-        .insert_header((
-            "content-disposition",
-            format!(
-                "attachment; filename=\"vdx-statement-{}.csv\"",
-                statement.month
-            ),
-        ))
-        .body(to_csv(statement)))
-}
-
-fn csv_field(raw: &str) -> String {
-    if raw.contains([',', '"', '\n']) {
-        format!("\"{}\"", raw.replace('"', "\"\""))
-    } else {
-        raw.to_owned()
-    }
+    let filename = format!("vdx-statement-{}.csv", statement.month);
+    Ok(to_csv(statement).download(&filename))
 }
 
 /// The statement as CSV (RFC 4180), one line per subscription.
-pub fn to_csv(statement: &Statement) -> String {
-    let mut out = String::from(
-        "month,subscription_id,partner,app,product,version,plan,price_model,unit_price_minor,currency,calls,commands,vehicles,amount_minor\r\n",
+pub fn to_csv(statement: &Statement) -> Csv {
+    let mut out = Csv::new(
+        "month,subscription_id,partner,app,product,version,plan,price_model,unit_price_minor,currency,calls,commands,vehicles,amount_minor",
     );
     for l in &statement.lines {
         let fields = [
@@ -91,20 +76,7 @@ pub fn to_csv(statement: &Statement) -> String {
             l.vehicles.to_string(),
             l.amount_minor.to_string(),
         ];
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
+        out.row(&fields);
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn csv_quotes_commas_and_quotes() {
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("plain"), "plain");
-    }
 }

@@ -53,13 +53,7 @@ pub struct TokenService {
     unrevoked: Mutex<(i64, std::collections::HashSet<verify::TokenIds>)>,
 }
 
-impl std::fmt::Debug for TokenService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenService")
-            .field("issuer", &self.issuer)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing!(TokenService { issuer });
 
 /// Clears the reloading flag however the reload ends (even if cancelled).
 struct ReloadGuard<'a>(&'a AtomicBool);

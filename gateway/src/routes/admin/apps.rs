@@ -13,6 +13,7 @@ use vdx_identity::revocation;
 
 use super::AdminCall;
 use crate::problem::{ApiError, Problem};
+use crate::revealed::Revealed;
 use crate::routes::oauth::lifetimes;
 use crate::routes::responses::AdminErrors;
 
@@ -30,24 +31,14 @@ pub struct NewAppRequest {
 }
 
 /// An app's credentials. The secret is shown only in this response.
-// `Debug` (below) leaves the secret out.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AppCredentials {
     pub client_id: String,
-    pub client_secret: String,
+    #[schema(value_type = String)]
+    pub client_secret: Revealed,
     pub name: String,
     pub partner: String,
     pub redirect_uris: Vec<String>,
-}
-
-impl std::fmt::Debug for AppCredentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AppCredentials")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[REDACTED]")
-            .field("name", &self.name)
-            .finish_non_exhaustive()
-    }
 }
 
 fn check(body: &NewAppRequest) -> Result<(), ApiError> {
@@ -106,7 +97,7 @@ pub async fn create(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(AppCredentials {
             client_id: created.app.client_id,
-            client_secret: secrecy::ExposeSecret::expose_secret(&created.client_secret).to_owned(),
+            client_secret: Revealed::from(&created.client_secret),
             name: created.app.name,
             partner: partner.name,
             redirect_uris: body.into_inner().redirect_uris,
@@ -114,21 +105,13 @@ pub async fn create(
 }
 
 /// A rotated secret.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RotatedSecret {
     pub client_id: String,
     /// The new secret; the old one no longer authenticates, and the access
     /// tokens it obtained by client_credentials are revoked.
-    pub client_secret: String,
-}
-
-impl std::fmt::Debug for RotatedSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RotatedSecret")
-            .field("client_id", &self.client_id)
-            .field("client_secret", &"[REDACTED]")
-            .finish()
-    }
+    #[schema(value_type = String)]
+    pub client_secret: Revealed,
 }
 
 /// Gives an app a new client secret; the old one stops working at once, and so
@@ -167,6 +150,6 @@ pub async fn rotate_secret(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(RotatedSecret {
             client_id: rotated.app.client_id,
-            client_secret: secrecy::ExposeSecret::expose_secret(&rotated.client_secret).to_owned(),
+            client_secret: Revealed::from(&rotated.client_secret),
         }))
 }

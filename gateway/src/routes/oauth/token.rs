@@ -15,14 +15,15 @@ use vdx_identity::{codes, grants, revocation};
 
 use super::{ClientRequest, OAuthError, lifetimes};
 use crate::auth::token::AccessGrant;
+use crate::revealed::Revealed;
 use crate::routes::responses::ClientAuthErrors;
 use crate::state::AppState;
 
 /// A successful token response (RFC 6749 §5.1).
-// `Debug` (below) leaves the tokens out.
-#[derive(Serialize, utoipa::ToSchema)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenResponse {
-    pub access_token: String,
+    #[schema(value_type = String)]
+    pub access_token: Revealed,
     /// Always `Bearer`.
     pub token_type: &'static str,
     /// Seconds until the token expires.
@@ -32,21 +33,8 @@ pub struct TokenResponse {
     /// A one-time refresh token (authorization_code and refresh_token grants);
     /// each use returns a new one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub refresh_token: Option<String>,
-}
-
-impl std::fmt::Debug for TokenResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TokenResponse")
-            .field("access_token", &"[REDACTED]")
-            .field("expires_in", &self.expires_in)
-            .field("scope", &self.scope)
-            .field(
-                "refresh_token",
-                &self.refresh_token.as_ref().map(|_| "[REDACTED]"),
-            )
-            .finish_non_exhaustive()
-    }
+    #[schema(value_type = Option<String>)]
+    pub refresh_token: Option<Revealed>,
 }
 
 /// A token request's form (RFC 6749 §4.1.3, §4.4.2, §6). The client
@@ -179,7 +167,7 @@ async fn authorization_code(
         Some(redeemed.driver),
         scope,
         Some(&redeemed.family_id),
-        Some(secrecy::ExposeSecret::expose_secret(&redeemed.refresh_token).to_owned()),
+        Some(Revealed::from(&redeemed.refresh_token)),
     )
     .await
 }
@@ -223,7 +211,7 @@ async fn refresh_token(state: &AppState, app: &App, params: &HashMap<String, Str
         rotated.family.driver_id,
         scope,
         Some(&rotated.family.id),
-        Some(secrecy::ExposeSecret::expose_secret(&rotated.refresh_token).to_owned()),
+        Some(Revealed::from(&rotated.refresh_token)),
     )
     .await
 }
@@ -234,7 +222,7 @@ async fn respond(
     driver: Option<DriverId>,
     scope: ScopeSet,
     family: Option<&str>,
-    refresh_token: Option<String>,
+    refresh_token: Option<Revealed>,
 ) -> Outcome {
     let issued = state
         .tokens
@@ -252,7 +240,7 @@ async fn respond(
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .insert_header((header::PRAGMA, "no-cache"))
         .json(TokenResponse {
-            access_token: issued.access_token,
+            access_token: issued.access_token.into(),
             token_type: "Bearer",
             expires_in: issued.expires_in,
             scope: issued.scope.to_string(),
