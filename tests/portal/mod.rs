@@ -3,6 +3,7 @@
 //! an ended consent says when and by whom it ended, and every page fits a
 //! phone. Helpers shared by the submodules live here.
 
+mod cookies;
 mod ended;
 mod phone;
 mod revoking;

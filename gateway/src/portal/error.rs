@@ -5,7 +5,7 @@
 //! nothing here reads storage.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
+use actix_web::{HttpResponse, ResponseError, web};
 
 use vdx_identity::IdentityError;
 
@@ -13,6 +13,7 @@ use super::login;
 use super::oidc::OidcError;
 use crate::authorization::page::PageError;
 use crate::problem::ApiError;
+use crate::state::AppState;
 
 /// A portal request that failed.
 #[derive(Debug, displaydoc::Display, thiserror::Error)]
@@ -93,13 +94,13 @@ impl From<OidcError> for Failure {
 /// {failure}
 pub struct SignInError {
     failure: Failure,
-    /// The provider's name, for the sign-in button on the page.
-    provider: String,
+    /// For the sign-in page: its provider button and its cookie.
+    state: web::Data<AppState>,
 }
 
 impl SignInError {
     /// The failure, logged (a warning when the server or the provider failed).
-    pub fn new(failure: Failure, provider: &str) -> Self {
+    pub fn new(failure: Failure, state: &web::Data<AppState>) -> Self {
         match &failure {
             Failure::Internal(e) | Failure::Provider(e) => {
                 tracing::warn!(error = %e, "federated sign-in failed");
@@ -108,7 +109,7 @@ impl SignInError {
         }
         Self {
             failure,
-            provider: provider.to_owned(),
+            state: web::Data::clone(state),
         }
     }
 }
@@ -120,7 +121,7 @@ impl ResponseError for SignInError {
 
     fn error_response(&self) -> HttpResponse {
         login::page_with_error(
-            Some(&self.provider),
+            &self.state,
             self.failure.status(),
             &self.failure.to_string(),
             None,

@@ -76,9 +76,7 @@ pub async fn start(
         .await?;
         Ok::<_, Failure>((to.url, to.state))
     };
-    let (url, csrf) = result
-        .await
-        .map_err(|f| SignInError::new(f, &provider.config.name))?;
+    let (url, csrf) = result.await.map_err(|f| SignInError::new(f, &state))?;
     let mut res = HttpResponse::SeeOther()
         .insert_header(("location", url.to_string()))
         .insert_header(("cache-control", "no-store"))
@@ -169,9 +167,7 @@ pub async fn callback(
         tracing::info!(driver = %driver.id, "portal sign-in (federated)");
         Ok::<_, Failure>((session, attempt.next))
     };
-    let (session, next) = result
-        .await
-        .map_err(|f| SignInError::new(f, &provider.config.name))?;
+    let (session, next) = result.await.map_err(|f| SignInError::new(f, &state))?;
     let mut res = HttpResponse::SeeOther()
         .insert_header(("location", next.as_deref().unwrap_or("/portal")))
         .finish();

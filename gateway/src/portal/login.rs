@@ -76,15 +76,16 @@ fn form(
     )
 }
 
-fn with_login_cookie(body: String) -> (HttpResponse, String) {
+fn with_login_cookie(state: &AppState, body: String) -> (HttpResponse, String) {
     let token = vdx_core::secret::generate("");
     let mut res = html(body.replace("__LOGIN_TOKEN__", &esc(&token)));
-    let cookie = Cookie::build(LOGIN_COOKIE, token.clone())
-        .path("/portal")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .max_age(CookieDuration::hours(1))
-        .finish();
+    let cookie = session::portal_cookie(
+        state,
+        LOGIN_COOKIE,
+        token.clone(),
+        SameSite::Strict,
+        CookieDuration::hours(1),
+    );
     let _ = res.add_cookie(&cookie);
     (res, token)
 }
@@ -102,25 +103,26 @@ fn next_or_home(next: Option<&str>) -> &str {
 /// `GET /portal/login`.
 pub async fn show(query: web::Query<NextQuery>, state: web::Data<AppState>) -> HttpResponse {
     let next = next_or_home(query.next.as_deref());
-    with_login_cookie(form(
-        provider_name(&state),
-        "__LOGIN_TOKEN__",
-        None,
-        "",
-        next,
-    ))
-    .0
+    let shown = form(provider_name(&state), "__LOGIN_TOKEN__", None, "", next);
+    with_login_cookie(&state, shown).0
 }
 
 /// The sign-in page with an error, answered with `status`.
 pub fn page_with_error(
-    provider: Option<&str>,
+    state: &AppState,
     status: actix_web::http::StatusCode,
     error: &str,
     next: Option<&str>,
 ) -> HttpResponse {
     let next = next_or_home(next);
-    let mut res = with_login_cookie(form(provider, "__LOGIN_TOKEN__", Some(error), "", next)).0;
+    let shown = form(
+        provider_name(state),
+        "__LOGIN_TOKEN__",
+        Some(error),
+        "",
+        next,
+    );
+    let mut res = with_login_cookie(state, shown).0;
     *res.status_mut() = status;
     res
 }
@@ -149,7 +151,7 @@ pub async fn submit(
             &body.username,
             next,
         );
-        with_login_cookie(shown).0
+        with_login_cookie(&state, shown).0
     };
     let cookie_token = req.cookie(LOGIN_COOKIE).map(|c| c.value().to_owned());
     let double_submitted =
@@ -161,7 +163,7 @@ pub async fn submit(
     if let Err(wait) = state.login.attempt(&body.username, address) {
         tracing::warn!("portal sign-in throttled");
         let mut res = page_with_error(
-            provider_name(&state),
+            &state,
             actix_web::http::StatusCode::TOO_MANY_REQUESTS,
             &format!("Too many sign-in attempts. Please try again in {wait} seconds."),
             body.next.as_deref(),
