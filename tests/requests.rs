@@ -158,13 +158,13 @@ impl TestApp {
         purpose: &str,
     ) -> Value {
         let query = "query($vin: String!, $product: String!, $purpose: String!) { vehicle(vin: $vin, product: $product, purpose: $purpose) { vin latest { signals { path value observedAt } withheld } } }";
-        let res = self
-            .graphql(
-                Some(token),
-                query,
-                json!({"vin": vin, "product": product, "purpose": purpose}),
-            )
-            .await;
+        let variables = json!({"vin": vin, "product": product, "purpose": purpose});
+        self.graphql_ok(token, query, variables).await
+    }
+
+    /// `POST /graphql` that must answer 200; returns the whole response body.
+    pub async fn graphql_ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let res = self.graphql(Some(token), query, variables).await;
         assert_eq!(res.status(), 200);
         res.json().await.expect("json")
     }
