@@ -16,6 +16,19 @@ pub fn signal<'a>(latest: &'a Value, path: &str) -> Option<&'a Value> {
         .find(|s| s["path"] == path)
 }
 
+/// Asserts a problem+json answer with this status and code; returns its body.
+pub async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status(), status, "{code}");
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/problem+json",
+        "{status} {code}"
+    );
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["code"], code, "{body}");
+    body
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
