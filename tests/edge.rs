@@ -45,11 +45,7 @@ async fn unknown_paths_are_404_problems_whatever_the_method(app: TestApp) {
             .send()
             .await
             .unwrap();
-        let body = problem(res, 404, "NOT_FOUND").await;
-        assert_eq!(body["status"], 404, "{body}");
-        for key in ["type", "title", "detail", "request_id"] {
-            assert!(body[key].is_string(), "{key} missing in {body}");
-        }
+        problem(res, 404, "NOT_FOUND").await;
     }
 }
 

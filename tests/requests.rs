@@ -16,7 +16,8 @@ pub fn signal<'a>(latest: &'a Value, path: &str) -> Option<&'a Value> {
         .find(|s| s["path"] == path)
 }
 
-/// Asserts a problem+json answer with this status and code; returns its body.
+/// Asserts a complete problem+json answer with this status and code (and the
+/// request id of its header); returns its body.
 pub async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
     assert_eq!(res.status(), status, "{code}");
     assert_eq!(
@@ -24,9 +25,26 @@ pub async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
         "application/problem+json",
         "{status} {code}"
     );
+    let request_id = res.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["request_id"], request_id.as_str(), "{body}");
+    for key in ["type", "title", "detail"] {
+        assert!(body[key].is_string(), "{key} missing in {body}");
+    }
     body
+}
+
+/// Asserts a 422 answer whose first entry of `errors` names `needle`.
+pub async fn assert_rejected_naming(res: reqwest::Response, needle: &str) {
+    assert_eq!(res.status(), 422, "{needle}");
+    let body: Value = res.json().await.expect("json");
+    let first = body["errors"][0].as_str().expect("a first error");
+    assert!(first.contains(needle), "{body}");
 }
 
 impl TestApp {
