@@ -50,20 +50,35 @@ fn assert_refused_whole(body: &Value, code: &str) {
     assert!(errors[0].get("locations").is_none(), "{body}");
 }
 
+/// Sends `n` aliased reads that a limit refuses: a 429 whose one error is
+/// `code`, and nothing served (no access log entry). Returns its headers.
+async fn read_aliased_refused(
+    app: &TestApp,
+    token: &str,
+    world: &Consented,
+    n: usize,
+    code: &str,
+) -> reqwest::header::HeaderMap {
+    let logged = app.access_log_count().await;
+    let res = read_aliased(app, token, world, n).await;
+    assert_eq!(res.status(), 429);
+    let headers = res.headers().clone();
+    assert_refused_whole(&res.json::<Value>().await.unwrap(), code);
+    assert_eq!(app.access_log_count().await, logged, "nothing was served");
+    headers
+}
+
 /// Twenty-five aliases (under the alias limit) cost 125 against a burst of
 /// 100: the whole request is refused, not just the first alias.
 async fn aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp) {
     let (world, token) = app
         .consented_on_plan(PlanSpec::limits(1, 100, 100_000, None))
         .await;
-    let logged = app.access_log_count().await;
-    let res = read_aliased(&app, &token, &world, 25).await;
-    assert_eq!(res.status(), 429);
-    assert!(res.headers().contains_key("retry-after"));
-    assert!(res.headers()["ratelimit"].to_str().unwrap().contains("r=0"));
-    assert_refused_whole(&res.json::<Value>().await.unwrap(), "RATE_LIMITED");
-    assert_eq!(app.access_log_count().await, logged, "nothing was served");
+    let headers = read_aliased_refused(&app, &token, &world, 25, "RATE_LIMITED").await;
+    assert!(headers.contains_key("retry-after"));
+    assert!(headers["ratelimit"].to_str().unwrap().contains("r=0"));
     // Sixty aliases are refused before anything runs, by the alias limit.
+    let logged = app.access_log_count().await;
     let res = read_aliased(&app, &token, &world, 60).await;
     let body: Value = res.json().await.unwrap();
     assert!(body["data"].is_null(), "{body}");
@@ -100,12 +115,8 @@ async fn aliases_cannot_stretch_the_daily_quota(app: TestApp) {
     let (world, token) = app
         .consented_on_plan(PlanSpec::limits(100, 1_000, 10, None))
         .await;
-    let logged = app.access_log_count().await;
     // Three aliases cost 15 against a day of 10.
-    let res = read_aliased(&app, &token, &world, 3).await;
-    assert_eq!(res.status(), 429);
-    assert_refused_whole(&res.json::<Value>().await.unwrap(), "DAILY_QUOTA_EXCEEDED");
-    assert_eq!(app.access_log_count().await, logged);
+    read_aliased_refused(&app, &token, &world, 3, "DAILY_QUOTA_EXCEEDED").await;
     // Nothing was spent: a request that fits is still served.
     let res = read_aliased(&app, &token, &world, 1).await;
     assert_eq!(res.status(), 200);
