@@ -79,14 +79,8 @@ async fn an_oversized_graphql_body_is_a_413_problem(app: TestApp) {
 }
 
 async fn a_bad_token_is_401_never_anonymous(app: TestApp) {
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth("garbage")
-        .json(&serde_json::json!({"query": "{ __typename }"}))
-        .send()
-        .await
-        .unwrap();
+    let body = serde_json::json!({"query": "{ __typename }"});
+    let res = app.graphql_request(Some("garbage"), &body).await;
     assert_eq!(
         res.headers()["www-authenticate"],
         "Bearer error=\"invalid_token\""

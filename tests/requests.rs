@@ -170,10 +170,14 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> reqwest::Response {
-        let mut req = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
+        let body = json!({ "query": query, "variables": variables });
+        self.graphql_request(token, &body).await
+    }
+
+    /// `POST /graphql` of a whole request body as given (operation names,
+    /// extensions, malformed requests), with an optional bearer token.
+    pub async fn graphql_request(&self, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut req = self.client.post(self.url("/graphql")).json(body);
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
