@@ -156,14 +156,15 @@ async fn the_draft_form_keeps_its_product_and_publishing_or_retiring_asks_first(
         .await
         .unwrap();
     browser.wait_text("#v-target", name).await;
-    browser.fill("#v-version", "1.1.0").await;
-    browser.fill("#v-signals", "Vehicle.TraveledDistance").await;
     browser
-        .click("#v-purposes input[value=usage_based_insurance]")
+        .fill_draft("1.1.0", "Vehicle.TraveledDistance", "usage_based_insurance")
         .await;
-    browser.click("#version-form button[type=submit]").await;
     browser
-        .wait_text("#status", &format!("Draft 1.1.0 of {mileage} saved"))
+        .submit(
+            "#version-form",
+            "#status",
+            &format!("Draft 1.1.0 of {mileage} saved"),
+        )
         .await;
     // The product list re-rendered; the picker still holds the admin's choice.
     let picked: String = eval(
@@ -174,9 +175,12 @@ async fn the_draft_form_keeps_its_product_and_publishing_or_retiring_asks_first(
     assert_eq!(picked, mileage);
     browser.wait_text("#v-target", name).await;
     browser.fill("#v-version", "1.2.0").await;
-    browser.click("#version-form button[type=submit]").await;
     browser
-        .wait_text("#status", &format!("Draft 1.2.0 of {mileage} saved"))
+        .submit(
+            "#version-form",
+            "#status",
+            &format!("Draft 1.2.0 of {mileage} saved"),
+        )
         .await;
     let status = |version: &'static str| status_of(&app, &admin, mileage, version);
     assert_eq!(status("1.2.0").await.as_deref(), Some("draft"));
@@ -220,8 +224,9 @@ async fn a_wrong_client_secret_at_sign_in_shows_an_error_in_the_page_and_no_requ
     browser.client.goto(&app.url("/admin")).await.unwrap();
     browser.fill("#client-id", &app.creds.admin.client_id).await;
     browser.fill("#client-secret", "not-the-secret").await;
-    browser.click("#login-form button[type=submit]").await;
-    let shown = browser.wait_text("#status", "Sign-in failed").await;
+    let shown = browser
+        .submit("#login-form", "#status", "Sign-in failed")
+        .await;
     assert!(shown.contains("wrong secret"), "{shown}");
     // A resource timing entry exists only once its response has fully arrived.
     let finished: Vec<u16> = eval(
@@ -242,8 +247,7 @@ async fn a_wrong_client_secret_at_sign_in_shows_an_error_in_the_page_and_no_requ
     browser
         .fill("#client-secret", &app.creds.admin.client_secret)
         .await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_text("#status", "Signed in").await;
+    browser.submit("#login-form", "#status", "Signed in").await;
     browser.close().await;
 }
 
@@ -297,9 +301,12 @@ async fn a_draft_is_edited_and_deleted_in_the_console() {
         .await;
     browser.fill("#v-history", "3").await;
     snapshot(&browser, "admin-edit-draft").await;
-    browser.click("#version-form button[type=submit]").await;
     browser
-        .wait_text("#status", &format!("Draft 1.1.0 of {ev} updated"))
+        .submit(
+            "#version-form",
+            "#status",
+            &format!("Draft 1.1.0 of {ev} updated"),
+        )
         .await;
     let listed = versions(&app, &admin, ev).await;
     assert_eq!(
@@ -383,8 +390,7 @@ async fn tables_fit_their_cards_the_status_stays_in_view_and_the_audit_names_peo
         .click("#tab-products details:nth-of-type(4) summary")
         .await;
     browser.fill("#pl-name", "premium").await;
-    browser.click("#plan-form button[type=submit]").await;
-    browser.wait_text("#status", "Plan added").await;
+    browser.submit("#plan-form", "#status", "Plan added").await;
     let (top, bottom, height): (f64, f64, f64) = eval(
         &browser,
         "const r = document.getElementById('status').getBoundingClientRect(); return [r.top, r.bottom, window.innerHeight]",

@@ -5,7 +5,7 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 use vdx_tests::world::ProductSpec;
-use vdx_tests::{TestApp, on_both_backends};
+use vdx_tests::{TestApp, on_both_backends, problem};
 
 async fn draft_1_1_0(app: &TestApp, admin: &str, slug: &str) {
     let res = app
@@ -34,19 +34,6 @@ async fn version_numbers(app: &TestApp, admin: &str, slug: &str) -> Vec<String> 
         .iter()
         .map(|v| v["version"].as_str().unwrap().to_owned())
         .collect()
-}
-
-/// Asserts a problem+json answer with this status and code.
-async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(res.status(), status);
-    assert_eq!(
-        res.headers()["content-type"],
-        "application/problem+json",
-        "{status} {code}"
-    );
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    body
 }
 
 async fn only_a_draft_can_be_deleted_and_the_deletion_is_audited(app: TestApp) {

@@ -27,8 +27,23 @@ fn run(cmd: &mut Command) -> (i32, String, String) {
     )
 }
 
-fn sqlite_url(dir: &tempfile::TempDir) -> String {
-    format!("sqlite://{}?mode=rwc", dir.path().join("vdx.db").display())
+/// A SQLite database in a fresh temporary directory, removed on drop.
+struct TempDb {
+    dir: tempfile::TempDir,
+    url: String,
+}
+
+impl TempDb {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("vdx.db").display());
+        Self { dir, url }
+    }
+
+    /// Runs `vdx <args> --database-url <this database>`.
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        run(&mut vdx(&[args, &["--database-url", &self.url]].concat()))
+    }
 }
 
 /// Reads a child's stdout until a line satisfies `done`, returning all lines read.
@@ -133,10 +148,9 @@ fn an_unreachable_database_is_one_line_with_the_password_masked() {
 #[test]
 fn apps_create_prints_the_credentials_once_and_stores_only_a_hash() {
     use sea_orm::{ConnectionTrait, Statement};
-    let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(&dir);
+    let temp = TempDb::new();
     let create = |name: &str| {
-        run(&mut vdx(&[
+        temp.run(&[
             "apps",
             "create",
             "--partner",
@@ -145,9 +159,7 @@ fn apps_create_prints_the_credentials_once_and_stores_only_a_hash() {
             name,
             "--redirect-uri",
             "https://chargefox.example/cb",
-            "--database-url",
-            &url,
-        ]))
+        ])
     };
     let (code, out, err) = create("Chargefox roaming");
     assert_eq!(code, 0, "{out}{err}");
@@ -168,7 +180,7 @@ fn apps_create_prints_the_credentials_once_and_stores_only_a_hash() {
 
     let rt = tokio::runtime::Runtime::new().unwrap();
     rt.block_on(async {
-        let db = sea_orm::Database::connect(&url).await.unwrap();
+        let db = sea_orm::Database::connect(&temp.url).await.unwrap();
         let one = |sql: &str| Statement::from_string(db.get_database_backend(), sql.to_owned());
         let row = db
             .query_one_raw(one(&format!(
@@ -189,7 +201,7 @@ fn apps_create_prints_the_credentials_once_and_stores_only_a_hash() {
         assert_eq!(partners.len(), 1);
     });
 
-    let (code, _, err) = run(&mut vdx(&[
+    let (code, _, err) = temp.run(&[
         "apps",
         "create",
         "--partner",
@@ -198,9 +210,7 @@ fn apps_create_prints_the_credentials_once_and_stores_only_a_hash() {
         "Y",
         "--redirect-uri",
         "http://evil.example/cb",
-        "--database-url",
-        &url,
-    ]));
+    ]);
     assert_ne!(code, 0);
     assert!(
         err.contains("--redirect-uri") && !err.contains("panicked"),
@@ -210,23 +220,22 @@ fn apps_create_prints_the_credentials_once_and_stores_only_a_hash() {
 
 #[test]
 fn migrating_twice_is_harmless() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(&dir);
+    let db = TempDb::new();
     for _ in 0..2 {
-        let (code, out, err) = run(&mut vdx(&["migrate", "--database-url", &url]));
+        let (code, out, err) = db.run(&["migrate"]);
         assert_eq!(code, 0, "{out}{err}");
     }
 }
 
 #[test]
 fn serve_on_port_zero_prints_the_port_logs_json_and_stops_cleanly_on_sigterm() {
-    let dir = tempfile::tempdir().unwrap();
+    let db = TempDb::new();
     let mut child = vdx(&[
         "serve",
         "--port",
         "0",
         "--database-url",
-        &sqlite_url(&dir),
+        &db.url,
         "--log-format",
         "json",
     ])
@@ -268,14 +277,14 @@ fn serve_on_port_zero_prints_the_port_logs_json_and_stops_cleanly_on_sigterm() {
 
 #[test]
 fn the_demo_quickstart_commands_return_what_it_says() {
-    let dir = tempfile::tempdir().unwrap();
-    let creds_file = dir.path().join("creds.json");
+    let db = TempDb::new();
+    let creds_file = db.dir.path().join("creds.json");
     let mut child = vdx(&[
         "demo",
         "--port",
         "0",
         "--database-url",
-        &sqlite_url(&dir),
+        &db.url,
         "--credentials-out",
         creds_file.to_str().unwrap(),
     ])
@@ -366,20 +375,9 @@ fn the_demo_quickstart_commands_return_what_it_says() {
 
 #[test]
 fn vdx_simulate_drives_a_fleet_through_the_ingest_and_shows_progress() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = sqlite_url(&dir);
-    let simulate = |ticks: &str| {
-        run(&mut vdx(&[
-            "simulate",
-            "--database-url",
-            &url,
-            "--vehicles",
-            "20",
-            "--ticks",
-            ticks,
-            "--fast",
-        ]))
-    };
+    let db = TempDb::new();
+    let simulate =
+        |ticks: &str| db.run(&["simulate", "--vehicles", "20", "--ticks", ticks, "--fast"]);
     let (code, stdout, stderr) = simulate("3");
     assert_eq!(code, 0, "{stderr}");
     assert!(

@@ -49,14 +49,7 @@ impl TestApp {
         after: Option<&str>,
     ) -> Value {
         let query = "query($vin: String!, $product: String!, $purpose: String!, $path: String!, $first: Int!, $after: String) { vehicle(vin: $vin, product: $product, purpose: $purpose) { history(path: $path, first: $first, after: $after) { values { path value observedAt } nextCursor withheld } } }";
-        let res = self
-            .graphql(
-                Some(token),
-                query,
-                json!({"vin": vin, "product": product, "purpose": purpose, "path": path, "first": first, "after": after}),
-            )
-            .await;
-        assert_eq!(res.status(), 200);
-        res.json().await.expect("json")
+        let variables = json!({"vin": vin, "product": product, "purpose": purpose, "path": path, "first": first, "after": after});
+        self.graphql_ok(token, query, variables).await
     }
 }

@@ -21,8 +21,13 @@ async fn commands_count(app: &TestApp) -> i64 {
     row.try_get_by_index::<i64>(0).unwrap()
 }
 
-/// `n` aliases of the same consented read.
-fn aliased_reads(n: usize, world: &Consented) -> String {
+/// Sends `n` aliases of the same consented read in one GraphQL request.
+async fn read_aliased(
+    app: &TestApp,
+    token: &str,
+    world: &Consented,
+    n: usize,
+) -> reqwest::Response {
     let (vin, (product, purpose)) = (&world.vin, world.product.asked_for());
     let fields: String = (0..n)
         .map(|i| {
@@ -31,7 +36,8 @@ fn aliased_reads(n: usize, world: &Consented) -> String {
             )
         })
         .collect();
-    format!("{{ {fields} }}")
+    app.graphql(Some(token), &format!("{{ {fields} }}"), json!({}))
+        .await
 }
 
 /// The one refusal of a request that was over a limit: no data at all.
@@ -44,25 +50,36 @@ fn assert_refused_whole(body: &Value, code: &str) {
     assert!(errors[0].get("locations").is_none(), "{body}");
 }
 
+/// Sends `n` aliased reads that a limit refuses: a 429 whose one error is
+/// `code`, and nothing served (no access log entry). Returns its headers.
+async fn read_aliased_refused(
+    app: &TestApp,
+    token: &str,
+    world: &Consented,
+    n: usize,
+    code: &str,
+) -> reqwest::header::HeaderMap {
+    let logged = app.access_log_count().await;
+    let res = read_aliased(app, token, world, n).await;
+    assert_eq!(res.status(), 429);
+    let headers = res.headers().clone();
+    assert_refused_whole(&res.json::<Value>().await.unwrap(), code);
+    assert_eq!(app.access_log_count().await, logged, "nothing was served");
+    headers
+}
+
 /// Twenty-five aliases (under the alias limit) cost 125 against a burst of
 /// 100: the whole request is refused, not just the first alias.
 async fn aliased_reads_over_the_burst_serve_nothing_and_log_nothing(app: TestApp) {
     let (world, token) = app
         .consented_on_plan(PlanSpec::limits(1, 100, 100_000, None))
         .await;
-    let logged = app.access_log_count().await;
-    let res = app
-        .graphql(Some(&token), &aliased_reads(25, &world), json!({}))
-        .await;
-    assert_eq!(res.status(), 429);
-    assert!(res.headers().contains_key("retry-after"));
-    assert!(res.headers()["ratelimit"].to_str().unwrap().contains("r=0"));
-    assert_refused_whole(&res.json::<Value>().await.unwrap(), "RATE_LIMITED");
-    assert_eq!(app.access_log_count().await, logged, "nothing was served");
+    let headers = read_aliased_refused(&app, &token, &world, 25, "RATE_LIMITED").await;
+    assert!(headers.contains_key("retry-after"));
+    assert!(headers["ratelimit"].to_str().unwrap().contains("r=0"));
     // Sixty aliases are refused before anything runs, by the alias limit.
-    let res = app
-        .graphql(Some(&token), &aliased_reads(60, &world), json!({}))
-        .await;
+    let logged = app.access_log_count().await;
+    let res = read_aliased(&app, &token, &world, 60).await;
     let body: Value = res.json().await.unwrap();
     assert!(body["data"].is_null(), "{body}");
     assert_eq!(
@@ -98,32 +115,22 @@ async fn aliases_cannot_stretch_the_daily_quota(app: TestApp) {
     let (world, token) = app
         .consented_on_plan(PlanSpec::limits(100, 1_000, 10, None))
         .await;
-    let logged = app.access_log_count().await;
     // Three aliases cost 15 against a day of 10.
-    let res = app
-        .graphql(Some(&token), &aliased_reads(3, &world), json!({}))
-        .await;
-    assert_eq!(res.status(), 429);
-    assert_refused_whole(&res.json::<Value>().await.unwrap(), "DAILY_QUOTA_EXCEEDED");
-    assert_eq!(app.access_log_count().await, logged);
+    read_aliased_refused(&app, &token, &world, 3, "DAILY_QUOTA_EXCEEDED").await;
     // Nothing was spent: a request that fits is still served.
-    let res = app
-        .graphql(Some(&token), &aliased_reads(1, &world), json!({}))
-        .await;
+    let res = read_aliased(&app, &token, &world, 1).await;
     assert_eq!(res.status(), 200);
 }
 
 /// The VINs an app may read for `product`, from the GraphQL listing.
 async fn consented_vins(app: &TestApp, token: &str, product: &str) -> Vec<String> {
-    let res = app
-        .graphql(
-            Some(token),
+    let body = app
+        .graphql_ok(
+            token,
             "{ vehicles(first: 100) { nodes { vin product purpose scopes expiresAt consentId } nextCursor } }",
             json!({}),
         )
         .await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
     assert!(body["errors"].is_null(), "{body}");
     body["data"]["vehicles"]["nodes"]
         .as_array()
@@ -148,9 +155,7 @@ async fn a_request_reading_two_cars_spends_each_cars_budget(app: TestApp) {
         "{{ a: vehicle(vin: \"{}\", product: \"{product}\", purpose: \"{purpose}\") {{ vin }} b: vehicle(vin: \"{}\", product: \"{product}\", purpose: \"{purpose}\") {{ vin }} }}",
         vins[0], vins[1]
     );
-    let res = app.graphql(Some(&token), &query, json!({})).await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.unwrap();
+    let body = app.graphql_ok(&token, &query, json!({})).await;
     assert_eq!(body["data"]["b"]["vin"], vins[1].as_str(), "{body}");
     // Each car's one call of the day is spent, the second's too.
     for vin in &vins[..2] {

@@ -42,13 +42,7 @@ fn introspection_query(all_options: bool) -> String {
 }
 
 async fn ask(app: &TestApp, body: Value) -> Value {
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let res = app.graphql_request(None, &body).await;
     assert_eq!(res.status(), 200, "{body}");
     res.json().await.unwrap()
 }
@@ -220,13 +214,12 @@ async fn every_graphql_error_has_a_specific_code(app: TestApp) {
     }
     // With a token, a resolver's refusal has its code too.
     let res = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(&token)
-        .json(&json!({"query": "query($v: String!, $p: String!) { vehicle(vin: $v, product: $p, purpose: \"nope\") { vin } }", "variables": {"v": world.vin, "p": world.product.slug}}))
-        .send()
-        .await
-        .unwrap();
+        .graphql(
+            Some(&token),
+            "query($v: String!, $p: String!) { vehicle(vin: $v, product: $p, purpose: \"nope\") { vin } }",
+            json!({"v": world.vin, "p": world.product.slug}),
+        )
+        .await;
     let body: Value = res.json().await.unwrap();
     assert!(!codes(&body).is_empty(), "{body}");
 }

@@ -2,21 +2,7 @@
 //! error the HTTP layer can produce.
 
 use serde_json::Value;
-use vdx_tests::{TestApp, on_both_backends};
-
-async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
-    assert_eq!(res.status().as_u16(), status);
-    assert_eq!(res.headers()["content-type"], "application/problem+json");
-    let request_id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
-    let body: Value = res.json().await.unwrap();
-    assert_eq!(body["code"], code, "{body}");
-    assert_eq!(body["status"], status);
-    assert_eq!(body["request_id"], request_id.as_str());
-    for key in ["type", "title", "detail"] {
-        assert!(body[key].is_string(), "{key} missing in {body}");
-    }
-    body
-}
+use vdx_tests::{TestApp, on_both_backends, problem};
 
 async fn health_and_readiness_answer_ok(app: TestApp) {
     for path in ["/healthz", "/readyz"] {
@@ -93,14 +79,8 @@ async fn an_oversized_graphql_body_is_a_413_problem(app: TestApp) {
 }
 
 async fn a_bad_token_is_401_never_anonymous(app: TestApp) {
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth("garbage")
-        .json(&serde_json::json!({"query": "{ __typename }"}))
-        .send()
-        .await
-        .unwrap();
+    let body = serde_json::json!({"query": "{ __typename }"});
+    let res = app.graphql_request(Some("garbage"), &body).await;
     assert_eq!(
         res.headers()["www-authenticate"],
         "Bearer error=\"invalid_token\""

@@ -162,14 +162,7 @@ async fn a_bad_value_refuses_the_whole_batch_naming_its_path(app: TestApp) {
     let res = app
         .ingest(&token, &batch("VDXE9999999999999", &[(SOC, json!(1.0), t)]))
         .await;
-    assert_eq!(res.status(), 422);
-    let body: Value = res.json().await.unwrap();
-    assert!(
-        body["errors"][0]
-            .as_str()
-            .unwrap()
-            .contains("VDXE9999999999999")
-    );
+    vdx_tests::assert_rejected_naming(res, "VDXE9999999999999").await;
 }
 
 async fn ingest_needs_the_ingest_scope(app: TestApp) {

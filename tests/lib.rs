@@ -16,7 +16,7 @@ mod spawn;
 pub mod world;
 
 pub use driver_portal::{hidden, portal_client};
-pub use requests::signal;
+pub use requests::{assert_rejected_naming, problem, signal};
 pub use spawn::*;
 
 /// Which database a test runs on.

@@ -13,14 +13,7 @@ const HITS: &str = "vdx_graphql_document_cache_hits_total";
 const MISSES: &str = "vdx_graphql_document_cache_misses_total";
 
 async fn post(app: &TestApp, token: &str, body: Value) -> Value {
-    let res = app
-        .client
-        .post(app.url("/graphql"))
-        .bearer_auth(token)
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
+    let res = app.graphql_request(Some(token), &body).await;
     assert_eq!(res.status(), 200);
     res.json().await.unwrap()
 }

@@ -16,6 +16,37 @@ pub fn signal<'a>(latest: &'a Value, path: &str) -> Option<&'a Value> {
         .find(|s| s["path"] == path)
 }
 
+/// Asserts a complete problem+json answer with this status and code (and the
+/// request id of its header); returns its body.
+pub async fn problem(res: reqwest::Response, status: u16, code: &str) -> Value {
+    assert_eq!(res.status(), status, "{code}");
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/problem+json",
+        "{status} {code}"
+    );
+    let request_id = res.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_owned();
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["code"], code, "{body}");
+    assert_eq!(body["status"], status, "{body}");
+    assert_eq!(body["request_id"], request_id.as_str(), "{body}");
+    for key in ["type", "title", "detail"] {
+        assert!(body[key].is_string(), "{key} missing in {body}");
+    }
+    body
+}
+
+/// Asserts a 422 answer whose first entry of `errors` names `needle`.
+pub async fn assert_rejected_naming(res: reqwest::Response, needle: &str) {
+    assert_eq!(res.status(), 422, "{needle}");
+    let body: Value = res.json().await.expect("json");
+    let first = body["errors"][0].as_str().expect("a first error");
+    assert!(first.contains(needle), "{body}");
+}
+
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
@@ -139,10 +170,14 @@ impl TestApp {
         query: &str,
         variables: Value,
     ) -> reqwest::Response {
-        let mut req = self
-            .client
-            .post(self.url("/graphql"))
-            .json(&json!({ "query": query, "variables": variables }));
+        let body = json!({ "query": query, "variables": variables });
+        self.graphql_request(token, &body).await
+    }
+
+    /// `POST /graphql` of a whole request body as given (operation names,
+    /// extensions, malformed requests), with an optional bearer token.
+    pub async fn graphql_request(&self, token: Option<&str>, body: &Value) -> reqwest::Response {
+        let mut req = self.client.post(self.url("/graphql")).json(body);
         if let Some(token) = token {
             req = req.bearer_auth(token);
         }
@@ -158,13 +193,13 @@ impl TestApp {
         purpose: &str,
     ) -> Value {
         let query = "query($vin: String!, $product: String!, $purpose: String!) { vehicle(vin: $vin, product: $product, purpose: $purpose) { vin latest { signals { path value observedAt } withheld } } }";
-        let res = self
-            .graphql(
-                Some(token),
-                query,
-                json!({"vin": vin, "product": product, "purpose": purpose}),
-            )
-            .await;
+        let variables = json!({"vin": vin, "product": product, "purpose": purpose});
+        self.graphql_ok(token, query, variables).await
+    }
+
+    /// `POST /graphql` that must answer 200; returns the whole response body.
+    pub async fn graphql_ok(&self, token: &str, query: &str, variables: Value) -> Value {
+        let res = self.graphql(Some(token), query, variables).await;
         assert_eq!(res.status(), 200);
         res.json().await.expect("json")
     }

@@ -43,3 +43,29 @@ macro_rules! parsed_string {
 }
 
 pub(crate) use parsed_string;
+
+/// The value of a string newtype whose rules `raw` meets (`ok`), or the
+/// error naming the `kind` of value and a `hint` at the accepted shape.
+pub(crate) fn accept(
+    raw: &str,
+    ok: bool,
+    kind: &'static str,
+    hint: &str,
+) -> Result<String, crate::ParseError> {
+    if ok {
+        Ok(raw.to_owned())
+    } else {
+        Err(crate::ParseError::new(kind, format!("{raw:?}: {hint}")))
+    }
+}
+
+/// Asserts that `parse` rejects every one of `bad`.
+#[cfg(test)]
+pub(crate) fn assert_rejects<T: std::fmt::Debug>(
+    parse: impl Fn(&str) -> Result<T, crate::ParseError>,
+    bad: &[&str],
+) {
+    for raw in bad {
+        assert!(parse(raw).is_err(), "{raw:?} should be rejected");
+    }
+}

@@ -17,13 +17,13 @@ impl Purpose {
             && raw
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !ok {
-            return Err(ParseError::new(
-                "purpose",
-                format!("{raw:?}: use a snake_case name such as smart_charging"),
-            ));
-        }
-        Ok(Self(raw.to_owned()))
+        crate::newtype::accept(
+            raw,
+            ok,
+            "purpose",
+            "use a snake_case name such as smart_charging",
+        )
+        .map(Self)
     }
 }
 
@@ -36,8 +36,9 @@ mod tests {
     #[test]
     fn accepts_snake_case_and_rejects_the_rest() {
         assert!(Purpose::parse("smart_charging").is_ok());
-        for bad in ["", "Smart", "smart-charging", "_x", "1abc"] {
-            assert!(Purpose::parse(bad).is_err(), "{bad:?}");
-        }
+        crate::newtype::assert_rejects(
+            Purpose::parse,
+            &["", "Smart", "smart-charging", "_x", "1abc"],
+        );
     }
 }

@@ -67,20 +67,18 @@ mod tests {
 
     #[test]
     fn rejects_empty_segments_and_odd_characters() {
-        for bad in [
-            "",
-            "Vehicle.",
-            ".Vehicle",
-            "Vehicle..Speed",
-            "Vehicle.1Speed",
-            "Vehicle.Spe-ed",
-            "Vehicle Speed",
-        ] {
-            assert!(
-                SignalPath::parse(bad).is_err(),
-                "{bad:?} should be rejected"
-            );
-        }
+        crate::newtype::assert_rejects(
+            SignalPath::parse,
+            &[
+                "",
+                "Vehicle.",
+                ".Vehicle",
+                "Vehicle..Speed",
+                "Vehicle.1Speed",
+                "Vehicle.Spe-ed",
+                "Vehicle Speed",
+            ],
+        );
     }
 
     #[test]

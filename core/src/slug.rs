@@ -15,13 +15,13 @@ impl ProductSlug {
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         let ok_shape = !raw.starts_with('-') && !raw.ends_with('-') && !raw.contains("--");
-        if !(2..=64).contains(&raw.len()) || !ok_chars || !ok_shape {
-            return Err(ParseError::new(
-                "product slug",
-                format!("{raw:?}: use 2-64 lower-case letters, digits and single hyphens"),
-            ));
-        }
-        Ok(Self(raw.to_owned()))
+        crate::newtype::accept(
+            raw,
+            (2..=64).contains(&raw.len()) && ok_chars && ok_shape,
+            "product slug",
+            "use 2-64 lower-case letters, digits and single hyphens",
+        )
+        .map(Self)
     }
 }
 
@@ -39,17 +39,18 @@ mod tests {
 
     #[test]
     fn rejects_other_shapes() {
-        for bad in [
-            "",
-            "a",
-            "EV",
-            "ev_charging",
-            "-ev",
-            "ev-",
-            "ev--charging",
-            "ev charging",
-        ] {
-            assert!(ProductSlug::parse(bad).is_err(), "{bad:?}");
-        }
+        crate::newtype::assert_rejects(
+            ProductSlug::parse,
+            &[
+                "",
+                "a",
+                "EV",
+                "ev_charging",
+                "-ev",
+                "ev-",
+                "ev--charging",
+                "ev charging",
+            ],
+        );
     }
 }

@@ -12,7 +12,7 @@ use secrecy::SecretString;
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
 use crate::IdentityError;
-use crate::digest::{find_by_secret, same_secret, sha256_hex};
+use crate::digest::{row_by_secret, same_secret, sha256_hex};
 use crate::entity::authorization_code;
 use crate::grants::{self, Lifetimes};
 
@@ -98,10 +98,7 @@ pub async fn redeem(
     now_ms: i64,
     lifetimes: Lifetimes,
 ) -> Result<Redeemed, IdentityError> {
-    let Some(row) = find_by_secret::<authorization_code::Entity>(code)
-        .one(db)
-        .await?
-    else {
+    let Some(row) = row_by_secret::<authorization_code::Entity>(db, code).await? else {
         return Err(IdentityError::InvalidGrant(
             "the authorization code is unknown",
         ));

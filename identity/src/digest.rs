@@ -21,6 +21,18 @@ where
     E::find_by_id(sha256_hex(presented))
 }
 
+/// The row a table keeps under the hash of `presented`, if there is one.
+pub(crate) async fn row_by_secret<E>(
+    db: &impl sea_orm::ConnectionTrait,
+    presented: &str,
+) -> Result<Option<E::Model>, sea_orm::DbErr>
+where
+    E: sea_orm::EntityTrait,
+    String: Into<<E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType>,
+{
+    find_by_secret::<E>(presented).one(db).await
+}
+
 /// Deletes the rows of a table of short-lived secrets whose `expires_at`
 /// column says they expired before `now_ms`: the tables clean up as they
 /// take new rows.

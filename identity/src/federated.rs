@@ -13,7 +13,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, EntityTrait};
 use secrecy::{ExposeSecret, SecretString};
 use vdx_consent::Driver;
 
-use crate::digest::{find_by_secret, purge_expired, sha256_hex};
+use crate::digest::{purge_expired, row_by_secret, sha256_hex};
 use crate::entity::{driver_identity, login_attempt};
 use crate::{IdentityError, drivers};
 
@@ -56,10 +56,7 @@ pub async fn take(
     state: &str,
     now_ms: i64,
 ) -> Result<Option<Attempt>, IdentityError> {
-    let Some(row) = find_by_secret::<login_attempt::Entity>(state)
-        .one(db)
-        .await?
-    else {
+    let Some(row) = row_by_secret::<login_attempt::Entity>(db, state).await? else {
         return Ok(None);
     };
     let taken = login_attempt::Entity::delete_by_id(row.state_hash.clone())

@@ -14,7 +14,7 @@ use sea_orm::{
 use secrecy::SecretString;
 use vdx_core::{AppId, DriverId, ScopeSet, secret};
 
-use crate::digest::{find_by_secret, sha256_hex};
+use crate::digest::{row_by_secret, sha256_hex};
 use crate::entity::{refresh_token, token_family};
 use crate::{IdentityError, LEEWAY_MS, revocation};
 
@@ -141,10 +141,7 @@ async fn find_rows(
     db: &impl ConnectionTrait,
     presented: &str,
 ) -> Result<Option<(refresh_token::Model, TokenFamily)>, IdentityError> {
-    let Some(row) = find_by_secret::<refresh_token::Entity>(presented)
-        .one(db)
-        .await?
-    else {
+    let Some(row) = row_by_secret::<refresh_token::Entity>(db, presented).await? else {
         return Ok(None);
     };
     let family = token_family::Entity::find_by_id(row.family_id.clone())

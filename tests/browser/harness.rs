@@ -129,6 +129,20 @@ impl Browser {
         self.press(Locator::Css(css)).await;
     }
 
+    /// Fills the admin console's draft form: version, signals (one a line), purpose.
+    pub(crate) async fn fill_draft(&self, version: &str, signals: &str, purpose: &str) {
+        self.fill("#v-version", version).await;
+        self.fill("#v-signals", signals).await;
+        self.click(&format!("#v-purposes input[value={purpose}]"))
+            .await;
+    }
+
+    /// Submits `form` (a CSS selector) and waits until `css` shows `needle`.
+    pub(crate) async fn submit(&self, form: &str, css: &str, needle: &str) -> String {
+        self.click(&format!("{form} button[type=submit]")).await;
+        self.wait_text(css, needle).await
+    }
+
     /// Waits until the element's text contains `needle`.
     pub(crate) async fn wait_text(&self, css: &str, needle: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -172,8 +186,7 @@ pub(crate) async fn admin_signed_in(app: &TestApp) -> Browser {
     browser
         .fill("#client-secret", &app.creds.admin.client_secret)
         .await;
-    browser.click("#login-form button[type=submit]").await;
-    browser.wait_text("#status", "Signed in").await;
+    browser.submit("#login-form", "#status", "Signed in").await;
     browser
 }
 

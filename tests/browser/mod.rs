@@ -36,8 +36,9 @@ async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console
         .send_keys(vss.to_str().unwrap())
         .await
         .unwrap();
-    browser.click("#import-form button[type=submit]").await;
-    browser.wait_text("#status", "Catalog imported").await;
+    browser
+        .submit("#import-form", "#status", "Catalog imported")
+        .await;
 
     // Create a product, draft its first version, publish it, add a plan.
     browser
@@ -51,18 +52,24 @@ async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console
             "State of charge and range, for smart charging.",
         )
         .await;
-    browser.click("#product-form button[type=submit]").await;
-    browser.wait_text("#status", "Product created").await;
+    browser
+        .submit("#product-form", "#status", "Product created")
+        .await;
 
     browser.click("#version-details summary").await;
-    browser.fill("#v-version", "1.0.0").await;
-    browser.fill("#v-signals", "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current\nVehicle.Powertrain.TractionBattery.Range").await;
     browser
-        .click("#v-purposes input[value=smart_charging]")
+        .fill_draft(
+            "1.0.0",
+            "Vehicle.Powertrain.TractionBattery.StateOfCharge.Current\nVehicle.Powertrain.TractionBattery.Range",
+            "smart_charging",
+        )
         .await;
-    browser.click("#version-form button[type=submit]").await;
     browser
-        .wait_text("#status", "Draft 1.0.0 of battery-health saved")
+        .submit(
+            "#version-form",
+            "#status",
+            "Draft 1.0.0 of battery-health saved",
+        )
         .await;
     browser
         .click("button[data-action=publish][data-product=battery-health]")
@@ -76,9 +83,8 @@ async fn an_admin_publishes_a_product_and_approves_a_subscription_in_the_console
     browser
         .click("#tab-products details:nth-of-type(4) summary")
         .await;
-    browser.click("#plan-form button[type=submit]").await;
     browser
-        .wait_text("#status", "Plan added to battery-health")
+        .submit("#plan-form", "#status", "Plan added to battery-health")
         .await;
     browser.screenshot("admin-console-published").await;
 
@@ -139,8 +145,9 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
         .unwrap();
     browser.fill("#days", "30").await;
     browser.screenshot("portal-grant").await;
-    browser.click("#grant-form button[type=submit]").await;
-    browser.wait_text("#active-consents", &vin).await;
+    browser
+        .submit("#grant-form", "#active-consents", &vin)
+        .await;
     assert_eq!(read().await.status(), 200, "the grant takes effect at once");
 
     // The partner's call shows up in the access history.
@@ -162,9 +169,8 @@ async fn a_driver_grants_revokes_and_reads_the_access_history_in_the_portal() {
         .click()
         .await
         .unwrap();
-    browser.click("#revoke-form button[type=submit]").await;
     browser
-        .wait_text("#past-consents", "revoked by driver")
+        .submit("#revoke-form", "#past-consents", "revoked by driver")
         .await;
     browser.screenshot("portal-revoked").await;
     assert_eq!(read().await.status(), 403);

@@ -74,16 +74,7 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
     let location = app.create_product(&ProductSpec::coarse_location()).await;
     assert_eq!(app.scopes_of(&partner).await, read_scopes(&[&mileage]));
     let token = app.partner_token(&partner).await;
-    let request =
-        json!({"product": location.slug, "version": location.version, "plan": location.plan});
-    let res = app
-        .call(
-            Method::POST,
-            "/v1/subscriptions",
-            Some(&token),
-            Some(request.clone()),
-        )
-        .await;
+    let res = app.request_subscription(&token, &location).await;
     assert_eq!(res.status(), 201);
     let sub: Value = res.json().await.unwrap();
     assert_eq!(sub["status"], "pending");
@@ -91,14 +82,7 @@ async fn a_subscription_decides_which_scopes_a_token_may_carry(app: TestApp) {
     // Pending: nothing changes; asking twice is a conflict.
     assert_eq!(app.scopes_of(&partner).await, read_scopes(&[&mileage]));
     assert_eq!(
-        app.call(
-            Method::POST,
-            "/v1/subscriptions",
-            Some(&token),
-            Some(request)
-        )
-        .await
-        .status(),
+        app.request_subscription(&token, &location).await.status(),
         409
     );
 

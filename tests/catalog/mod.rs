@@ -48,6 +48,18 @@ fn draft(version: &str, signals: &[&str], commands: &[&str]) -> Value {
 
 const VERSIONS: &str = "/admin/v1/products/battery-health/versions";
 
+/// Drafts a version of `battery-health` (see [`draft`]).
+async fn post_draft(app: &TestApp, token: &str, spec: Value) -> reqwest::Response {
+    app.call(Method::POST, VERSIONS, Some(token), Some(spec))
+        .await
+}
+
+/// Publishes `version` of `battery-health`.
+async fn publish(app: &TestApp, token: &str, version: &str) -> reqwest::Response {
+    app.post(&format!("{VERSIONS}/{version}/publish"), Some(token))
+        .await
+}
+
 /// Imports the VSS subset and creates the draft-less product `battery-health`.
 async fn new_product(app: &TestApp, token: &str) {
     app.import_signals().await;
@@ -99,9 +111,7 @@ async fn an_invalid_vss_file_names_the_node_and_imports_nothing(app: TestApp) {
     let mut tree: Value = serde_json::from_str(&vss_export()).unwrap();
     tree["Vehicle"]["children"]["Speed"]["datatype"] = "float128".into();
     let res = import(&app, &token, tree.to_string()).await;
-    assert_eq!(res.status(), 422);
-    let problem: Value = res.json().await.unwrap();
-    assert_eq!(problem["code"], "INVALID_VSS");
+    let problem = vdx_tests::problem(res, 422, "INVALID_VSS").await;
     assert!(
         problem["detail"]
             .as_str()
@@ -123,13 +133,9 @@ async fn publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_gi
     new_product(&app, &token).await;
     let signals = [SOC, "Vehicle.Made.Up", "Vehicle.Also.Invented"];
     let spec = draft("1.0.0", &signals, &[SPEED]);
-    let res = app
-        .call(Method::POST, VERSIONS, Some(&token), Some(spec))
-        .await;
+    let res = post_draft(&app, &token, spec).await;
     assert_eq!(res.status(), 201);
-    let res = app
-        .post(&format!("{VERSIONS}/1.0.0/publish"), Some(&token))
-        .await;
+    let res = publish(&app, &token, "1.0.0").await;
     assert_eq!(res.status(), 422);
     let problem: Value = res.json().await.unwrap();
     let errors: Vec<&str> = problem["errors"]
@@ -148,18 +154,8 @@ async fn publishing_lists_every_unknown_or_deprecated_signal_and_every_sensor_gi
     );
     // A syntactically invalid path is refused already at drafting, named.
     let spec = draft("1.1.0", &["Vehicle..Bad"], &[]);
-    let res = app
-        .call(Method::POST, VERSIONS, Some(&token), Some(spec))
-        .await;
-    assert_eq!(res.status(), 422);
-    let problem: Value = res.json().await.unwrap();
-    assert!(
-        problem["errors"][0]
-            .as_str()
-            .unwrap()
-            .contains("Vehicle..Bad"),
-        "{problem}"
-    );
+    let res = post_draft(&app, &token, spec).await;
+    vdx_tests::assert_rejected_naming(res, "Vehicle..Bad").await;
 }
 
 /// One request of a lifecycle walk: method, path and body, the status it
@@ -255,10 +251,8 @@ async fn every_admin_change_is_audited_with_who_and_before_and_after(app: TestAp
     let admin = app.admin_token().await;
     new_product(&app, &admin).await;
     let spec = draft("1.0.0", &[SOC], &[]);
-    app.call(Method::POST, VERSIONS, Some(&admin), Some(spec))
-        .await;
-    app.post(&format!("{VERSIONS}/1.0.0/publish"), Some(&admin))
-        .await;
+    post_draft(&app, &admin, spec).await;
+    publish(&app, &admin, "1.0.0").await;
     let audit: Value = app.get_json("/admin/v1/audit", Some(&admin)).await;
     let records = audit.as_array().unwrap();
     let actions: Vec<&str> = records

@@ -54,8 +54,9 @@ async fn revoking_asks_first_naming_what_ends_and_then_says_what_happened() {
     // Revoke, confirmed: the partner is refused, and the page says what happened.
     press_revoke_in_row(&browser, &vin).await;
     browser.wait_text("main", "Revoke this consent?").await;
-    browser.click("#revoke-form button[type=submit]").await;
-    let said = browser.wait_text("[role=status]", "You revoked").await;
+    let said = browser
+        .submit("#revoke-form", "[role=status]", "You revoked")
+        .await;
     assert_eq!(
         said.trim(),
         format!(

@@ -191,17 +191,24 @@ impl TestApp {
             .await
     }
 
+    /// `POST /v1/subscriptions`: the partner of `token` asks for `product`'s plan.
+    pub async fn request_subscription(&self, token: &str, product: &Product) -> reqwest::Response {
+        let body =
+            json!({"product": product.slug, "version": product.version, "plan": product.plan});
+        self.call(
+            reqwest::Method::POST,
+            "/v1/subscriptions",
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+
     /// The partner asks for the product's plan (`POST /v1/subscriptions`) and
     /// the admin approves it; returns the subscription's id.
     pub async fn subscribe(&self, partner: &Partner, product: &Product) -> i64 {
-        let res = self
-            .call(
-                reqwest::Method::POST,
-                "/v1/subscriptions",
-                Some(&self.partner_token(partner).await),
-                Some(json!({"product": product.slug, "version": product.version, "plan": product.plan})),
-            )
-            .await;
+        let token = self.partner_token(partner).await;
+        let res = self.request_subscription(&token, product).await;
         assert_eq!(res.status(), 201, "subscription request failed");
         let id = res.json::<Value>().await.expect("json")["id"]
             .as_i64()
