@@ -1,50 +1,49 @@
 //! CSV (RFC 4180) as the gateway's downloads write it (the driver's access
-//! history, monthly statements): a header line, then one line per record,
-//! CRLF line ends, a field quoted only when it holds a comma, a quote or a
-//! line break; and the answer that downloads it as an attachment.
+//! history, monthly statements), through the `csv` crate: a header record,
+//! then one record per row, CRLF line ends, a field quoted only when it holds
+//! a comma, a quote or a line break; and the answer that downloads it as an
+//! attachment.
 
 use actix_web::HttpResponse;
 
+use crate::problem::ApiError;
+
 /// A CSV document being written.
 #[derive(Debug)]
-pub struct Csv(String);
+pub struct Csv(csv::Writer<Vec<u8>>);
 
 impl Csv {
-    /// A document with its header line (the field names, comma-separated).
-    pub fn new(header: &str) -> Self {
-        Self(format!("{header}\r\n"))
+    /// A document with its header record.
+    pub fn new(header: &[&str]) -> Result<Self, ApiError> {
+        let writer = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(Vec::new());
+        let mut csv = Self(writer);
+        csv.row(header)?;
+        Ok(csv)
     }
 
-    /// Appends one record; fields that may hold free text go through [`field`].
-    pub fn row(&mut self, fields: &[String]) {
-        self.0.push_str(&fields.join(","));
-        self.0.push_str("\r\n");
+    /// Appends one record, quoting what needs it.
+    pub fn row<T: AsRef<[u8]>>(&mut self, fields: &[T]) -> Result<(), ApiError> {
+        self.0.write_record(fields).map_err(ApiError::internal)
     }
 
     /// The 200 that downloads the document as `filename`.
-    pub fn download(self, filename: &str) -> HttpResponse {
-        HttpResponse::Ok()
+    pub fn download(self, filename: &str) -> Result<HttpResponse, ApiError> {
+        Ok(HttpResponse::Ok()
             .content_type("text/csv; charset=utf-8")
             .insert_header((
                 "content-disposition",
                 format!("attachment; filename=\"{filename}\""),
             ))
-            .body(self.0)
+            .body(self.into_bytes()?))
     }
 
-    /// The document's text.
-    pub fn into_string(self) -> String {
+    /// The document's bytes.
+    fn into_bytes(self) -> Result<Vec<u8>, ApiError> {
         self.0
-    }
-}
-
-/// `raw` as one CSV field: quoted (quotes doubled) if it holds a comma, a
-/// quote or a line break, as it is otherwise.
-pub fn field(raw: &str) -> String {
-    if raw.contains([',', '"', '\n']) {
-        format!("\"{}\"", raw.replace('"', "\"\""))
-    } else {
-        raw.to_owned()
+            .into_inner()
+            .map_err(|e| ApiError::internal(e.error().to_string()))
     }
 }
 
@@ -53,16 +52,13 @@ mod tests {
     use super::*;
 
     #[test]
-    fn csv_quotes_commas_and_quotes() {
-        assert_eq!(field("a,b"), "\"a,b\"");
-        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(field("plain"), "plain");
-    }
-
-    #[test]
-    fn records_end_in_crlf_after_the_header() {
-        let mut csv = Csv::new("a,b");
-        csv.row(&["1".to_owned(), field("x,y")]);
-        assert_eq!(csv.into_string(), "a,b\r\n1,\"x,y\"\r\n");
+    fn records_end_in_crlf_and_only_fields_that_need_it_are_quoted() {
+        let mut csv = Csv::new(&["a", "b"]).unwrap();
+        csv.row(&["x,y", "say \"hi\""]).unwrap();
+        csv.row(&["plain", "two\nlines"]).unwrap();
+        assert_eq!(
+            String::from_utf8(csv.into_bytes().unwrap()).unwrap(),
+            "a,b\r\n\"x,y\",\"say \"\"hi\"\"\"\r\nplain,\"two\nlines\"\r\n"
+        );
     }
 }

@@ -10,7 +10,7 @@ use vdx_core::{AppId, VehicleId};
 use super::html::{esc, option, page, scrolling, when};
 use super::login::html;
 use super::session::DriverSession;
-use crate::csv::{Csv, field as csv_field};
+use crate::csv::Csv;
 use crate::problem::ApiError;
 use crate::state::AppState;
 
@@ -53,7 +53,17 @@ pub async fn access(
                 .json(&records));
         }
         Some("csv") => {
-            let mut csv = Csv::new("at,partner,app,vin,product,purpose,kind,fields,request_id");
+            let mut csv = Csv::new(&[
+                "at",
+                "partner",
+                "app",
+                "vin",
+                "product",
+                "purpose",
+                "kind",
+                "fields",
+                "request_id",
+            ])?;
             for r in &records {
                 // `views::access` refused records with unreadable times.
                 let at = chrono::DateTime::from_timestamp_millis(r.at)
@@ -61,20 +71,20 @@ pub async fn access(
                     .ok_or_else(|| {
                         ApiError::internal(format!("access record at {} ms is out of range", r.at))
                     })?;
-                let row = [
-                    at,
-                    csv_field(&r.partner),
-                    csv_field(&r.app),
-                    r.vin.clone(),
-                    r.product.clone(),
-                    r.purpose.clone(),
-                    r.kind.clone(),
-                    csv_field(&r.fields.join(" ")),
-                    r.request_id.clone(),
-                ];
-                csv.row(&row);
+                let fields = r.fields.join(" ");
+                csv.row(&[
+                    at.as_str(),
+                    &r.partner,
+                    &r.app,
+                    &r.vin,
+                    &r.product,
+                    &r.purpose,
+                    &r.kind,
+                    &fields,
+                    &r.request_id,
+                ])?;
             }
-            return Ok(csv.download("vdx-access-history.csv"));
+            return csv.download("vdx-access-history.csv");
         }
         Some(other) => {
             return Err(ApiError::bad_request(

@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse};
 use serde::Deserialize;
 use vdx_consent::statements::{self, Month, Statement};
 
-use crate::csv::{Csv, field as csv_field};
+use crate::csv::Csv;
 use crate::problem::ApiError;
 
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -51,23 +51,36 @@ pub fn render(
         None => return Ok(HttpResponse::Ok().json(statement)),
     }
     let filename = format!("vdx-statement-{}.csv", statement.month);
-    Ok(to_csv(statement).download(&filename))
+    to_csv(statement)?.download(&filename)
 }
 
 /// The statement as CSV (RFC 4180), one line per subscription.
-pub fn to_csv(statement: &Statement) -> Csv {
-    let mut out = Csv::new(
-        "month,subscription_id,partner,app,product,version,plan,price_model,unit_price_minor,currency,calls,commands,vehicles,amount_minor",
-    );
+pub fn to_csv(statement: &Statement) -> Result<Csv, ApiError> {
+    let mut out = Csv::new(&[
+        "month",
+        "subscription_id",
+        "partner",
+        "app",
+        "product",
+        "version",
+        "plan",
+        "price_model",
+        "unit_price_minor",
+        "currency",
+        "calls",
+        "commands",
+        "vehicles",
+        "amount_minor",
+    ])?;
     for l in &statement.lines {
-        let fields = [
+        out.row(&[
             statement.month.clone(),
             l.subscription_id.to_string(),
-            csv_field(&l.partner),
-            csv_field(&l.app),
-            csv_field(&l.product),
-            csv_field(&l.version),
-            csv_field(&l.plan),
+            l.partner.clone(),
+            l.app.clone(),
+            l.product.clone(),
+            l.version.clone(),
+            l.plan.clone(),
             l.price_model.clone(),
             l.unit_price_minor.to_string(),
             l.currency.clone(),
@@ -75,8 +88,7 @@ pub fn to_csv(statement: &Statement) -> Csv {
             l.commands.to_string(),
             l.vehicles.to_string(),
             l.amount_minor.to_string(),
-        ];
-        out.row(&fields);
+        ])?;
     }
-    out
+    Ok(out)
 }
