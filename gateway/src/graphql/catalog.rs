@@ -122,7 +122,7 @@ impl From<ProductDto> for Product {
 #[Object]
 impl CatalogQuery {
     /// The marketplace: products on offer with their published versions, terms and plans. No token needed.
-    #[tracing::instrument(skip_all, fields(request_id = super::caller(ctx).0))]
+    #[tracing::instrument(skip_all, fields(request_id = super::request_id_of(ctx)))]
     async fn catalog(&self, ctx: &Context<'_>) -> async_graphql::Result<Catalog> {
         let state = ctx.data::<Arc<AppState>>()?;
         let offer = vdx_catalog::offer::offer(state.db_bypassing_gate())

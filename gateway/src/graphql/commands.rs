@@ -8,7 +8,7 @@ use async_graphql::{Context, ID, Json, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use vdx_telemetry::commands::CommandView;
 
-use super::{admission, caller, gql_error};
+use super::{admission, app_of, gql_error, request_id_of};
 use crate::partner;
 use crate::state::AppState;
 
@@ -61,7 +61,7 @@ impl CommandQuery {
     /// One of this app's commands; null for an unknown id, another app's
     /// command, or one whose vehicle is no longer consented for commands.
     #[tracing::instrument(skip_all, fields(
-        request_id = caller(ctx).0, app = caller(ctx).1, command = id.as_str(),
+        request_id = request_id_of(ctx), app = app_of(ctx), command = id.as_str(),
     ))]
     async fn command(
         &self,
@@ -94,7 +94,7 @@ impl CommandMutation {
     /// `command(id)`). A newer command to the same actuator supersedes an unfinished older one.
     #[allow(clippy::too_many_arguments)]
     #[tracing::instrument(skip_all, fields(
-        request_id = caller(ctx).0, app = caller(ctx).1, vehicle = %vin, product = %product,
+        request_id = request_id_of(ctx), app = app_of(ctx), vehicle = %vin, product = %product,
         actuator = %actuator,
     ))]
     async fn send_command(

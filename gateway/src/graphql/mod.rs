@@ -84,13 +84,16 @@ const RATE_CODES: [&str; 3] = [
     "VEHICLE_BUDGET_EXCEEDED",
 ];
 
-/// The request id and calling app, for a resolver's span: the request span
-/// names them too, but a log line shows only its innermost span's fields.
-fn caller<'a>(ctx: &async_graphql::Context<'a>) -> (&'a str, Option<&'a str>) {
+/// The request id, for a resolver's span: the request span names it too,
+/// but a log line shows only its innermost span's fields.
+fn request_id_of<'a>(ctx: &async_graphql::Context<'a>) -> &'a str {
+    ctx.data_opt::<RequestId>().map_or("-", |r| r.0.as_str())
+}
+
+/// The calling app's client id, for a resolver's span.
+fn app_of<'a>(ctx: &async_graphql::Context<'a>) -> Option<&'a str> {
     let request = ctx.data_opt::<vdx_telemetry::gate::RequestContext>();
-    let request_id = ctx.data_opt::<RequestId>().map_or("-", |r| r.0.as_str());
-    let app = request.map(|r| r.principal().app().client_id.as_str());
-    (request_id, app)
+    request.map(|r| r.principal().app().client_id.as_str())
 }
 
 /// Turns an edge error into a GraphQL error with a stable `extensions.code`.

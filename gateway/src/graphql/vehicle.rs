@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use vdx_consent::Read;
 use vdx_telemetry::gate::Charged;
 
-use super::{admission, caller, gql_error};
+use super::{admission, app_of, gql_error, request_id_of};
 use crate::partner;
 use crate::problem::ApiError;
 use crate::state::AppState;
@@ -47,7 +47,7 @@ impl VehicleQuery {
     /// One vehicle's data under a consented product and purpose. An unknown
     /// VIN and a VIN without consent give the same `NO_CONSENT` error.
     #[tracing::instrument(skip_all, fields(
-        request_id = caller(ctx).0, app = caller(ctx).1, vehicle = %vin, product = %product,
+        request_id = request_id_of(ctx), app = app_of(ctx), vehicle = %vin, product = %product,
     ))]
     async fn vehicle(
         &self,
@@ -71,7 +71,7 @@ impl VehicleQuery {
     /// The vehicles drivers have consented to share with this app (active
     /// consents; for a token a driver authorised, only that driver's), newest
     /// first. `first` is 1 to 100.
-    #[tracing::instrument(skip_all, fields(request_id = caller(ctx).0, app = caller(ctx).1))]
+    #[tracing::instrument(skip_all, fields(request_id = request_id_of(ctx), app = app_of(ctx)))]
     async fn vehicles(
         &self,
         ctx: &Context<'_>,
