@@ -49,6 +49,7 @@ mod rows;
 pub mod statements;
 mod status;
 pub mod views;
+pub mod watch;
 
 pub use decision::{
     Action, Command, DECISION_CACHE_CAPACITY, DecisionCache, Denial, Grant, REQUEST_EPOCH_MAX_AGE,
@@ -58,3 +59,4 @@ pub use error::ConsentError;
 pub use fields::AuthorizedFields;
 pub use records::ConsentStatus;
 pub use rows::{AccessRecord, ConsentRecord, Driver, Vehicle};
+pub use watch::PolicyWatch;

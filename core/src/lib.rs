@@ -7,6 +7,7 @@
 pub mod clock;
 pub mod constraint;
 pub mod db;
+pub mod direct;
 mod ids;
 mod newtype;
 mod principal;

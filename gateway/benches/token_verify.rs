@@ -68,6 +68,7 @@ async fn run() -> Result<(), String> {
         "http://bench.local".into(),
         Duration::from_secs(900),
         std::sync::Arc::new(SystemClock),
+        vdx_consent::PolicyWatch::for_database(&db),
     )
     .await
     .map_err(|e| e.to_string())?;

@@ -32,6 +32,8 @@ pub struct Config {
     pub database_url: DatabaseUrl,
     /// Largest pool of database connections.
     pub database_max_connections: u32,
+    /// Memory for the latest-values cache of hot vehicles, in MiB.
+    pub latest_cache_mb: u64,
     /// Address to listen on.
     pub host: IpAddr,
     /// Port to listen on; 0 picks a free one.
@@ -87,6 +89,7 @@ pub struct ProviderConfig {
 const ENV_KEYS: &[&str] = &[
     "database_url",
     "database_max_connections",
+    "latest_cache_mb",
     "host",
     "port",
     "public_url",
@@ -112,6 +115,7 @@ impl Default for Config {
         Self {
             database_url: DEFAULT_DATABASE_URL.into(),
             database_max_connections: 16,
+            latest_cache_mb: 256,
             host: IpAddr::from([127, 0, 0, 1]),
             port: 8080,
             public_url: None,
@@ -225,6 +229,9 @@ impl Config {
         }
         if self.command_ttl_secs == 0 {
             return Err(ConfigError::Zero("command_ttl_secs"));
+        }
+        if self.latest_cache_mb == 0 {
+            return Err(ConfigError::Zero("latest_cache_mb"));
         }
         if self.database_max_connections == 0 {
             return Err(ConfigError::Zero("database_max_connections"));

@@ -39,6 +39,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod pages;
 mod partner;
+mod policy_writes;
 pub mod portal;
 pub mod problem;
 mod problem_mw;

@@ -101,6 +101,9 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), RunErro
             .context("cannot import the seed catalog")?;
     }
     let mut cars = fleet(&db, options.vehicles, clock.now_ms()).await?;
+    // This process serves no reads: a cache that holds nothing. Its ingest
+    // still tells serving processes which vehicles changed.
+    let latest = vdx_telemetry::latest::LatestCache::new(&db, 1);
     let tick_ms = options.tick_secs.saturating_mul(1000) as i64;
     let started = Instant::now();
     let start_ms = if options.fast {
@@ -118,7 +121,7 @@ pub async fn run(config: Config, options: SimulateOptions) -> Result<(), RunErro
             tokio::time::sleep(Duration::from_secs(options.tick_secs)).await;
             clock.now_ms()
         };
-        let report = simulator::tick(&db, &mut cars, options.tick_secs as f64, now)
+        let report = simulator::tick(&db, &latest, &mut cars, options.tick_secs as f64, now)
             .await
             .context(format!("tick {n} failed"))?;
         stored += report.stored.accepted;

@@ -60,11 +60,16 @@ impl Application {
             .context("cannot read the bound address")?
             .port();
         let base_url = config.public_url_for(port);
+        let gate = vdx_telemetry::gate::PartnerGate::new(
+            db.clone(),
+            config.latest_cache_mb.saturating_mul(1024 * 1024),
+        );
         let tokens = TokenService::new(
             db.clone(),
             base_url.clone(),
             Duration::from_secs(config.access_token_ttl_secs),
             Arc::clone(&clock),
+            gate.policy().clone(),
         )
         .await
         .context("cannot load the signing keys")?;
@@ -75,7 +80,15 @@ impl Application {
             .context("cannot build the HTTP client for OIDC")?
             .map(Arc::new);
         let config = Arc::new(config);
-        let state = AppState::new(db, Arc::clone(&config), tokens, clock, base_url, federation);
+        let state = AppState::new(
+            db,
+            gate,
+            Arc::clone(&config),
+            tokens,
+            clock,
+            base_url,
+            federation,
+        );
         let mut metrics = Metrics::new();
         let schema = graphql::schema_counting_into(&mut metrics);
         let metrics = Arc::new(metrics);
@@ -112,6 +125,8 @@ impl Application {
                 //   2. metrics (times everything inside, including error mapping)
                 //   3. problem_mw (turns every 4xx/5xx into problem+json)
                 //   4. authn (verifies a bearer token once, before any handler or body extractor)
+                //   5. policy_writes (after a write, raises this node's policy epoch before the answer)
+                .wrap(from_fn(crate::policy_writes::middleware))
                 .wrap(from_fn(auth::middleware))
                 .wrap(from_fn(problem_mw::middleware))
                 .wrap(from_fn(metrics::middleware))

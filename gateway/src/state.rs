@@ -51,10 +51,11 @@ pub struct AppState {
 debug_showing!(AppState { base_url });
 
 impl AppState {
-    /// The state of one gateway process; the partner gate, the sign-in
-    /// throttle and the limiter state start empty.
+    /// The state of one gateway process around its partner gate; the
+    /// sign-in throttle starts empty.
     pub fn new(
         db: DatabaseConnection,
+        gate: PartnerGate,
         config: Arc<Config>,
         tokens: TokenService,
         clock: Arc<dyn Clock>,
@@ -62,7 +63,7 @@ impl AppState {
         federation: Option<Arc<Provider>>,
     ) -> Self {
         Self {
-            gate: PartnerGate::new(db.clone()),
+            gate,
             db,
             config,
             tokens: Arc::new(tokens),

@@ -14,6 +14,7 @@ mod m20261123_400000_consent_ledger;
 mod m20261123_500000_portal_identity;
 mod m20261202_000001_command_purpose;
 mod m20261202_000002_policy_epoch;
+mod m20261208_000001_change_feed;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_500000_portal_identity::Migration),
             Box::new(m20261202_000001_command_purpose::Migration),
             Box::new(m20261202_000002_policy_epoch::Migration),
+            Box::new(m20261208_000001_change_feed::Migration),
         ]
     }
 }

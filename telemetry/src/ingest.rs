@@ -19,6 +19,7 @@ use vdx_core::{SignalPath, VehicleId, Vin};
 
 use crate::TelemetryError;
 use crate::entity::{signal_history, signal_latest};
+use crate::latest::{LatestCache, Stored};
 use crate::validate::Rule;
 
 /// The most samples one batch may hold.
@@ -58,6 +59,7 @@ pub struct IngestSummary {
 #[tracing::instrument(skip_all, fields(vehicles = uploads.len()))]
 pub async fn ingest(
     db: &DatabaseConnection,
+    latest: &LatestCache,
     uploads: &[Upload],
     now_ms: i64,
 ) -> Result<IngestSummary, TelemetryError> {
@@ -83,12 +85,13 @@ pub async fn ingest(
             None => errors.push(format!("vehicles[{i}].vin: no vehicle {vin} is registered")),
         }
     }
-    store(db, &batches, errors, now_ms).await
+    store(db, latest, &batches, errors, now_ms).await
 }
 
 /// Validates and stores samples of vehicles already resolved (the simulator).
 pub async fn ingest_vehicles(
     db: &DatabaseConnection,
+    latest: &LatestCache,
     batches: &[(VehicleId, Vec<Sample>)],
     now_ms: i64,
 ) -> Result<IngestSummary, TelemetryError> {
@@ -98,7 +101,7 @@ pub async fn ingest_vehicles(
         .enumerate()
         .map(|(i, (id, samples))| (*id, samples.as_slice(), i))
         .collect();
-    store(db, &batches, Vec::new(), now_ms).await
+    store(db, latest, &batches, Vec::new(), now_ms).await
 }
 
 fn check_size(actual: usize) -> Result<(), TelemetryError> {
@@ -115,12 +118,14 @@ fn check_size(actual: usize) -> Result<(), TelemetryError> {
 struct Row<'a> {
     vehicle: VehicleId,
     path: &'a str,
+    json: &'a Value,
     value: String,
     observed_at_ms: i64,
 }
 
 async fn store(
     db: &DatabaseConnection,
+    latest: &LatestCache,
     batches: &[(VehicleId, &[Sample], usize)],
     mut errors: Vec<String>,
     now_ms: i64,
@@ -159,6 +164,7 @@ async fn store(
                         Row {
                             vehicle: *vehicle,
                             path: &s.path,
+                            json: &s.value,
                             value: s.value.to_string(),
                             observed_at_ms: s.observed_at_ms,
                         },
@@ -198,11 +204,70 @@ async fn store(
     for chunk in newest.chunks(CHUNK_ROWS) {
         upsert_latest(&txn, chunk).await?;
     }
+    let seq = announce(&txn, latest, &newest).await?;
     txn.commit().await?;
+    // Acknowledged only once the cache holds what the table holds.
+    let mut changes: Vec<(VehicleId, Vec<Stored>)> = Vec::new();
+    for row in &newest {
+        let stored = Stored {
+            path: SignalPath::parse(row.path)
+                .map_err(|e| TelemetryError::Invalid(e.to_string()))?,
+            value: row.json.clone(),
+            observed_at_ms: row.observed_at_ms,
+        };
+        match changes.last_mut() {
+            Some((vehicle, values)) if *vehicle == row.vehicle => values.push(stored),
+            _ => changes.push((row.vehicle, vec![stored])),
+        }
+    }
+    latest.apply(&changes, seq);
     Ok(IngestSummary {
         accepted,
         duplicates: rows.len() as u64 - accepted,
     })
+}
+
+/// Tells other processes which vehicles this transaction changes: on
+/// SQLite it raises `ingest_seq` (answered, for [`LatestCache::apply`]); on
+/// PostgreSQL it notifies [`crate::latest::CHANNEL`] with the vehicle ids,
+/// delivered at commit.
+async fn announce(
+    txn: &impl ConnectionTrait,
+    latest: &LatestCache,
+    newest: &[&Row<'_>],
+) -> Result<Option<u64>, TelemetryError> {
+    let backend = txn.get_database_backend();
+    if backend == sea_orm::DbBackend::Postgres {
+        let vehicles: BTreeSet<VehicleId> = newest.iter().map(|r| r.vehicle).collect();
+        let prefix = format!("{}:", latest.instance());
+        let mut payload = prefix.clone();
+        for (i, vehicle) in vehicles.iter().enumerate() {
+            if payload.len() > prefix.len() {
+                payload.push(',');
+            }
+            payload.push_str(&vehicle.0.to_string());
+            // PostgreSQL's payload limit is 8000 bytes.
+            if payload.len() > 7_000 || i + 1 == vehicles.len() {
+                txn.execute_raw(sea_orm::Statement::from_sql_and_values(
+                    backend,
+                    "SELECT pg_notify($1, $2)",
+                    [crate::latest::CHANNEL.into(), payload.clone().into()],
+                ))
+                .await?;
+                payload.clone_from(&prefix);
+            }
+        }
+        return Ok(None);
+    }
+    let row = txn
+        .query_one_raw(sea_orm::Statement::from_string(
+            backend,
+            "UPDATE ingest_seq SET seq = seq + 1 WHERE id = 1 RETURNING seq",
+        ))
+        .await?
+        .ok_or_else(|| TelemetryError::Corrupt("ingest_seq".into(), "the row is missing".into()))?;
+    let seq: i64 = row.try_get_by_index(0)?;
+    Ok(u64::try_from(seq).ok())
 }
 
 async fn insert_history(

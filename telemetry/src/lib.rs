@@ -11,6 +11,7 @@ mod error;
 pub mod gate;
 pub mod history;
 pub mod ingest;
+pub mod latest;
 mod location;
 mod read;
 pub mod simulator;

@@ -28,7 +28,10 @@ impl TestApp {
     /// One tick of the simulated fleet at `at_ms`: online cars report, pick
     /// up their commands and report what they carried out.
     pub async fn tick(&mut self, at_ms: i64) {
-        simulator::tick(&self.db, &mut self.fleet, 0.001, at_ms)
+        // The test process serves no reads: its ingest reaches the gateway's
+        // cache the way another process's does (ingest_seq, NOTIFY).
+        let uncached = vdx_telemetry::latest::LatestCache::new(&self.db, 1);
+        simulator::tick(&self.db, &uncached, &mut self.fleet, 0.001, at_ms)
             .await
             .expect("fleet tick");
     }

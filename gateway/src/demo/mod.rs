@@ -67,7 +67,9 @@ pub async fn start(mut config: Config, vehicles: u32) -> Result<Demo, RunError> 
     if let Some(car) = example.and_then(|v| fleet.iter_mut().find(|c| c.id == v.id)) {
         car.park_at_home(24.0 * 3600.0);
     }
-    simulator::tick(&db, &mut fleet, 1.0, clock.now_ms())
+    // Before the gateway (and its cache) exists: nothing is cached yet.
+    let uncached = vdx_telemetry::latest::LatestCache::new(&db, 1);
+    simulator::tick(&db, &uncached, &mut fleet, 1.0, clock.now_ms())
         .await
         .context("simulator failed")?;
     let app = Application::build_with_clock(config, db.clone(), clock).await?;
@@ -98,13 +100,15 @@ pub async fn run(config: Config, options: DemoOptions) -> Result<(), RunError> {
     );
     let tick = Duration::from_secs(options.tick_secs);
     let clock = Arc::clone(&app.state().clock);
+    let latest = app.state().gate.latest_cache().clone();
     let simulation = tokio::spawn(async move {
         let mut interval = tokio::time::interval(tick);
         interval.tick().await;
         loop {
             interval.tick().await;
             let now = clock.now_ms();
-            if let Err(e) = simulator::tick(&db, &mut fleet, tick.as_secs_f64(), now).await {
+            if let Err(e) = simulator::tick(&db, &latest, &mut fleet, tick.as_secs_f64(), now).await
+            {
                 tracing::warn!(error = %e, "simulator tick failed");
             }
         }

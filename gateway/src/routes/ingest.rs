@@ -88,8 +88,13 @@ pub async fn ingest(
                 .collect(),
         })
         .collect();
-    let summary =
-        vdx_telemetry::ingest::ingest(state.db_bypassing_gate(), &uploads, state.now_ms()).await?;
+    let summary = vdx_telemetry::ingest::ingest(
+        state.db_bypassing_gate(),
+        state.gate.latest_cache(),
+        &uploads,
+        state.now_ms(),
+    )
+    .await?;
     Ok(HttpResponse::Ok().json(IngestResponse {
         accepted: summary.accepted,
         duplicates: summary.duplicates,

@@ -69,6 +69,8 @@ impl PartnerGate {
             ctx.now_ms,
         )
         .await?;
+        // The node that wrote raises its epoch before it answers.
+        self.policy.refresh(&self.db).await?;
         let view = views::consents(&self.db, vec![updated], ctx.now_ms)
             .await?
             .into_iter()

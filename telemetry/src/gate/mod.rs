@@ -60,6 +60,7 @@
 //! ```
 
 pub mod consents;
+pub mod feed;
 pub mod limits;
 
 use std::collections::HashMap;
@@ -67,11 +68,12 @@ use std::sync::Arc;
 
 use sea_orm::DatabaseConnection;
 use vdx_consent::access_log::AccessLogWriter;
-use vdx_consent::{Action, Command, DecisionCache, Denial, Grant, Read};
+use vdx_consent::{Action, Command, DecisionCache, Denial, Grant, PolicyWatch, Read};
 use vdx_core::{Principal, ProductSlug, Purpose, SignalPath, Vin};
 
 use crate::commands::{CommandView, NewCommand};
 use crate::history::{HistoryPage, HistoryQuery};
+use crate::latest::LatestCache;
 use crate::{SignalValue, TelemetryError};
 pub use limits::{Limited, RateHeaders, RateLimits};
 
@@ -252,18 +254,36 @@ pub struct PartnerGate {
     decisions: Arc<DecisionCache>,
     limits: Arc<RateLimits>,
     log: AccessLogWriter,
+    policy: PolicyWatch,
+    latest: LatestCache,
 }
 
 impl PartnerGate {
-    /// A gate over `db`, with a fresh decision cache and limiter state, and
-    /// an access-log writer started on the current runtime.
-    pub fn new(db: DatabaseConnection) -> Self {
+    /// A gate over `db`, with a fresh decision cache, limiter state and
+    /// latest-values cache (of at most `latest_bytes`), and an access-log
+    /// writer and (on PostgreSQL) the change feed started on the current runtime.
+    pub fn new(db: DatabaseConnection, latest_bytes: u64) -> Self {
+        let policy = PolicyWatch::for_database(&db);
+        let latest = LatestCache::new(&db, latest_bytes);
+        feed::start(&db, &policy, &latest);
         Self {
             log: AccessLogWriter::start(db.clone()),
             db,
             decisions: Arc::new(DecisionCache::default()),
             limits: Arc::new(RateLimits::default()),
+            policy,
+            latest,
         }
+    }
+
+    /// Where requests read the policy epoch (shared with token verification).
+    pub fn policy(&self) -> &PolicyWatch {
+        &self.policy
+    }
+
+    /// The latest-values cache, which the ingest of this process updates.
+    pub fn latest_cache(&self) -> &LatestCache {
+        &self.latest
     }
 
     /// The limiter state (for the periodic sweep and metrics).
@@ -276,13 +296,13 @@ impl PartnerGate {
         &self.decisions
     }
 
-    /// The epoch a decision of this request may use: the one read at
-    /// authentication while it is fresh, else read now.
+    /// The epoch a decision of this request may use: the one taken at
+    /// authentication while it is fresh, else the watch's now.
     async fn epoch(&self, ctx: &RequestContext) -> Result<i64, TelemetryError> {
         if ctx.epoch_read_at.elapsed() <= vdx_consent::REQUEST_EPOCH_MAX_AGE {
             Ok(ctx.epoch)
         } else {
-            Ok(vdx_consent::policy_epoch(&self.db).await?)
+            Ok(self.policy.current(&self.db).await?)
         }
     }
 
@@ -438,8 +458,15 @@ impl PartnerGate {
         paths: Option<Vec<SignalPath>>,
     ) -> Result<Snapshot, TelemetryError> {
         let fields = charged.grant.clone().authorize(paths);
-        let values =
-            crate::read::latest(&self.db, &self.log, &fields, &ctx.request_id, ctx.now_ms).await?;
+        let values = crate::read::latest(
+            &self.db,
+            &self.latest,
+            &self.log,
+            &fields,
+            &ctx.request_id,
+            ctx.now_ms,
+        )
+        .await?;
         Ok(Snapshot {
             values,
             withheld: fields.withheld().to_vec(),

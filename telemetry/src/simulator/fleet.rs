@@ -10,6 +10,7 @@ use super::SimVehicle;
 use crate::TelemetryError;
 use crate::commands;
 use crate::ingest::{self, IngestSummary, Sample};
+use crate::latest::LatestCache;
 
 /// What one tick of the fleet did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -25,6 +26,7 @@ pub struct TickReport {
 /// (with what they buffered while offline) through the ingest.
 pub async fn tick(
     db: &DatabaseConnection,
+    latest: &LatestCache,
     fleet: &mut [SimVehicle],
     dt_s: f64,
     now_ms: i64,
@@ -39,7 +41,7 @@ pub async fn tick(
             })
             .collect::<Vec<_>>()
     };
-    let stored = upload(db, &batches, now_ms).await?;
+    let stored = upload(db, latest, &batches, now_ms).await?;
     let executed = run_commands(db, fleet, now_ms).await?;
     Ok(TickReport {
         reported: batches.len(),
@@ -93,6 +95,7 @@ async fn run_commands(
 /// Uploads per-vehicle samples in batches the ingest accepts.
 pub async fn upload(
     db: &DatabaseConnection,
+    latest: &LatestCache,
     batches: &[(VehicleId, Vec<Sample>)],
     now_ms: i64,
 ) -> Result<IngestSummary, TelemetryError> {
@@ -106,7 +109,7 @@ pub async fn upload(
             end += 1;
         }
         let end = end.max(start + 1);
-        let summary = ingest::ingest_vehicles(db, &batches[start..end], now_ms).await?;
+        let summary = ingest::ingest_vehicles(db, latest, &batches[start..end], now_ms).await?;
         total.accepted += summary.accepted;
         total.duplicates += summary.duplicates;
         start = end;

@@ -51,6 +51,8 @@ pub struct TokenService {
     /// epoch they were checked at; the database raises the epoch whenever
     /// `revocations` changes, so an entry is only trusted at that epoch.
     unrevoked: Mutex<(i64, std::collections::HashSet<verify::TokenIds>)>,
+    /// Where a request reads the policy epoch (the partner gate's watch).
+    policy: vdx_consent::PolicyWatch,
 }
 
 debug_showing!(TokenService { issuer });
@@ -70,6 +72,7 @@ impl TokenService {
         issuer: String,
         ttl: Duration,
         clock: Arc<dyn Clock>,
+        policy: vdx_consent::PolicyWatch,
     ) -> Result<Self, IdentityError> {
         let ring = keys::load(&db, clock.now_ms()).await?;
         Ok(Self {
@@ -84,6 +87,7 @@ impl TokenService {
             last_unknown_reload: Mutex::new(Instant::now()),
             cache: VerifiedCache::default(),
             unrevoked: Mutex::new((i64::MIN, std::collections::HashSet::new())),
+            policy,
         })
     }
 

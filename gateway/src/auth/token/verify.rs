@@ -57,13 +57,15 @@ impl TokenService {
         })
     }
 
-    /// [`verify`](Self::verify) for a request: also reads the policy epoch,
-    /// once, and answers it with the principal for the request's consent
+    /// [`verify`](Self::verify) for a request: also takes the policy epoch,
+    /// once, from the watch (no round trip where it is pushed or inline), and answers it with the principal for the request's consent
     /// decisions. The revocation check then costs no statement of its own when
     /// this token was found unrevoked at the same epoch.
     pub async fn verify_request(&self, token: &str) -> Result<(Principal, i64), TokenError> {
         let verified = self.verified(token).await?;
-        let epoch = vdx_consent::policy_epoch(&self.db)
+        let epoch = self
+            .policy
+            .current(&self.db)
             .await
             .map_err(|e| TokenError::Internal(e.to_string()))?;
         let id = (
