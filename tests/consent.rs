@@ -1,4 +1,4 @@
-//! Consent: the decision table, BOLA, revocation across replicas, the
+//! Consent: the decision table, BOLA, revocation (across replicas: read_path.rs), the
 //! ledger and its tamper detection, the portal, the partner side.
 
 use reqwest::Method;
@@ -568,41 +568,6 @@ on_both_backends!(
     portal_sign_in_is_throttled_per_username;
     with_clock: remembered_decisions_follow_every_committed_change_and_expiry,
 );
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_revocation_on_one_replica_is_refused_on_the_other_at_the_next_request() {
-    let first = spawn_app(Backend::Postgres).await;
-    let (world, token) = consented(&first).await;
-    let replica = first.spawn_replica().await;
-    let second = replica.base_url.clone();
-    let read = |base: String| {
-        let (token, world, client) = (&token, &world, &first.client);
-        async move {
-            let (product, purpose) = world.product.asked_for();
-            client
-                .get(format!("{base}/v1/vehicles/{}/latest", world.vin))
-                .query(&[("product", product), ("purpose", purpose)])
-                .bearer_auth(token)
-                .send()
-                .await
-                .unwrap()
-                .status()
-        }
-    };
-    assert_eq!(
-        read(second.clone()).await,
-        200,
-        "the second replica accepts the first one's token"
-    );
-    first
-        .revoke_on_portal(&world.driver, &world.partner, &world.vin)
-        .await;
-    assert_eq!(
-        read(second).await,
-        403,
-        "the very next request on the other replica is refused"
-    );
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn consent_verify_names_the_first_tampered_ledger_entry() {

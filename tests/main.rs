@@ -24,6 +24,7 @@ mod openapi_docs;
 mod persisted_queries;
 mod portal;
 mod ratelimit;
+mod read_path;
 mod secrets;
 mod slice;
 mod times;

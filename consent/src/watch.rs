@@ -7,16 +7,21 @@
 //! each time was a round trip per request. A [`PolicyWatch`] answers it from
 //! memory where that is exact, and from the database where it is not:
 //!
-//! - **SQLite file**: read inline, on the calling thread's own direct
-//!   connection (a point lookup of a few microseconds, no thread switch).
-//!   Every commit, from this process, another one, or hand-written SQL, is
-//!   seen by the next request.
+//! Wherever it comes from, the node that writes raises the epoch itself
+//! before it answers ([`PolicyWatch::refresh`], called by the gateway after
+//! every request that may have changed policy), so its own next request sees
+//! the change.
+//!
+//! - **SQLite file**: besides, a request checks the epoch row inline, on the
+//!   calling thread's own direct connection (no thread switch), at most once
+//!   per [`INLINE_CHECK`] across the process: that catches another process's
+//!   commit or hand-written SQL within a millisecond. (A check on every
+//!   request cost more than the rest of a warm read: each read transaction
+//!   takes the WAL's shared-memory locks with `fcntl`.)
 //! - **PostgreSQL**: pushed. The triggers `NOTIFY vdx_policy` with the new
 //!   value, delivered at commit; a listener (started by the caller, see
 //!   `vdx_telemetry::gate::feed`) hands each one to [`PolicyWatch::notified`].
-//!   The node that writes raises the epoch itself before it answers
-//!   ([`PolicyWatch::refresh`]), so its next request never waits for the
-//!   notification. Notifications sent while the listener is disconnected are
+//!   Notifications sent while the listener is disconnected are
 //!   lost: from the moment the listener is known to be down until it has
 //!   listened again and re-read the epoch, every request reads the epoch from
 //!   the database ([`PolicyWatch::set_live`]). A short poll
@@ -38,6 +43,10 @@ pub const EPOCH_SQL: &str = "SELECT epoch FROM policy_epoch WHERE id = 1";
 /// The PostgreSQL channel the epoch triggers notify, with the new epoch as payload.
 pub const CHANNEL: &str = "vdx_policy";
 
+/// How often a SQLite gateway checks the epoch row inline for other
+/// processes' writes.
+pub const INLINE_CHECK: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// The policy epoch of one process.
 #[derive(Debug, Clone)]
 pub struct PolicyWatch {
@@ -58,7 +67,7 @@ struct Inner {
 
 #[derive(Debug)]
 enum Source {
-    Inline(DirectSqlite),
+    Inline(DirectSqlite, vdx_core::direct::Every),
     Pushed,
     Read,
 }
@@ -81,7 +90,9 @@ impl PolicyWatch {
     pub fn for_database(db: &DatabaseConnection) -> Self {
         let source = match (vdx_core::direct::is_postgres(db), DirectSqlite::of(db)) {
             (true, _) => Source::Pushed,
-            (false, Some(direct)) => Source::Inline(direct),
+            (false, Some(direct)) => {
+                Source::Inline(direct, vdx_core::direct::Every::new(INLINE_CHECK))
+            }
             (false, None) => Source::Read,
         };
         Self {
@@ -103,7 +114,7 @@ impl PolicyWatch {
     /// How the next request will get the epoch.
     pub fn mode(&self) -> Mode {
         match self.inner.source {
-            Source::Inline(_) => Mode::Inline,
+            Source::Inline(..) => Mode::Inline,
             Source::Pushed if self.inner.live.load(Ordering::Acquire) => Mode::Pushed,
             Source::Pushed | Source::Read => Mode::Read,
         }
@@ -112,7 +123,12 @@ impl PolicyWatch {
     /// The current policy epoch, for a request about to decide.
     pub async fn current(&self, db: &impl ConnectionTrait) -> Result<i64, ConsentError> {
         match &self.inner.source {
-            Source::Inline(direct) => inline(direct),
+            Source::Inline(direct, every) => {
+                if every.due() || self.inner.epoch.load(Ordering::Acquire) == i64::MIN {
+                    self.observed(inline(direct)?);
+                }
+                Ok(self.inner.epoch.load(Ordering::Acquire))
+            }
             Source::Pushed if self.inner.live.load(Ordering::Acquire) => {
                 Ok(self.inner.epoch.load(Ordering::Acquire))
             }
@@ -125,7 +141,10 @@ impl PolicyWatch {
     /// calls this after a commit that may have changed policy, before it
     /// answers, so that its own next request sees the change.
     pub async fn refresh(&self, db: &impl ConnectionTrait) -> Result<i64, ConsentError> {
-        let epoch = crate::policy_epoch(db).await?;
+        let epoch = match &self.inner.source {
+            Source::Inline(direct, _) => inline(direct)?,
+            _ => crate::policy_epoch(db).await?,
+        };
         self.raise(epoch);
         Ok(epoch)
     }
@@ -153,7 +172,14 @@ impl PolicyWatch {
     /// value read twice in a row is taken as it is: the counter went back (a
     /// restore), and the caches keyed by the epoch start over.
     pub async fn poll(&self, db: &impl ConnectionTrait) -> Result<(), ConsentError> {
-        let epoch = crate::policy_epoch(db).await?;
+        self.observed(crate::policy_epoch(db).await?);
+        Ok(())
+    }
+
+    /// An epoch read from the database by a check that may have raced a
+    /// write's refresh: raises the known one, or lowers it when read lower
+    /// twice in a row.
+    fn observed(&self, epoch: i64) {
         let known = self.inner.epoch.load(Ordering::Acquire);
         if epoch < known {
             if self.inner.lower_seen.swap(true, Ordering::AcqRel) {
@@ -164,7 +190,6 @@ impl PolicyWatch {
             self.inner.lower_seen.store(false, Ordering::Release);
             self.raise(epoch);
         }
-        Ok(())
     }
 
     fn raise(&self, epoch: i64) {

@@ -114,6 +114,41 @@ impl DirectSqlite {
     }
 }
 
+/// At most one caller per period: for checks that run inline on the request
+/// path but need not run on every request (each SQLite read transaction
+/// takes the WAL's shared-memory locks, `fcntl` calls that cost more than
+/// the rest of a warm read).
+#[derive(Debug)]
+pub struct Every {
+    origin: std::time::Instant,
+    period_ns: u64,
+    /// Nanoseconds after `origin` of the last claimed turn, plus one (0: never).
+    last: AtomicU64,
+}
+
+impl Every {
+    pub fn new(period: Duration) -> Self {
+        Self {
+            origin: std::time::Instant::now(),
+            period_ns: u64::try_from(period.as_nanos()).unwrap_or(u64::MAX),
+            last: AtomicU64::new(0),
+        }
+    }
+
+    /// True for the one caller that claims this period's turn.
+    pub fn due(&self) -> bool {
+        let now = u64::try_from(self.origin.elapsed().as_nanos())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let last = self.last.load(Ordering::Relaxed);
+        (last == 0 || now.saturating_sub(last) >= self.period_ns)
+            && self
+                .last
+                .compare_exchange(last, now, Ordering::AcqRel, Ordering::Relaxed)
+                .is_ok()
+    }
+}
+
 /// Whether `db` is a PostgreSQL pool (false for a disconnected handle too,
 /// where asking its backend would panic).
 pub fn is_postgres(db: &sea_orm::DatabaseConnection) -> bool {
@@ -149,5 +184,14 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("readonly"), "{err}");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_period_has_one_turn() {
+        let every = Every::new(Duration::from_secs(3600));
+        assert!(every.due(), "the first call has the turn");
+        assert!(!every.due(), "a second call within the period has none");
+        let always = Every::new(Duration::ZERO);
+        assert!(always.due() && always.due());
     }
 }

@@ -1,11 +1,11 @@
-//! The writing node raises its policy epoch before it answers. On PostgreSQL
-//! the epoch reaches a replica by notification, some milliseconds after the
-//! commit; a driver who revokes and at once sees a partner read refused by
-//! the same node must not depend on that. So every request that may have
+//! The writing node raises its policy epoch before it answers. Requests take
+//! the epoch from memory; it reaches memory by notification (PostgreSQL)
+//! or by a check at most every millisecond (SQLite), both some time after
+//! the commit. A driver who revokes and at once sees a partner read served
+//! by the same node must not depend on that. So every request that may have
 //! changed policy (any unsafe method outside the partner data plane's
 //! `/graphql` and `/v1/ingest`, which write no policy) reads the epoch into
-//! the watch after its handler ran and before its response leaves. On SQLite
-//! the watch reads the epoch inline on every request, so nothing is needed.
+//! the watch after its handler ran and before its response leaves.
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -23,8 +23,7 @@ pub async fn middleware(
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let state = (!req.method().is_safe() && !WRITE_NO_POLICY.contains(&req.path()))
         .then(|| req.app_data::<web::Data<AppState>>().cloned())
-        .flatten()
-        .filter(|state| state.gate.policy().is_pushed());
+        .flatten();
     let res = next.call(req).await?;
     if let Some(state) = state
         && let Err(e) = state.gate.policy().refresh(state.db_bypassing_gate()).await
