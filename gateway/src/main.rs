@@ -11,6 +11,11 @@ use vdx_gateway::config::Config;
 use vdx_gateway::run_error::{Context, RunError};
 use vdx_gateway::{db, demo, logging, simulate, startup::Application};
 
+/// mimalloc: per-thread free lists suit the gateway's many short-lived
+/// allocations better than glibc's arenas (see BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let config = match Config::load(cli.global.config.as_deref(), &cli.overrides()) {
