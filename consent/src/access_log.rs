@@ -295,9 +295,19 @@ async fn write_pooled(
     }
 }
 
+/// Rows per INSERT statement.
+const ROWS_PER_INSERT: usize = 100;
+
 async fn commit(db: &sea_orm::DatabaseConnection, rows: Vec<Record>) -> Result<(), sea_orm::DbErr> {
+    // One statement commits on its own: no BEGIN and COMMIT round trips.
+    if rows.len() <= ROWS_PER_INSERT {
+        access_log::Entity::insert_many(rows.into_iter().map(Record::active))
+            .exec_without_returning(db)
+            .await?;
+        return Ok(());
+    }
     let txn = vdx_core::db::begin_write(db).await?;
-    for chunk in rows.chunks(100) {
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
         access_log::Entity::insert_many(chunk.iter().cloned().map(Record::active))
             .exec_without_returning(&txn)
             .await?;
